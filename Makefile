@@ -23,10 +23,13 @@ CLI_OBJ  := $(CLI_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
 PROGS    := $(patsubst cmd/%.c,$(BIN)/%,$(sort $(wildcard cmd/li-*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# test helper programs (drive library code from shell tests); not installed
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA     := $(BUILD)/libli.a
 
 .PHONY: all deps check test asan install clean fuzz bench
-all: $(LIBA) $(PROGS) $(UNITS)
+all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 
 deps:
 	scripts/deps
@@ -41,24 +44,27 @@ $(BIN)/li-%: $(BUILD)/cmd/li-%.o $(CLI_OBJ) $(LIBA) | $(BIN)
 	$(CC) $(CFLAGS) $< $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIBA) $(LIBS) -o $@
-$(BUILD)/lib $(BUILD)/cmd $(BUILD)/tests $(BIN):
+$(BUILD)/tools/%: tests/tools/%.c $(LIBA) | $(BUILD)/tools
+	$(CC) $(ALL_CFLAGS) $< $(LIBA) $(LIBS) -o $@
+$(BUILD)/lib $(BUILD)/cmd $(BUILD)/tests $(BUILD)/tools $(BIN):
 	mkdir -p $@
 
 # The README's test command. Installs missing packages first (quick when present).
 check:
 	scripts/deps
 	$(MAKE) all
-	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests tests/run
+	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
 
 test: all
-	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests tests/run
+	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
 	scripts/deps
 	$(MAKE) all BUILD=build/asan BIN=build/asan/bin OPT=-O1 CFLAGS="-O1 -g $(SAN)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	LI_SANITIZED=1 LI_BIN=$(CURDIR)/build/asan/bin LI_UNIT=$(CURDIR)/build/asan/tests tests/run
+	LI_SANITIZED=1 LI_BIN=$(CURDIR)/build/asan/bin LI_UNIT=$(CURDIR)/build/asan/tests \
+	LI_TOOLS=$(CURDIR)/build/asan/tools tests/run
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

@@ -12,5 +12,6 @@
 #include "array.h"
 #include "npy.h"
 #include "rng.h"
+#include "h5save.h"
 
 #endif
