@@ -21,6 +21,7 @@ static void usage(FILE *f)
 		"  -o, --output FILE  write here, atomically [standard output]\n"
 		"      --dtype TYPE   element type of the output: bool, int8..int64,\n"
 		"                     uint8..uint64, float16, float32, float64 [as input]\n"
+		CLI_ROWS_HELP
 		"  -q, --quiet        no progress\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n"
@@ -30,22 +31,25 @@ static void usage(FILE *f)
 		"\n"
 		"examples:\n"
 		"  li-convert --dtype float32 x64.npy -o x.npy\n"
-		"  cat labels.npy | li-convert --dtype int64 > labels64.npy\n");
+		"  cat labels.npy | li-convert --dtype int64 > labels64.npy\n"
+		"  li-convert --shard 2/4 x.npy -o part2.npy\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_ROWS_LONGOPTS,
 		{"dtype", required_argument, NULL, OPT_DTYPE},
 		{0},
 	};
 	cli_common common = {0};
+	li_rowsel sel = {0};
 	int c, have_dtype = 0;
 	li_dtype dtype = LI_DTYPE_F32;
 	cli_init("li-convert");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &common, usage))
+		if (cli_common_option(c, optarg, &common, usage) || cli_rows_option(c, optarg, &sel))
 			continue;
 		if (c == OPT_DTYPE) {
 			if (li_dtype_parse(optarg, &dtype))
@@ -78,14 +82,29 @@ int main(int argc, char **argv)
 		status = EXIT_DATA;
 		goto done;
 	}
-	w = li_npy_writer_open(out.f, dtype, info->rank, info->shape, &err);
+	int64_t lo, hi, shape[LI_MAX_RANK];
+	li_rowsel_resolve(&sel, li_npy_rows(r), &lo, &hi);
+	memcpy(shape, info->shape, sizeof shape);
+	if (sel.kind && info->rank == 0)
+		cli_usage_error("--rows and --shard need an array with rows, not a 0-d array");
+	if (info->rank)
+		shape[0] = hi - lo;
+	if (li_npy_skip_rows(r, lo, &err) < 0) {
+		cli_error(cli_name(path), "%s", err.msg);
+		goto done;
+	}
+	w = li_npy_writer_open(out.f, dtype, info->rank, shape, &err);
 	if (!w) {
 		cli_error(cli_name(common.output), "%s", err.msg);
 		goto done;
 	}
-	int64_t row = li_npy_row_elems(r), rows = li_npy_rows(r), done_rows = 0, k;
+	int64_t row = li_npy_row_elems(r), rows = hi - lo, done_rows = 0, k;
 	int64_t per = row > 0 ? (1 << 20) / row : 1 << 20;
-	while ((k = li_npy_read_batch(r, &batch, dtype, per > 0 ? per : 1, &err)) > 0) {
+	if (per < 1)
+		per = 1;
+	while (done_rows < rows &&
+	       (k = li_npy_read_batch(r, &batch, dtype, per < rows - done_rows ? per : rows - done_rows,
+				      &err)) > 0) {
 		if (li_npy_write_rows(w, batch.data, k, &err)) {
 			cli_error(cli_name(common.output), "%s", err.msg);
 			goto done;
@@ -94,7 +113,7 @@ int main(int argc, char **argv)
 		cli_progress(&common, "rows", done_rows, rows);
 	}
 	cli_progress_end(&common);
-	if (k < 0) {
+	if (done_rows < rows) {
 		cli_error(cli_name(path), "%s", err.msg);
 		goto done;
 	}
