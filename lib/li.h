@@ -11,5 +11,7 @@
 #include "err.h"
 #include "array.h"
 #include "npy.h"
+#include "layer.h"
+#include "activations.h"
 
 #endif
