@@ -20,7 +20,7 @@ static const li_layer_ops *const families[] = {
 	&li_activation_ops, &li_relu_ops, &li_leaky_relu_ops, &li_prelu_ops, &li_elu_ops,
 	&li_thresholded_relu_ops, &li_softmax_ops,
 	&li_rescaling_ops, &li_normalization_ops, &li_batch_norm_ops, &li_layer_norm_ops,
-	&li_merge_ops, &li_concatenate_ops, &li_dot_ops,
+	&li_merge_ops, &li_concatenate_ops, &li_dot_ops, &li_merge1_ops,
 };
 
 /* Classes of later families (convolution, pooling, recurrent, wrappers, embedding). */

@@ -28,7 +28,8 @@ static int dense_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 	li_act act;
 	if (li_cfg_int(l, c, "units|output_dim", -1, &units, err) < 0 ||
 	    li_cfg_bool(l, c, "use_bias|bias", 1, &use_bias, err) < 0 ||
-	    li_cfg_refuse(l, c, "lora_rank", NULL, err) < 0)
+	    li_cfg_refuse(l, c, "lora_rank", NULL, err) < 0 ||
+	    li_cfg_refuse(l, c, "quantization_config", NULL, err) < 0)
 		return LI_EDATA;
 	if (units <= 0)
 		return li_layer_fail(l, err, "option 'units' must be a positive integer");

@@ -2,7 +2,7 @@
  * Merge layers: elementwise Add, Subtract, Multiply, Average, Maximum, Minimum (with
  * numpy-style broadcasting of the per-row shapes, as Keras' _Merge does after expanding
  * lower-rank inputs at axis 1), Concatenate along an axis, and Dot (batch_dot along one
- * axis of each input, optionally of l2-normalised inputs).
+ * axis of each input, optionally of l2-normalised inputs), and Keras 1's Merge(mode=...).
  */
 #include <cblas.h>
 #include <limits.h>
@@ -342,6 +342,103 @@ static int dot_forward(const li_layer *l, int64_t n, int n_in, const li_shape *i
 	return 0;
 }
 
+/* ---- Keras 1 Merge(mode=...) ---- */
+
+/*
+ * Keras 1's one merge layer: mode "sum", "mul", "ave", "max" (elementwise, same shapes),
+ * "concat" (concat_axis) or "dot" (dot_axes); it runs through the families above. "cos"
+ * and Python function modes are refused.
+ */
+typedef struct merge1 {
+	const li_layer_ops *ops;   /* the family that runs it */
+	void *p;                   /* that family's params */
+} merge1;
+
+static li_layer view(const li_layer *l)
+{
+	const merge1 *m = l->p;
+	li_layer v = *l;
+	v.ops = m->ops;
+	v.p = m->p;
+	return v;
+}
+
+static int merge1_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
+			const li_origin *o, li_err *err)
+{
+	const char *mode, *type;
+	static const struct { const char *mode; int op; } ops[] = {
+		{ "sum", OP_ADD }, { "mul", OP_MUL }, { "ave", OP_AVG }, { "max", OP_MAX },
+	};
+	if (li_weights_none(l, n_w, err) < 0 ||
+	    li_cfg_str(l, c, "mode", "sum", &mode, err) < 0 ||
+	    li_cfg_str(l, c, "mode_type", "raw", &type, err) < 0)
+		return LI_EDATA;
+	if (strcmp(type, "raw"))
+		return li_err_set(err, LI_EDATA, "layer '%s' (%s) cannot be run: it holds Python code",
+				  l->name, l->class_name);
+	merge1 *m = calloc(1, sizeof *m);
+	if (!m)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	l->p = m;
+	li_layer v = *l;
+	v.p = NULL;
+	int rc;
+	if (!strcmp(mode, "concat")) {
+		m->ops = &li_concatenate_ops;
+		rc = concat_parse(&v, c, w, n_w, o, err);
+	} else if (!strcmp(mode, "dot")) {
+		const json_t *da = li_cfg_get(c, "dot_axes");
+		json_t *dc = da ? json_pack("{s:O}", "axes", da) : json_pack("{s:i}", "axes", -1);
+		if (!dc)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		m->ops = &li_dot_ops;
+		rc = dot_parse(&v, dc, w, n_w, o, err);
+		json_decref(dc);
+	} else {
+		int op = -1;
+		for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+			if (!strcmp(mode, ops[i].mode))
+				op = ops[i].op;
+		if (op < 0)
+			return li_layer_fail(l, err, "option 'mode' = '%s' is not supported", mode);
+		int *p = malloc(sizeof *p);
+		if (!p)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		*p = op;
+		m->ops = &li_merge_ops;
+		v.p = p;
+		rc = 0;
+	}
+	m->p = v.p;
+	return rc;
+}
+
+static int merge1_out_shape(const li_layer *l, int n_in, const li_shape *in, li_shape *out,
+			    li_err *err)
+{
+	li_layer v = view(l);
+	return v.ops->out_shape(&v, n_in, in, out, err);
+}
+
+static int merge1_forward(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
+			  const float *const *in, const li_shape *out_shape, float *out,
+			  li_err *err)
+{
+	li_layer v = view(l);
+	return v.ops->forward(&v, n, n_in, in_shape, in, out_shape, out, err);
+}
+
+static void merge1_free(li_layer *l)
+{
+	merge1 *m = l->p;
+	if (!m)
+		return;
+	free(m->p);
+	free(m);
+	l->p = NULL;
+}
+
 static const char *const merge_classes[] = {
 	"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", NULL,
 };
@@ -356,4 +453,8 @@ const li_layer_ops li_concatenate_ops = {
 };
 const li_layer_ops li_dot_ops = {
 	dot_classes, dot_parse, dot_out_shape, dot_forward, free_p,
+};
+static const char *const merge1_classes[] = { "Merge", NULL };
+const li_layer_ops li_merge1_ops = {
+	merge1_classes, merge1_parse, merge1_out_shape, merge1_forward, merge1_free,
 };

@@ -232,6 +232,17 @@ case("Dot of vectors gives (batch, 1)", K3, "Dot", {"name": "dot", "axes": [1, 1
 case("Maximum broadcast keras3", K3, "Maximum", {"name": "maximum"}, [a, c1],
      np.maximum(d(a), d(c1)))
 
+# ---- Keras 1 Merge(mode=...) ----
+m1 = {"name": "merge_1", "concat_axis": -1, "dot_axes": -1, "output_shape": None,
+      "output_mask": None, "mode_type": "raw", "arguments": {}}
+for mode, fn in [("sum", lambda a, b: a + b), ("mul", lambda a, b: a * b),
+                 ("ave", lambda a, b: (a + b) / 2), ("max", np.maximum)]:
+    case(f"Merge keras1 mode {mode}", K1, "Merge", dict(m1, mode=mode), [a, c], fn(d(a), d(c)))
+case("Merge keras1 mode concat axis 1", K1, "Merge", dict(m1, mode="concat", concat_axis=1),
+     [a, c2], np.concatenate([d(a), d(c2)], axis=1))
+case("Merge keras1 mode dot", K1, "Merge", dict(m1, mode="dot", dot_axes=[1, 1]), [u, v],
+     (d(u) * d(v)).sum(axis=1, keepdims=True))
+
 with open(sys.argv[1], "w") as f:
     json.dump({"origin": K2, "cases": cases}, f)
 print(f"layer-numpy: {len(cases)} cases", file=sys.stderr)

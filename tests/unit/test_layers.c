@@ -237,6 +237,11 @@ int main(void)
 	rc = build("Dot", "dot", "{}", NULL, 0, &err, NULL);
 	EXPECT_MSG(rc, err, "layer 'dot' (Dot): option 'axes' is missing");
 
+	rc = build("Merge", "m", "{\"mode\": \"cos\"}", NULL, 0, &err, NULL);
+	EXPECT_MSG(rc, err, "layer 'm' (Merge): option 'mode' = 'cos' is not supported");
+	rc = build("Merge", "m", "{\"mode\": \"x\", \"mode_type\": \"function\"}", NULL, 0, &err, NULL);
+	EXPECT_MSG(rc, err, "layer 'm' (Merge) cannot be run: it holds Python code");
+
 	li_array_release(&k34.a), li_array_release(&b4.a), li_array_release(&b5.a);
 	li_array_release(&k35.a), li_array_release(&alpha.a), li_array_release(&g4.a);
 	li_array_release(&be4.a), li_array_release(&m4.a), li_array_release(&v3.a);
