@@ -344,8 +344,18 @@ static void kerasjs_case(const char *dir)
 	int rc = 0;
 	li_err_clear(&err);
 	snprintf(path, sizeof path, "%s/layer.json", dir);
-	json_t *root = json_load_file(path, 0, &je);
+	json_t *root = json_load_file(path, 0, &je), *single = NULL;
 	const json_t *model = json_object_get(root, "model");
+	if (root && !model) {
+		/* a one-layer fixture without a model section: the layer reads input.npy */
+		single = json_pack("{s:[s], s:[s], s:[{s:s, s:O?, s:O?, s:[s], s:O?, s:O?}]}",
+				   "inputs", "input", "outputs", "layer", "layers", "name", "layer",
+				   "class_name", json_object_get(root, "class_name"), "config",
+				   json_object_get(root, "config"), "inbound", "input", "weights",
+				   json_object_get(root, "weights"), "weight_names",
+				   json_object_get(root, "weight_names"));
+		model = single;
+	}
 	const json_t *inputs = json_object_get(model, "inputs"), *layers = json_object_get(model, "layers");
 	const char *ver = json_string_value(json_object_get(root, "keras_version"));
 	parse_origin(ver, &o);
@@ -413,6 +423,7 @@ out:
 	report(name, rc, &err, why);
 	li_array_release(&exp);
 	run_free(&r);
+	json_decref(single);
 	json_decref(root);
 }
 
