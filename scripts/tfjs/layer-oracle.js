@@ -49,43 +49,42 @@ function runCase(c, seed) {
   const r = rng(seed);
   const s = c.opt.scale || 2;
   const ins = c.inputs.map((shape) => tf.input({ shape }));
-  const layer = c.make();
-  const out = layer.apply(ins.length === 1 ? ins[0] : ins);
+  // call() applies a layer and records which layers feed it, in call order.
+  const rec = [];
+  const call = (layer, t) => {
+    const y = layer.apply(t);
+    rec.push({ layer, inbound: (Array.isArray(t) ? t : [t]).map((x) => x.sourceLayer.name) });
+    return y;
+  };
+  const out = c.make.length === 0 ? call(c.make(), ins.length === 1 ? ins[0] : ins)
+    : c.make(ins, call);
   const model = tf.model({ inputs: ins, outputs: out });
-  const weights = layer.weights.map((w) => {
-    const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
-    const positive = /variance/.test(short);
-    const data = positive ? values(r, count(w.shape), 0.5, 2) : values(r, count(w.shape), -1, 1);
-    return { name: short, shape: w.shape, data };
+  const topo = model.toJSON(null, false);
+  const layers = rec.map(({ layer, inbound }) => {
+    const weights = layer.weights.map((w) => {
+      const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
+      const positive = /variance/.test(short);
+      const data = positive ? values(r, count(w.shape), 0.5, 2) : values(r, count(w.shape), -1, 1);
+      return { name: short, shape: w.shape, data };
+    });
+    layer.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+    const entry = topo.config.layers.find((l) => l.name === layer.name);
+    if (!entry) throw new Error(`${c.name}: layer ${layer.name} not in the saved topology`);
+    return { name: layer.name, class_name: entry.class_name, config: entry.config, inbound, weights };
   });
-  layer.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
   const xs = c.inputs.map((shape, k) => {
     const full = [BATCH, ...shape];
-    return { name: ins[k].name, shape: full, data: values(r, count(full), -s, s) };
+    return { name: ins[k].sourceLayer.name, shape: full, data: values(r, count(full), -s, s) };
   });
   const y = model.predict(xs.map((x) => tf.tensor(x.data, x.shape)), { batchSize: BATCH });
   const expected = { shape: y.shape, data: Array.from(y.dataSync()) };
-  const topo = model.toJSON(null, false);
-  const entry = topo.config.layers.find((l) => l.name === layer.name || l.config.name === layer.name);
-  if (!entry) throw new Error(`${c.name}: layer not in the saved topology`);
   // non-degenerate: not all zero, not saturated
   const d = expected.data;
   const distinct = new Set(d).size;
   if (d.every((v) => v === 0) || distinct < Math.max(2, Math.ceil(d.length / 4)))
     throw new Error(`${c.name}: degenerate output (${distinct} distinct of ${d.length})`);
   if (!d.every(Number.isFinite)) throw new Error(`${c.name}: non-finite output`);
-  return {
-    name: c.name,
-    inputs: xs,
-    layers: [{
-      name: layer.name,
-      class_name: entry.class_name,
-      config: entry.config,
-      inbound: xs.map((x) => x.name),
-      weights,
-    }],
-    expected,
-  };
+  return { name: c.name, inputs: xs, layers, expected };
 }
 
 const L = tf.layers;
@@ -155,6 +154,23 @@ add('dot axes 2 2', [[3, 4], [5, 4]], () => L.dot({ axes: [2, 2] }));
 add('dot axes 1 2', [[4, 3], [5, 4]], () => L.dot({ axes: [1, 2] }));
 add('dot axes -1', [[3, 4], [2, 4]], () => L.dot({ axes: -1 }));
 add('dot normalize', [[3, 4], [5, 4]], () => L.dot({ axes: 2, normalize: true }));
+// ---- small graphs: chains, and merges fed by Dense branches (so that a perturbed weight
+// upstream of every merge shows) ----
+add('dense bn relu chain', [6], ([x], call) =>
+  call(L.activation({ activation: 'relu' }), call(L.batchNormalization({}), call(L.dense({ units: 8 }), x))));
+add('flatten dense softmax chain', [3, 4], ([x], call) =>
+  call(L.dense({ units: 5, activation: 'softmax' }), call(L.flatten({}), x)));
+add('dense branches add', [[6]], ([x], call) =>
+  call(L.add({}), [call(L.dense({ units: 4 }), x), call(L.dense({ units: 4 }), x)]));
+add('dense branches concatenate dense', [[6]], ([x], call) =>
+  call(L.dense({ units: 3 }), call(L.concatenate({}),
+    [call(L.dense({ units: 4, activation: 'tanh' }), x), call(L.dense({ units: 2 }), x)])));
+add('two inputs multiply then layer_norm', [[5], [5]], ([a, b], call) =>
+  call(L.layerNormalization({}), call(L.multiply({}), [call(L.dense({ units: 5 }), a), b])));
+add('dense branches dot normalize', [[6]], ([x], call) =>
+  call(L.dot({ axes: 1, normalize: true }), [call(L.dense({ units: 4 }), x), call(L.dense({ units: 4 }), x)]));
+add('repeat permute dense', [4], ([x], call) =>
+  call(L.dense({ units: 2 }), call(L.permute({ dims: [2, 1] }), call(L.repeatVector({ n: 3 }), x))));
 
 // Inputs for merge cases were given as lists of shapes; single-input cases as one shape.
 for (const c of cases) if (!Array.isArray(c.inputs[0])) c.inputs = [c.inputs];
