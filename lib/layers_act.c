@@ -205,8 +205,7 @@ static int prelu_out_shape(const li_layer *l, int n_in, const li_shape *in, li_s
 		return li_layer_fail(l, err, "expected 1 input, got %d", n_in);
 	int ok = p->alpha.rank == in[0].rank;
 	for (int i = 0; ok && i < in[0].rank; i++)
-		ok = p->alpha.shape[i] == (is_shared(p, i) ? 1 : in[0].dim[i]) ||
-		     (p->alpha.shape[i] == 1 && is_shared(p, i));
+		ok = p->alpha.shape[i] == (is_shared(p, i) ? 1 : in[0].dim[i]);
 	if (!ok) {
 		char a[160], t[160];
 		li_shape_format(p->alpha.rank, p->alpha.shape, a, sizeof a);
@@ -227,6 +226,8 @@ static int prelu_forward(const li_layer *l, int64_t n, int n_in, const li_shape 
 	(void)n_in, (void)out_shape;
 	if (li_shape_known(l, s, err) < 0)
 		return LI_EDATA;
+	if (s->rank != p->alpha.rank)
+		return li_layer_fail(l, err, "weight 'alpha' does not fit the input");
 	int64_t m = li_shape_elems(s);
 	/* The slope of every element of a row, expanded once per call. */
 	float *slope = malloc((size_t)(m > 0 ? m : 1) * sizeof *slope);

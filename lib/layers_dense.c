@@ -85,6 +85,9 @@ static int dense_forward(const li_layer *l, int64_t n, int n_in, const li_shape 
 	(void)n_in;
 	if (li_shape_known(l, &in_shape[0], err) < 0)
 		return LI_EDATA;
+	if (in_shape[0].rank < 1 || in_shape[0].dim[in_shape[0].rank - 1] != d->n_in)
+		return li_layer_fail(l, err, "input does not fit the kernel's %lld inputs",
+				     (long long)d->n_in);
 	int64_t rows = n * (li_shape_elems(&in_shape[0]) / d->n_in);
 	if (rows == 0)
 		return 0;

@@ -242,6 +242,57 @@ int main(void)
 	rc = build("Merge", "m", "{\"mode\": \"x\", \"mode_type\": \"function\"}", NULL, 0, &err, NULL);
 	EXPECT_MSG(rc, err, "layer 'm' (Merge) cannot be run: it holds Python code");
 
+	/*
+	 * Junk configs for every family: each either builds or fails with LI_EDATA, and what
+	 * builds runs on a few shapes without a crash (ASan/UBSan watch this part).
+	 */
+	static const char *const classes[] = {
+		"InputLayer", "Dropout", "Flatten", "Reshape", "Permute", "RepeatVector",
+		"Activation", "ReLU", "LeakyReLU", "ELU", "ThresholdedReLU", "Softmax", "Rescaling",
+		"Normalization", "LayerNormalization", "Add", "Maximum", "Concatenate", "Dot", "Merge",
+	};
+	static const char *const junk[] = {
+		"{}", "{\"axis\": \"x\"}", "{\"axis\": 7}", "{\"axis\": -9}", "{\"axis\": [0]}",
+		"{\"axis\": null, \"mean\": [1, 2], \"variance\": [1]}", "{\"target_shape\": \"a\"}",
+		"{\"target_shape\": [0]}", "{\"target_shape\": [2, -1]}", "{\"dims\": [99]}",
+		"{\"dims\": [2, 1]}", "{\"n\": 0}", "{\"n\": 2}", "{\"axes\": [1, 2, 3]}",
+		"{\"axes\": [2, 1]}", "{\"scale\": \"x\"}", "{\"scale\": [1, 2, 3]}",
+		"{\"activation\": 5}", "{\"activation\": \"softmax\"}", "{\"max_value\": \"6\"}",
+		"{\"batch_input_shape\": [null, -3]}", "{\"batch_shape\": [null, 2, 3]}",
+		"{\"mode\": \"concat\", \"concat_axis\": 5}", "{\"mode\": \"dot\"}",
+		"{\"data_format\": \"channels_first\"}", "{\"theta\": null, \"alpha\": \"x\"}",
+	};
+	li_shape shapes[] = { { 1, { 6 } }, { 2, { 2, 3 } }, { 3, { 1, 2, 3 } }, { 0, { 0 } } };
+	int built = 0, ran = 0;
+	for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++)
+		for (size_t j = 0; j < sizeof junk / sizeof junk[0]; j++) {
+			rc = build(classes[c], "j", junk[j], NULL, 0, &err, &l);
+			if (rc != 0 && rc != LI_EDATA)
+				CHECK(0, "%s %s: built or refused", classes[c], junk[j]);
+			if (rc)
+				continue;
+			built++;
+			for (size_t k = 0; k < sizeof shapes / sizeof shapes[0]; k++) {
+				li_shape ins[2] = { shapes[k], shapes[k] }, o;
+				int n_in = l.ops == li_layer_find("Add") || l.ops == li_layer_find("Dot") ||
+					   l.ops == li_layer_find("Concatenate") ||
+					   l.ops == li_layer_find("Merge") ? 2 : 1;
+				if (out_shape(&l, n_in, ins, &o, &err) < 0)
+					continue;
+				float x[12] = { 1, -2, 3, -4, 5, -6, 0.5f, 1, 2, 3, 4, 5 }, y[64];
+				const float *xs[2] = { x, x };
+				if (li_shape_elems(&o) < 0 || li_shape_elems(&o) > 32)
+					continue;
+				li_err_clear(&err);
+				rc = l.ops->forward(&l, 2, n_in, ins, xs, &o, y, &err);
+				if (rc != 0 && rc != LI_EDATA)
+					CHECK(0, "%s %s forward: %s", classes[c], junk[j], err.msg);
+				ran++;
+			}
+			li_layer_release(&l);
+		}
+	CHECK(built > 50 && ran > 50, "junk configs: %d built, %d ran", built, ran);
+
 	li_array_release(&k34.a), li_array_release(&b4.a), li_array_release(&b5.a);
 	li_array_release(&k35.a), li_array_release(&alpha.a), li_array_release(&g4.a);
 	li_array_release(&be4.a), li_array_release(&m4.a), li_array_release(&v3.a);
