@@ -14,5 +14,7 @@
 #include "rng.h"
 #include "h5save.h"
 #include "rows.h"
+#include "layer.h"
+#include "activations.h"
 
 #endif
