@@ -11,5 +11,10 @@
 #include "err.h"
 #include "array.h"
 #include "npy.h"
+#include "gnuplot.h"
+#include "plot.h"
+#include "textlist.h"
+#include "h5attr.h"
+#include "mapinfo.h"
 
 #endif
