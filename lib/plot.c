@@ -206,8 +206,11 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 		li_gnuplot_printf(g, "%s", first ? "" : ", \\\n     ");
 		first = 0;
 		li_gnuplot_quote(g, path);
-		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points pt 7 ps %g"
-				  " lc rgb '%s' ", ps, palette[k % N_PALETTE]);
+		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points ");
+		if (o->term == LI_PLOT_DUMB) /* letters tell classes apart without color */
+			li_gnuplot_printf(g, "pt '%c' ", (char)('A' + k % 26));
+		else
+			li_gnuplot_printf(g, "pt 7 ps %g lc rgb '%s' ", ps, palette[k % N_PALETTE]);
 		if (!key) {
 			li_gnuplot_printf(g, "notitle");
 		} else if (names && k < n_names) {
@@ -226,8 +229,9 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 		li_gnuplot_printf(g, "%s", first ? "" : ", \\\n     ");
 		first = 0;
 		li_gnuplot_quote(g, path);
-		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points pt 2 ps 3"
-				  " lw 3 lc rgb 'black' %s", key ? "title 'marked'" : "notitle");
+		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points %s %s",
+				  o->term == LI_PLOT_DUMB ? "pt '*'" : "pt 2 ps 3 lw 3 lc rgb 'black'",
+				  key ? "title 'marked'" : "notitle");
 	}
 	if (first) /* nothing to draw: an empty frame still makes a picture */
 		li_gnuplot_printf(g, "NaN notitle");
@@ -357,6 +361,14 @@ out:
 	return rc;
 }
 
+/* 1, 2 or 5 times a power of ten, the nearest at or above raw. */
+static double nice_step(double raw)
+{
+	double mag = pow(10, floor(log10(raw)));
+	double f = raw / mag;
+	return (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+}
+
 int li_plot_curves(const li_plot_opts *o, const float *data, int64_t n, int64_t t, int64_t c,
 		   int rows, int cols, const char *const *titles, int64_t n_titles,
 		   const char *const *channels, int64_t n_channels, FILE *out, li_err *err)
@@ -395,6 +407,14 @@ int li_plot_curves(const li_plot_opts *o, const float *data, int64_t n, int64_t 
 			rc = err->code;
 			goto out;
 		}
+		/* about four y tics a panel: gnuplot's own choice crowds short panels */
+		double lo = INFINITY, hi = -INFINITY;
+		for (int64_t s = 0; s < t * c; s++)
+			extend(&lo, &hi, data[i * t * c + s]);
+		if (lo < hi)
+			li_gnuplot_printf(g, "set ytics %.9g\n", nice_step((hi - lo) / 4));
+		else
+			li_gnuplot_printf(g, "set ytics autofreq\n");
 		li_gnuplot_printf(g, "set title ");
 		if (titles && i < n_titles)
 			li_gnuplot_quote(g, titles[i]);
