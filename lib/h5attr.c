@@ -7,12 +7,18 @@
 
 #include <hdf5.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Opens path read-only with HDF5's error stack silenced; negative with err set. */
 static hid_t open_file(const char *path, li_err *err)
 {
 	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+	if (access(path, R_OK)) {
+		li_err_set(err, LI_EIO, "%s", strerror(errno));
+		return -1;
+	}
 	if (H5Fis_hdf5(path) <= 0) {
 		li_err_set(err, LI_EDATA, "not an HDF5 file");
 		return -1;
