@@ -135,13 +135,26 @@ static void ranges(li_gnuplot *g, const li_plot_opts *o, double xlo, double xhi,
 			  ylo, yhi);
 }
 
+/*
+ * One record per point: x, y (float32) and an int32 that is the point's color
+ * (0xRRGGBB) or, in text pictures, its point type (1 = 'A', 2 = 'B', ...). All points
+ * go in one file in their input order, so no class is drawn wholly on top of another;
+ * the legend is made of keyentry lines, one per class that has points.
+ */
+struct map_rec {
+	float x, y;
+	int32_t z;
+};
+
 int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t *cls,
 		const char *const *names, int n_names, const float *marks, int64_t n_marks,
 		FILE *out, li_err *err)
 {
-	int rc = LI_ENOMEM;
-	int64_t n_cls = 1, *count = NULL, *at = NULL;
-	float *sorted = NULL;
+	int rc;
+	int64_t n_cls = 1;
+	char *present = NULL;
+	struct map_rec *rec = NULL;
+	int dumb = o->term == LI_PLOT_DUMB;
 	li_gnuplot *g = li_gnuplot_new(err);
 	if (!g)
 		return err->code;
@@ -155,17 +168,20 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 			if (cls[i] >= n_cls)
 				n_cls = cls[i] + 1;
 		}
-	/* the points grouped by class (a counting sort), one data file per class */
-	count = calloc((size_t)n_cls + 1, sizeof *count);
-	at = calloc((size_t)n_cls + 1, sizeof *at);
-	sorted = malloc((size_t)(n ? n : 1) * 2 * sizeof *sorted);
-	if (!count || !at || !sorted) {
+	present = calloc((size_t)n_cls, 1);
+	rec = malloc((size_t)(n ? n : 1) * sizeof *rec);
+	if (!present || !rec) {
 		rc = li_err_set(err, LI_ENOMEM, "out of memory for %lld points", (long long)n);
 		goto out;
 	}
 	double xlo = INFINITY, xhi = -INFINITY, ylo = INFINITY, yhi = -INFINITY;
 	for (int64_t i = 0; i < n; i++) {
-		count[cls ? cls[i] + 1 : 1]++;
+		int64_t k = cls ? cls[i] : 0;
+		present[k] = 1;
+		rec[i].x = xy[2 * i];
+		rec[i].y = xy[2 * i + 1];
+		rec[i].z = dumb ? (int32_t)(k % 26 + 1)
+				: (int32_t)strtol(palette[k % N_PALETTE] + 1, NULL, 16);
 		if (isfinite(xy[2 * i]) && isfinite(xy[2 * i + 1])) {
 			extend(&xlo, &xhi, xy[2 * i]);
 			extend(&ylo, &yhi, xy[2 * i + 1]);
@@ -176,12 +192,6 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 			extend(&xlo, &xhi, marks[2 * i]);
 			extend(&ylo, &yhi, marks[2 * i + 1]);
 		}
-	for (int64_t k = 0; k < n_cls; k++)
-		at[k + 1] = at[k] + count[k + 1];
-	for (int64_t i = 0; i < n; i++) {
-		int64_t k = cls ? cls[i] : 0;
-		memcpy(sorted + 2 * at[k]++, xy + 2 * i, 2 * sizeof *sorted);
-	}
 	pad(&xlo, &xhi, 0.05);
 	pad(&ylo, &yhi, 0.05);
 	int key = cls != NULL;
@@ -192,33 +202,35 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 	else
 		li_gnuplot_printf(g, "unset key\n");
 	double ps = o->point_size > 0 ? o->point_size : n > 10000 ? 0.25 : 0.6;
-	int first = 1;
 	li_gnuplot_printf(g, "plot ");
-	for (int64_t k = 0, start = 0; k < n_cls; start += count[k + 1], k++) {
-		if (!count[k + 1])
-			continue;
-		const char *path = li_gnuplot_data(g, sorted + 2 * start,
-						   (size_t)count[k + 1] * 2 * sizeof(float), err);
+	if (n > 0) {
+		const char *path = li_gnuplot_data(g, rec, (size_t)n * sizeof *rec, err);
 		if (!path) {
 			rc = err->code;
 			goto out;
 		}
-		li_gnuplot_printf(g, "%s", first ? "" : ", \\\n     ");
-		first = 0;
 		li_gnuplot_quote(g, path);
-		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points ");
-		if (o->term == LI_PLOT_DUMB) /* letters tell classes apart without color */
-			li_gnuplot_printf(g, "pt '%c' ", (char)('A' + k % 26));
+		li_gnuplot_printf(g, " binary format='%%2float32%%int32' using 1:2:3 with points ");
+		if (dumb)
+			li_gnuplot_printf(g, "pt variable notitle");
 		else
-			li_gnuplot_printf(g, "pt 7 ps %g lc rgb '%s' ", ps, palette[k % N_PALETTE]);
-		if (!key) {
-			li_gnuplot_printf(g, "notitle");
-		} else if (names && k < n_names) {
-			li_gnuplot_printf(g, "title ");
+			li_gnuplot_printf(g, "pt 7 ps %g lc rgb variable notitle", ps);
+	} else {
+		li_gnuplot_printf(g, "NaN notitle"); /* an empty frame is still a picture */
+	}
+	for (int64_t k = 0; key && k < n_cls; k++) {
+		if (!present[k])
+			continue;
+		if (dumb)
+			li_gnuplot_printf(g, ", \\\n     keyentry with points pt %d title ",
+					  (int)(k % 26 + 1));
+		else
+			li_gnuplot_printf(g, ", \\\n     keyentry with points pt 7 ps %g lc rgb '%s' "
+					  "title ", ps < 0.6 ? 0.6 : ps, palette[k % N_PALETTE]);
+		if (names && k < n_names)
 			li_gnuplot_quote(g, names[k]);
-		} else {
-			li_gnuplot_printf(g, "title '%lld'", (long long)k);
-		}
+		else
+			li_gnuplot_printf(g, "'%lld'", (long long)k);
 	}
 	if (n_marks > 0) {
 		const char *path = li_gnuplot_data(g, marks, (size_t)n_marks * 2 * sizeof(float), err);
@@ -226,21 +238,17 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 			rc = err->code;
 			goto out;
 		}
-		li_gnuplot_printf(g, "%s", first ? "" : ", \\\n     ");
-		first = 0;
+		li_gnuplot_printf(g, ", \\\n     ");
 		li_gnuplot_quote(g, path);
 		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points %s %s",
-				  o->term == LI_PLOT_DUMB ? "pt '*'" : "pt 2 ps 3 lw 3 lc rgb 'black'",
+				  dumb ? "pt '*'" : "pt 2 ps 3 lw 3 lc rgb 'black'",
 				  key ? "title 'marked'" : "notitle");
 	}
-	if (first) /* nothing to draw: an empty frame still makes a picture */
-		li_gnuplot_printf(g, "NaN notitle");
 	li_gnuplot_printf(g, "\n");
 	rc = li_gnuplot_run(g, out, err);
 out:
-	free(count);
-	free(at);
-	free(sorted);
+	free(present);
+	free(rec);
 	li_gnuplot_free(g);
 	return rc;
 }
