@@ -242,6 +242,10 @@ static int image_shape(const args *a, const li_array *arr, const char *path, li_
 		im->h = a->shape[0], im->w = a->shape[1], im->c = c;
 		return 0;
 	}
+	if (row == 0) {
+		cli_error(cli_name(path), "images of shape %s hold no pixels", s);
+		return -1;
+	}
 	if (arr->rank == 3 || (arr->rank == 4 && (arr->shape[3] == 1 || arr->shape[3] == 3))) {
 		im->h = arr->shape[1], im->w = arr->shape[2];
 		im->c = arr->rank == 4 ? arr->shape[3] : 1;
@@ -330,9 +334,11 @@ static int do_images(const args *a, li_plot_opts *o, FILE *out, li_err *err, li_
 		int64_t n = arr.rank >= 2 ? arr.shape[0] : 1;
 		int64_t t = arr.rank >= 2 ? arr.shape[1] : arr.rank == 1 ? arr.shape[0] : 1;
 		int64_t c = arr.rank == 3 ? arr.shape[2] : 1;
-		if (arr.rank > 3) {
-			cli_error(cli_name(a->input), "curves need N x T x C or N x T, not rank %d",
-				  arr.rank);
+		if (arr.rank > 3 || t < 1 || c < 1) {
+			char shape[64];
+			li_shape_format(arr.rank, arr.shape, shape, sizeof shape);
+			cli_error(cli_name(a->input), "curves need N x T x C or N x T with T, C >= 1, "
+				  "not %s", shape);
 			goto out;
 		}
 		if (li_plot_curves(o, arr.data, n, t, c, a->rows, a->cols,

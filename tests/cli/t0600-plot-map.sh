@@ -136,6 +136,17 @@ test_expect_success 'an output name with quotes and semicolons' '
 	! ls pwned* 2>/dev/null
 '
 
+test_expect_success 'a temporary folder with quotes in its name' '
+	mkdir "tmp'"'"'\"; x" && TMPDIR="$PWD/tmp'"'"'\"; x" li-plot map xy.npy -o tq.png &&
+	$PY pngcheck.py tq.png 800 600 && test -z "$(ls "tmp'"'"'\"; x")"
+'
+
+test_expect_success 'no points, or only NaN points: an empty frame' '
+	$PY -c "import numpy as np; np.save(\"e.npy\", np.zeros((0, 2), \"f4\")); np.save(\"n.npy\", np.full((3, 2), np.nan, \"f4\"))" &&
+	li-plot map e.npy -o e.png && li-plot map n.npy -o n.png &&
+	test -s e.png && test -s n.png
+'
+
 test_expect_success 'a missing gnuplot names the package; no output file' '
 	expect_err "li-plot: error: gnuplot not found; install the package '"'"'gnuplot-nox'"'"' (or '"'"'gnuplot'"'"')" \
 		env LI_GNUPLOT=/nonexistent/gnuplot li-plot map xy.npy -o none.png &&

@@ -128,6 +128,24 @@ test_expect_success 'mosaic --map: the data extent drawn as a red box' '
 	! $PY has_color.py nomap.png 214,39,40 2>/dev/null
 '
 
+test_expect_success 'mosaic: a tile lands where the axes predict' '
+	$PY -c "
+import numpy as np
+np.save(\"g1.npy\", np.array([[1, 1], [3, 3]], \"f4\"))
+np.save(\"t1.npy\", np.stack([np.zeros((4, 4)), np.ones((4, 4))]).astype(\"f4\"))" &&
+	li-plot mosaic --coords g1.npy t1.npy --xrange -2:6 --yrange -2:6 --size 400x400 -o tile.png &&
+	# the black tile (value 0) is centred at (1, 1): x = 400*(0.10+0.85*3/8), y = 400 - 400*(0.10+0.80*3/8)
+	$PY -c "
+from PIL import Image
+im = Image.open(\"tile.png\").convert(\"L\"); W, H = im.size; px = im.load()
+pts = [(x, y) for y in range(55, 345) for x in range(55, 365) if px[x, y] < 10]
+cx = sum(p[0] for p in pts) / len(pts) + 0.5; cy = sum(p[1] for p in pts) / len(pts) + 0.5
+assert abs(cx - 167.5) <= 2 and abs(cy - 240) <= 2, (cx, cy)
+# the tile is 0.92 of the grid spacing (2): 0.92 * 2 / 8 * 0.85 * 400 pixels wide
+w = max(p[0] for p in pts) - min(p[0] for p in pts) + 1
+assert abs(w - 78.2) <= 3, w"
+'
+
 test_expect_success 'map --map: method and quality in the title' '
 	li-plot map xy.npy --map map.h5 -o m.svg && grep -q ">umap map, trustworthiness 0.953<" m.svg &&
 	li-plot map xy.npy --map noq.h5 -o m2.svg && grep -q ">umap map<" m2.svg &&
@@ -148,6 +166,18 @@ test_expect_success 'bad inputs: one line, status 1, no output file' '
 	expect_err "li-plot: error: xy.npy: not an HDF5 file" \
 		li-plot map xy.npy --map xy.npy -o x.png &&
 	test ! -e x.png
+'
+
+test_expect_success 'empty batches draw; shapes without pixels are refused' '
+	$PY -c "
+import numpy as np
+np.save(\"e.npy\", np.zeros((0, 4, 4), \"f4\")); np.save(\"z.npy\", np.zeros((2, 0, 3), \"f4\"))
+n = np.random.default_rng(0).random((2, 4, 4)).astype(\"f4\"); n[0, 0, 0] = np.nan; np.save(\"nan.npy\", n)" &&
+	li-plot images e.npy -o e.png && li-plot images nan.npy -o nan.png && test -s nan.png &&
+	expect_err "li-plot: error: z.npy: images of shape (2, 0, 3) hold no pixels" \
+		li-plot images z.npy -o x.png &&
+	expect_err "li-plot: error: z.npy: curves need N x T x C or N x T with T, C >= 1, not (2, 0, 3)" \
+		li-plot curves z.npy -o x.png
 '
 
 test_expect_success 'mosaic needs --coords' '
