@@ -3,7 +3,8 @@
  * usually at chosen latent coordinates) with expectations and exits 0 when all hold,
  * 1 when any fails, with a table of what differs on standard error. Expectations: an
  * expected array within a tolerance, each row's argmax (an index, a class name, or one
- * per row from a file), the winning probability, and a value range.
+ * per row from a file), the winning probability, and a value range. The input and the
+ * expected array stream through in batches of rows, so memory stays flat.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -212,48 +213,57 @@ static int check_row(check *k, int64_t r, const double *x)
 	return k->failures > failures;
 }
 
-/* The expected array, element by element, within atol + rtol * |e|. */
-static int check_expect(check *k, const li_array *a, int *row_failed)
+/* Row r of the input against row r of the expected array, within atol + rtol * |e|. */
+static int check_expect_row(check *k, int64_t r, const double *x, const double *y)
 {
-	li_array e = {0};
-	li_err err = {0};
-	FILE *f = cli_open_in(k->expect);
-	if (!f)
-		return -1;
-	int rc = li_npy_load(f, &e, LI_DTYPE_F64, &err);
-	cli_close_in(f);
-	if (rc) {
-		cli_error(cli_name(k->expect), "%s", rc == LI_EEND ? "empty file" : err.msg);
-		return -1;
+	int64_t failures = k->failures;
+	for (int64_t j = 0; j < k->width; j++) {
+		double g = x[j], w = y[j];
+		if ((isnan(g) && isnan(w)) || fabs(g - w) <= k->atol + k->rtol * fabs(w))
+			continue;
+		char where[48], got[40], want[64];
+		snprintf(where, sizeof where, "[%lld,%lld]", (long long)r, (long long)j);
+		snprintf(got, sizeof got, "%.*g", k->digits, g);
+		snprintf(want, sizeof want, "%.*g (diff %.3g)", k->digits, w, fabs(g - w));
+		report(k, where, "expect", got, want);
 	}
-	int same = e.rank == a->rank;
-	for (int i = 0; same && i < a->rank; i++)
-		same = e.shape[i] == a->shape[i];
-	if (!same) {
-		char got[64], want[64];
-		li_shape_format(a->rank, a->shape, got, sizeof got);
-		li_shape_format(e.rank, e.shape, want, sizeof want);
-		report(k, "shape", "expect", got, want);
-		for (int64_t r = 0; r < k->rows; r++)
-			row_failed[r] = 1;
-		li_array_release(&e);
+	return k->failures > failures;
+}
+
+/* A threshold in the input's precision (see the comment in main). */
+static double in_precision(double v, li_dtype t)
+{
+	if (!isfinite(v))
+		return v;
+	if (t == LI_DTYPE_F32)
+		return (float)v;
+	if (t == LI_DTYPE_F16)
+		return li_half_to_float(li_float_to_half((float)v));
+	return v;
+}
+
+/* Rows and row width as li-check sees them: a 0-d or 1-D array is one row. */
+static void row_layout(const li_npy_info *info, int64_t *rows, int64_t *width)
+{
+	*rows = info->rank >= 2 ? info->shape[0] : 1;
+	*width = info->rank >= 2 ? li_shape_row_elems(info->rank, info->shape)
+				 : li_shape_count(info->rank, info->shape);
+}
+
+/*
+ * Reads up to max rows (li-check's rows) from r as float64 into b; a 0-d or 1-D array
+ * is read whole as one row. Returns the rows read, 0 at the end, negative on error.
+ */
+static int64_t read_rows(li_npy_reader *r, li_array *b, int64_t max, int64_t width,
+			 int *whole_done, li_err *err)
+{
+	if (li_npy_info_of(r)->rank >= 2)
+		return li_npy_read_batch(r, b, LI_DTYPE_F64, max, err);
+	if (*whole_done)
 		return 0;
-	}
-	const double *x = a->data, *y = e.data;
-	for (int64_t r = 0; r < k->rows; r++)
-		for (int64_t j = 0; j < k->width; j++) {
-			double g = x[r * k->width + j], w = y[r * k->width + j];
-			if ((isnan(g) && isnan(w)) || fabs(g - w) <= k->atol + k->rtol * fabs(w))
-				continue;
-			char where[48], got[40], want[64];
-			snprintf(where, sizeof where, "[%lld,%lld]", (long long)r, (long long)j);
-			snprintf(got, sizeof got, "%.*g", k->digits, g);
-			snprintf(want, sizeof want, "%.*g (diff %.3g)", k->digits, w, fabs(g - w));
-			report(k, where, "expect", got, want);
-			row_failed[r] = 1;
-		}
-	li_array_release(&e);
-	return 0;
+	*whole_done = 1;
+	int64_t k = li_npy_read_batch(r, b, LI_DTYPE_F64, width > 0 ? width : 1, err);
+	return k < 0 ? k : 1;
 }
 
 int main(int argc, char **argv)
@@ -314,41 +324,31 @@ int main(int argc, char **argv)
 
 	int status = EXIT_DATA;
 	li_err err = {0};
-	li_array a = {0}, raw = {0};
-	int *row_failed = NULL;
+	li_array batch = {0}, ebatch = {0};
+	li_npy_reader *r = NULL, *e = NULL;
+	FILE *in = NULL, *ein = NULL;
 	if (k.model && load_names(&k))
 		goto done;
 	if (k.argmax && load_argmax(&k))
 		goto done;
-	FILE *f = cli_open_in(k.in);
-	if (!f)
+	in = cli_open_in(k.in);
+	if (!in)
 		goto done;
-	int rc = li_npy_load(f, &raw, -1, &err);
-	cli_close_in(f);
-	if (!rc)
-		rc = li_array_alloc(&a, LI_DTYPE_F64, raw.rank, raw.shape, &err);
-	if (rc) {
-		cli_error(cli_name(k.in), "%s", rc == LI_EEND ? "empty file" : err.msg);
+	r = li_npy_open(in, &err);
+	if (!r) {
+		cli_error(cli_name(k.in), "%s", err.code == LI_EEND ? "empty file" : err.msg);
 		goto done;
 	}
-	li_convert(a.data, LI_DTYPE_F64, raw.data, raw.dtype, (size_t)li_array_count(&raw));
+	const li_npy_info *info = li_npy_info_of(r);
+	row_layout(info, &k.rows, &k.width);
 	/*
 	 * A float32 output of 0.9 is 0.899999976: thresholds meet the values in the input's
 	 * own precision, so --min-prob 0.9 passes it, and values print in that precision.
 	 */
-	k.digits = 10;
-	if (raw.dtype == LI_DTYPE_F32 || raw.dtype == LI_DTYPE_F16) {
-		k.digits = raw.dtype == LI_DTYPE_F32 ? 7 : 4;
-		k.min_prob = raw.dtype == LI_DTYPE_F32 ? (float)k.min_prob
-						      : li_half_to_float(li_float_to_half((float)k.min_prob));
-		if (isfinite(k.lo))
-			k.lo = raw.dtype == LI_DTYPE_F32 ? (float)k.lo : li_half_to_float(li_float_to_half((float)k.lo));
-		if (isfinite(k.hi))
-			k.hi = raw.dtype == LI_DTYPE_F32 ? (float)k.hi : li_half_to_float(li_float_to_half((float)k.hi));
-	}
-	li_array_release(&raw);
-	k.rows = a.rank >= 2 ? a.shape[0] : 1;
-	k.width = a.rank >= 2 ? li_shape_row_elems(a.rank, a.shape) : li_array_count(&a);
+	k.digits = info->dtype == LI_DTYPE_F32 ? 7 : info->dtype == LI_DTYPE_F16 ? 4 : 10;
+	k.min_prob = in_precision(k.min_prob, info->dtype);
+	k.lo = in_precision(k.lo, info->dtype);
+	k.hi = in_precision(k.hi, info->dtype);
 	if (k.want && k.n_want != 1 && k.n_want != k.rows) {
 		cli_error(k.argmax, "%lld classes for %lld rows", (long long)k.n_want,
 			  (long long)k.rows);
@@ -360,17 +360,51 @@ int main(int argc, char **argv)
 				  (long long)k.want[i], (long long)k.width);
 			goto done;
 		}
-	row_failed = calloc((size_t)(k.rows ? k.rows : 1), sizeof *row_failed);
-	if (!row_failed) {
-		cli_error(NULL, "out of memory");
+	int same_shape = 1;
+	if (k.expect) {
+		if (!(ein = cli_open_in(k.expect)))
+			goto done;
+		if (!(e = li_npy_open(ein, &err))) {
+			cli_error(cli_name(k.expect), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			goto done;
+		}
+		const li_npy_info *ei = li_npy_info_of(e);
+		same_shape = ei->rank == info->rank;
+		for (int i = 0; same_shape && i < info->rank; i++)
+			same_shape = ei->shape[i] == info->shape[i];
+		if (!same_shape) {
+			char got[64], want[64];
+			li_shape_format(info->rank, info->shape, got, sizeof got);
+			li_shape_format(ei->rank, ei->shape, want, sizeof want);
+			report(&k, "shape", "expect", got, want);
+		}
+	}
+	/* rows stream through in batches of about a million values */
+	int64_t per = k.width > 0 ? (1 << 20) / k.width : 1 << 20, n, row = 0;
+	int whole = 0, ewhole = 0;
+	if (per < 1)
+		per = 1;
+	while ((n = read_rows(r, &batch, per, k.width, &whole, &err)) > 0) {
+		if (e && same_shape) {
+			int64_t m = read_rows(e, &ebatch, n, k.width, &ewhole, &err);
+			if (m != n) {
+				cli_error(cli_name(k.expect), "%s", m < 0 ? err.msg : "truncated data");
+				goto done;
+			}
+		}
+		for (int64_t i = 0; i < n; i++, row++) {
+			const double *x = (const double *)batch.data + i * k.width;
+			int bad = check_row(&k, row, x);
+			if (e && same_shape)
+				bad |= check_expect_row(&k, row, x,
+							(const double *)ebatch.data + i * k.width);
+			k.failed_rows += bad || !same_shape;
+		}
+	}
+	if (n < 0) {
+		cli_error(cli_name(k.in), "%s", err.msg);
 		goto done;
 	}
-	for (int64_t r = 0; r < k.rows; r++)
-		row_failed[r] = check_row(&k, r, (const double *)a.data + r * k.width);
-	if (k.expect && check_expect(&k, &a, row_failed))
-		goto done;
-	for (int64_t r = 0; r < k.rows; r++)
-		k.failed_rows += row_failed[r];
 	if (!k.failures) {
 		if (!k.quiet)
 			fprintf(stderr, "li-check: ok: %lld row%s, every expectation holds\n",
@@ -386,10 +420,13 @@ int main(int argc, char **argv)
 	}
 	status = 1;
 done:
-	free(row_failed);
 	free(k.want);
 	li_textlist_release(&k.names);
-	li_array_release(&a);
-	li_array_release(&raw);
+	li_array_release(&batch);
+	li_array_release(&ebatch);
+	li_npy_close(r);
+	li_npy_close(e);
+	cli_close_in(in);
+	cli_close_in(ein);
 	return cli_finish(status);
 }

@@ -112,6 +112,17 @@ li-check: FAILED: 2 of 3 rows" 1 li-check --expect p.npy q.npy &&
 li-check: FAILED: 2 of 2 rows" 1 li-check --expect p.npy p2.npy
 '
 
+test_expect_success 'many rows stream through in batches; row numbers run on' '
+	$PY -c "
+import numpy as np
+a = np.random.default_rng(5).random((300000, 4)).astype(np.float32)
+np.save(\"big.npy\", a); a[299999, 3] += 1; a[7, 0] += 1; np.save(\"big2.npy\", a)" &&
+	li-check -q --expect big.npy --range 0:1 big.npy &&
+	must_fail 1 li-check --expect big.npy big2.npy 2>err &&
+	grep -q "^  \[7,0\] " err && grep -q "^  \[299999,3\] " err &&
+	grep -qx "li-check: FAILED: 2 of 300000 rows" err
+'
+
 test_expect_success '--max-show cuts the table; -q prints nothing' '
 	expect_table "  where      check     got                    expected
   row 1      argmax    2                      1
