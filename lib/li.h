@@ -16,5 +16,10 @@
 #include "rows.h"
 #include "layer.h"
 #include "activations.h"
+#include "gnuplot.h"
+#include "plot.h"
+#include "textlist.h"
+#include "h5attr.h"
+#include "mapinfo.h"
 
 #endif
