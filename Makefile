@@ -66,6 +66,10 @@ asan:
 	LI_SANITIZED=1 LI_BIN=$(CURDIR)/build/asan/bin LI_UNIT=$(CURDIR)/build/asan/tests \
 	LI_TOOLS=$(CURDIR)/build/asan/tools tests/run
 
+# Benchmarks side by side with the peers (never part of the tests): every scripts/bench/*.sh.
+bench: all
+	@for b in scripts/bench/*.sh; do echo "== $$b"; PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
