@@ -210,6 +210,8 @@ li_labeled *li_labeled_open_gen(const char *dir, int allow_empty, li_err *err)
 				li_err_set(err, LI_EDATA, "not a labeled data set (no 'current' link)");
 			else if (e == ENOENT)
 				li_err_set(err, LI_EDATA, "no such data set");
+			else if (e == ENOTDIR)
+				li_err_set(err, LI_EDATA, "not a labeled data set (not a folder)");
 			else if (e == EINVAL)
 				li_err_set(err, LI_EDATA, "not a labeled data set ('current' is not a link)");
 			else

@@ -103,9 +103,6 @@ static int resolve(const li_labeled *d, const li_labeled_append_req *q, int64_t 
 				if (class_add(c, num, err) < 0)
 					return -1;
 			}
-		} else if (q->index_bound > c->n) {
-			return li_err_set(err, LI_EDATA, "labels imply %lld classes but the data set has %d",
-					  (long long)q->index_bound, c->n);
 		}
 		for (int64_t i = 0; i < rows; i++) {
 			if (q->index[i] < 0 || q->index[i] >= c->n)
@@ -113,6 +110,9 @@ static int resolve(const li_labeled *d, const li_labeled_append_req *q, int64_t 
 						  (long long)q->index[i], (long long)i, c->n);
 			labels[i] = q->index[i];
 		}
+		if (q->index_bound > c->n)
+			return li_err_set(err, LI_EDATA, "labels imply %lld classes but the data set has %d",
+					  (long long)q->index_bound, c->n);
 	} else if (q->names) {
 		for (int64_t i = 0; i < rows; i++)
 			if ((labels[i] = class_find(c, q->names[i], err)) < 0)
@@ -441,7 +441,8 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 		return li_err_set(err, LI_EDATA, "%lld origin rows for %lld samples",
 				  (long long)(q->origin->rank ? q->origin->shape[0] : 1), (long long)rows);
 
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+	int created = mkdir(dir, 0755) == 0;
+	if (!created && errno != EEXIST)
 		return li_err_set(err, LI_EIO, "cannot create the folder: %s", strerror(errno));
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0) {
@@ -561,6 +562,10 @@ out:
 	free(labels_all);
 	li_labeled_free_names(c.v, c.n);
 	li_labeled_close(d);
+	if (rc && created && dirfd >= 0) { /* a failed first append leaves no folder behind */
+		unlinkat(dirfd, ".lock", 0);
+		rmdir(dir);
+	}
 	if (lockfd >= 0)
 		close(lockfd); /* releases the lock */
 	if (dirfd >= 0)

@@ -12,5 +12,6 @@
 #include "array.h"
 #include "npy.h"
 #include "labeled.h"
+#include "logreg.h"
 
 #endif
