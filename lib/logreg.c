@@ -30,7 +30,7 @@ typedef struct problem {
 
 li_logreg_params li_logreg_defaults(void)
 {
-	return (li_logreg_params){.C = 1.0, .max_iter = 1000, .tol = 1e-8};
+	return (li_logreg_params){.C = 1.0, .max_iter = 1000, .tol = 1e-10};
 }
 
 void li_logreg_release(li_logreg *m)

@@ -35,7 +35,7 @@ typedef struct li_logreg {
 typedef struct li_logreg_params {
 	double C;          /* inverse penalty strength [1.0] */
 	int max_iter;      /* L-BFGS iterations [1000] */
-	double tol;        /* stop when ||grad|| <= tol * max(1, ||w||) [1e-8] (mean loss) */
+	double tol;        /* stop when ||grad|| <= tol * max(1, ||w||) [1e-10] (mean loss) */
 } li_logreg_params;
 
 /* Default parameters. */
