@@ -152,4 +152,15 @@ test_expect_success '--help and usage errors' '
 	must_fail 2 li-label ds --export a.txt 2>/dev/null
 '
 
+test_expect_success 'the examples of the README and the man page run' '
+	cp x1.npy latent.npy && cp p1.npy probe-out.npy && cp x2.npy more.npy && cp o1.npy coords.npy &&
+	printf "cat\ndog\ncat\ncat\ndog\n" >names.txt &&
+	li-label -q picked --x latent.npy --prob probe-out.npy --set 3="not a number" &&
+	li-label -q picked --x latent.npy --labels names.txt --origin coords.npy &&
+	li-label picked --stats >/dev/null &&
+	li-label picked --export picked.csv && li-label picked --export picked.mat &&
+	[ "$(wc -l <picked.csv)" = 11 ] &&
+	[ "$(cat picked/current/classes.txt | tr "\n" " ")" = "0 1 2 not a number cat dog " ]
+'
+
 test_done
