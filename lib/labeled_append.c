@@ -534,6 +534,11 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	}
 	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, meta, err))
 		goto out;
+	/* the generation's own entry is on disk before any link can name it */
+	if (fsync(dirfd) != 0) {
+		li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
+		goto out;
+	}
 
 	/* the swap: a new link renamed over `current`, then the folder synced */
 	if (symlinkat(gname, dirfd, "current.tmp") != 0 ||
