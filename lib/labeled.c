@@ -294,3 +294,24 @@ int li_labeled_load_origin(li_labeled *d, li_array *out, li_err *err)
 	rewind(d->originf);
 	return li_npy_load(d->originf, out, LI_DTYPE_F32, err);
 }
+
+int li_labeled_load_samples(li_labeled *d, li_array *out, li_err *err)
+{
+	memset(out, 0, sizeof *out);
+	if (!d->samples) {
+		int64_t shape[1] = {0};
+		return li_array_alloc(out, LI_DTYPE_F32, 1, shape, err);
+	}
+	if (li_array_alloc(out, LI_DTYPE_F32, d->info.rank, d->info.shape, err))
+		return err->code;
+	int64_t re = li_shape_row_elems(d->info.rank, d->info.shape), got = 0, k;
+	while (got < d->info.count &&
+	       (k = li_npy_read_rows(d->rs, (float *)out->data + got * re, LI_DTYPE_F32,
+				     d->info.count - got, err)) > 0)
+		got += k;
+	if (got != d->info.count) {
+		li_array_release(out);
+		return li_err_set(err, LI_EDATA, "'samples.npy': truncated data");
+	}
+	return 0;
+}

@@ -60,6 +60,10 @@ void li_labeled_probabilities(const li_labeled *d, double *out);
  */
 int64_t li_labeled_read_samples(li_labeled *d, li_array *batch, int64_t max_rows, li_err *err)
 	LI_RESULT_USED;
+/* All samples (float32, count x row shape) into out, e.g. for training a probe on the
+ * folder; call on a fresh handle (before li_labeled_read_samples). Caller releases out.
+ * 0 or negative. */
+int li_labeled_load_samples(li_labeled *d, li_array *out, li_err *err) LI_RESULT_USED;
 /* The whole origin array (float32, count x origin_dim) into out; caller releases it. */
 int li_labeled_load_origin(li_labeled *d, li_array *out, li_err *err) LI_RESULT_USED;
 
