@@ -160,7 +160,10 @@ static int read_gen(li_labeled *d, int dfd, int *enoent, li_err *err)
 		d->meta = json_loadfd(fd, 0, &je);
 		close(fd);
 		if (!d->meta || !json_is_object(d->meta)) {
-			li_err_set(err, LI_EDATA, "'meta.json': %s", d->meta ? "not an object" : je.text);
+			if (d->meta)
+				li_err_set(err, LI_EDATA, "'meta.json': not a JSON object");
+			else
+				li_err_set(err, LI_EDATA, "'meta.json': not valid JSON (line %d)", je.line);
 			goto fail;
 		}
 		const char *dt = json_string_value(json_object_get(d->meta, "dtype"));

@@ -94,4 +94,20 @@ test_expect_success 'a damaged generation is reported, not read' '
 	expect_err "li-label: error: bad2: '"'"'gen-000001'"'"': '"'"'classes.txt'"'"': line 2: class '"'"'a'"'"' named twice" li-label bad2 --x x.npy --label a
 '
 
+test_expect_success 'damaged files in the current generation are named' '
+	for f in samples labels origin meta; do rm -rf d-$f && cp -r ds d-$f; done &&
+	$PY -c "
+import numpy as np
+b = open(\"d-samples/current/samples.npy\", \"rb\").read(); open(\"d-samples/current/samples.npy\", \"wb\").write(b[:-5])
+np.save(\"d-labels/current/labels.npy\", np.array([0, 1, 7, 0]))
+np.save(\"d-origin/current/origin.npy\", np.zeros((3, 4), np.float32))
+open(\"d-meta/current/meta.json\", \"w\").write(\"{\\\"count\\\": \")
+" &&
+	expect_err "li-label: error: d-samples: '"'"'gen-000001'"'"': '"'"'samples.npy'"'"': shape claims 96 bytes of data but the file holds 91" li-label d-samples --stats &&
+	expect_err "li-label: error: d-labels: '"'"'gen-000001'"'"': '"'"'labels.npy'"'"': label 7 of sample 2 is not a class" li-label d-labels --export o.csv &&
+	expect_err "li-label: error: d-origin: '"'"'gen-000001'"'"': '"'"'origin.npy'"'"' does not hold one row per sample" li-label d-origin --x x.npy --label a &&
+	expect_err "li-label: error: d-meta: '"'"'gen-000001'"'"': '"'"'meta.json'"'"': not valid JSON (line 1)" li-label d-meta --stats &&
+	! [ -e o.csv ] && [ "$(ls d-origin | tr "\n" " ")" = "current gen-000001 " ]
+'
+
 test_done
