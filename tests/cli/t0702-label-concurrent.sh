@@ -21,7 +21,15 @@ test_expect_success '8 concurrent writers, 12 appends each: every sample exactly
 			li-label -q ds --x b$w-$b.npy --label w$w || exit 1
 		done) &
 	done
-	ok=1; for j in 1 2 3 4 5 6 7 8; do wait -n || ok=0; done; [ $ok = 1 ] &&
+	# a reader exporting snapshots all the while
+	(i=0; while [ ! -e stop ]; do
+		i=$((i + 1))
+		li-label ds --export snap-$i.json 2>snap.err ||
+			grep -q "no such data set\|no .current. link" snap.err || { cat snap.err; exit 1; }
+	done) &
+	reader=$!
+	ok=1; for j in 1 2 3 4 5 6 7 8; do wait -n || ok=0; done; touch stop; wait $reader || ok=0
+	[ $ok = 1 ] &&
 	[ "$(ls ds | tr "\n" " ")" = "current gen-000096 " ] &&
 	$PY -c "
 import numpy as np
@@ -33,6 +41,16 @@ ids = sorted(x[:, 0].astype(int))
 assert ids == sorted(w * 1000 + b * 10 + r for w in range(8) for b in range(12) for r in range(3))
 for v, k in zip(x[:, 0].astype(int), l):
     assert names[k] == \"w%d\" % (v // 1000)
+import glob, json, collections
+snaps = glob.glob(\"snap-*.json\")
+assert len(snaps) > 3, len(snaps)
+for f in snaps:
+    j = json.load(open(f))
+    s = np.array(j[\"samples\"]).reshape(-1, 2)
+    assert len(s) == len(j[\"labels\"]) and len(s) % 3 == 0, f
+    assert all(n == 3 for n in collections.Counter(int(v) // 10 for v in s[:, 0]).values()), f
+    assert all(j[\"classes\"][k] == \"w%d\" % (v // 1000) for v, k in zip(s[:, 0].astype(int), j[\"labels\"])), f
+print(len(snaps), \"snapshots\")
 "
 '
 
@@ -66,7 +84,7 @@ assert sorted(x[:, 0]) == [0, 1, 2, 10, 11, 12]
 test_expect_success 'appends killed at random moments: never a torn batch' '
 	li-label -q rnd --x b1-0.npy --label a &&
 	for b in 1 2 3 4 5 6 7 8 9 10 11; do
-		for w in 2 3; do
+		for w in 2 3 4 5 6 7; do
 			li-label -q rnd --x b$w-$b.npy --label a & pid=$!
 			sleep 0.$((RANDOM % 3 == 0))$((RANDOM % 10)); kill -9 $pid 2>/dev/null; wait $pid
 			echo $? >rc-$w-$b
@@ -81,8 +99,10 @@ x = np.load(\"rnd/current/samples.npy\"); l = np.load(\"rnd/current/labels.npy\"
 assert len(x) == len(l) == len(np.load(\"rnd/current/origin.npy\"))
 batches = collections.Counter(int(v) // 10 for v in x[:, 0])
 assert all(n == 3 for n in batches.values()), batches
-for w in (2, 3):
+done = 0
+for w in range(2, 8):
     for b in range(1, 12):
+        done += open(\"rc-%d-%d\" % (w, b)).read().strip() == \"0\"
         if open(\"rc-%d-%d\" % (w, b)).read().strip() == \"0\":
             assert (w * 1000 + b * 10) // 10 in batches, (w, b)
 "
