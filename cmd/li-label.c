@@ -374,6 +374,12 @@ int main(int argc, char **argv)
 	int sources = !!o.prob + !!o.labels + !!o.label;
 	if (o.x && sources != 1)
 		cli_usage_error("give one of --prob, --labels or --label with --x");
+	const char *ins[] = {o.x, o.prob, o.labels, o.classes, o.origin};
+	int stdin_users = 0;
+	for (int i = 0; i < 5; i++)
+		stdin_users += ins[i] && !strcmp(ins[i], "-");
+	if (stdin_users > 1)
+		cli_usage_error("only one input can be standard input");
 	if (!o.x && (sources || o.n_set || o.classes || o.origin))
 		cli_usage_error("labels, --set, --classes and --origin go with --x");
 

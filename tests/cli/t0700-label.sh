@@ -149,7 +149,8 @@ test_expect_success '--help and usage errors' '
 	must_fail 2 li-label ds --x x1.npy --label a --prob p1.npy 2>/dev/null &&
 	must_fail 2 li-label ds --stats --export a.npy 2>/dev/null &&
 	must_fail 2 li-label ds --x x1.npy --label a --set x=b 2>/dev/null &&
-	must_fail 2 li-label ds --export a.txt 2>/dev/null
+	must_fail 2 li-label ds --export a.txt 2>/dev/null &&
+	must_fail 2 li-label ds --x - --labels - 2>/dev/null </dev/null
 '
 
 test_expect_success 'the examples of the README and the man page run' '
