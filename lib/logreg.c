@@ -73,12 +73,14 @@ static lbfgsfloatval_t evaluate(void *inst, const lbfgsfloatval_t *w, lbfgsfloat
 			double mx = zi[0], s = 0;
 			for (int k = 1; k < no; k++)
 				mx = zi[k] > mx ? zi[k] : mx;
+			double zy = zi[p->y[i]];
 			for (int k = 0; k < no; k++)
-				s += exp(zi[k] - mx);
-			double lse = mx + log(s);
-			loss += lse - zi[p->y[i]];
+				s += (zi[k] = exp(zi[k] - mx));
+			loss += mx + log(s) - zy;
+			double inv_s = 1.0 / s;
 			for (int k = 0; k < no; k++)
-				zi[k] = exp(zi[k] - lse) - (k == p->y[i]);
+				zi[k] *= inv_s;
+			zi[p->y[i]] -= 1.0;
 		}
 	}
 	/* gradient: residuals^T X / n + W / (C n); intercept: column sums / n */

@@ -3,7 +3,8 @@
  * whose optimum is solved here independently, folding, and refused inputs.
  *
  * With LI_LOGREG_DIR set it is instead a tool for tests/cli/t0710-logreg.sh: it fits
- * DIR/x.npy (float32) and DIR/y.npy (int64) with C from LI_LOGREG_C and writes coef.npy,
+ * DIR/x.npy (float32) and DIR/y.npy (int64) with C from LI_LOGREG_C (and tol from
+ * LI_LOGREG_TOL, for timing against scikit-learn by hand) and writes coef.npy,
  * intercept.npy, mean.npy, scale.npy, proba.npy (float64) and pred.npy (int64) into DIR,
  * for comparison with scikit-learn.
  */
@@ -52,6 +53,9 @@ static int tool(const char *dir)
 	const char *c = getenv("LI_LOGREG_C");
 	if (c)
 		p.C = strtod(c, NULL);
+	const char *tol = getenv("LI_LOGREG_TOL");
+	if (tol)
+		p.tol = strtod(tol, NULL);
 	int64_t n = x.shape[0], k = 0;
 	const int64_t *yy = y.data;
 	for (int64_t i = 0; i < n; i++)
