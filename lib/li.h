@@ -21,5 +21,7 @@
 #include "textlist.h"
 #include "h5attr.h"
 #include "mapinfo.h"
+#include "labeled.h"
+#include "logreg.h"
 
 #endif
