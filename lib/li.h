@@ -23,5 +23,6 @@
 #include "mapinfo.h"
 #include "labeled.h"
 #include "logreg.h"
+#include "probe.h"
 
 #endif
