@@ -11,5 +11,8 @@
 #include "err.h"
 #include "array.h"
 #include "npy.h"
+#include "layer.h"
+#include "model.h"
+#include "blasinfo.h"
 
 #endif
