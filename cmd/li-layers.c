@@ -126,12 +126,14 @@ static void print_table(const li_model *m, int *cross, int n_cross_max)
 			printf("yes\n");
 			continue;
 		}
-		printf("no:");
-		for (int c = 0; c < k && c < n_cross_max; c++)
-			printf("%s%s", c ? ", " : " ", li_model_row_name(m, cross[c]));
-		if (k > n_cross_max)
-			printf(", ...");
-		printf("\n");
+		printf("no (");
+		for (int c = 0, first = 1; c < k && c < n_cross_max; c++) {
+			if (cross[c] == i)
+				continue;
+			printf("%s%s", first ? "" : ", ", li_model_row_name(m, cross[c]));
+			first = 0;
+		}
+		printf("%s)\n", k > n_cross_max ? ", ..." : "");
 	}
 	summary(m, stdout);
 }

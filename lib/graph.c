@@ -187,8 +187,8 @@ static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsour
 }
 
 /* Creates the rows of one call of layer kl whose inputs are rows in[]. */
-static int call_layer(li_model *m, const kc_layer *kl, int call, int *layer_idx, scope *sc,
-		      const li_wsource *ws, const int *in, int n_in, li_err *err)
+static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *layer_idx,
+		      scope *sc, const li_wsource *ws, const int *in, int n_in, li_err *err)
 {
 	char *name = join(sc->prefix, kl->name, call);
 	if (!name)
@@ -230,10 +230,10 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int *layer_idx,
 			if (r < 0)
 				rc = r;
 			else if ((rc = node_shape(m, r, err)) == 0)
-				rc = map_put(sc, kl->name, call, 0, r, err);
+				rc = map_put(sc, kl->name, node, 0, r, err);
 		} else if (rc == 0) {
 			for (int t = 0; t < inner.n_outputs && !rc; t++)
-				rc = map_put(sc, kl->name, call, t, outs[t], err);
+				rc = map_put(sc, kl->name, node, t, outs[t], err);
 		}
 		free(name);
 		kc_model_release(&inner);
@@ -254,7 +254,32 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int *layer_idx,
 	m->nodes[r].params = sc->count_params ? params : 0;
 	if (node_shape(m, r, err))
 		return err->code;
-	return map_put(sc, kl->name, call, 0, r, err);
+	return map_put(sc, kl->name, node, 0, r, err);
+}
+
+/*
+ * The node index that others use for call 0 of layer i. tf.keras and TF.js do not save
+ * the first node of a nested model that has its own InputLayer (tf.keras'
+ * _should_skip_first_node), but references still count it: calls are then numbered
+ * from 1. Detected from the references themselves, which works for every version.
+ */
+static int node_offset(const kc_model *km, int i)
+{
+	const kc_layer *kl = &km->layers[i];
+	int max = -1;
+	if (!kl->is_model)
+		return 0;
+	for (int j = 0; j < km->n_layers; j++)
+		for (int c = 0; c < km->layers[j].n_calls; c++)
+			for (int k = 0; k < km->layers[j].calls[c].n_in; k++) {
+				const kc_ref *r = &km->layers[j].calls[c].in[k];
+				if (!strcmp(r->layer, kl->name) && r->node > max)
+					max = r->node;
+			}
+	for (int k = 0; k < km->n_outputs; k++)
+		if (!strcmp(km->outputs[k].layer, kl->name) && km->outputs[k].node > max)
+			max = km->outputs[k].node;
+	return max >= kl->n_calls ? 1 : 0;
 }
 
 static const kc_layer *find_layer(const kc_model *km, const char *name)
@@ -273,7 +298,7 @@ static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsou
 		       const int *given, int n_given, int *outs, li_err *err)
 {
 	int rc = 0;
-	int *layer_idx = NULL, *done = NULL, n_pending = 0;
+	int *layer_idx = NULL, *done = NULL, *offset = NULL, n_pending = 0;
 	int in_rows[256];
 	if (given && n_given != km->n_inputs)
 		return li_err_set(err, LI_EDATA, "nested model '%.*s' takes %d inputs, called with %d",
@@ -316,12 +341,14 @@ static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsou
 	}
 	layer_idx = malloc(sizeof(int) * (size_t)km->n_layers);
 	done = calloc((size_t)km->n_layers, sizeof(int)); /* calls made so far */
-	if (!layer_idx || !done) {
+	offset = calloc((size_t)km->n_layers, sizeof(int));
+	if (!layer_idx || !done || !offset) {
 		rc = li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (int i = 0; i < km->n_layers; i++) {
 		layer_idx[i] = -1;
+		offset[i] = node_offset(km, i);
 		if (strcmp(km->layers[i].class_name, "InputLayer"))
 			n_pending += km->layers[i].n_calls;
 	}
@@ -345,8 +372,8 @@ static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsou
 					ok = (in[j] = map_get(sc, &c->in[j])) >= 0;
 				if (!ok)
 					break;
-				if ((rc = call_layer(m, kl, done[i], &layer_idx[i], sc, ws, in, c->n_in,
-						     err)))
+				if ((rc = call_layer(m, kl, done[i], done[i] + offset[i], &layer_idx[i], sc,
+						     ws, in, c->n_in, err)))
 					goto out;
 				done[i]++;
 				n_pending--;
@@ -397,6 +424,7 @@ static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsou
 out:
 	free(layer_idx);
 	free(done);
+	free(offset);
 	return rc;
 }
 
