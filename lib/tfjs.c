@@ -167,12 +167,19 @@ int li_tfjs_load(li_model *m, const char *path, li_err *err)
 	tfsrc src = {0};
 	unsigned char *data = NULL;
 	int rc = 0;
-	json_t *j = json_load_file(path, 0, &je);
-	if (!j) {
-		if (je.line <= 1 && je.column <= 1 && je.position <= 1)
-			return li_err_set(err, LI_EDATA, "neither an HDF5 file nor a TF.js model.json");
-		return li_err_set(err, LI_EDATA, "malformed JSON at line %d: %s", je.line, je.text);
+	/* Something that does not even start like a JSON object is not a model.json. */
+	FILE *f = fopen(path, "rb");
+	int c = EOF;
+	if (f) {
+		while ((c = fgetc(f)) == ' ' || c == '\n' || c == '\r' || c == '\t')
+			;
+		fclose(f);
 	}
+	if (c != '{')
+		return li_err_set(err, LI_EDATA, "neither an HDF5 file nor a TF.js model.json");
+	json_t *j = json_load_file(path, 0, &je);
+	if (!j)
+		return li_err_set(err, LI_EDATA, "malformed JSON at line %d: %s", je.line, je.text);
 	json_t *topo = json_object_get(j, "modelTopology");
 	json_t *manifest = json_object_get(j, "weightsManifest");
 	if (!json_is_object(topo)) {
