@@ -153,6 +153,42 @@ test_expect_success 'TF.js model.json: missing shard, short shard, stray weight'
 	must_fail 1 li-layers stray.json 2>err && test $(wc -l <err) -eq 1
 '
 
+test_expect_success 'mutated configs: an error line or success, never a crash' '
+	$PY - <<-\PYEOF &&
+	import copy, json
+	base = json.load(open("ok.json"))
+	out = []
+	text = json.dumps(base)
+	for cut in range(1, len(text), max(1, len(text) // 25)):
+	    out.append(text[:cut])
+	def walk(v, path=()):
+	    yield path
+	    if isinstance(v, dict):
+	        for k in v:
+	            yield from walk(v[k], path + (k,))
+	    elif isinstance(v, list):
+	        for i, x in enumerate(v):
+	            yield from walk(x, path + (i,))
+	for p in list(walk(base)):
+	    for bad in (None, 7, -1, 1e30, "x", [], {}, [[["d", 99, 0]]], [2**40, 2**40]):
+	        m = copy.deepcopy(base)
+	        if not p:
+	            continue
+	        t = m
+	        for k in p[:-1]:
+	            t = t[k]
+	        t[p[-1]] = bad
+	        out.append(json.dumps(m))
+	for i, t in enumerate(out):
+	    open("mut%04d.json" % i, "w").write(t)
+	PYEOF
+	for f in mut*.json; do
+		li-layers $f >/dev/null 2>err; rc=$?
+		if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then echo "$f: exit $rc"; cat err; exit 1; fi
+		if [ $rc -eq 1 ] && [ $(wc -l <err) -ne 1 ]; then echo "$f:"; cat err; exit 1; fi
+	done
+'
+
 test_expect_success 'usage errors exit 2' '
 	must_fail 2 li-embed good.h5 x.npy --at nosuchlayer 2>/dev/null &&
 	must_fail 2 li-embed good.h5 x.npy x.npy 2>/dev/null &&
