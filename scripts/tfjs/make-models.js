@@ -63,17 +63,24 @@ models.unet = () => {
     at: {e1, m1, mid}};
 };
 
-// nested: a Sequential block used as a layer inside a functional model
+// nested: a Sequential block and a two-output functional block used as layers
 models.nested = () => {
   const inner = tf.sequential({name: 'block'});
   inner.add(dense(4, 'relu', 'inner_a', {inputShape: [6]}));
   inner.add(dense(6, 'relu', 'inner_b'));
+  // and a functional block with two outputs, merged after it
+  const fi = tf.input({shape: [6], name: 'fin'});
+  const f1 = dense(3, 'relu', 'f_one').apply(fi);
+  const f2 = dense(3, 'linear', 'f_two').apply(fi);
+  const fblock = tf.model({inputs: fi, outputs: [f1, f2], name: 'fblock'});
   const x = tf.input({shape: [5], name: 'x'});
   const pre = dense(6, 'relu', 'pre').apply(x);
   const mid = inner.apply(pre);
-  const out = dense(2, 'linear', 'post').apply(mid);
+  const [o1, o2] = fblock.apply(mid);
+  const merged = tf.layers.add({name: 'merged'}).apply([o1, o2]);
+  const out = dense(2, 'linear', 'post').apply(merged);
   return {model: tf.model({inputs: x, outputs: out, name: 'nested'}), inputs: [[5]],
-    at: {pre, block: mid}};
+    at: {pre, block: mid, merged}};
 };
 
 // multiio: two inputs, a shared Dense called twice, a nested model called twice,

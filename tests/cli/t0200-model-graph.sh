@@ -71,7 +71,7 @@ test_expect_success 'split points: Sequential, residual blocks, U-Net, nested, m
 	test "$(splits mm/seq/model.json)" = "d1_input d1 d2 d3" &&
 	test "$(splits mm/residual/k3.h5)" = "x stem add1 add2 head" &&
 	test "$(splits mm/unet/k2.h5)" = "x e1 m1 out" &&
-	test "$(splits mm/nested/model.json)" = "x pre block/inner_a block/inner_b block post" &&
+	test "$(splits mm/nested/model.json)" = "x pre block/inner_a block/inner_b block merged post" &&
 	test "$(splits mm/multiio/model.json)" = "" &&
 	test "$(splits mm/twohead/model.json)" = "x trunk"
 '
@@ -88,7 +88,7 @@ assert l[4][\"crossing\"] == [\"add1\"]"
 
 test_expect_success 'li-embed --at gives the activations TF.js computes' '
 	for c in seq:d1 seq:d2 residual:stem residual:b1_a residual:add1 residual:add2 \
-		 unet:e1 unet:mid unet:m1 nested:pre nested:block; do
+		 unet:e1 unet:mid unet:m1 nested:pre nested:block nested:merged; do
 		m=${c%%:*} l=${c#*:} &&
 		li-embed -q mm/$m/k3.h5 mm/$m/input_0.npy --at $l -o out.npy &&
 		close out.npy mm/$m/at_$l.npy || { echo "$c"; exit 1; }
@@ -99,7 +99,7 @@ test_expect_success 'li-embed --at gives the activations TF.js computes' '
 
 test_expect_success 'li-propagate from a split point gives the whole model' '
 	for c in seq:d1 seq:d2 residual:stem residual:add1 residual:add2 unet:e1 unet:m1 \
-		 nested:pre nested:block; do
+		 nested:pre nested:block nested:merged; do
 		m=${c%%:*} l=${c#*:} &&
 		li-propagate -q mm/$m/k2.h5 --at $l mm/$m/at_$l.npy -o out.npy &&
 		close out.npy mm/$m/expected_0.npy || { echo "$c"; exit 1; }
