@@ -166,7 +166,7 @@ static int dst_write(dst *d, const cm_sink *s, const li_model *m, const float *y
 	return 0;
 }
 
-int cm_stream(const li_model *m, int n_feed, const int *feed, const char *const *in_paths,
+int cm_stream(const li_model *m, const char *model_path, int n_feed, const int *feed, const char *const *in_paths,
 	      int n_want, const int *want, const cm_sink *sinks, const cm_prep *prep,
 	      const cli_common *common)
 {
@@ -183,7 +183,7 @@ int cm_stream(const li_model *m, int n_feed, const int *feed, const char *const 
 	}
 	run = li_run_new(m, n_feed, feed, n_want, want, &err);
 	if (!run) {
-		cli_error(NULL, "%s", err.msg);
+		cli_error(model_path, "%s", err.msg);
 		goto done;
 	}
 	int64_t total = -1;

@@ -33,10 +33,11 @@ int cm_row(const li_model *m, const char *spec);
 
 /*
  * Reads rows from in_paths[k] for feed row k, runs them through the model to the want
- * rows in batches, and writes want row k to sinks[k]. Prints the error line itself.
+ * rows in batches, and writes want row k to sinks[k]. Prints the error line itself
+ * (naming model_path when the model cannot run that part).
  * Returns the exit status.
  */
-int cm_stream(const li_model *m, int n_feed, const int *feed, const char *const *in_paths,
+int cm_stream(const li_model *m, const char *model_path, int n_feed, const int *feed, const char *const *in_paths,
 	      int n_want, const int *want, const cm_sink *sinks, const cm_prep *prep,
 	      const cli_common *common);
 

@@ -120,7 +120,7 @@ int main(int argc, char **argv)
 		}
 		cm_blas(&common);
 		cm_sink sink = {CM_SINK_ARRAY, common.output};
-		status = cm_stream(m, n_in, feed, paths, 1, &want, &sink, &prep, &common);
+		status = cm_stream(m, path, n_in, feed, paths, 1, &want, &sink, &prep, &common);
 	}
 	free(feed);
 	free(paths);

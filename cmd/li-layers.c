@@ -19,11 +19,13 @@ static void usage(FILE *f)
 		"output shape (per sample), parameters, and whether the model can be split after\n"
 		"the layer (else which tensors cross that cut). Each model input comes first as\n"
 		"an InputLayer row. Indices and names are what --at takes in li-embed,\n"
-		"li-propagate and li-split.\n"
+		"li-propagate and li-split. Layers this build cannot run are listed (shapes\n"
+		"after them may be unknown) with a note on standard error.\n"
 		"\n"
 		"options:\n"
 		"      --json         machine-readable output\n"
-		"      --config FILE  the JSON architecture of a weights-only .h5\n"
+"      --config FILE  the JSON architecture of a weights-only .h5\n"
+		"  -q, --quiet        no notes about layers this build cannot run\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n"
 		"\n"
@@ -85,6 +87,10 @@ static int print_json(const li_model *m, int *cross, int n_cross_max)
 		json_object_set_new(l, "inputs", from);
 		json_object_set_new(l, "split", json_boolean(li_model_is_split(m, i)));
 		json_object_set_new(l, "crossing", cr);
+		const char *why = li_model_row_problem(m, i);
+		json_object_set_new(l, "runnable", json_boolean(why == NULL));
+		if (why)
+			json_object_set_new(l, "problem", json_string(why));
 		json_array_append_new(layers, l);
 	}
 	json_object_set_new(j, "format", json_string(li_model_format(m)));
@@ -180,6 +186,9 @@ int main(int argc, char **argv)
 		print_json(m, cross, 64);
 	else
 		print_table(m, cross, 64);
+	for (int i = 0; i < li_model_rows(m) && !common.quiet; i++)
+		if (li_model_row_problem(m, i))
+			fprintf(stderr, "li-layers: note: %s\n", li_model_row_problem(m, i));
 	status = 0;
 done:
 	free(cross);

@@ -196,7 +196,7 @@ int main(int argc, char **argv)
 		}
 	}
 	cm_blas(&common);
-	status = cm_stream(m, 1, &feed, &latent, n_want, want, sinks, &prep, &common);
+	status = cm_stream(m, path, 1, &feed, &latent, n_want, want, sinks, &prep, &common);
 done:
 	for (int k = 0; k < 256; k++)
 		free(names[k]);

@@ -149,9 +149,11 @@ static int node_shape(li_model *m, int r, li_err *err)
 static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsource *ws,
 		       const int *given, int n_given, int *outs, li_err *err);
 
-/* Builds the layer of a kc_layer (first call) and returns its index in m->layers. */
+/* Builds the layer of a kc_layer (first call) and returns its index in m->layers; -1
+ * with *problem set when no family runs the class (the row is kept, opaque), or another
+ * negative code on error. */
 static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsource *ws,
-		      const char *row_name, int64_t *params, li_err *err)
+		      const char *row_name, int64_t *params, char **problem, li_err *err)
 {
 	li_weight *w = NULL;
 	int n_w = 0;
@@ -178,11 +180,20 @@ static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsour
 		m->layers = g;
 		m->m_layers = n;
 	}
+	li_err e = {0};
 	rc = li_layer_init(&m->layers[m->n_layers], kl->class_name, row_name, kl->config, w, n_w,
-			   &m->origin, err);
+			   &m->origin, &e);
 	li_weights_free(w, n_w);
-	if (rc)
-		return err->code ? err->code : rc;
+	if (rc && !li_layer_find(kl->class_name) && e.code == LI_EDATA) {
+		/* no family for this class: keep the row, remember why */
+		if (!(*problem = strdup(e.msg)))
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		return -1;
+	}
+	if (rc) {
+		li_err_set(err, e.code ? e.code : LI_EDATA, "%s", e.msg);
+		return err->code;
+	}
 	return m->n_layers++;
 }
 
@@ -240,18 +251,36 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 		return rc;
 	}
 	int64_t params = 0;
-	if (layer_idx[0] < 0) {
-		int li = make_layer(m, kl, sc, ws, name, &params, err);
-		if (li < 0) {
+	char *problem = NULL;
+	if (layer_idx[0] == -1) {
+		int li = make_layer(m, kl, sc, ws, name, &params, &problem, err);
+		if (li < -1 || (li == -1 && !problem)) {
 			free(name);
 			return li;
 		}
-		layer_idx[0] = li;
+		layer_idx[0] = li == -1 ? -2 : li; /* -2: opaque */
 	}
-	int r = add_node(m, name, kl->class_name, LI_NODE_LAYER, layer_idx[0], n_in, in, err);
-	if (r < 0)
+	if (layer_idx[0] == -2 && !problem) {
+		char buf[512];
+		snprintf(buf, sizeof buf, "layer '%s' (%s) cannot be run by this build", name,
+			 kl->class_name);
+		problem = strdup(buf);
+		if (!problem) {
+			free(name);
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		}
+	}
+	int opaque = layer_idx[0] == -2;
+	int r = add_node(m, name, kl->class_name, opaque ? LI_NODE_OPAQUE : LI_NODE_LAYER,
+			 opaque ? -1 : layer_idx[0], n_in, in, err);
+	if (r < 0) {
+		free(problem);
 		return r;
+	}
+	m->nodes[r].problem = problem;
 	m->nodes[r].params = sc->count_params ? params : 0;
+	if (opaque)
+		return map_put(sc, kl->name, node, 0, r, err);
 	if (node_shape(m, r, err))
 		return err->code;
 	return map_put(sc, kl->name, node, 0, r, err);
@@ -579,12 +608,22 @@ li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
 		if (!r->need[i] || r->fed_at[i] >= 0)
 			continue;
 		const li_node *d = &m->nodes[i];
+		for (int k = 0; k < d->n_in; k++)
+			r->need[d->in[k]] = 1;
+	}
+	/* Report the first row that stops the run, in row order. */
+	for (int i = 0; i < n; i++) {
+		const li_node *d = &m->nodes[i];
+		if (!r->need[i] || r->fed_at[i] >= 0)
+			continue;
 		if (d->kind == LI_NODE_INPUT) {
 			li_err_set(err, LI_EDATA, "model input '%s' is needed but not given", d->name);
 			goto fail;
 		}
-		for (int k = 0; k < d->n_in; k++)
-			r->need[d->in[k]] = 1;
+		if (d->kind == LI_NODE_OPAQUE) {
+			li_err_set(err, LI_EDATA, "%s", d->problem);
+			goto fail;
+		}
 	}
 	return r;
 nomem:

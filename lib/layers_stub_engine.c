@@ -185,8 +185,8 @@ int li_layer_init(li_layer *l, const char *class_name, const char *name, const j
 {
 	memset(l, 0, sizeof *l);
 	if (!strcmp(class_name, "Lambda"))
-		return li_err_set(err, LI_EDATA, "layer '%s' (Lambda) cannot be run: its code is "
-				  "not stored in the file", name);
+		return li_err_set(err, LI_EDATA, "layer '%s' (Lambda) cannot be run: it holds "
+				  "Python code", name);
 	const li_layer_ops *ops = li_layer_find(class_name);
 	if (!ops)
 		return li_err_set(err, LI_EDATA, "layer '%s' (%s) is not yet supported", name,

@@ -57,6 +57,7 @@ void li_model_free(li_model *m)
 		free(m->nodes[i].name);
 		free(m->nodes[i].class_name);
 		free(m->nodes[i].in);
+		free(m->nodes[i].problem);
 	}
 	free(m->nodes);
 	free(m->inputs);
@@ -124,6 +125,11 @@ const li_shape *li_model_row_shape(const li_model *m, int i)
 int64_t li_model_row_params(const li_model *m, int i)
 {
 	return m->nodes[i].params;
+}
+
+const char *li_model_row_problem(const li_model *m, int i)
+{
+	return m->nodes[i].problem;
 }
 
 int li_model_row_inputs(const li_model *m, int i, const int **rows)

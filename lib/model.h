@@ -27,8 +27,9 @@ typedef struct li_model li_model;
  * Loads a model. path is a Keras .h5 file or a TF.js model.json (shards beside it).
  * config_path: a JSON architecture for a weights-only .h5 (model.to_json() output, or a
  * file whose member "model_config"/"modelTopology" holds it); NULL for whole models.
- * Returns NULL with err set (LI_EDATA for a bad or unsupported model, naming the layer
- * and class). Caller frees with li_model_free().
+ * Returns NULL with err set (LI_EDATA for a bad model, naming the layer and class).
+ * Layers this build cannot run do not fail the load (see li_model_row_problem).
+ * Caller frees with li_model_free().
  */
 li_model *li_model_load(const char *path, const char *config_path, li_err *err);
 void li_model_free(li_model *m);
@@ -41,6 +42,10 @@ const char *li_model_row_class(const li_model *m, int i);
 const li_shape *li_model_row_shape(const li_model *m, int i);
 /* Parameters of the row's layer (0 for a second call of a shared layer). */
 int64_t li_model_row_params(const li_model *m, int i);
+/* NULL when row i can run, else why not ("layer 'x' (Lambda) cannot be run: ...",
+ * "layer 'c' (Conv2D) is not yet supported"). Such rows keep their place in the graph
+ * (their shapes and those after them may be unknown); a run that needs one fails. */
+const char *li_model_row_problem(const li_model *m, int i);
 /* Rows that feed row i (borrowed). */
 int li_model_row_inputs(const li_model *m, int i, const int **rows);
 

@@ -96,7 +96,9 @@ void li_weights_free(li_weight *w, int n);
 
 /* ---- graph.c: the model ---- */
 
-enum { LI_NODE_INPUT, LI_NODE_LAYER, LI_NODE_IDENTITY };
+/* OPAQUE: a layer this build cannot run (a family not built yet, Lambda, a custom
+ * class); kept so the model can be described and its other parts run. */
+enum { LI_NODE_INPUT, LI_NODE_LAYER, LI_NODE_IDENTITY, LI_NODE_OPAQUE };
 
 typedef struct li_node {
 	char *name;        /* row name: "dense", "outer/inner", "shared@1" for a second call */
@@ -107,6 +109,7 @@ typedef struct li_node {
 	int *in;           /* producing rows */
 	li_shape shape;    /* output shape per row */
 	int64_t params;    /* counted at a layer's first call */
+	char *problem;     /* OPAQUE: why it cannot run (owned) */
 } li_node;
 
 struct li_model {

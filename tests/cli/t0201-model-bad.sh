@@ -102,10 +102,19 @@ test_expect_success 'a weight whose shape disagrees with the config' '
 
 test_expect_success 'a layer that cannot run and an unknown class are named' '
 	mk lambda.h5 lambda && mk custom.h5 custom &&
-	must_fail 1 li-layers lambda.h5 2>err && test $(wc -l <err) -eq 1 &&
-	grep -q "'"'"'lam'"'"' (Lambda)" err &&
+	expect_err "li-embed: error: lambda.h5: layer '"'"'lam'"'"' (Lambda) cannot be run: it holds Python code" \
+		li-embed lambda.h5 x.npy -o out.npy && test ! -e out.npy &&
 	must_fail 1 li-embed custom.h5 x.npy 2>err && test $(wc -l <err) -eq 1 &&
-	grep -q "'"'"'foo'"'"' (MyCustom)" err
+	grep -q "^li-embed: error: custom.h5: layer '"'"'foo'"'"' (MyCustom)" err
+'
+
+test_expect_success 'li-layers lists such layers with a note; the parts before them run' '
+	li-layers lambda.h5 >t.txt 2>err &&
+	grep -q "^    2  lam    Lambda      unknown" t.txt &&
+	test "$(cat err)" = "li-layers: note: layer '"'"'lam'"'"' (Lambda) cannot be run: it holds Python code" &&
+	li-layers -q lambda.h5 >/dev/null 2>err && test ! -s err &&
+	li-embed lambda.h5 x.npy --at dense -o a.npy && li-embed good.h5 x.npy -o b.npy &&
+	cmp a.npy b.npy
 '
 
 test_expect_success 'a config reading a layer that does not exist' '
