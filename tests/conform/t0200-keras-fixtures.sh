@@ -2,7 +2,8 @@
 # Conformance with real Keras: every case of ../shared/fixtures/keras (INDEX.md) is run
 # through li-embed and compared with expected.npy (keras-js cases: atol 1e-5 after the
 # notebooks' 6-decimal rounding; dl4j / keras2c: 1e-5; exploding outputs: 1e-4 relative).
-# dl4j cases with per-layer activations are also checked layer by layer with --at.
+# dl4j cases with per-layer activations are also checked layer by layer with --at, and
+# the tail after each such layer (li-propagate --at, from Keras' own activation).
 # Cases whose layers are not supported yet are reported as skipped, one line each, with
 # the layer named; the Keras 3 MNIST CNN is checked against its labels and the numpy
 # reference of its first 16 images.
@@ -33,7 +34,16 @@ while read -r c; do
 		l=$(basename "$a" .npy); l=${l#activation_}
 		n=$((n + 1))
 		li-embed -q "$model" "${ins[@]}" --at "$l" -o "out$n.npy" 2>"err$n.txt"
-		printf '%s --at %s\t%s\t%s\t%s\n' "$c" "$l" "$?" "$n" "$a" >>runs.txt
+		rc=$?
+		printf '%s --at %s\t%s\t%s\t%s\n' "$c" "$l" "$rc" "$n" "$a" >>runs.txt
+		# the tail from Keras' own activation gives Keras' output (split points only)
+		if [ $rc -eq 0 ] && li-layers -q --json "$model" | $PY -c "
+import json, sys
+sys.exit(0 if any(r['name'] == '$l' and r['split'] for r in json.load(sys.stdin)['layers']) else 1)"; then
+			n=$((n + 1))
+			li-propagate -q "$model" --at "$l" "$a" -o "out$n.npy" 2>"err$n.txt"
+			printf '%s tail after %s\t%s\t%s\t\n' "$c" "$l" "$?" "$n" >>runs.txt
+		fi
 	done
 done <cases.txt
 # The real Keras 3.11 MNIST CNN
@@ -41,6 +51,12 @@ n=$((n + 1))
 li-embed -q "$FX/keras3-mnist-cnn/model.h5" "$FX/keras3-mnist-cnn/input.npy" -o "out$n.npy" \
 	2>"err$n.txt"
 printf 'keras3-mnist-cnn\t%s\t%s\t\n' "$?" "$n" >>runs.txt
+# and cut after its Flatten: head then tail equals the whole model
+n=$((n + 1))
+li-embed -q "$FX/keras3-mnist-cnn/model.h5" "$FX/keras3-mnist-cnn/input.npy" --at flatten_1 \
+	2>"err$n.txt" | li-propagate -q "$FX/keras3-mnist-cnn/model.h5" --at flatten_1 \
+	-o "out$n.npy" 2>>"err$n.txt"
+printf 'keras3-mnist-cnn head+tail at flatten_1\t%s\t%s\t\n' "$([ -s "out$n.npy" ] && echo 0 || echo 1)" "$n" >>runs.txt
 
 $PY - "$FX" <<'PYEOF'
 import os, sys
@@ -51,7 +67,7 @@ for line in open("runs.txt"):
     case, rc, n, act = line.rstrip("\n").split("\t")
     if rc == "missing":
         print("not ok - %s # case folder missing" % case); bad += 1; continue
-    err = open("err%s.txt" % n).read().strip()
+    err = (open("err%s.txt" % n).read().strip().splitlines() or [""])[0]
     if rc != "0":
         if rc == "1" and ("not yet supported" in err or "cannot be run" in err):
             print("ok - %s # skip %s" % (case, err.split(": ", 3)[-1])); skip += 1
