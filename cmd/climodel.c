@@ -87,11 +87,10 @@ static int prep_batch(src *s, const cm_prep *p, const li_shape *want, li_shape *
 		*got = r;
 		return 0;
 	}
-	/* automatic: same element count as the model's (fully known) input */
-	if (want->rank >= 0 && li_shape_elems(want) == per && got->rank != want->rank)
-		*got = *want;
-	else if (want->rank >= 0 && li_shape_elems(want) == per &&
-		 memcmp(got->dim, want->dim, sizeof(int64_t) * (size_t)got->rank))
+	/* automatic: the element count of the model's (fully known) shape, another shape */
+	if (want->rank >= 0 && li_shape_elems(want) == per &&
+	    (got->rank != want->rank ||
+	     memcmp(got->dim, want->dim, sizeof(int64_t) * (size_t)got->rank)))
 		*got = *want;
 	return 0;
 }

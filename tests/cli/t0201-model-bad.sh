@@ -162,6 +162,35 @@ test_expect_success 'TF.js model.json: missing shard, short shard, stray weight'
 	must_fail 1 li-layers stray.json 2>err && test $(wc -l <err) -eq 1
 '
 
+test_expect_success 'TF.js shards split across files, quantized and float16 weights' '
+	$PY - <<-\PYEOF &&
+	import json, numpy as np
+	m = json.load(open("ok.json"))
+	w = np.fromfile("w.bin", "<f4")
+	w[:4].tofile("s1.bin"); w[4:].tofile("s2.bin")
+	m["weightsManifest"][0]["paths"] = ["s1.bin", "s2.bin"]
+	json.dump(m, open("split.json", "w"))
+	# kernel as uint8 with scale/min, bias as float16
+	q = np.array([0, 10, 20, 30, 40, 255], "u1")
+	b = np.array([0.5, -2.25], "<f2")
+	open("q.bin", "wb").write(q.tobytes() + b.tobytes())
+	ws = m["weightsManifest"][0]["weights"]
+	ws[0]["quantization"] = {"dtype": "uint8", "scale": 0.01, "min": -0.5}
+	ws[1]["quantization"] = {"dtype": "float16"}
+	m["weightsManifest"][0]["paths"] = ["q.bin"]
+	json.dump(m, open("quant.json", "w"))
+	x = np.array([[1, 2, 3]], "float32"); np.save("x1.npy", x)
+	k = (q.astype("float64") * 0.01 - 0.5).reshape(3, 2)
+	np.save("want_q.npy", (x @ k + b.astype("float64")).astype("float32"))
+	np.save("want_f.npy", x @ w[:6].reshape(3, 2) + w[6:])
+	PYEOF
+	li-embed split.json x1.npy -o a.npy && li-embed ok.json x1.npy -o b.npy && cmp a.npy b.npy &&
+	li-embed quant.json x1.npy -o q.npy && $PY -c "
+import numpy as np
+assert np.allclose(np.load(\"b.npy\"), np.load(\"want_f.npy\"), atol=1e-6)
+assert np.allclose(np.load(\"q.npy\"), np.load(\"want_q.npy\"), atol=1e-5), np.load(\"q.npy\")"
+'
+
 test_expect_success 'mutated configs: an error line or success, never a crash' '
 	$PY - <<-\PYEOF &&
 	import copy, json
