@@ -558,6 +558,8 @@ struct li_run {
 	int n_feed, n_want;
 	int *feed, *want;
 	char *need;             /* rows to compute */
+	int *last;              /* row -> the last row that reads it (freed after that) */
+	char *keep;             /* wanted rows: never freed early */
 	int *fed_at;            /* row -> feed index or -1 */
 	float **buf;            /* per row, owned (NULL for fed rows) */
 	size_t *cap;            /* floats */
@@ -583,8 +585,10 @@ li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
 	r->cap = calloc((size_t)n, sizeof *r->cap);
 	r->val = calloc((size_t)n, sizeof *r->val);
 	r->shape = calloc((size_t)n, sizeof *r->shape);
+	r->last = malloc(sizeof(int) * (size_t)n);
+	r->keep = calloc((size_t)n, 1);
 	if (!r->feed || !r->want || !r->need || !r->fed_at || !r->buf || !r->cap || !r->val ||
-	    !r->shape)
+	    !r->shape || !r->last || !r->keep)
 		goto nomem;
 	memcpy(r->feed, feed, sizeof(int) * (size_t)n_feed);
 	memcpy(r->want, want, sizeof(int) * (size_t)n_want);
@@ -603,6 +607,7 @@ li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
 			goto fail;
 		}
 		r->need[want[k]] = 1;
+		r->keep[want[k]] = 1;
 	}
 	for (int i = n - 1; i >= 0; i--) {
 		if (!r->need[i] || r->fed_at[i] >= 0)
@@ -610,6 +615,25 @@ li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
 		const li_node *d = &m->nodes[i];
 		for (int k = 0; k < d->n_in; k++)
 			r->need[d->in[k]] = 1;
+	}
+	/* Activations are freed after their last reader, so a batch holds only live ones. */
+	for (int i = 0; i < n; i++)
+		r->last[i] = -1;
+	for (int i = 0; i < n; i++) {
+		if (!r->need[i] || r->fed_at[i] >= 0)
+			continue;
+		for (int k = 0; k < m->nodes[i].n_in; k++)
+			r->last[m->nodes[i].in[k]] = i;
+	}
+	/* An identity row's readers read its owner's buffer: extend the owner's life (rows
+	 * descending, so chains of identities carry through). */
+	for (int i = n - 1; i >= 0; i--) {
+		if (!r->need[i] || r->fed_at[i] >= 0 || m->nodes[i].kind != LI_NODE_IDENTITY)
+			continue;
+		int o = m->nodes[i].in[0];
+		if (r->last[i] > r->last[o])
+			r->last[o] = r->last[i];
+		r->keep[o] |= r->keep[i];
 	}
 	/* Report the first row that stops the run, in row order. */
 	for (int i = 0; i < n; i++) {
@@ -645,6 +669,8 @@ void li_run_free(li_run *r)
 	free(r->val);
 	free(r->shape);
 	free(r->need);
+	free(r->last);
+	free(r->keep);
 	free(r->fed_at);
 	free(r->feed);
 	free(r->want);
@@ -683,6 +709,28 @@ static int shape_fits(const li_shape *want, const li_shape *s)
 	return 1;
 }
 
+/* The row that owns the buffer row j's values live in (identity rows borrow). */
+static int owner(const li_run *r, int j)
+{
+	while (r->m->nodes[j].kind == LI_NODE_IDENTITY && r->fed_at[j] < 0)
+		j = r->m->nodes[j].in[0];
+	return j;
+}
+
+/* Frees the buffers whose last reader was row i. */
+static void release_inputs(li_run *r, int i)
+{
+	const li_model *m = r->m;
+	for (int k = 0; k < m->nodes[i].n_in; k++) {
+		int j = owner(r, m->nodes[i].in[k]);
+		if (r->keep[j] || r->fed_at[j] >= 0 || r->last[j] != i || !r->buf[j])
+			continue;
+		free(r->buf[j]);
+		r->buf[j] = NULL;
+		r->cap[j] = 0;
+	}
+}
+
 int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *shapes,
 		 li_err *err)
 {
@@ -712,6 +760,7 @@ int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *s
 			ish[k] = r->shape[d->in[k]];
 		}
 		if (d->kind == LI_NODE_IDENTITY) {
+			/* borrows its input's buffer: that buffer lives as long as this row */
 			r->val[i] = ins[0];
 			r->shape[i] = ish[0];
 			continue;
@@ -732,6 +781,7 @@ int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *s
 		if (n > 0 && l->ops->forward(l, n, d->n_in, ish, ins, &r->shape[i], r->buf[i], err))
 			return err->code ? err->code : LI_EDATA;
 		r->val[i] = r->buf[i];
+		release_inputs(r, i);
 	}
 	return 0;
 }

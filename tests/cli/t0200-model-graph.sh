@@ -151,7 +151,14 @@ n = open(\"names.txt\").read().split(); assert n == [[\"zero\",\"one\",\"two\"][
 test_expect_success 'rows stream in small batches, through pipes' '
 	li-embed -q --batch 2 mm/unet/model.json --at e1 <mm/unet/input_0.npy |
 		li-propagate -q --batch 3 mm/unet/model.json --at e1 >out.npy &&
-	close out.npy mm/unet/expected_0.npy
+	close out.npy mm/unet/expected_0.npy &&
+	for at in pre block merged; do
+		li-embed -q --batch 2 mm/nested/k2.h5 mm/nested/input_0.npy --at $at |
+			li-propagate -q --batch 3 mm/nested/k3.h5 --at $at >out.npy &&
+		close out.npy mm/nested/expected_0.npy || exit 1
+	done &&
+	li-embed -q --batch 1 mm/multiio/model.json mm/multiio/input_0.npy mm/multiio/input_1.npy --at out_sum -o out.npy &&
+	close out.npy mm/multiio/expected_0.npy
 '
 
 test_expect_success 'preprocessing: --scale/--offset, --reshape and the automatic reshape' '
