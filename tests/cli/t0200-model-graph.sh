@@ -94,7 +94,9 @@ test_expect_success 'li-embed --at gives the activations TF.js computes' '
 		close out.npy mm/$m/at_$l.npy || { echo "$c"; exit 1; }
 	done &&
 	li-embed -q mm/residual/model.json mm/residual/input_0.npy --at 4 -o out.npy &&
-	close out.npy mm/residual/at_add1.npy
+	close out.npy mm/residual/at_add1.npy &&
+	li-embed -q mm/nested/k3.h5 mm/nested/input_0.npy --at block/inner_b -o out.npy &&
+	close out.npy mm/nested/at_block.npy
 '
 
 test_expect_success 'li-propagate from a split point gives the whole model' '
