@@ -216,9 +216,54 @@ static const struct { const char *from, *to; } key_renames[] = {
 	{"dropout_W", "dropout"}, {"dropout_U", "recurrent_dropout"}, {"p", "rate"},
 };
 
-/* Renames Keras 1 keys in cfg (a private copy) for class cls. */
+static const char *keras1_class(const char *c)
+{
+	for (size_t i = 0; i < sizeof class_renames / sizeof *class_renames; i++)
+		if (!strcmp(c, class_renames[i].from))
+			return class_renames[i].to;
+	return c;
+}
+
+/*
+ * Keras 1's Merge layer (functional merge()) becomes the Keras 2 merge class of its
+ * mode; "cos" and lambda modes have no Keras 2 class and stay "Merge" (refused by name).
+ */
+static const char *keras1_merge(const json_t *cfg)
+{
+	static const struct { const char *mode, *cls; } modes[] = {
+		{"sum", "Add"}, {"concat", "Concatenate"}, {"mul", "Multiply"},
+		{"ave", "Average"}, {"max", "Maximum"}, {"dot", "Dot"},
+	};
+	const char *mode = json_string_value(json_object_get(cfg, "mode"));
+	for (size_t i = 0; mode && i < sizeof modes / sizeof *modes; i++)
+		if (!strcmp(mode, modes[i].mode))
+			return modes[i].cls;
+	return "Merge";
+}
+
+/* Renames Keras 1 keys in cfg (a private copy) for class cls; wrapped layers
+ * (TimeDistributed, Bidirectional: cfg.layer) too. */
 static int keras1_rename(const char *cls, json_t *cfg, li_err *err)
 {
+	json_t *inner = json_object_get(cfg, "layer");
+	json_t *icls = json_object_get(inner, "class_name");
+	json_t *icfg = json_object_get(inner, "config");
+	if (json_is_string(icls) && json_is_object(icfg)) {
+		const char *to = keras1_class(json_string_value(icls));
+		if (strcmp(to, json_string_value(icls)) &&
+		    json_object_set_new(inner, "class_name", json_string(to)))
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		if (keras1_rename(to, icfg, err))
+			return err->code;
+	}
+	if (!strcmp(cls, "Concatenate") || !strcmp(cls, "Dot")) {
+		json_t *ax = json_object_get(cfg, "concat_axis");
+		if (!ax)
+			ax = json_object_get(cfg, "dot_axes");
+		const char *key = !strcmp(cls, "Dot") ? "axes" : "axis";
+		if (ax && !json_object_get(cfg, key) && json_object_set(cfg, key, ax))
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
 	for (size_t i = 0; i < sizeof key_renames / sizeof *key_renames; i++) {
 		json_t *v = json_object_get(cfg, key_renames[i].from);
 		if (!v || json_object_get(cfg, key_renames[i].to))
@@ -274,9 +319,9 @@ static int parse_layer(const json_t *e, const li_origin *o, kc_layer *l, li_err 
 	}
 	const char *c = json_string_value(cls);
 	if (o->keras_major == 1) {
-		for (size_t i = 0; i < sizeof class_renames / sizeof *class_renames; i++)
-			if (!strcmp(c, class_renames[i].from))
-				c = class_renames[i].to;
+		c = keras1_class(c);
+		if (!strcmp(c, "Merge") && json_is_object(cfg))
+			c = keras1_merge(cfg);
 	}
 	l->class_name = strdup(c);
 	l->name = strdup(name);

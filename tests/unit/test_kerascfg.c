@@ -132,5 +132,30 @@ int main(void)
 	li_array_release(&w.a);
 	kc_model_release(&m);
 	json_decref(k1);
+
+	/* Keras 1 functional: triples, merge(mode="concat"), TimeDistributed(Dense(output_dim)) */
+	json_t *k1f = parse(
+		"{\"class_name\": \"Model\", \"config\": {\"name\": \"m\", \"layers\": ["
+		"{\"class_name\": \"InputLayer\", \"name\": \"i\", \"config\": {\"name\": \"i\","
+		" \"batch_input_shape\": [null, 3, 2]}, \"inbound_nodes\": []},"
+		"{\"class_name\": \"TimeDistributed\", \"name\": \"t\", \"config\": {\"name\": \"t\","
+		" \"layer\": {\"class_name\": \"Dense\", \"config\": {\"output_dim\": 2}}},"
+		" \"inbound_nodes\": [[[\"i\", 0, 0]]]},"
+		"{\"class_name\": \"Merge\", \"name\": \"g\", \"config\": {\"name\": \"g\","
+		" \"mode\": \"concat\", \"concat_axis\": -1}, \"inbound_nodes\": [[[\"i\", 0, 0],"
+		" [\"t\", 0, 0]]]}], \"input_layers\": [[\"i\", 0, 0]],"
+		" \"output_layers\": [[\"g\", 0, 0]]}}");
+	kc_origin(NULL, &o);
+	CHECK(k1f && kc_model_parse_top(k1f, &o, &m, &err) == 0, "Keras 1 functional parses (%s)",
+	      err.msg);
+	CHECK(!strcmp(m.layers[2].class_name, "Concatenate") &&
+	      json_integer_value(json_object_get(m.layers[2].config, "axis")) == -1,
+	      "Merge(mode=concat, concat_axis) -> Concatenate(axis)");
+	CHECK(m.layers[2].calls[0].n_in == 2, "a merge call of two tensors");
+	json_t *inner = json_object_get(json_object_get(m.layers[1].config, "layer"), "config");
+	CHECK(json_integer_value(json_object_get(inner, "units")) == 2,
+	      "output_dim renamed inside TimeDistributed");
+	kc_model_release(&m);
+	json_decref(k1f);
 	return check_done();
 }
