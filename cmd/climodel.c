@@ -95,6 +95,24 @@ static int prep_batch(src *s, const cm_prep *p, const li_shape *want, li_shape *
 	return 0;
 }
 
+/* With several inputs, names the file whose rows do not fit (the library's own check
+ * names only the row). */
+static int check_fit(const li_model *m, int row, const li_shape *got, const char *path)
+{
+	const li_shape *want = li_model_row_shape(m, row);
+	int ok = want->rank < 0 || want->rank == got->rank;
+	for (int i = 0; ok && want->rank >= 0 && i < got->rank; i++)
+		ok = want->dim[i] < 0 || want->dim[i] == got->dim[i];
+	if (!ok) {
+		char a[256], b[256];
+		li_shape_str(want, a, sizeof a);
+		li_shape_str(got, b, sizeof b);
+		cli_error(cli_name(path), "'%s' takes rows of shape %s, the data has %s",
+			  li_model_row_name(m, row), a, b);
+	}
+	return !ok;
+}
+
 /* The output side. */
 typedef struct dst {
 	cli_out out;
@@ -214,6 +232,8 @@ int cm_stream(const li_model *m, const char *model_path, int n_feed, const int *
 			n = got;
 			if (got > 0) {
 				if (prep_batch(&in[k], prep, li_model_row_shape(m, feed[k]), &shapes[k]))
+					goto done;
+				if (n_feed > 1 && check_fit(m, feed[k], &shapes[k], in[k].path))
 					goto done;
 				vals[k] = in[k].batch.data;
 			}

@@ -124,7 +124,9 @@ test_expect_success 'several inputs, a shared layer and a nested model called tw
 		close out.npy mm/multiio/at_shared_1.npy &&
 		li-embed -q mm/multiio/$f mm/multiio/input_0.npy mm/multiio/input_1.npy --at out_b -o out.npy &&
 		close out.npy mm/multiio/expected_1.npy || { echo $f; exit 1; }
-	done
+	done &&
+	expect_err "li-embed: error: mm/seq/input_0.npy: '"'"'in_b'"'"' takes rows of shape (4,), the data has (5,)" \
+		li-embed mm/multiio/model.json mm/multiio/input_0.npy mm/seq/input_0.npy --at sum
 '
 
 test_expect_success 'several outputs: each to its own file, or one by --output-name' '
