@@ -407,9 +407,15 @@ static int parse_sequential(const json_t *layers, const li_origin *o, kc_model *
 		if (!in->class_name || !in->name || !in->config)
 			return li_err_set(err, LI_ENOMEM, "out of memory");
 		li_shape s;
-		json_t *src = fcfg;
-		if (kc_is_model_class(json_string_value(fcls) ? json_string_value(fcls) : ""))
-			src = NULL; /* a nested model first: its own InputLayer knows */
+		/* a nested model first: its own first layer (or InputLayer) knows */
+		const json_t *src = fcfg, *e = first;
+		for (int d = 0; d < 16 && kc_is_model_class(json_string_value(
+			     json_object_get(e, "class_name")) ? json_string_value(
+			     json_object_get(e, "class_name")) : ""); d++) {
+			json_t *c = json_object_get(e, "config");
+			e = json_array_get(json_is_array(c) ? c : json_object_get(c, "layers"), 0);
+			src = json_object_get(e, "config");
+		}
 		int rc = src ? kc_input_shape(src, &s, err) : LI_EEND;
 		if (rc && rc != LI_EEND)
 			return rc;

@@ -102,6 +102,16 @@ models.multiio = () => {
     inputs: [[4], [4]], at: {sum, 'shared@1': sb}};
 };
 
+// seqnest: a Sequential whose first layer is a Sequential (the input shape is inside)
+models.seqnest = () => {
+  const inner = tf.sequential({name: 'inner'});
+  inner.add(dense(3, 'relu', 'a', {inputShape: [4]}));
+  const m = tf.sequential({name: 'seqnest'});
+  m.add(inner);
+  m.add(dense(2, 'linear', 'b'));
+  return {model: m, inputs: [[4]], at: {}};
+};
+
 // twohead: one input, a trunk, two outputs
 models.twohead = () => {
   const x = tf.input({shape: [5], name: 'x'});

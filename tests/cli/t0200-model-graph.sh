@@ -54,7 +54,10 @@ test_expect_success 'whole models match TF.js in every format' '
 	li-embed -q mm/residual/chunk.h5 mm/residual/input_0.npy -o out.npy &&
 	close out.npy mm/residual/expected_0.npy &&
 	li-embed -q --config mm/nested/arch.json mm/nested/wonly.h5 mm/nested/input_0.npy -o out.npy &&
-	close out.npy mm/nested/expected_0.npy
+	close out.npy mm/nested/expected_0.npy &&
+	li-embed -q mm/seqnest/model.json mm/seqnest/input_0.npy -o out.npy &&
+	close out.npy mm/seqnest/expected_0.npy &&
+	li-layers mm/seqnest/model.json | grep -q "^    0  inner_input  InputLayer  (4,) "
 '
 
 test_expect_success 'li-layers gives the same table for every dialect' '
