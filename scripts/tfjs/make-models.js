@@ -4,9 +4,11 @@
 //   node make-models.js OUTDIR
 // Writes OUTDIR/<model>/{model.json, weights.bin, input_<k>.npy, expected_<k>.npy,
 // at_<layer>.npy}. Models: seq (Sequential chain), residual (two residual blocks),
-// unet (encoder/decoder with skip merges), nested (a Sequential used as a layer),
-// multiio (two inputs, a shared layer called twice, a nested model called twice, two
-// outputs). Only Dense and Add are used, so the engine's graph is what is tested.
+// unet (encoder/decoder with skip merges), nested (a Sequential and a two-output
+// functional model used as layers), multiio (two inputs, a shared layer called twice, a
+// nested model called twice, two outputs), seqnest (a Sequential first in a Sequential),
+// twohead (one input, two outputs). Only Dense and Add are used, so the engine's graph
+// is what is tested.
 'use strict';
 const path = require('path');
 const tf = require('@tensorflow/tfjs');
