@@ -381,8 +381,8 @@ int kc_input_shape(const json_t *cfg, li_shape *s, li_err *err)
 }
 
 /* Sequential: layers in order, each calling the one before; InputLayer first. */
-static int parse_sequential(const json_t *layers, const li_origin *o, kc_model *m,
-			    li_err *err)
+static int parse_sequential(const json_t *layers, const json_t *seq_cfg, const li_origin *o,
+			    kc_model *m, li_err *err)
 {
 	size_t n = json_array_size(layers);
 	if (n == 0)
@@ -417,18 +417,27 @@ static int parse_sequential(const json_t *layers, const li_origin *o, kc_model *
 			src = json_object_get(e, "config");
 		}
 		int rc = src ? kc_input_shape(src, &s, err) : LI_EEND;
+		json_t *b = json_object_get(seq_cfg, "build_input_shape");
+		if (rc == LI_EEND && json_is_array(b)) {
+			/* tf.keras / Keras 3 record the shape the Sequential was built with */
+			json_t *tmp = json_pack("{sO}", "batch_input_shape", b);
+			rc = tmp ? kc_input_shape(tmp, &s, err) :
+				li_err_set(err, LI_ENOMEM, "out of memory");
+			json_decref(tmp);
+		}
 		if (rc && rc != LI_EEND)
 			return rc;
 		if (!rc) {
 			json_t *shape = json_array();
-			if (!shape || json_array_append_new(shape, json_null()))
+			int bad = !shape || json_array_append_new(shape, json_null());
+			for (int i = 0; !bad && i < s.rank; i++)
+				bad = json_array_append_new(shape, s.dim[i] < 0 ? json_null() :
+							    json_integer(s.dim[i]));
+			if (bad || json_object_set_new(in->config, "batch_input_shape", shape)) {
+				if (bad)
+					json_decref(shape);
 				return li_err_set(err, LI_ENOMEM, "out of memory");
-			for (int i = 0; i < s.rank; i++)
-				if (json_array_append_new(shape, s.dim[i] < 0 ? json_null() :
-							  json_integer(s.dim[i])))
-					return li_err_set(err, LI_ENOMEM, "out of memory");
-			if (json_object_set_new(in->config, "batch_input_shape", shape))
-				return li_err_set(err, LI_ENOMEM, "out of memory");
+			}
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -495,7 +504,7 @@ int kc_model_parse(const char *cls, const json_t *cfg, const li_origin *o, kc_mo
 	memset(m, 0, sizeof *m);
 	int rc;
 	if (json_is_array(cfg)) {
-		rc = parse_sequential(cfg, o, m, err);
+		rc = parse_sequential(cfg, NULL, o, m, err);
 	} else if (!json_is_object(cfg)) {
 		rc = li_err_set(err, LI_EDATA, "the model config is not an object");
 	} else {
@@ -505,7 +514,7 @@ int kc_model_parse(const char *cls, const json_t *cfg, const li_origin *o, kc_mo
 			rc = li_err_set(err, LI_ENOMEM, "out of memory");
 		else if (!strcmp(cls, "Sequential")) {
 			json_t *layers = json_object_get(cfg, "layers");
-			rc = json_is_array(layers) ? parse_sequential(layers, o, m, err) :
+			rc = json_is_array(layers) ? parse_sequential(layers, cfg, o, m, err) :
 				li_err_set(err, LI_EDATA, "the Sequential config has no layers");
 		} else if (!strcmp(cls, "Functional") || !strcmp(cls, "Model")) {
 			rc = parse_functional(cfg, o, m, err);

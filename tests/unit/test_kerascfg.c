@@ -157,5 +157,16 @@ int main(void)
 	      "output_dim renamed inside TimeDistributed");
 	kc_model_release(&m);
 	json_decref(k1f);
+
+	/* a Sequential without InputLayer or input shape, but with build_input_shape */
+	json_t *bis = parse("{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\","
+			    " \"layers\": [{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\","
+			    " \"units\": 2}}], \"build_input_shape\": [null, 7]}}");
+	kc_origin("3.1.0", &o);
+	CHECK(bis && kc_model_parse_top(bis, &o, &m, &err) == 0 &&
+	      kc_input_shape(m.layers[0].config, &s, &err) == 0 && s.rank == 1 && s.dim[0] == 7,
+	      "build_input_shape gives the synthesized input (7,)");
+	kc_model_release(&m);
+	json_decref(bis);
 	return check_done();
 }
