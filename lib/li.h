@@ -24,5 +24,7 @@
 #include "labeled.h"
 #include "logreg.h"
 #include "probe.h"
+#include "model.h"
+#include "blasinfo.h"
 
 #endif

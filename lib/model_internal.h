@@ -1,0 +1,140 @@
+/*
+ * What the model modules share inside lib/ (h5model.c, tfjs.c, kerascfg.c, graph.c):
+ * the parsed Keras config, the weight source a file format provides, and the model's
+ * node table. cmd/ never includes this; it uses model.h.
+ */
+#ifndef LI_MODEL_INTERNAL_H
+#define LI_MODEL_INTERNAL_H
+
+#include <jansson.h>
+
+#include "layer.h"
+#include "model.h"
+
+/* ---- kerascfg.c: a Keras model config, both dialects, as plain data ---- */
+
+/* A tensor reference: output `tensor` of call `node` of the layer called `layer`. */
+typedef struct kc_ref {
+	char *layer;
+	int node, tensor;
+} kc_ref;
+
+typedef struct kc_call {
+	int n_in;
+	kc_ref *in;
+} kc_call;
+
+typedef struct kc_layer {
+	char *class_name;  /* after Keras 1 renames (Convolution2D -> Conv2D) */
+	char *name;
+	json_t *config;    /* owned: the layer's config, Keras 1 keys renamed */
+	int n_calls;
+	kc_call *calls;    /* InputLayer: one call without inputs */
+	int is_model;      /* a nested Sequential / Functional / Model */
+} kc_layer;
+
+typedef struct kc_model {
+	char *name;
+	int n_layers;
+	kc_layer *layers;  /* in config order; a Sequential's synthesized InputLayer first */
+	int n_inputs, n_outputs;
+	kc_ref *inputs, *outputs;
+} kc_model;
+
+/*
+ * Parses a model config: {"class_name": "Sequential" | "Functional" | "Model", "config":
+ * ...} or, from Keras <= 2.2.2, a bare list of layers (Sequential). A Sequential becomes a
+ * chain with its InputLayer (synthesized from the first layer's batch_input_shape /
+ * batch_shape / input_shape / input_dim when the file has none). o decides the dialect
+ * (Keras 1 renames). Free with kc_model_release.
+ */
+int kc_model_parse(const char *class_name, const json_t *config, const li_origin *o,
+		   kc_model *m, li_err *err) LI_RESULT_USED;
+int kc_model_parse_top(const json_t *root, const li_origin *o, kc_model *m, li_err *err)
+	LI_RESULT_USED;
+void kc_model_release(kc_model *m);
+/* 1 for Sequential, Functional, Model. */
+int kc_is_model_class(const char *class_name);
+/* An InputLayer's per-row shape from its config (batch axis dropped, null as -1). */
+int kc_input_shape(const json_t *config, li_shape *s, li_err *err) LI_RESULT_USED;
+
+/*
+ * The short name of a weight for a layer: "dense_1/kernel:0" -> "kernel",
+ * "sequential_1/dense_2/bias" -> "bias", Keras 1 "dense_1_W:0" -> "W". Looks for the
+ * layer's name as a path component (or, Keras 1, as a "name_" prefix). Returns a
+ * malloc'd string, or NULL (no match, or out of memory when strict is 0: then the last
+ * component is used).
+ */
+char *kc_weight_short(const char *full, const char *layer, int strict);
+
+/*
+ * File-level fixes to weights before a layer parses them (Keras' own loader does the
+ * same): Keras 1 channels_first convolution kernels transposed to Keras 2 order, and
+ * kernels trained with Theano flipped spatially. backend may be NULL.
+ */
+int kc_fix_weights(const char *class_name, const json_t *config, li_weight *w, int n_w,
+		   const li_origin *o, const char *backend, li_err *err) LI_RESULT_USED;
+
+/* Fills o from a keras_version string (NULL: Keras 1, as Keras' loader assumes). */
+void kc_origin(const char *keras_version, li_origin *o);
+
+/* ---- weight sources (h5model.c, tfjs.c) ---- */
+
+/*
+ * Gives the weights of one layer: path[0..depth-1] are the names of the enclosing nested
+ * models, outermost first, and path[depth - 1] is the layer itself. Fills *w with n
+ * float32 weights in the file's order for that layer, short names (caller frees with
+ * li_weights_free). 0 or negative.
+ */
+typedef struct li_wsource {
+	int (*get)(void *ctx, int depth, const char *const *path, li_weight **w, int *n,
+		   li_err *err);
+	void *ctx;
+} li_wsource;
+
+void li_weights_free(li_weight *w, int n);
+
+/* ---- graph.c: the model ---- */
+
+/* OPAQUE: a layer this build cannot run (a family not built yet, Lambda, a custom
+ * class); kept so the model can be described and its other parts run. */
+enum { LI_NODE_INPUT, LI_NODE_LAYER, LI_NODE_IDENTITY, LI_NODE_OPAQUE };
+
+typedef struct li_node {
+	char *name;        /* row name: "dense", "outer/inner", "shared@1" for a second call */
+	char *class_name;
+	int kind;          /* LI_NODE_* (IDENTITY: a nested model's output) */
+	int layer;         /* index into m->layers for LI_NODE_LAYER, else -1 */
+	int n_in;
+	int *in;           /* producing rows */
+	li_shape shape;    /* output shape per row */
+	int64_t params;    /* counted at a layer's first call */
+	char *problem;     /* OPAQUE: why it cannot run (owned) */
+} li_node;
+
+struct li_model {
+	li_origin origin;
+	char *backend;     /* "tensorflow", "theano", "tensor_flow.js", ... or NULL */
+	char *format;      /* "keras-h5", "keras-h5+json", "tfjs" */
+	char *name;
+	int n_layers, m_layers;
+	li_layer *layers;
+	int n_nodes, m_nodes;
+	li_node *nodes;
+	int n_inputs, n_outputs;
+	int *inputs, *outputs;
+	char **class_names;
+	int n_class_names;
+};
+
+/* Builds m's layers and nodes from a parsed root config and a weight source. */
+int li_graph_build(li_model *m, const json_t *root, const li_wsource *ws, li_err *err)
+	LI_RESULT_USED;
+/* Loaders (h5model.c, tfjs.c); both fill a zeroed model. */
+int li_h5model_load(li_model *m, const char *path, const char *config_path, li_err *err)
+	LI_RESULT_USED;
+int li_tfjs_load(li_model *m, const char *path, li_err *err) LI_RESULT_USED;
+/* Parses li_class_names JSON into m. */
+int li_model_set_class_names(li_model *m, const char *json, li_err *err) LI_RESULT_USED;
+
+#endif
