@@ -11,5 +11,7 @@
 #include "err.h"
 #include "array.h"
 #include "npy.h"
+#include "rng.h"
+#include "reduce.h"
 
 #endif
