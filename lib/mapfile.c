@@ -96,7 +96,7 @@ int li_map_has_inverse(const li_map *m, const char **why)
 	}
 	if (!m->method->ops || !m->method->ops->inverse) {
 		if (why)
-			*why = "this program cannot invert this method yet";
+			*why = "this method is not built into this program yet";
 		return 0;
 	}
 	return 1;
@@ -271,6 +271,8 @@ static char *get_str(hid_t loc, const char *name, li_err *err)
 		goto out;
 	}
 	mt = H5Tcopy(H5T_C_S1);
+	/* HDF5 converts no string between character sets: read in the file's own */
+	H5Tset_cset(mt, H5Tget_cset(t));
 	if (H5Tis_variable_str(t) > 0) {
 		char *s = NULL;
 		if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &s) < 0 || !s) {
