@@ -50,7 +50,14 @@ typedef struct inv {
 static int flush(inv *s, const double *y, int64_t n)
 {
 	li_err err = {0};
-	int64_t d = li_map_features(s->m);
+	int64_t d = li_map_features(s->m), dims = li_map_dims(s->m);
+	/* checked here so that the row number counts from the start of the input */
+	for (int64_t i = 0; i < n * dims; i++)
+		if (!isfinite(y[i])) {
+			cli_error(s->in_name, "row %lld: not a finite number (NaN or infinity)",
+				  (long long)(s->done + i / dims));
+			return -1;
+		}
 	if (li_map_inverse(s->m, y, n, s->x, &err)) {
 		cli_error(s->in_name, "%s", err.msg);
 		return -1;

@@ -3,6 +3,7 @@
  * coordinates; --save keeps the fitted map, --transform places new rows into a saved
  * map. Fitting needs every row in memory; --transform streams in batches.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +150,11 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		cli_error(map_path, "%s", err.msg);
 		return EXIT_DATA;
 	}
+	const char *why;
+	if (!li_map_can_transform(m, &why)) {
+		cli_error(map_path, "%s", why);
+		goto done;
+	}
 	if (!(in = cli_open_in(path)))
 		goto done;
 	if (!(r = li_npy_open(in, &err))) {
@@ -178,10 +184,16 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	}
 	int64_t done_rows = 0;
 	while ((k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, per, &err)) > 0) {
+		/* checked here so that the row number counts from the start of the file */
+		const double *xb = batch.data;
+		for (int64_t i = 0; i < k * d; i++)
+			if (!isfinite(xb[i])) {
+				cli_error(cli_name(path), "row %lld: not a finite number (NaN or infinity)",
+					  (long long)(done_rows + i / d));
+				goto done;
+			}
 		if (li_map_transform(m, batch.data, k, y, &err)) {
-			/* row numbers in messages count from the start of the file */
-			cli_error(cli_name(path), "%s (batch from row %lld)", err.msg,
-				  (long long)done_rows);
+			cli_error(cli_name(path), "%s", err.msg);
 			goto done;
 		}
 		li_convert(yf, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(k * dims));

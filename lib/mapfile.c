@@ -87,6 +87,15 @@ const int64_t *li_map_row_shape(const li_map *m, int *rank)
 	return m->row_shape;
 }
 
+int li_map_can_transform(const li_map *m, const char **why)
+{
+	if (m->method->ops)
+		return 1;
+	if (why)
+		*why = m->method->not_built;
+	return 0;
+}
+
 int li_map_has_inverse(const li_map *m, const char **why)
 {
 	if (m->method->no_inverse) {
@@ -94,9 +103,11 @@ int li_map_has_inverse(const li_map *m, const char **why)
 			*why = m->method->no_inverse;
 		return 0;
 	}
-	if (!m->method->ops || !m->method->ops->inverse) {
+	if (!m->method->ops)
+		return li_map_can_transform(m, why);
+	if (!m->method->ops->inverse) {
 		if (why)
-			*why = "this method is not built into this program yet";
+			*why = "this method has no inverse";
 		return 0;
 	}
 	return 1;

@@ -22,11 +22,12 @@
 #define TRUST_STREAM 0x7472757374ULL
 
 static const li_reduce_method methods[] = {
-	{"pca", &li_pca_ops, NULL},
-	{"umap", NULL, NULL},
+	{"pca", &li_pca_ops, NULL, NULL},
+	{"umap", NULL, NULL, "method 'umap' is not built into this program yet"},
 	{"tsne", NULL,
 	 "t-SNE has no inverse: its embedding is not a function of the latent space that "
-	 "could be reversed (fit PCA or UMAP for a map that li-invert can use)"},
+	 "could be reversed (fit PCA or UMAP for a map that li-invert can use)",
+	 "method 'tsne' is not built into this program yet"},
 };
 
 const li_reduce_method *li_reduce_find(const char *name)
@@ -164,9 +165,9 @@ fail:
 
 int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_err *err)
 {
-	if (!m->method->ops)
-		return li_err_set(err, LI_EDATA, "method '%s' is not built into this program yet",
-				  m->method->name);
+	const char *why;
+	if (!li_map_can_transform(m, &why))
+		return li_err_set(err, LI_EDATA, "%s", why);
 	int64_t bad = first_bad_row(x, n, m->n_features);
 	if (bad >= 0)
 		return li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",

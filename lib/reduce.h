@@ -55,6 +55,9 @@ int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_
 int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_err *err)
 	LI_RESULT_USED;
 
+/* 1 when this build can transform with the map; else 0 and *why gets the reason. */
+int li_map_can_transform(const li_map *m, const char **why);
+
 /* 1 when the map can invert; else 0 and *why (if not NULL) gets a borrowed sentence. */
 int li_map_has_inverse(const li_map *m, const char **why);
 

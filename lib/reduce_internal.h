@@ -43,6 +43,7 @@ typedef struct li_reduce_method {
 	const char *name;
 	const li_reduce_ops *ops;
 	const char *no_inverse;  /* why li-invert refuses, or NULL when it can invert */
+	const char *not_built;   /* the message while ops is NULL */
 } li_reduce_method;
 
 /* The table row for name, or NULL when the name is unknown. */
