@@ -67,14 +67,13 @@ static int measure_trust(li_map *m, const li_reduce_opts *o, const double *x, in
 	int64_t *idx = malloc((size_t)s * sizeof *idx);
 	double *xs = NULL, *ys = NULL;
 	int rc = 0;
-	li_rng rng;
-	li_rng_seed(&rng, o->seed ^ TRUST_STREAM);
-	if (!idx || li_rng_sample(&rng, n, s, idx) ||
-	    !(xs = malloc((size_t)s * (size_t)d * sizeof *xs)) ||
+	li_rng rng = li_rng_stream(o->seed, TRUST_STREAM);
+	if (!idx || !(xs = malloc((size_t)s * (size_t)d * sizeof *xs)) ||
 	    !(ys = malloc((size_t)s * (size_t)dims * sizeof *ys))) {
 		rc = li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
+	li_rng_sample(&rng, n, s, idx);
 	for (int64_t i = 0; i < s; i++) {
 		memcpy(xs + i * d, x + idx[i] * d, (size_t)d * sizeof *xs);
 		memcpy(ys + i * dims, y + idx[i] * dims, (size_t)dims * sizeof *ys);

@@ -1,14 +1,8 @@
 /*
- * A small seeded random-number generator shared by every method that needs one (PCA's
- * randomized SVD, trustworthiness sampling, UMAP, t-SNE), so that the same seed gives
- * the same bytes on every machine.
- *
- * The generator is xoshiro256** (Blackman and Vigna, "Scrambled linear pseudorandom
- * number generators", 2018): 256 bits of state, period 2^256 - 1. A 64-bit seed is
- * expanded into the state with splitmix64 (Steele, Lea and Flood), as the authors
- * recommend, so that nearby seeds give unrelated streams. Not for cryptography.
- *
- * li_rng is plain data (no allocation): copy it to fork a stream.
+ * Seeded pseudo-random numbers: xoshiro256** (Blackman and Vigna) seeded through
+ * splitmix64. The same seed gives the same stream on every machine. For work split over
+ * threads, derive one stream per work item with li_rng_stream(seed, item) rather than per
+ * thread, so results do not depend on the thread count.
  */
 #ifndef LI_RNG_H
 #define LI_RNG_H
@@ -17,33 +11,22 @@
 
 typedef struct li_rng {
 	uint64_t s[4];
-	double spare;      /* the second normal of a Box-Muller pair */
-	int has_spare;
 } li_rng;
 
-/* One splitmix64 step: advances *state and returns the next output. */
-uint64_t li_splitmix64(uint64_t *state);
-
-/* Seeds r from seed (s[i] = successive splitmix64 outputs starting from seed). */
+/* Seeds r from one 64-bit number. */
 void li_rng_seed(li_rng *r, uint64_t seed);
-
+/* An independent stream for (seed, stream): the same pair always gives the same stream. */
+li_rng li_rng_stream(uint64_t seed, uint64_t stream);
 /* The next 64 random bits. */
 uint64_t li_rng_next(li_rng *r);
-
-/* Uniform double in [0, 1): the top 53 bits of li_rng_next() times 2^-53. */
+/* Uniform in [0, 1), 53 bits. */
 double li_rng_uniform(li_rng *r);
-
-/* Uniform integer in [0, n) without modulo bias (Lemire's method); 0 when n is 0. */
+/* Uniform integer in [0, n), without modulo bias; n > 0. */
 uint64_t li_rng_below(li_rng *r, uint64_t n);
-
-/* Standard normal (Box-Muller; pairs are cached, so calls alternate cost). */
+/* Standard normal (Box-Muller, one value per call: no hidden cached state). */
 double li_rng_normal(li_rng *r);
-
-/*
- * Chooses m distinct indices from [0, n) uniformly (m <= n), written to out sorted
- * ascending. Uses a partial Fisher-Yates shuffle over a scratch array of n indices, or
- * the identity when m == n. Returns 0, or -1 when scratch memory cannot be had.
- */
-int li_rng_sample(li_rng *r, int64_t n, int64_t m, int64_t *out);
+/* Fills idx[0..k) with a uniform random sample of k distinct indices of [0, n), in
+ * increasing order (k <= n). Uses O(k) memory beyond idx (selection sampling). */
+void li_rng_sample(li_rng *r, int64_t n, int64_t k, int64_t *idx);
 
 #endif
