@@ -67,3 +67,10 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# `make bench`: every executable scripts/bench/* compares one part with its peers in one
+# run and prints the ratios (never part of `make check`).
+bench: all
+	@for b in scripts/bench/*; do \
+		[ -x "$$b" ] || continue; echo "== $$b"; LI_BIN=$(CURDIR)/$(BIN) "$$b" || exit 1; \
+	done
