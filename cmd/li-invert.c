@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "cli.h"
 
 #define BATCH 4096
@@ -214,6 +216,8 @@ int main(int argc, char **argv)
 		cli_usage_error("a map file is needed");
 	if (argc - optind > 2)
 		cli_usage_error("one map and one coordinate input at a time");
+	if (common.threads)
+		openblas_set_num_threads(common.threads);
 	const char *map_path = argv[optind];
 	const char *path = optind + 1 < argc ? argv[optind + 1] : "-";
 

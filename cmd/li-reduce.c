@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cblas.h>
+
 #include "cli.h"
 
 enum {
@@ -36,6 +38,7 @@ static void usage(FILE *f)
 		"                        columns, svd up to 1000 rows, randomized beyond]\n"
 		"      --trust-rows N    rows sampled for trustworthiness; 0 skips it [5000]\n"
 		"      --transform MAP   place the rows of NEW into a saved map instead of fitting\n"
+		"      --threads N       BLAS threads [all cores]\n"
 		"  -o, --output FILE     write here, atomically [standard output]\n"
 		"  -q, --quiet           no quality line on standard error\n"
 		"  -h, --help            show this help and exit\n"
@@ -97,9 +100,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		goto done;
 	}
 	li_array_release(&x);
-	if (!cli_out_open(&out, common->output, 1) ||
-	    write_coords(out.f, cli_name(common->output), y, n, dims))
-		goto done;
+	/* the map and report first: standard output cannot be taken back after a failure */
 	if (save && li_map_save(m, save, &err)) {
 		cli_error(save, "%s", err.msg);
 		goto done;
@@ -115,7 +116,8 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		if (cli_out_commit(&rep))
 			goto done;
 	}
-	if (cli_out_commit(&out))
+	if (!cli_out_open(&out, common->output, 1) ||
+	    write_coords(out.f, cli_name(common->output), y, n, dims) || cli_out_commit(&out))
 		goto done;
 	if (!common->quiet) {
 		char line[512];
@@ -290,6 +292,8 @@ int main(int argc, char **argv)
 		}
 	}
 	o.seed = common.seed;
+	if (common.threads)
+		openblas_set_num_threads(common.threads);
 	if (argc - optind > 1)
 		cli_usage_error("one input at a time");
 	const char *path = optind < argc ? argv[optind] : "-";

@@ -212,6 +212,11 @@ int li_map_save(const li_map *m, const char *path, li_err *err)
 	quiet_hdf5();
 	if (!m->method->ops)
 		return li_err_set(err, LI_EUSAGE, "method '%s' is not built yet", m->method->name);
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		/* renaming over a device or pipe would replace the node itself */
+		return li_err_set(err, LI_EIO, "%s", S_ISDIR(st.st_mode) ? "is a directory" :
+				  "not a regular file: a map is written to a file");
 	size_t n = strlen(path) + 16;
 	char *tmp = malloc(n);
 	if (!tmp)

@@ -139,7 +139,14 @@ li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64
 	memcpy(m->row_shape, row_shape, (size_t)row_rank * sizeof *row_shape);
 	json_object_set_new(m->params, "method", json_string(name));
 	json_object_set_new(m->params, "dims", json_integer(dims));
-	json_object_set_new(m->params, "seed", json_integer((json_int_t)o->seed));
+	/* JSON integers are signed 64-bit here: a larger seed is kept exactly as text */
+	if (o->seed <= INT64_MAX) {
+		json_object_set_new(m->params, "seed", json_integer((json_int_t)o->seed));
+	} else {
+		char buf[24];
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
+		json_object_set_new(m->params, "seed", json_string(buf));
+	}
 	json_object_set_new(m->params, "rows", json_integer(n));
 	json_object_set_new(m->params, "features", json_integer(d));
 	if (meth->ops->fit(m, o, x, n, y, err))

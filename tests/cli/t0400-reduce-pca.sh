@@ -74,7 +74,7 @@ test_expect_success 'pca --whiten equals sklearn, and its inverse is exact' '
 test_expect_success 'every exact solver equals sklearn (eig, svd)' '
 	for s in eig svd; do
 		li-reduce -q --solver $s --save m.h5 x.npy >y.npy &&
-		$PY check.py fit x.npy 2 0 || return 1
+		$PY check.py fit x.npy 2 0 || exit 1
 	done
 '
 test_expect_success 'randomized solver within 1e-3 of exact on the leading components' '
@@ -135,7 +135,7 @@ test_expect_success 'same input and seed: byte-identical coordinates and map (ev
 	for s in eig svd randomized; do
 		li-reduce -q --solver $s --seed 11 --save a.h5 x.npy >a.npy &&
 		li-reduce -q --solver $s --seed 11 --save b.h5 x.npy >b.npy &&
-		cmp a.npy b.npy && cmp a.h5 b.h5 || return 1
+		cmp a.npy b.npy && cmp a.h5 b.h5 || exit 1
 	done
 '
 test_expect_success 'reads latents from standard input and writes -o atomically' '

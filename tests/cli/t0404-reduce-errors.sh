@@ -155,6 +155,20 @@ TABLE
 test_expect_success 'usage: li-invert without a map' '
 	must_fail 2 li-invert 2>err && grep -q "a map file is needed" err
 '
+test_expect_success '--save to a pipe or directory is refused; the node stays' '
+	mkfifo fifo && mkdir -p d.h5 &&
+	expect_err "li-reduce: error: fifo: not a regular file: a map is written to a file" \
+		li-reduce -q --save fifo x.npy &&
+	test -p fifo &&
+	expect_err "li-reduce: error: d.h5: is a directory" li-reduce -q --save d.h5 x.npy
+'
+test_expect_success '--report and -o into a pipe write through it; the pipe stays a pipe' '
+	{ cat fifo >got.json & }
+	li-reduce -q --report fifo x.npy >/dev/null && wait &&
+	test -p fifo && $PY -c "import json; assert json.load(open(\"got.json\"))[\"method\"] == \"pca\"" || exit 1
+	{ cat fifo >got.npy & }
+	li-reduce -q -o fifo x.npy && wait && test -p fifo && li-reduce -q x.npy | cmp - got.npy
+'
 test_expect_success '--help and --version exit 0 on standard output' '
 	li-reduce --help | grep -q "^usage: li-reduce" && li-invert --help | grep -q "^usage: li-invert" &&
 	li-reduce --version | grep -q "^li-reduce (Latent Inspector)"
