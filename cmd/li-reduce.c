@@ -303,9 +303,8 @@ int main(int argc, char **argv)
 		cli_usage_error("--report and the coordinates cannot both go to standard output");
 	if (map)
 		return cli_finish(transform(map, path, &common));
-	if (strcmp(o.method, "pca") && strcmp(o.method, "umap") && strcmp(o.method, "tsne"))
-		cli_usage_error("--method: '%s' is not pca, umap or tsne", o.method);
-	if (strcmp(o.method, "pca"))
-		cli_usage_error("--method %s is not built yet (only pca is, for now)", o.method);
+	const char *why;
+	if (!li_reduce_available(o.method, &why))
+		cli_usage_error("--method: '%s' %s", o.method, why);
 	return cli_finish(fit(&o, path, &common, save, report));
 }

@@ -153,9 +153,24 @@ static int put_array(hid_t loc, const char *name, hid_t type, int rank, const hs
 	return rc;
 }
 
-int li_mapfile_write_f64(hid_t loc, const char *name, int rank, const int64_t *dims,
-			 const double *data, li_err *err)
+/* File and memory types for a dataset dtype; -1 when t is not one we store. */
+static int h5_types(li_dtype t, hid_t *file, hid_t *mem)
 {
+	switch (t) {
+	case LI_DTYPE_F64: *file = H5T_IEEE_F64LE; *mem = H5T_NATIVE_DOUBLE; return 0;
+	case LI_DTYPE_F32: *file = H5T_IEEE_F32LE; *mem = H5T_NATIVE_FLOAT; return 0;
+	case LI_DTYPE_I64: *file = H5T_STD_I64LE; *mem = H5T_NATIVE_INT64; return 0;
+	case LI_DTYPE_I32: *file = H5T_STD_I32LE; *mem = H5T_NATIVE_INT32; return 0;
+	default: return -1;
+	}
+}
+
+int li_mapfile_write(hid_t loc, const char *name, li_dtype t, int rank, const int64_t *dims,
+		     const void *data, li_err *err)
+{
+	hid_t ft, mt;
+	if (h5_types(t, &ft, &mt) || rank < 0 || rank > LI_MAX_RANK)
+		return li_err_set(err, LI_EUSAGE, "dataset '%s': unsupported type or rank", name);
 	hsize_t hd[LI_MAX_RANK];
 	for (int i = 0; i < rank; i++)
 		hd[i] = (hsize_t)dims[i];
@@ -167,8 +182,8 @@ int li_mapfile_write_f64(hid_t loc, const char *name, int rank, const int64_t *d
 		li_err_set(err, LI_EIO, "cannot create dataset '%s'", name);
 		goto out;
 	}
-	ds = H5Dcreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-	if (ds < 0 || H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+	ds = H5Dcreate2(loc, name, ft, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+	if (ds < 0 || H5Dwrite(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
 		li_err_set(err, LI_EIO, "cannot write dataset '%s'", name);
 		goto out;
 	}
@@ -180,6 +195,93 @@ out:
 		H5Pclose(dcpl);
 	if (sp >= 0)
 		H5Sclose(sp);
+	return rc;
+}
+
+/* Opens dataset name with its space and type, checking that it is numeric. */
+static hid_t open_dataset(hid_t loc, const char *name, hid_t *sp, hid_t *type, li_err *err)
+{
+	*sp = *type = -1;
+	if (H5Lexists(loc, name, H5P_DEFAULT) <= 0) {
+		li_err_set(err, LI_EDATA, "no '%s' dataset", name);
+		return -1;
+	}
+	hid_t ds = H5Dopen2(loc, name, H5P_DEFAULT);
+	*sp = ds >= 0 ? H5Dget_space(ds) : -1;
+	*type = ds >= 0 ? H5Dget_type(ds) : -1;
+	H5T_class_t c = *type >= 0 ? H5Tget_class(*type) : H5T_NO_CLASS;
+	int rank = *sp >= 0 ? H5Sget_simple_extent_ndims(*sp) : -1;
+	if (ds < 0 || (c != H5T_FLOAT && c != H5T_INTEGER) || rank < 0 || rank > LI_MAX_RANK) {
+		li_err_set(err, LI_EDATA, "dataset '%s' has the wrong type or rank", name);
+		if (*type >= 0)
+			H5Tclose(*type);
+		if (*sp >= 0)
+			H5Sclose(*sp);
+		if (ds >= 0)
+			H5Dclose(ds);
+		*sp = *type = -1;
+		return -1;
+	}
+	return ds;
+}
+
+int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_err *err)
+{
+	hid_t sp, t, ds = open_dataset(loc, name, &sp, &t, err);
+	if (ds < 0)
+		return LI_EDATA;
+	hsize_t hd[LI_MAX_RANK];
+	*rank = H5Sget_simple_extent_ndims(sp);
+	H5Sget_simple_extent_dims(sp, hd, NULL);
+	int rc = 0;
+	int64_t count = 1;
+	for (int i = 0; i < *rank; i++) {
+		dims[i] = (int64_t)hd[i];
+		if (hd[i] > INT64_MAX || li_mul_i64(count, dims[i], &count))
+			rc = li_err_set(err, LI_EDATA, "dataset '%s' is too large", name);
+	}
+	/* contiguous storage holds every byte the shape claims; fewer means a bad file */
+	int64_t bytes;
+	if (!rc && (li_mul_i64(count, (int64_t)H5Tget_size(t), &bytes) ||
+		    (hsize_t)bytes > H5Dget_storage_size(ds)))
+		rc = li_err_set(err, LI_EDATA, "dataset '%s' holds fewer bytes than its shape claims",
+				name);
+	H5Tclose(t);
+	H5Sclose(sp);
+	H5Dclose(ds);
+	return rc;
+}
+
+int li_mapfile_read(hid_t loc, const char *name, li_dtype t, int rank, const int64_t *dims,
+		    void *data, li_err *err)
+{
+	hid_t ft, mt;
+	if (h5_types(t, &ft, &mt))
+		return li_err_set(err, LI_EUSAGE, "dataset '%s': unsupported type", name);
+	int rc = LI_EDATA;
+	hid_t sp, type, ds = open_dataset(loc, name, &sp, &type, err);
+	if (ds < 0)
+		return LI_EDATA;
+	hsize_t hd[LI_MAX_RANK];
+	if (H5Sget_simple_extent_ndims(sp) != rank) {
+		li_err_set(err, LI_EDATA, "dataset '%s' has the wrong rank", name);
+		goto out;
+	}
+	H5Sget_simple_extent_dims(sp, hd, NULL);
+	for (int i = 0; i < rank; i++)
+		if (hd[i] != (hsize_t)dims[i]) {
+			li_err_set(err, LI_EDATA, "dataset '%s' has the wrong shape", name);
+			goto out;
+		}
+	if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0) {
+		li_err_set(err, LI_EDATA, "cannot read dataset '%s' (truncated file?)", name);
+		goto out;
+	}
+	rc = 0;
+out:
+	H5Tclose(type);
+	H5Sclose(sp);
+	H5Dclose(ds);
 	return rc;
 }
 

@@ -372,11 +372,11 @@ static int pca_save(const li_map *m, hid_t f, li_err *err)
 {
 	const pca_state *s = m->state;
 	int64_t kd[2] = {s->k, s->d};
-	int rc = li_mapfile_write_f64(f, "mean", 1, &s->d, s->mean, err);
+	int rc = li_mapfile_write(f, "mean", LI_DTYPE_F64, 1, &s->d, s->mean, err);
 	if (!rc)
-		rc = li_mapfile_write_f64(f, "components", 2, kd, s->comp, err);
+		rc = li_mapfile_write(f, "components", LI_DTYPE_F64, 2, kd, s->comp, err);
 	if (!rc)
-		rc = li_mapfile_write_f64(f, "explained_variance", 1, &s->k, s->var, err);
+		rc = li_mapfile_write(f, "explained_variance", LI_DTYPE_F64, 1, &s->k, s->var, err);
 	return rc;
 }
 
@@ -389,11 +389,11 @@ static int pca_load(li_map *m, hid_t f, li_err *err)
 	pca_state *s = pca_new(k, d, json_is_true(w), err);
 	if (!s)
 		return LI_ENOMEM;
-	int rc = li_mapfile_read_f64(f, "mean", 1, &d, s->mean, err);
+	int rc = li_mapfile_read(f, "mean", LI_DTYPE_F64, 1, &d, s->mean, err);
 	if (!rc)
-		rc = li_mapfile_read_f64(f, "components", 2, kd, s->comp, err);
+		rc = li_mapfile_read(f, "components", LI_DTYPE_F64, 2, kd, s->comp, err);
 	if (!rc)
-		rc = li_mapfile_read_f64(f, "explained_variance", 1, &k, s->var, err);
+		rc = li_mapfile_read(f, "explained_variance", LI_DTYPE_F64, 1, &k, s->var, err);
 	for (int64_t j = 0; !rc && j < k; j++) {
 		s->sd[j] = s->whiten ? sqrt(s->var[j]) : 1;
 		if (!isfinite(s->var[j]) || s->var[j] < 0 || !(s->sd[j] > 0))

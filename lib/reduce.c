@@ -38,6 +38,15 @@ const li_reduce_method *li_reduce_find(const char *name)
 	return NULL;
 }
 
+int li_reduce_available(const char *name, const char **why)
+{
+	const li_reduce_method *m = li_reduce_find(name);
+	if (m && m->ops)
+		return 1;
+	*why = m ? "is not built yet" : "is not pca, umap or tsne";
+	return 0;
+}
+
 /* The first row of x (n x d) holding a NaN or an infinity, or -1. */
 static int64_t first_bad_row(const double *x, int64_t n, int64_t d)
 {

@@ -30,6 +30,12 @@ typedef struct li_reduce_opts {
 } li_reduce_opts;
 
 /*
+ * Whether this build can fit method name: 1, or 0 with *why (borrowed) completing the
+ * sentence "'NAME' ...": "is not pca, umap or tsne" or "is not built yet".
+ */
+int li_reduce_available(const char *name, const char **why);
+
+/*
  * Fits a map on n rows of d float64 numbers (x, row-major; not modified) whose per-row
  * shape is row_shape[0..row_rank) (product d). Writes the n x dims coordinates of the
  * rows into y (caller's buffer) and measures the quality (trustworthiness@10 on a seeded

@@ -30,7 +30,7 @@ typedef struct li_reduce_ops {
 	int (*transform)(const li_map *m, const double *x, int64_t n, double *y, li_err *err);
 	/* Coordinates back to rows (y: n x dims -> x: n x n_features); NULL: no inverse. */
 	int (*inverse)(const li_map *m, const double *y, int64_t n, double *x, li_err *err);
-	/* Writes the method's datasets into file (see li_mapfile_write_f64). 0 or negative. */
+	/* Writes the method's datasets into file (see li_mapfile_write). 0 or negative. */
 	int (*save)(const li_map *m, hid_t file, li_err *err);
 	/* Reads them back and sets m->state, checking every shape against m. 0 or negative. */
 	int (*load)(li_map *m, hid_t file, li_err *err);
@@ -70,15 +70,20 @@ li_map *li_map_new(const li_reduce_method *method, li_err *err);
 int li_map_finish_text(li_map *m, li_err *err);
 
 /*
- * Dataset helpers for a method's save/load (mapfile.c). Datasets are float64, written
- * contiguous with object time tracking off, so files are byte-identical run to run.
- * li_mapfile_read_f64 checks that the dataset has exactly the given rank and dims
- * (naming the dataset in the error) and fills a caller-allocated buffer.
+ * Dataset helpers for a method's save/load (mapfile.c). t is LI_DTYPE_F64, F32, I64 or
+ * I32 (stored little-endian); datasets are contiguous and written with object time
+ * tracking off, so files are byte-identical run to run. li_mapfile_read checks that the
+ * dataset has exactly the given rank and dims (naming it in the error), converts from
+ * any stored numeric type, and fills a caller-allocated buffer. li_mapfile_shape gives
+ * a dataset's rank and dims (for sizes only known from the file, e.g. a graph's edge
+ * count); it refuses one whose stored bytes are fewer than its shape claims, so the
+ * caller may allocate from the answer. All return 0 or negative.
  */
-int li_mapfile_write_f64(hid_t loc, const char *name, int rank, const int64_t *dims,
-			 const double *data, li_err *err);
-int li_mapfile_read_f64(hid_t loc, const char *name, int rank, const int64_t *dims,
-			double *data, li_err *err);
+int li_mapfile_write(hid_t loc, const char *name, li_dtype t, int rank, const int64_t *dims,
+		     const void *data, li_err *err);
+int li_mapfile_read(hid_t loc, const char *name, li_dtype t, int rank, const int64_t *dims,
+		    void *data, li_err *err);
+int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_err *err);
 
 /* Methods. */
 extern const li_reduce_ops li_pca_ops;

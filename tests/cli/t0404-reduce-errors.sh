@@ -141,8 +141,8 @@ while IFS='|' read -r prog args line; do
 		echo \"\$line\" >want && cmp want first
 	"
 done <<'TABLE'
-li-reduce|--method umap|li-reduce: error: --method umap is not built yet (only pca is, for now)
-li-reduce|--method tsne|li-reduce: error: --method tsne is not built yet (only pca is, for now)
+li-reduce|--method umap|li-reduce: error: --method: 'umap' is not built yet
+li-reduce|--method tsne|li-reduce: error: --method: 'tsne' is not built yet
 li-reduce|--method foo|li-reduce: error: --method: 'foo' is not pca, umap or tsne
 li-reduce|--dims 4|li-reduce: error: --dims: '4' is not 2 or 3
 li-reduce|--solver qr|li-reduce: error: --solver: 'qr' is not auto, eig, svd or randomized

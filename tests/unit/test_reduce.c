@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "reduce_internal.h"
 
 static const double pts[4][3] = {{3, 0, 5}, {-3, 0, 5}, {0, 1, 5}, {0, -1, 5}};
 
@@ -89,8 +90,40 @@ static void check_mapfile(void)
 	li_map_free(NULL);
 }
 
+/* the dataset helpers a method's save/load use: types, shapes, refusals */
+static void check_datasets(void)
+{
+	li_err err = {0};
+	char path[] = "/tmp/li-test-ds-XXXXXX";
+	int fd = mkstemp(path);
+	close(fd);
+	hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+	const int64_t iv[3] = {-1, 1LL << 40, 7}, d3 = 3, d22[2] = {2, 2};
+	const float fv[4] = {0.5f, -1, 3, 4};
+	CHECK(li_mapfile_write(f, "i", LI_DTYPE_I64, 1, &d3, iv, &err) == 0, "write int64");
+	CHECK(li_mapfile_write(f, "g", LI_DTYPE_F32, 2, d22, fv, &err) == 0, "write float32");
+	int64_t ib[3], dims[LI_MAX_RANK];
+	double gb[4];
+	int rank = 0;
+	CHECK(li_mapfile_read(f, "i", LI_DTYPE_I64, 1, &d3, ib, &err) == 0 && !memcmp(ib, iv, sizeof iv),
+	      "int64 round trip");
+	CHECK(li_mapfile_read(f, "g", LI_DTYPE_F64, 2, d22, gb, &err) == 0 && gb[0] == 0.5 && gb[3] == 4,
+	      "float32 read as float64");
+	CHECK(li_mapfile_shape(f, "g", &rank, dims, &err) == 0 && rank == 2 && dims[0] == 2 &&
+	      dims[1] == 2, "shape of a dataset");
+	li_err_clear(&err);
+	CHECK(li_mapfile_read(f, "i", LI_DTYPE_I64, 1, d22, ib, &err) < 0 &&
+	      !strcmp(err.msg, "dataset 'i' has the wrong shape"), "wrong shape: %s", err.msg);
+	li_err_clear(&err);
+	CHECK(li_mapfile_shape(f, "nope", &rank, dims, &err) < 0 && !strcmp(err.msg, "no 'nope' dataset"),
+	      "missing dataset: %s", err.msg);
+	H5Fclose(f);
+	unlink(path);
+}
+
 int main(void)
 {
+	check_datasets();
 	check_pca("eig", 0);
 	check_pca("svd", 0);
 	check_pca("randomized", 0);
