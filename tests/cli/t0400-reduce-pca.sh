@@ -91,6 +91,32 @@ y1, y2 = np.load(\"yr.npy\"), np.load(\"ye.npy\")
 assert (np.abs(y1 - y2) / np.maximum(1, np.abs(y2))).max() < 1e-3
 "
 '
+test_expect_success 'auto solver: svd for few rows of many columns, randomized for wide and long' '
+	$PY -c "
+import numpy as np
+r = np.random.default_rng(4)
+def low_rank(n, d):
+    return r.normal(size=(n, 8)) @ (r.normal(size=(8, d)) * np.linspace(4, 1, 8)[:, None]) + r.normal(size=(n, d)) * 0.05
+np.save(\"few.npy\", low_rank(150, 1200))
+np.save(\"wide.npy\", low_rank(1100, 1050))
+" &&
+	li-reduce -q --save few.h5 few.npy >yf.npy &&
+	li-reduce -q --save wide.h5 wide.npy >yw.npy &&
+	$PY -c "
+import h5py, json, numpy as np
+from sklearn.decomposition import PCA
+for name, solver, tol in ((\"few\", \"svd\", 1e-4), (\"wide\", \"randomized\", 1e-3)):
+    f = h5py.File(name + \".h5\")
+    assert json.loads(f.attrs[\"params\"])[\"solver\"] == solver, name
+    x = np.load(name + \".npy\")
+    p = PCA(2, svd_solver=\"full\").fit(x)
+    assert np.abs(f[\"components\"][:] - p.components_).max() < tol, name
+    q = json.loads(f.attrs[\"quality\"])
+    assert np.abs(np.array(q[\"explained_variance_ratio\"]) / p.explained_variance_ratio_ - 1).max() < tol
+    y, want = np.load(\"y\" + name[0] + \".npy\"), p.transform(x)
+    assert (np.abs(y - want) / np.maximum(1, np.abs(want))).max() < tol, name
+"
+'
 test_expect_success 'rank-3 latent: fitted flat, map keeps row_shape, li-invert restores it' '
 	li-reduce -q --save m.h5 x3.npy >y.npy &&
 	$PY -c "import numpy as np; np.save(\"pts.npy\", np.random.default_rng(2).normal(size=(40, 2)))" &&
