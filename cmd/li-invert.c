@@ -15,7 +15,9 @@
 
 #include "cli.h"
 
-#define BATCH 4096
+/* rows per batch: up to 4096, fewer for wide latents so a batch stays near 32 MiB */
+#define BATCH_MAX 4096
+#define BATCH_BYTES (32 << 20)
 
 static void usage(FILE *f)
 {
@@ -43,7 +45,8 @@ typedef struct inv {
 	const li_map *m;
 	const char *in_name, *out_name;
 	li_npy_writer *w;
-	double *x;      /* BATCH x features */
+	int64_t batch;  /* rows per batch */
+	double *x;      /* batch x features */
 	float *xf;
 	int64_t done;   /* rows written */
 } inv;
@@ -99,7 +102,7 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		cli_error(s->out_name, "%s", err.msg);
 		goto out;
 	}
-	while ((k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, BATCH, &err)) > 0) {
+	while ((k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, s->batch, &err)) > 0) {
 		if (flush(s, batch.data, k))
 			goto out;
 		cli_progress(common, "rows", s->done, shape[0]);
@@ -164,7 +167,7 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	char *line = NULL;
 	size_t cap = 0;
 	int64_t lineno = 0, have = 0;
-	double *y = malloc((size_t)BATCH * (size_t)dims * sizeof *y);
+	double *y = malloc((size_t)s->batch * (size_t)dims * sizeof *y);
 	if (!y) {
 		cli_error(s->in_name, "out of memory");
 		return -1;
@@ -183,7 +186,7 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		if (got < 0)
 			goto out;
 		have += got;
-		if (have == BATCH) {
+		if (have == s->batch) {
 			if (flush(s, y, have))
 				goto out;
 			have = 0;
@@ -241,8 +244,10 @@ int main(int argc, char **argv)
 	const int64_t *rs = li_map_row_shape(m, &rank);
 	int64_t shape[LI_MAX_RANK], d = li_map_features(m);
 	memcpy(shape + 1, rs, (size_t)rank * sizeof *rs);
-	s.x = malloc((size_t)BATCH * (size_t)d * sizeof *s.x);
-	s.xf = malloc((size_t)BATCH * (size_t)d * sizeof *s.xf);
+	s.batch = BATCH_BYTES / (d * (int64_t)(sizeof(double) + sizeof(float)));
+	s.batch = s.batch < 1 ? 1 : s.batch > BATCH_MAX ? BATCH_MAX : s.batch;
+	s.x = malloc((size_t)s.batch * (size_t)d * sizeof *s.x);
+	s.xf = malloc((size_t)s.batch * (size_t)d * sizeof *s.xf);
 	if (!s.x || !s.xf) {
 		cli_error(map_path, "out of memory");
 		goto done;

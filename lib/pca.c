@@ -385,7 +385,13 @@ static int pca_load(li_map *m, hid_t f, li_err *err)
 	json_t *w = json_object_get(m->params, "whiten");
 	if (w && !json_is_boolean(w))
 		return li_err_set(err, LI_EDATA, "params: 'whiten' is not a boolean");
-	int64_t k = m->dims, d = m->n_features, kd[2] = {k, d};
+	int64_t k = m->dims, d = m->n_features, kd[2] = {k, d}, dims[LI_MAX_RANK];
+	int rank;
+	/* sizes come from row_shape: allocate only once the file is seen to hold them */
+	if (li_mapfile_shape(f, "components", &rank, dims, err))
+		return LI_EDATA;
+	if (rank != 2 || dims[0] != k || dims[1] != d)
+		return li_err_set(err, LI_EDATA, "dataset 'components' has the wrong shape");
 	pca_state *s = pca_new(k, d, json_is_true(w), err);
 	if (!s)
 		return LI_ENOMEM;

@@ -24,6 +24,7 @@ test_expect_success 'make good and bad inputs' '
 	$PY - <<-\PY
 	import shutil
 	import h5py
+	import numpy as np
 	def variant(name, **attrs):
 	    shutil.copy("m.h5", name)
 	    with h5py.File(name, "a") as f:
@@ -35,6 +36,7 @@ test_expect_success 'make good and bad inputs' '
 	variant("foo.h5", method="foo")
 	variant("fmt.h5", li_format="keras")
 	variant("params.h5", params="[1, 2")
+	variant("huge.h5", row_shape=np.array([1 << 40], np.int64))
 	with h5py.File("plain.h5", "w") as f:
 	    f["a"] = [1]
 	with h5py.File("nomean.h5", "w") as f:
@@ -93,7 +95,8 @@ foo.h5 x.npy|li-reduce: error: foo.h5: unknown method 'foo'
 fmt.h5 x.npy|li-reduce: error: fmt.h5: not a map file (li_format is 'keras')
 plain.h5 x.npy|li-reduce: error: plain.h5: not a map file (no 'li_format' attribute)
 params.h5 x.npy|li-reduce: error: params.h5: attribute 'params' is not a JSON object
-nomean.h5 x.npy|li-reduce: error: nomean.h5: no 'mean' dataset
+nomean.h5 x.npy|li-reduce: error: nomean.h5: no 'components' dataset
+huge.h5 x.npy|li-reduce: error: huge.h5: dataset 'components' has the wrong shape
 shape.h5 x.npy|li-reduce: error: shape.h5: dataset 'components' has the wrong shape
 trunc.h5 x.npy|li-reduce: error: trunc.h5: cannot open the HDF5 file (truncated?)
 text.h5 x.npy|li-reduce: error: text.h5: not an HDF5 file
