@@ -89,8 +89,13 @@ const int64_t *li_map_row_shape(const li_map *m, int *rank)
 
 int li_map_can_transform(const li_map *m, const char **why)
 {
-	if (m->method->ops)
+	if (m->method->ops && !m->info_only)
 		return 1;
+	if (m->method->ops) {
+		if (why)
+			*why = "map loaded without its datasets";
+		return 0;
+	}
 	if (why)
 		*why = m->method->not_built;
 	return 0;
@@ -103,7 +108,7 @@ int li_map_has_inverse(const li_map *m, const char **why)
 			*why = m->method->no_inverse;
 		return 0;
 	}
-	if (!m->method->ops)
+	if (!m->method->ops || m->info_only)
 		return li_map_can_transform(m, why);
 	if (!m->method->ops->inverse) {
 		if (why)
@@ -314,6 +319,8 @@ int li_map_save(const li_map *m, const char *path, li_err *err)
 	quiet_hdf5();
 	if (!m->method->ops)
 		return li_err_set(err, LI_EUSAGE, "method '%s' is not built yet", m->method->name);
+	if (m->info_only)
+		return li_err_set(err, LI_EUSAGE, "map loaded without its datasets");
 	struct stat st;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		/* renaming over a device or pipe would replace the node itself */
@@ -590,7 +597,7 @@ fail:
 	return LI_EDATA;
 }
 
-li_map *li_map_load(const char *path, li_err *err)
+static li_map *load(const char *path, int info_only, li_err *err)
 {
 	quiet_hdf5();
 	struct stat st;
@@ -614,7 +621,8 @@ li_map *li_map_load(const char *path, li_err *err)
 	li_map *m = NULL;
 	if (read_root(&m, f, err))
 		goto fail;
-	if (m->method->ops && m->method->ops->load(m, f, err))
+	m->info_only = info_only;
+	if (!info_only && m->method->ops && m->method->ops->load(m, f, err))
 		goto fail;
 	if (li_map_finish_text(m, err))
 		goto fail;
@@ -624,4 +632,14 @@ fail:
 	li_map_free(m);
 	H5Fclose(f);
 	return NULL;
+}
+
+li_map *li_map_load(const char *path, li_err *err)
+{
+	return load(path, 0, err);
+}
+
+li_map *li_map_load_info(const char *path, li_err *err)
+{
+	return load(path, 1, err);
 }

@@ -27,6 +27,8 @@ typedef struct li_reduce_opts {
 	int whiten;           /* PCA: scale components to unit variance */
 	const char *solver;   /* PCA: "auto" (NULL), "eig", "svd" or "randomized" */
 	int64_t trust_rows;   /* quality sample size: 0 means 5000, < 0 skips trustworthiness */
+	/* each method's own options go here (UMAP: neighbours, min_dist; t-SNE: perplexity),
+	 * with 0 meaning the method's default, so zero-initialised options stay valid */
 } li_reduce_opts;
 
 /*
@@ -80,6 +82,14 @@ int li_map_save(const li_map *m, const char *path, li_err *err) LI_RESULT_USED;
  * attributes only: accessors work, transform and inverse fail with the reason.
  */
 li_map *li_map_load(const char *path, li_err *err);
+
+/*
+ * Like li_map_load, but reads the root attributes only (method, params, quality,
+ * row_shape, extent), not the method's datasets: quick for programs that need the
+ * extent or row shape of a large map (li-grid, li-plot). Transform and inverse on such
+ * a map fail with "map loaded without its datasets".
+ */
+li_map *li_map_load_info(const char *path, li_err *err);
 
 /* Frees m (NULL allowed). */
 void li_map_free(li_map *m);

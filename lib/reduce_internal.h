@@ -62,6 +62,7 @@ struct li_map {
 	char *params_text;        /* compact renderings, made by li_map_finish_text */
 	char *quality_text;
 	void *state;              /* the method's; freed by ops->free_state */
+	int info_only;            /* loaded by li_map_load_info: no datasets, no state */
 };
 
 /* Allocates an empty map for method (params and quality empty objects). */

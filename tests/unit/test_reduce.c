@@ -80,6 +80,16 @@ static void check_mapfile(void)
 		CHECK(li_map_transform(l, &pts[0][0], 4, t, &err) == 0 && !memcmp(t, y, sizeof y),
 		      "a loaded map transforms the training rows to the same coordinates");
 		CHECK(li_map_has_inverse(l, NULL), "pca inverts");
+		li_map *h = li_map_load_info(path, &err);
+		const char *why = NULL;
+		CHECK(h && li_map_dims(h) == 2 && li_map_features(h) == 3 &&
+		      !memcmp(li_map_extent(h), li_map_extent(m), 4 * sizeof(double)),
+		      "load_info: root attributes");
+		CHECK(h && !li_map_has_inverse(h, &why) && why &&
+		      !strcmp(why, "map loaded without its datasets"), "load_info: no inverse");
+		li_err_clear(&err);
+		CHECK(h && li_map_transform(h, &pts[0][0], 4, t, &err) < 0, "load_info: no transform");
+		li_map_free(h);
 	}
 	li_map_free(l);
 	li_map_free(m);
