@@ -18,6 +18,7 @@ test_expect_success 'make good and bad inputs' '
 	np.save("scalar.npy", np.float64(3))
 	np.save("c3.npy", r.normal(size=(4, 3)))
 	np.save("two.npy", r.normal(size=(2, 4)))
+	a = r.normal(size=(30, 1)); np.save("rank1.npy", np.hstack([a, 2 * a, -a]))
 	x = r.normal(size=(3000, 5)); x[2500, 1] = np.nan; np.save("nan-late.npy", x)
 	PY
 	li-reduce -q --save m.h5 x.npy >y.npy &&
@@ -80,6 +81,8 @@ same.npy|li-reduce: error: same.npy: all rows are equal: there is no variance to
 scalar.npy|li-reduce: error: scalar.npy: a 0-d array has no rows to fit
 trunc.npy|li-reduce: error: trunc.npy: shape claims 2000 bytes of data but the file holds 172
 missing.npy|li-reduce: error: missing.npy: No such file or directory
+--whiten rank1.npy|li-reduce: error: rank1.npy: component 2 has no variance: cannot whiten
+--whiten --solver svd rank1.npy|li-reduce: error: rank1.npy: component 2 has no variance: cannot whiten
 --dims 3 two.npy|li-reduce: error: two.npy: 3 components asked from only 2 rows
 TABLE
 
