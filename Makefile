@@ -68,7 +68,8 @@ asan:
 
 # Benchmarks side by side with the peers (never part of the tests): every scripts/bench/*.sh.
 bench: all
-	@for b in scripts/bench/*.sh; do echo "== $$b"; PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
+	@for b in scripts/bench/*.sh; do echo "== $$b"; \
+		LI_BIN=$(CURDIR)/$(BIN) PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

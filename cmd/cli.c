@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -176,6 +177,15 @@ void cli_close_in(FILE *f)
 		fclose(f);
 }
 
+static int isatty_path(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK);
+	int tty = fd >= 0 && isatty(fd);
+	if (fd >= 0)
+		close(fd);
+	return tty;
+}
+
 FILE *cli_out_open(cli_out *o, const char *path, int binary)
 {
 	memset(o, 0, sizeof *o);
@@ -191,6 +201,18 @@ FILE *cli_out_open(cli_out *o, const char *path, int binary)
 	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
 		cli_error(path, "is a directory");
 		return NULL;
+	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		/* a device or pipe (/dev/stderr, a FIFO): write to it; renaming a temporary
+		 * file over it would replace the device node itself */
+		if (binary && S_ISCHR(st.st_mode) && isatty_path(path)) {
+			cli_error(NULL, "refusing to write binary data to a terminal; use -o FILE or a pipe");
+			return NULL;
+		}
+		o->f = fopen(path, "wb");
+		if (!o->f)
+			cli_error(path, "cannot open: %s", strerror(errno));
+		return o->f;
 	}
 	size_t n = strlen(path) + 32;
 	o->path = strdup(path);
@@ -226,10 +248,12 @@ int cli_out_commit(cli_out *o)
 {
 	if (!o->f)
 		return -1;
-	if (!o->path) { /* standard output: flushed here, closed by cli_finish */
-		int rc = fflush(stdout) == 0 && !ferror(stdout) ? 0 : -1;
+	if (!o->path) { /* standard output (closed by cli_finish) or a device written directly */
+		int rc = fflush(o->f) == 0 && !ferror(o->f) ? 0 : -1;
+		if (o->f != stdout && fclose(o->f) != 0)
+			rc = -1;
 		if (rc)
-			cli_error("<stdout>", "write error: %s", strerror(errno));
+			cli_error(o->f == stdout ? "<stdout>" : NULL, "write error: %s", strerror(errno));
 		o->f = NULL;
 		return rc;
 	}
@@ -252,7 +276,7 @@ int cli_out_commit(cli_out *o)
 
 void cli_out_abort(cli_out *o)
 {
-	if (o->f && o->path)
+	if (o->f && o->f != stdout)
 		fclose(o->f);
 	if (o->tmp)
 		unlink(o->tmp);

@@ -26,5 +26,6 @@
 #include "probe.h"
 #include "model.h"
 #include "blasinfo.h"
+#include "reduce.h"
 
 #endif

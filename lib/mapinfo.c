@@ -85,7 +85,7 @@ int li_mapinfo_read(const char *path, li_mapinfo *mi, li_err *err)
 			goto out;
 		}
 		mi->trust = quality_num(q, "trustworthiness", "trust");
-		mi->variance = quality_num(q, "explained_variance", "explained_variance_ratio");
+		mi->variance = quality_num(q, "explained_variance_ratio_sum", "explained_variance");
 		mi->kl = quality_num(q, "kl_divergence", "kl");
 		json_decref(q);
 	}

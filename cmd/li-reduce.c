@@ -1,0 +1,310 @@
+/*
+ * li-reduce: fit PCA (later UMAP, t-SNE) on latent rows and write their 2-D or 3-D
+ * coordinates; --save keeps the fitted map, --transform places new rows into a saved
+ * map. Fitting needs every row in memory; --transform streams in batches.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "cli.h"
+
+enum {
+	OPT_METHOD = CLI_OPT_FIRST_FREE, OPT_DIMS, OPT_SAVE, OPT_REPORT, OPT_WHITEN,
+	OPT_SOLVER, OPT_TRANSFORM, OPT_TRUST_ROWS,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: li-reduce [options] [LATENT] > COORDS.npy\n"
+		"       li-reduce --transform MAP.h5 [NEW] > COORDS.npy\n"
+		"\n"
+		"Fit a dimension reduction on the rows of LATENT (.npy of any rank: each row is\n"
+		"flattened; '-' or none: standard input) and write their coordinates as a float32\n"
+		"N x DIMS .npy. The fit's quality (trustworthiness@10 on a sample, and PCA's\n"
+		"explained variance ratios) goes to standard error, --report and the map.\n"
+		"\n"
+		"options:\n"
+		"      --method M        pca, umap or tsne (umap and tsne are not built yet) [pca]\n"
+		"      --dims N          2 or 3 output dimensions [2]\n"
+		"      --seed N          seed for randomized steps and the quality sample [0]\n"
+		"      --save MAP.h5     keep the fitted map (for --transform, li-invert, li-grid)\n"
+		"      --report R.json   write the fit's parameters and quality as JSON\n"
+		"      --whiten          PCA: scale the components to unit variance\n"
+		"      --solver S        PCA: auto, eig, svd or randomized [auto: eig up to 1000\n"
+		"                        columns, svd up to 1000 rows, randomized beyond]\n"
+		"      --trust-rows N    rows sampled for trustworthiness; 0 skips it [5000]\n"
+		"      --transform MAP   place the rows of NEW into a saved map instead of fitting\n"
+		"      --threads N       BLAS threads [all cores]\n"
+		"  -o, --output FILE     write here, atomically [standard output]\n"
+		"  -q, --quiet           no quality line on standard error\n"
+		"  -h, --help            show this help and exit\n"
+		"      --version         show the version and exit\n"
+		"\n"
+		"examples:\n"
+		"  li-reduce --save map.h5 --report fit.json latent.npy > xy.npy\n"
+		"  li-reduce --transform map.h5 more.npy > more-xy.npy\n");
+}
+
+/* Writes n x dims float64 coordinates as a float32 .npy to out. 0 or -1 (reported). */
+static int write_coords(FILE *out, const char *name, const double *y, int64_t n, int dims)
+{
+	li_err err = {0};
+	li_array a = {0};
+	int64_t shape[2] = {n, dims};
+	if (li_array_alloc(&a, LI_DTYPE_F32, 2, shape, &err) ||
+	    (li_convert(a.data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims)),
+	     li_npy_save(out, &a, &err))) {
+		cli_error(name, "%s", err.msg);
+		li_array_release(&a);
+		return -1;
+	}
+	li_array_release(&a);
+	return 0;
+}
+
+static int fit(const li_reduce_opts *o, const char *path, const cli_common *common,
+	       const char *save, const char *report)
+{
+	int status = EXIT_DATA;
+	li_err err = {0};
+	li_array x = {0};
+	li_map *m = NULL;
+	double *y = NULL;
+	cli_out out = {0}, rep = {0};
+	char *text = NULL;
+	FILE *in = cli_open_in(path);
+	if (!in)
+		return EXIT_DATA;
+	if (li_npy_load(in, &x, LI_DTYPE_F64, &err)) {
+		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		goto done;
+	}
+	if (x.rank < 1) {
+		cli_error(cli_name(path), "a 0-d array has no rows to fit");
+		goto done;
+	}
+	int64_t n = x.shape[0], d = li_shape_row_elems(x.rank, x.shape);
+	int dims = o->dims;
+	if (!(y = malloc((size_t)(n > 0 ? n : 1) * (size_t)dims * sizeof *y))) {
+		cli_error(cli_name(path), "out of memory");
+		goto done;
+	}
+	m = li_reduce_fit(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
+	if (!m) {
+		cli_error(cli_name(path), "%s", err.msg);
+		status = cli_status(&err);
+		goto done;
+	}
+	li_array_release(&x);
+	/* the map and report first: standard output cannot be taken back after a failure */
+	if (save && li_map_save(m, save, &err)) {
+		cli_error(save, "%s", err.msg);
+		goto done;
+	}
+	if (report) {
+		if (!(text = li_map_report(m))) {
+			cli_error(report, "out of memory");
+			goto done;
+		}
+		if (!cli_out_open(&rep, report, 0))
+			goto done;
+		fprintf(rep.f, "%s\n", text);
+		if (cli_out_commit(&rep))
+			goto done;
+	}
+	if (!cli_out_open(&out, common->output, 1) ||
+	    write_coords(out.f, cli_name(common->output), y, n, dims) || cli_out_commit(&out))
+		goto done;
+	if (!common->quiet) {
+		char line[512];
+		li_map_summary(m, line, sizeof line);
+		fprintf(stderr, "li-reduce: %s\n", line);
+	}
+	status = 0;
+done:
+	cli_out_abort(&rep);
+	cli_out_abort(&out);
+	free(text);
+	free(y);
+	li_map_free(m);
+	li_array_release(&x);
+	cli_close_in(in);
+	return status;
+}
+
+static int transform(const char *map_path, const char *path, const cli_common *common)
+{
+	int status = EXIT_DATA;
+	li_err err = {0};
+	li_npy_reader *r = NULL;
+	li_npy_writer *w = NULL;
+	li_array batch = {0};
+	double *y = NULL;
+	float *yf = NULL;
+	cli_out out = {0};
+	FILE *in = NULL;
+	li_map *m = li_map_load(map_path, &err);
+	if (!m) {
+		cli_error(map_path, "%s", err.msg);
+		return EXIT_DATA;
+	}
+	const char *why;
+	if (!li_map_can_transform(m, &why)) {
+		cli_error(map_path, "%s", why);
+		goto done;
+	}
+	if (!(in = cli_open_in(path)))
+		goto done;
+	if (!(r = li_npy_open(in, &err))) {
+		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		goto done;
+	}
+	const li_npy_info *info = li_npy_info_of(r);
+	int64_t d = li_npy_row_elems(r), rows = li_npy_rows(r), k;
+	int dims = li_map_dims(m);
+	if (info->rank < 1 || d != li_map_features(m)) {
+		cli_error(cli_name(path), "rows have %lld numbers; the map expects %lld",
+			  (long long)(info->rank < 1 ? 1 : d), (long long)li_map_features(m));
+		goto done;
+	}
+	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, shape[2] = {rows, dims};
+	y = malloc((size_t)per * (size_t)dims * sizeof *y);
+	yf = malloc((size_t)per * (size_t)dims * sizeof *yf);
+	if (!y || !yf) {
+		cli_error(cli_name(path), "out of memory");
+		goto done;
+	}
+	if (!cli_out_open(&out, common->output, 1))
+		goto done;
+	if (!(w = li_npy_writer_open(out.f, LI_DTYPE_F32, 2, shape, &err))) {
+		cli_error(cli_name(common->output), "%s", err.msg);
+		goto done;
+	}
+	int64_t done_rows = 0;
+	while ((k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, per, &err)) > 0) {
+		/* checked here so that the row number counts from the start of the file */
+		const double *xb = batch.data;
+		for (int64_t i = 0; i < k * d; i++)
+			if (!isfinite(xb[i])) {
+				cli_error(cli_name(path), "row %lld: not a finite number (NaN or infinity)",
+					  (long long)(done_rows + i / d));
+				goto done;
+			}
+		if (li_map_transform(m, batch.data, k, y, &err)) {
+			cli_error(cli_name(path), "%s", err.msg);
+			goto done;
+		}
+		li_convert(yf, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(k * dims));
+		if (li_npy_write_rows(w, yf, k, &err)) {
+			cli_error(cli_name(common->output), "%s", err.msg);
+			goto done;
+		}
+		done_rows += k;
+		cli_progress(common, "rows", done_rows, rows);
+	}
+	cli_progress_end(common);
+	if (k < 0) {
+		cli_error(cli_name(path), "%s", err.msg);
+		goto done;
+	}
+	int rc = li_npy_writer_close(w, &err);
+	w = NULL;
+	if (rc) {
+		cli_error(cli_name(common->output), "%s", err.msg);
+		goto done;
+	}
+	if (cli_out_commit(&out))
+		goto done;
+	status = 0;
+done:
+	li_npy_writer_free(w);
+	cli_out_abort(&out);
+	li_array_release(&batch);
+	free(y);
+	free(yf);
+	li_npy_close(r);
+	cli_close_in(in);
+	li_map_free(m);
+	return status;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"method", required_argument, NULL, OPT_METHOD},
+		{"dims", required_argument, NULL, OPT_DIMS},
+		{"save", required_argument, NULL, OPT_SAVE},
+		{"report", required_argument, NULL, OPT_REPORT},
+		{"whiten", no_argument, NULL, OPT_WHITEN},
+		{"solver", required_argument, NULL, OPT_SOLVER},
+		{"transform", required_argument, NULL, OPT_TRANSFORM},
+		{"trust-rows", required_argument, NULL, OPT_TRUST_ROWS},
+		{0},
+	};
+	cli_common common = {0};
+	li_reduce_opts o = {.method = "pca", .dims = 2};
+	const char *save = NULL, *report = NULL, *map = NULL;
+	int c, fit_only = 0;
+	long v;
+	cli_init("li-reduce");
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		if (cli_common_option(c, optarg, &common, usage))
+			continue;
+		fit_only |= c != OPT_TRANSFORM;
+		switch (c) {
+		case OPT_METHOD:
+			o.method = optarg;
+			break;
+		case OPT_DIMS:
+			if (cli_parse_long(optarg, 2, 3, &v))
+				cli_usage_error("--dims: '%s' is not 2 or 3", optarg);
+			o.dims = (int)v;
+			break;
+		case OPT_SAVE:
+			save = optarg;
+			break;
+		case OPT_REPORT:
+			report = optarg;
+			break;
+		case OPT_WHITEN:
+			o.whiten = 1;
+			break;
+		case OPT_SOLVER:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "eig") && strcmp(optarg, "svd") &&
+			    strcmp(optarg, "randomized"))
+				cli_usage_error("--solver: '%s' is not auto, eig, svd or randomized",
+						optarg);
+			o.solver = optarg;
+			break;
+		case OPT_TRANSFORM:
+			map = optarg;
+			break;
+		case OPT_TRUST_ROWS:
+			if (cli_parse_long(optarg, 0, 1000000, &v))
+				cli_usage_error("--trust-rows: '%s' is not a count up to 1000000", optarg);
+			o.trust_rows = v ? v : -1;
+			break;
+		}
+	}
+	o.seed = common.seed;
+	if (common.threads)
+		openblas_set_num_threads(common.threads);
+	if (argc - optind > 1)
+		cli_usage_error("one input at a time");
+	const char *path = optind < argc ? argv[optind] : "-";
+	if (map && fit_only)
+		cli_usage_error("--transform takes none of the fitting options");
+	if (report && !strcmp(report, "-") && (!common.output || !strcmp(common.output, "-")))
+		cli_usage_error("--report and the coordinates cannot both go to standard output");
+	if (map)
+		return cli_finish(transform(map, path, &common));
+	const char *why;
+	if (!li_reduce_available(o.method, &why))
+		cli_usage_error("--method: '%s' %s", o.method, why);
+	return cli_finish(fit(&o, path, &common, save, report));
+}

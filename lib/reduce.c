@@ -1,0 +1,261 @@
+/*
+ * The reducers' front door: the method table, li_reduce_fit (checks shared by every
+ * method, the fit itself, the extent, the quality measured for every method) and the
+ * transform/inverse dispatch, plus the --report document and the summary line.
+ *
+ * Quality: trustworthiness@10 on a seeded sample of at most 5,000 rows (the sample's
+ * own generator stream, independent of the method's), stored with the sample size; a
+ * method adds its own measures (PCA: explained variance ratios) to the same object.
+ */
+#include "reduce_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rng.h"
+
+#define TRUST_K 10
+#define TRUST_ROWS 5000
+/* a stream of the seed apart from the one the method draws from ("trust" in ASCII) */
+#define TRUST_STREAM 0x7472757374ULL
+
+static const li_reduce_method methods[] = {
+	{"pca", &li_pca_ops, NULL, NULL},
+	{"umap", NULL, NULL, "method 'umap' is not built into this program yet"},
+	{"tsne", NULL,
+	 "t-SNE has no inverse: its embedding is not a function of the latent space that "
+	 "could be reversed (fit PCA or UMAP for a map that li-invert can use)",
+	 "method 'tsne' is not built into this program yet"},
+};
+
+const li_reduce_method *li_reduce_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof methods / sizeof *methods; i++)
+		if (!strcmp(methods[i].name, name))
+			return &methods[i];
+	return NULL;
+}
+
+int li_reduce_available(const char *name, const char **why)
+{
+	const li_reduce_method *m = li_reduce_find(name);
+	if (m && m->ops)
+		return 1;
+	*why = m ? "is not built yet" : "is not pca, umap or tsne";
+	return 0;
+}
+
+/* The first row of x (n x d) holding a NaN or an infinity, or -1. */
+static int64_t first_bad_row(const double *x, int64_t n, int64_t d)
+{
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t j = 0; j < d; j++)
+			if (!isfinite(x[i * d + j]))
+				return i;
+	return -1;
+}
+
+/* trustworthiness@k on a seeded sample, into m->quality. 0 or negative. */
+static int measure_trust(li_map *m, const li_reduce_opts *o, const double *x, int64_t n,
+			 const double *y, li_err *err)
+{
+	int64_t d = m->n_features, dims = m->dims;
+	int64_t want = o->trust_rows ? o->trust_rows : TRUST_ROWS;
+	if (o->trust_rows < 0)
+		return 0;
+	int64_t s = n < want ? n : want;
+	json_object_set_new(m->quality, "trustworthiness_k", json_integer(TRUST_K));
+	json_object_set_new(m->quality, "trustworthiness_rows", json_integer(s));
+	if (!(TRUST_K < s / 2.0)) {
+		/* sklearn's definition needs k < n / 2 */
+		json_object_set_new(m->quality, "trustworthiness", json_null());
+		return 0;
+	}
+	int64_t *idx = malloc((size_t)s * sizeof *idx);
+	double *xs = NULL, *ys = NULL;
+	int rc = 0;
+	li_rng rng = li_rng_stream(o->seed, TRUST_STREAM);
+	if (!idx || !(xs = malloc((size_t)s * (size_t)d * sizeof *xs)) ||
+	    !(ys = malloc((size_t)s * (size_t)dims * sizeof *ys))) {
+		rc = li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	li_rng_sample(&rng, n, s, idx);
+	for (int64_t i = 0; i < s; i++) {
+		memcpy(xs + i * d, x + idx[i] * d, (size_t)d * sizeof *xs);
+		memcpy(ys + i * dims, y + idx[i] * dims, (size_t)dims * sizeof *ys);
+	}
+	double t = li_trust(xs, s, d, ys, (int)dims, TRUST_K, err);
+	if (t < 0) {
+		rc = (int)t;
+		goto out;
+	}
+	json_object_set_new(m->quality, "trustworthiness", json_real(t));
+out:
+	free(idx);
+	free(xs);
+	free(ys);
+	return rc;
+}
+
+li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64_t d,
+		      int row_rank, const int64_t *row_shape, double *y, li_err *err)
+{
+	const char *name = o->method ? o->method : "pca";
+	const li_reduce_method *meth = li_reduce_find(name);
+	int dims = o->dims ? o->dims : 2;
+	if (!meth) {
+		li_err_set(err, LI_EUSAGE, "unknown method '%s' (pca, umap or tsne)", name);
+		return NULL;
+	}
+	if (!meth->ops) {
+		li_err_set(err, LI_EUSAGE, "method '%s' is not built yet", name);
+		return NULL;
+	}
+	if (dims != 2 && dims != 3) {
+		li_err_set(err, LI_EUSAGE, "dims must be 2 or 3, not %d", dims);
+		return NULL;
+	}
+	if (n < 2) {
+		li_err_set(err, LI_EDATA, n ? "only 1 row: at least 2 are needed to fit a map"
+					    : "no rows: at least 2 are needed to fit a map");
+		return NULL;
+	}
+	if (d < dims) {
+		li_err_set(err, LI_EDATA, "%d dimensions asked, but rows have only %lld number%s",
+			   dims, (long long)d, d == 1 ? "" : "s");
+		return NULL;
+	}
+	if (n > INT32_MAX || d > INT32_MAX) {
+		li_err_set(err, LI_EDATA, "too many rows or columns for BLAS (at most 2^31 - 1)");
+		return NULL;
+	}
+	int64_t bad = first_bad_row(x, n, d);
+	if (bad >= 0) {
+		li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
+			   (long long)bad);
+		return NULL;
+	}
+	li_map *m = li_map_new(meth, err);
+	if (!m)
+		return NULL;
+	m->dims = dims;
+	m->n_features = d;
+	m->rows = n;
+	m->row_rank = row_rank;
+	memcpy(m->row_shape, row_shape, (size_t)row_rank * sizeof *row_shape);
+	json_object_set_new(m->params, "method", json_string(name));
+	json_object_set_new(m->params, "dims", json_integer(dims));
+	/* JSON integers are signed 64-bit here: a larger seed is kept exactly as text */
+	if (o->seed <= INT64_MAX) {
+		json_object_set_new(m->params, "seed", json_integer((json_int_t)o->seed));
+	} else {
+		char buf[24];
+		snprintf(buf, sizeof buf, "%llu", (unsigned long long)o->seed);
+		json_object_set_new(m->params, "seed", json_string(buf));
+	}
+	json_object_set_new(m->params, "rows", json_integer(n));
+	json_object_set_new(m->params, "features", json_integer(d));
+	if (meth->ops->fit(m, o, x, n, y, err))
+		goto fail;
+	for (int c = 0; c < dims; c++) {
+		double lo = y[c], hi = y[c];
+		for (int64_t i = 1; i < n; i++) {
+			double v = y[i * dims + c];
+			lo = v < lo ? v : lo;
+			hi = v > hi ? v : hi;
+		}
+		m->extent[c] = lo;
+		m->extent[dims + c] = hi;
+	}
+	if (measure_trust(m, o, x, n, y, err) || li_map_finish_text(m, err))
+		goto fail;
+	return m;
+fail:
+	li_map_free(m);
+	return NULL;
+}
+
+int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_err *err)
+{
+	const char *why;
+	if (!li_map_can_transform(m, &why))
+		return li_err_set(err, LI_EDATA, "%s", why);
+	int64_t bad = first_bad_row(x, n, m->n_features);
+	if (bad >= 0)
+		return li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
+				  (long long)bad);
+	return m->method->ops->transform(m, x, n, y, err);
+}
+
+int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_err *err)
+{
+	const char *why;
+	if (!li_map_has_inverse(m, &why))
+		return li_err_set(err, LI_EDATA, "%s", why);
+	int64_t bad = first_bad_row(y, n, m->dims);
+	if (bad >= 0)
+		return li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
+				  (long long)bad);
+	return m->method->ops->inverse(m, y, n, x, err);
+}
+
+char *li_map_report(const li_map *m)
+{
+	json_t *r = json_object(), *rs = json_array(), *ex = json_array();
+	for (int i = 0; i < m->row_rank; i++)
+		json_array_append_new(rs, json_integer(m->row_shape[i]));
+	for (int e = 0; e < 2; e++) {
+		json_t *row = json_array();
+		for (int c = 0; c < m->dims; c++)
+			json_array_append_new(row, json_real(m->extent[e * m->dims + c]));
+		json_array_append_new(ex, row);
+	}
+	json_object_set_new(r, "method", json_string(m->method->name));
+	json_object_set_new(r, "rows", json_integer(m->rows));
+	json_object_set_new(r, "features", json_integer(m->n_features));
+	json_object_set_new(r, "dims", json_integer(m->dims));
+	json_object_set_new(r, "row_shape", rs);
+	json_object_set(r, "params", m->params);
+	json_object_set(r, "quality", m->quality);
+	json_object_set_new(r, "extent", ex);
+	char *s = json_dumps(r, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+	json_decref(r);
+	return s;
+}
+
+void li_map_summary(const li_map *m, char *buf, size_t n)
+{
+	size_t used = 0;
+#define ADD(...) do { \
+		int w_ = snprintf(buf + used, used < n ? n - used : 0, __VA_ARGS__); \
+		if (w_ > 0) used += (size_t)w_; \
+	} while (0)
+	const char *solver = json_string_value(json_object_get(m->params, "solver"));
+	ADD("%s", m->method->name);
+	if (solver)
+		ADD(" (%s%s)", solver, json_is_false(json_object_get(m->params, "exact")) ?
+			", approximate" : "");
+	ADD(" of %lld x %lld to %d-D", (long long)m->rows, (long long)m->n_features, m->dims);
+	json_t *evr = json_object_get(m->quality, "explained_variance_ratio");
+	if (json_is_array(evr)) {
+		size_t i;
+		json_t *v;
+		ADD(": explained variance");
+		json_array_foreach(evr, i, v)
+			ADD("%s%.4f", i ? " + " : " ", json_real_value(v));
+		ADD(" = %.4f", json_real_value(json_object_get(m->quality,
+							       "explained_variance_ratio_sum")));
+	}
+	json_t *t = json_object_get(m->quality, "trustworthiness");
+	if (json_is_real(t))
+		ADD(", trustworthiness@%d %.4f (%lld rows)", TRUST_K, json_real_value(t),
+		    (long long)json_integer_value(json_object_get(m->quality, "trustworthiness_rows")));
+	else if (t)
+		ADD(", trustworthiness not measured (too few rows)");
+#undef ADD
+	if (n)
+		buf[used < n ? used : n - 1] = 0;
+}
