@@ -11,5 +11,6 @@
 #include "err.h"
 #include "array.h"
 #include "npy.h"
+#include "data.h"
 
 #endif
