@@ -11,6 +11,7 @@
 #include "err.h"
 #include "array.h"
 #include "npy.h"
+#include "rng.h"
 #include "data.h"
 
 #endif
