@@ -138,6 +138,7 @@ int li_data_open_npy(li_data *d, li_err *err)
 
 void li_data_set_shape(li_data *d, int rank, const int64_t *shape)
 {
+	d->scalar = rank == 0;
 	if (rank == 0) {
 		d->rows = 1;
 		d->row_rank = 0;
@@ -526,6 +527,13 @@ int li_data_gzipped(const li_data *d) { return d->stream && li_stream_gzipped(d-
 int64_t li_data_row_elems(const li_data *d) { return d->row_elems; }
 int64_t li_data_rows(const li_data *d) { return d->rows; }
 int li_data_has_labels(const li_data *d) { return d->has_labels; }
+int li_data_scalar(const li_data *d) { return d->scalar; }
+FILE *li_data_file(const li_data *d) { return d->file; }
+
+const li_npy_info *li_data_npy_info(const li_data *d)
+{
+	return d->format == LI_FORMAT_NPY ? li_npy_info_of(d->impl) : NULL;
+}
 
 int li_data_row_shape(const li_data *d, int64_t *shape)
 {

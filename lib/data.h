@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 #include "array.h"
+#include "npy.h"
 
 typedef enum li_format {
 	LI_FORMAT_AUTO = 0,
@@ -84,6 +85,13 @@ li_format li_data_format(const li_data *d);
 li_dtype li_data_dtype(const li_data *d);
 const char *li_data_var(const li_data *d);
 int li_data_gzipped(const li_data *d);
+/* Whether the data is one 0-d value (a .npy of shape ()): one row of rank 0. */
+int li_data_scalar(const li_data *d);
+/* .npy input: the header as parsed (borrowed), else NULL. */
+const li_npy_info *li_data_npy_info(const li_data *d);
+/* The content stream (after gunzip). For a stream of several .npy arrays, once the rows
+ * of the first are read, li_npy_open() on it reads the next. Borrowed until close. */
+FILE *li_data_file(const li_data *d);
 /* Rank of a row (after reshape) and its shape in shape[0..rank-1] (room for
  * LI_MAX_RANK - 1). */
 int li_data_row_shape(const li_data *d, int64_t *shape);

@@ -56,8 +56,8 @@ int li_data_open_folder(li_data *d, const char *path, li_err *err)
 		if (snprintf(buf, sizeof buf, "%s/samples.npy", path) >= (int)sizeof buf)
 			return li_err_set(err, LI_EUSAGE, "path too long");
 		if (!exists(buf))
-			return li_err_set(err, LI_EDATA, "not a labeled data set (no 'current' link "
-					  "and no 'samples.npy')");
+			return li_err_set(err, LI_EDATA, "is a directory, not a labeled data set "
+					  "(no 'current' link, no samples.npy)");
 		snprintf(gen, sizeof gen, "%s", path);
 	}
 	size_t n = strlen(gen);

@@ -71,6 +71,7 @@ struct li_data {
 	int out_rank;                 /* after reshape */
 	int64_t out_shape[LI_MAX_RANK];
 	int64_t rows;                 /* -1 unknown */
+	int scalar;                   /* a 0-d array */
 	int64_t done;
 	char *var;
 	/* whole-array formats: the array, C order, rows along axis 0 */

@@ -15,6 +15,7 @@
  */
 #include "data_internal.h"
 
+#include <errno.h>
 #include <hdf5.h>
 #include <matio.h>
 #include <stdlib.h>
@@ -104,7 +105,7 @@ int li_data_open_mat(li_data *d, const char *path, li_err *err)
 	quiet();
 	struct stat sb;
 	if (stat(path, &sb))
-		return li_err_set(err, LI_EIO, "cannot read the file");
+		return li_err_set(err, LI_EIO, "%s", strerror(errno));
 	mat_t *mat = Mat_Open(path, MAT_ACC_RDONLY);
 	if (!mat)
 		return li_err_set(err, LI_EDATA, "not a MAT file matio can read%s%s",

@@ -20,6 +20,7 @@ struct li_stream {
 	FILE *under;                  /* borrowed */
 	FILE *fp;                     /* the cookie stream */
 	int gz, z_open, z_end, eof;
+	int direct;                   /* fp is the caller's f itself */
 	z_stream z;
 	unsigned char raw[PEEK];      /* raw bytes read for the gzip test, not yet used */
 	size_t n_raw, raw_pos;
@@ -128,6 +129,7 @@ li_stream *li_stream_open(FILE *f, li_err *err)
 		return NULL;
 	}
 	s->under = f;
+	long start = ftell(f);
 	s->n_raw = fread(s->raw, 1, PEEK, f);
 	if (s->n_raw < PEEK && ferror(f)) {
 		li_err_set(err, LI_EIO, "read error");
@@ -145,6 +147,14 @@ li_stream *li_stream_open(FILE *f, li_err *err)
 			goto fail;
 		}
 		s->z_open = 1;
+	}
+	/* a seekable plain file is read directly (readers may check its size) */
+	if (!s->gz && start >= 0 && fseek(f, start, SEEK_SET) == 0) {
+		memcpy(s->magic, s->raw, s->n_raw);
+		s->n_magic = s->n_raw;
+		s->fp = f;
+		s->direct = 1;
+		return s;
 	}
 	/* the content's first bytes */
 	while (s->n_magic < PEEK) {
@@ -194,7 +204,7 @@ void li_stream_close(li_stream *s)
 {
 	if (!s)
 		return;
-	if (s->fp)
+	if (s->fp && !s->direct)
 		fclose(s->fp);
 	if (s->z_open)
 		inflateEnd(&s->z);
