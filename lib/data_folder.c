@@ -57,7 +57,7 @@ int li_data_open_folder(li_data *d, const char *path, li_err *err)
 			return li_err_set(err, LI_EUSAGE, "path too long");
 		if (!exists(buf))
 			return li_err_set(err, LI_EDATA, "is a directory, not a labeled data set "
-					  "(no 'current' link, no samples.npy)");
+					  "(no current link, no samples.npy)");
 		snprintf(gen, sizeof gen, "%s", path);
 	}
 	size_t n = strlen(gen);
