@@ -112,7 +112,7 @@ static int describe(li_data *d, const char *name, int quiet, li_err *err)
 	li_array batch = {0};
 	int64_t row = li_data_row_elems(d), rows = 0, k;
 	int64_t per = row > 0 ? (1 << 19) / row : 1 << 19;
-	int64_t n_labels = 0, *counts = NULL, m_counts = 0, bad_labels = 0;
+	int64_t n_labels = 0, *counts = NULL, m_counts = 0, bad_labels = 0, top = 0;
 	while ((k = li_data_read_batch(d, &batch, LI_DTYPE_F64, per > 0 ? per : 1, err)) > 0) {
 		rows += k;
 		if (!quiet)
@@ -135,6 +135,8 @@ static int describe(li_data *d, const char *name, int quiet, li_err *err)
 				m_counts = m;
 			}
 			counts[y[i]]++;
+			if (y[i] + 1 > top)
+				top = y[i] + 1;
 		}
 	}
 	if (k < 0)
@@ -165,13 +167,14 @@ static int describe(li_data *d, const char *name, int quiet, li_err *err)
 			printf(", %lld classes", (long long)n_names);
 		if (!quiet) {
 			printf(":");
-			for (int64_t c = 0; c < m_counts || c < n_names; c++) {
+			int64_t n_show = top > n_names ? top : n_names;
+			for (int64_t c = 0; c < n_show; c++) {
 				if (c < n_names)
 					printf(" %s", names[c]);
 				else
 					printf(" %lld", (long long)c);
 				printf(" %lld%s", (long long)(c < m_counts ? counts[c] : 0),
-				       c + 1 < (m_counts > n_names ? m_counts : n_names) ? "," : "");
+				       c + 1 < n_show ? "," : "");
 			}
 			if (bad_labels)
 				printf("; %lld other", (long long)bad_labels);

@@ -60,7 +60,7 @@ static int is_space(unsigned char c)
 
 static void on_field(void *s, size_t len, void *data)
 {
-	csv_state *st = data;
+	csv_state *st = ((li_data *)data)->impl;
 	if (st->err.code)
 		return;
 	if (st->n_fields == st->m_fields) {
