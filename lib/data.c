@@ -83,13 +83,7 @@ static li_format sniff(const unsigned char *m, size_t n)
 		i++;
 	if (i < n && (m[i] == '[' || m[i] == '{'))
 		return LI_FORMAT_JSON;
-	for (i = 0; i < n && m[i] != '\n'; i++)
-		if (m[i] == ',')
-			return LI_FORMAT_CSV;
-	for (i = 0; i < n && m[i] != '\n'; i++)
-		if (m[i] == '\t')
-			return LI_FORMAT_TSV;
-	return LI_FORMAT_CSV;
+	return LI_FORMAT_AUTO;        /* text: csv or tsv, as its first line says */
 }
 
 void li_data_opts_init(li_data_opts *o)
@@ -393,6 +387,7 @@ static li_data *open_common(FILE *f, const char *path, const char *name,
 	switch (fmt) {
 	case LI_FORMAT_NPY: rc = li_data_open_npy(d, err); break;
 	case LI_FORMAT_JSON: rc = li_data_open_json(d, err); break;
+	case LI_FORMAT_AUTO: d->format = LI_FORMAT_CSV; rc = li_data_open_csv(d, 0, err); break;
 	case LI_FORMAT_CSV: rc = li_data_open_csv(d, ',', err); break;
 	case LI_FORMAT_TSV: rc = li_data_open_csv(d, '\t', err); break;
 	case LI_FORMAT_IDX: rc = li_data_open_idx(d, err); break;

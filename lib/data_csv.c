@@ -323,6 +323,15 @@ static int parse_more(li_data *d, csv_state *st, li_err *err)
 {
 	char buf[CHUNK];
 	size_t n = fread(buf, 1, sizeof buf, d->file);
+	if (!st->delim) {
+		/* not named by the caller: tabs without commas on the first line mean TSV */
+		const char *nl = memchr(buf, '\n', n);
+		size_t line = nl ? (size_t)(nl - buf) : n;
+		st->delim = memchr(buf, ',', line) || !memchr(buf, '\t', line) ? ',' : '\t';
+		csv_set_delim(&st->p, (unsigned char)st->delim);
+		if (st->delim == '\t')
+			d->format = LI_FORMAT_TSV;
+	}
 	if (n > 0) {
 		if (csv_parse(&st->p, buf, n, on_field, on_row, d) != n && !st->err.code)
 			li_err_set(&st->err, LI_EDATA, "malformed csv (%s)",
@@ -395,7 +404,8 @@ int li_data_open_csv(li_data *d, char delim, li_err *err)
 	d->ops = &csv_ops;
 	if (csv_init(&st->p, CSV_STRICT | CSV_STRICT_FINI))
 		return li_err_set(err, LI_ENOMEM, "out of memory");
-	csv_set_delim(&st->p, (unsigned char)delim);
+	if (delim)
+		csv_set_delim(&st->p, (unsigned char)delim);
 	csv_set_space_func(&st->p, is_space);
 	st->delim = delim;
 	st->header = d->opts.header;

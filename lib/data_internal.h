@@ -103,6 +103,7 @@ int li_array_moveaxis0(li_array *a, int k, li_err *err) LI_RESULT_USED;
 int li_data_open_npy(li_data *d, li_err *err);
 int li_data_open_json(li_data *d, li_err *err);
 int li_data_open_mat(li_data *d, const char *path, li_err *err);
+/* delim 0: comma or tab, as the first line says */
 int li_data_open_csv(li_data *d, char delim, li_err *err);
 int li_data_open_idx(li_data *d, li_err *err);
 int li_data_open_folder(li_data *d, const char *path, li_err *err);
