@@ -228,6 +228,9 @@ static int class_of(li_dtype t, enum matio_classes *c, enum matio_types *mt)
 int li_mat_write(const char *path, const char *var, const li_array *a, int version, li_err *err)
 {
 	quiet();
+	if (version == 4 && a->rank > 2)
+		return li_err_set(err, LI_EDATA, "a version 4 .mat file holds matrices only, not rank %d: "
+				  "use version 5 or 7.3", a->rank);
 	enum mat_ft ft = version == 4 ? MAT_FT_MAT4 : version == 73 ? MAT_FT_MAT73 : MAT_FT_MAT5;
 	li_array src = *a, conv = {0};
 	/* v4 holds doubles only (and float16 has no MATLAB class) */
