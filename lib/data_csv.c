@@ -11,7 +11,8 @@
  * of indices) and every other column is ignored; --label-col names the label column,
  * whose values are integers (when the first data row's label is one) or names mapped to
  * indices (order of first appearance, or a class-name file). Every row must have as many
- * fields as the first.
+ * fields as the first. Errors name the line as the record number, the header included
+ * (blank lines, which libcsv skips, and quoted line breaks are not counted).
  */
 #include "data_internal.h"
 
@@ -49,6 +50,7 @@ typedef struct csv_state {
 	int64_t *pend_labels;
 	size_t n_pend, m_pend;        /* rows */
 	int64_t row_no;               /* data rows seen */
+	int64_t line;                 /* records seen, the header included */
 	li_err err;
 	const char *cols_spec, *label_spec;
 } csv_state;
@@ -207,20 +209,21 @@ static int reserve_pend(csv_state *st, size_t width, li_err *err)
 }
 
 /* Converts the fields (strings) of one data row. */
-static int take_row(li_data *d, csv_state *st, char *const *f, size_t n, li_err *err)
+static int take_row(li_data *d, csv_state *st, char *const *f, size_t n, int64_t line,
+		    li_err *err)
 {
 	st->row_no++;
 	if (n != st->n_cols)
-		return li_err_set(err, LI_EDATA, "row %lld has %zu fields, expected %zu",
-				  (long long)st->row_no, n, st->n_cols);
+		return li_err_set(err, LI_EDATA, "line %lld has %zu field%s, the first line %zu",
+				  (long long)line, n, n == 1 ? "" : "s", st->n_cols);
 	if (reserve_pend(st, (size_t)st->n_sel, err))
 		return err->code;
 	double *out = st->pend + st->n_pend * (size_t)st->n_sel;
 	for (int64_t k = 0; k < st->n_sel; k++) {
 		const char *s = f[st->sel[k]];
 		if (li_parse_number(s, strlen(s), &out[k]))
-			return li_err_set(err, LI_EDATA, "row %lld, column %lld: '%.60s' is not a number",
-					  (long long)st->row_no, (long long)st->sel[k], s);
+			return li_err_set(err, LI_EDATA, "line %lld, column %lld: '%.60s' is not a number",
+					  (long long)line, (long long)st->sel[k], s);
 	}
 	if (st->label >= 0) {
 		const char *s = f[st->label];
@@ -229,14 +232,14 @@ static int take_row(li_data *d, csv_state *st, char *const *f, size_t n, li_err 
 			st->label_mode = d->classes.fixed || li_parse_label_int(s, &v) ? 2 : 1;
 		if (st->label_mode == 1) {
 			if (li_parse_label_int(s, &v))
-				return li_err_set(err, LI_EDATA, "row %lld: label '%.60s' is not an integer",
-						  (long long)st->row_no, s);
+				return li_err_set(err, LI_EDATA, "line %lld: label '%.60s' is not an integer",
+						  (long long)line, s);
 		} else {
 			while (*s == ' ')
 				s++;
 			v = li_classmap_get(&d->classes, s, err);
 			if (v < 0) {
-				li_err_prefix(err, "row %lld", (long long)st->row_no);
+				li_err_prefix(err, "line %lld", (long long)line);
 				return err->code;
 			}
 		}
@@ -285,7 +288,7 @@ static int settle(li_data *d, csv_state *st, int have_second, li_err *err)
 	}
 	if (resolve(st, err))
 		return err->code;
-	if (!st->header && take_row(d, st, st->first, st->n_first, err))
+	if (!st->header && take_row(d, st, st->first, st->n_first, 1, err))
 		return err->code;
 	return 0;
 }
@@ -295,6 +298,7 @@ static void on_row(int c, void *data)
 	(void)c;
 	li_data *d = data;
 	csv_state *st = d->impl;
+	st->line++;
 	if (st->err.code)
 		goto out;
 	if (!st->have_first) {
@@ -311,7 +315,7 @@ static void on_row(int c, void *data)
 	}
 	for (size_t j = 0; j < st->n_fields; j++)
 		f[j] = st->text + st->fields[j].off;
-	take_row(d, st, f, st->n_fields, &st->err);
+	take_row(d, st, f, st->n_fields, st->line, &st->err);
 	free(f);
 out:
 	st->n_fields = 0;

@@ -17,6 +17,7 @@ typedef struct walk {
 	int64_t shape[LI_MAX_RANK];
 	int all_int;
 	char path[512];
+	size_t root_len;              /* the member's name at the start of path */
 	li_err *err;
 } walk;
 
@@ -46,9 +47,16 @@ static int check(walk *w, const json_t *v, int k)
 	if (!json_is_array(v))
 		return li_err_set(w->err, LI_EDATA, "'%s' is %s, expected an array of %lld", w->path,
 				  kind(v), (long long)w->shape[k]);
-	if ((int64_t)json_array_size(v) != w->shape[k])
-		return li_err_set(w->err, LI_EDATA, "'%s' has %zu elements, expected %lld (not rectangular)",
-				  w->path, json_array_size(v), (long long)w->shape[k]);
+	if ((int64_t)json_array_size(v) != w->shape[k]) {
+		/* the element the shape was read from: the same depth, all indices 0 */
+		char first[512];
+		snprintf(first, sizeof first, "%.*s", (int)w->root_len, w->path);
+		for (int i = 0; i < k; i++)
+			strncat(first, "[0]", sizeof first - strlen(first) - 1);
+		size_t n = json_array_size(v);
+		return li_err_set(w->err, LI_EDATA, "not rectangular: '%s' has %zu element%s, '%s' %lld",
+				  w->path, n, n == 1 ? "" : "s", first, (long long)w->shape[k]);
+	}
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		snprintf(w->path + plen, sizeof w->path - plen, "[%zu]", i);
 		if (check(w, json_array_get(v, i), k + 1))
@@ -127,6 +135,7 @@ int li_data_open_json(li_data *d, li_err *err)
 			goto out;
 		}
 		snprintf(w.path, sizeof w.path, "%.400s", name);
+		w.root_len = strlen(w.path);
 	} else if (d->opts.var) {
 		rc = li_err_set(err, LI_EUSAGE, "--var '%.100s' given, but the JSON is not an object",
 				d->opts.var);

@@ -43,7 +43,7 @@ test_expect_success 'no header when every field of the first row is a number' '
 
 test_expect_success '--no-header and --header override the detection' '
 	must_fail 1 li-convert --no-header iris.csv --cols 0 -o x.npy 2>err &&
-	grep -q "row 1, column 0: .len. is not a number" err &&
+	grep -q "line 1, column 0: .len. is not a number" err &&
 	li-convert --header plain.csv -o x.npy && npy_is x.npy "[[3, 4]]"
 '
 
@@ -67,7 +67,7 @@ test_expect_success 'a class-name file fixes the indices' '
 
 test_expect_success 'a label missing from the class-name file is an error' '
 	printf "setosa\n" >few.txt &&
-	expect_err "li-convert: error: iris.csv: row 2: label '"'"'versicolor'"'"' is not in the class-name file" \
+	expect_err "li-convert: error: iris.csv: line 3: label '"'"'versicolor'"'"' is not in the class-name file" \
 		li-convert iris.csv --label-col species --classes few.txt -o bad.npy &&
 	! ls bad.npy* 2>/dev/null
 '
