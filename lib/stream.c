@@ -88,6 +88,8 @@ static ssize_t content_read(li_stream *s, unsigned char *buf, size_t n)
 				s->z_end = 1;
 				break;
 			}
+			if (s->z.next_in[0] != 0x1f || (s->z.avail_in > 1 && s->z.next_in[1] != 0x8b))
+				return fail(s, "bytes follow the gzip data");
 			if (inflateReset(&s->z) != Z_OK)
 				return fail(s, "corrupt gzip data");
 			continue;
