@@ -193,8 +193,10 @@ int64_t li_data_read_whole(li_data *d, li_array *batch, li_dtype want, int64_t m
 	if (li_data_reserve(d, batch, want, k, err))
 		return err->code;
 	size_t es = li_dtype_size(d->whole.dtype);
-	const char *src = (const char *)d->whole.data + (size_t)(d->done * d->row_elems) * es;
-	li_convert(batch->data, want, src, d->whole.dtype, (size_t)(k * d->row_elems));
+	if (k > 0 && d->row_elems > 0) {   /* no elements: the data may be NULL */
+		const char *src = (const char *)d->whole.data + (size_t)(d->done * d->row_elems) * es;
+		li_convert(batch->data, want, src, d->whole.dtype, (size_t)(k * d->row_elems));
+	}
 	if (d->has_labels) {
 		if (li_data_reserve_labels(d, k, err))
 			return err->code;

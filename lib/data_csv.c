@@ -368,7 +368,8 @@ static int64_t csv_read(li_data *d, li_array *batch, li_dtype want, int64_t max,
 	if (li_data_reserve(d, batch, want, k, err))
 		return err->code;
 	size_t w = (size_t)st->n_sel;
-	li_convert(batch->data, want, st->pend, LI_DTYPE_F64, (size_t)k * w);
+	if (k > 0 && w > 0)	/* no elements: src may be NULL */
+		li_convert(batch->data, want, st->pend, LI_DTYPE_F64, (size_t)k * w);
 	if (st->label >= 0) {
 		if (li_data_reserve_labels(d, k, err))
 			return err->code;

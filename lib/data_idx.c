@@ -71,7 +71,8 @@ static int64_t idx_read(li_data *d, li_array *batch, li_dtype want, int64_t max,
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 	li_bswap(st->raw, st->esize, n);
 #endif
-	li_convert(batch->data, want, st->raw, d->dtype, n);
+	if (n)	/* no elements: src may be NULL */
+		li_convert(batch->data, want, st->raw, d->dtype, n);
 	return k;
 }
 

@@ -238,7 +238,8 @@ int li_mat_write(const char *path, const char *var, const li_array *a, int versi
 		li_dtype to = version == 4 ? LI_DTYPE_F64 : LI_DTYPE_F32;
 		if (li_array_alloc(&conv, to, a->rank, a->shape, err))
 			return err->code;
-		li_convert(conv.data, to, a->data, a->dtype, (size_t)li_array_count(a));
+		if (li_array_count(a))	/* no elements: src may be NULL */
+			li_convert(conv.data, to, a->data, a->dtype, (size_t)li_array_count(a));
 		src = conv;
 	}
 	enum matio_classes c = MAT_C_DOUBLE;
