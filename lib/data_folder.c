@@ -46,7 +46,7 @@ static int exists(const char *path)
 
 int li_data_open_folder(li_data *d, const char *path, li_err *err)
 {
-	char buf[PATH_MAX], gen[PATH_MAX];
+	char buf[PATH_MAX + 32], gen[PATH_MAX];
 	if (snprintf(buf, sizeof buf, "%s/current", path) >= (int)sizeof buf)
 		return li_err_set(err, LI_EUSAGE, "path too long");
 	if (exists(buf)) {
@@ -61,7 +61,7 @@ int li_data_open_folder(li_data *d, const char *path, li_err *err)
 		snprintf(gen, sizeof gen, "%s", path);
 	}
 	size_t n = strlen(gen);
-	if (n + 16 >= sizeof buf)
+	if (n + 16 >= sizeof gen)
 		return li_err_set(err, LI_EUSAGE, "path too long");
 	/* labels */
 	snprintf(buf, sizeof buf, "%s/labels.npy", gen);
