@@ -96,8 +96,8 @@ FILE *li_data_file(const li_data *d);
  * LI_MAX_RANK - 1). */
 int li_data_row_shape(const li_data *d, int64_t *shape);
 int64_t li_data_row_elems(const li_data *d);
-/* Row count, or -1 when not known before the end (csv, and IDX/npy on a pipe never lie:
- * their count is the header's, checked as rows arrive). */
+/* Row count, or -1 when not known before the end (csv). For .npy and IDX it is the
+ * header's claim, checked as rows arrive: a stream that ends early is an error. */
 int64_t li_data_rows(const li_data *d);
 
 /*

@@ -117,12 +117,23 @@ int li_data_open_mat(li_data *d, const char *path, li_err *err)
 	int n_numeric = 0, n_all = 0;
 	li_dtype t;
 	/* list the variables (names and classes, no data) */
+	/* v7.3: matio gives class "empty" to a dataset whose MATLAB_class attribute it
+	 * cannot read (h5py's default NULL-padded strings, for one): say so */
+	int v73 = Mat_GetVersion(mat) == MAT_FT_MAT73;
+	char noclass[200] = "";
 	while ((info = Mat_VarReadNextInfo(mat)) != NULL) {
 		n_all++;
 		int numeric = !dtype_of(info, &t);
+		if (v73 && info->class_type == MAT_C_EMPTY) {
+			if (noclass[0])
+				strncat(noclass, ", ", sizeof noclass - strlen(noclass) - 1);
+			strncat(noclass, info->name ? info->name : "?", sizeof noclass - strlen(noclass) - 1);
+		}
 		if (d->opts.var ? !strcmp(info->name ? info->name : "", d->opts.var) : numeric) {
 			if (d->opts.var && !numeric) {
 				rc = li_err_set(err, LI_EDATA, "variable '%.100s' is %s", d->opts.var,
+						v73 && info->class_type == MAT_C_EMPTY ?
+						"of no class matio can read (its MATLAB_class attribute)" :
 						what_class(info));
 				goto out;
 			}
@@ -145,6 +156,11 @@ int li_data_open_mat(li_data *d, const char *path, li_err *err)
 	if (d->opts.var && !n_numeric) {
 		rc = li_err_set(err, LI_EDATA, "no variable '%.100s'%s%s%s", d->opts.var,
 				list[0] ? " (variables: " : "", list, list[0] ? ")" : "");
+		goto out;
+	}
+	if (!d->opts.var && n_numeric == 0 && noclass[0]) {
+		rc = li_err_set(err, LI_EDATA, "no numeric variable; matio reads no MATLAB_class "
+				"attribute on %s", noclass);
 		goto out;
 	}
 	if (!d->opts.var && n_numeric == 0) {

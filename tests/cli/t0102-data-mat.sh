@@ -32,9 +32,12 @@ test_expect_success 'make the files' '
 	    cls(f.create_dataset("x", data=x.T), "double")   # HDF5 stores MATLAB dims reversed
 	    cls(f.create_dataset("i", data=np.arange(6, dtype=np.int32).reshape(3, 2)), "int32")
 	    cls(f.create_dataset("s", data=np.array([[104], [105]], dtype=np.uint16)), "char")
+	with h5py.File("pad.mat", "w", userblock_size=512) as f:
+	    f.create_dataset("x", data=x.T).attrs["MATLAB_class"] = np.bytes_("double")
 	hdr = b"MATLAB 7.3 MAT-file, Platform: GLNXA64, Created on: Thu Nov 26 12:00:00 2026 HDF5 schema 1.00 ."
-	with open("v73.mat", "r+b") as f:
-	    f.write(hdr.ljust(116, b" ") + b"\0" * 8 + b"\x00\x02IM")
+	for name in ("v73.mat", "pad.mat"):
+	    with open(name, "r+b") as f:
+	        f.write(hdr.ljust(116, b" ") + b"\0" * 8 + b"\x00\x02IM")
 	PYEOF
 '
 
@@ -61,6 +64,11 @@ test_expect_success 'a 3-d variable keeps MATLAB'"'"'s dimension order' '
 test_expect_success 'v7.3 (HDF5 layout) reads through matio' '
 	li-convert --var x v73.mat -o ours.npy && same ours.npy "np.load(\"x.npy\")" &&
 	li-convert --var i v73.mat -o ours.npy && same ours.npy "np.arange(6, dtype=np.int32).reshape(3, 2).T"
+'
+
+test_expect_success 'v7.3 whose MATLAB_class matio cannot read (h5py'"'"'s default strings)' '
+	expect_err "li-info: error: pad.mat: no numeric variable; matio reads no MATLAB_class attribute on x" \
+		li-info pad.mat
 '
 
 test_expect_success 'several numeric variables: an error listing them; --var picks one' '
