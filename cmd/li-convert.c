@@ -240,7 +240,11 @@ int main(int argc, char **argv)
 		case LI_FORMAT_TSV:
 			rc = li_csv_write_rows(o.main.f, &batch, y, names, n_names, delim, &err);
 			break;
-		case LI_FORMAT_JSON: rc = li_json_write_rows(o.main.f, &batch, done_rows, &err); break;
+		case LI_FORMAT_JSON:
+			/* a 0-d array is a bare number (the csv writer prints exactly that) */
+			rc = li_data_scalar(d) ? li_csv_write_rows(o.main.f, &batch, NULL, NULL, 0, ',', &err)
+					       : li_json_write_rows(o.main.f, &batch, done_rows, &err);
+			break;
 		default:
 			if (keep_rows(&o, &batch, k, row))
 				rc = li_err_set(&err, LI_ENOMEM, "out of memory");
@@ -266,7 +270,7 @@ int main(int argc, char **argv)
 	if (o.to == LI_FORMAT_NPY) {
 		rc = li_npy_writer_close(o.w, &err);
 		o.w = NULL;
-	} else if (o.to == LI_FORMAT_JSON) {
+	} else if (o.to == LI_FORMAT_JSON && !li_data_scalar(d)) {
 		rc = li_json_write_end(o.main.f, done_rows, &err);
 	} else if (o.to == LI_FORMAT_MAT) {
 		o.all.dtype = dtype;
