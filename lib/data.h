@@ -1,7 +1,7 @@
 /*
  * Data sets in any format, read row by row: .npy, .json, .mat (v4, v5, v7.3), .csv/.tsv,
- * IDX (MNIST's format), and labeled data-set folders (DATASET/current/...). Any stream
- * format may be gzip-compressed. A reader hands out batches of rows converted to the
+ * IDX (MNIST's format), and labeled data-set folders (DATASET/current/...). Any file
+ * may be gzip-compressed. A reader hands out batches of rows converted to the
  * dtype the caller asks for; streaming formats (.npy, csv, IDX) keep memory flat, the
  * others (.json, .mat) are loaded whole first. "-" is standard input (any format: .mat is
  * spooled to a temporary file for matio).
