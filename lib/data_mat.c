@@ -100,6 +100,66 @@ static void from_fortran(char *dst, const char *src, int rank, const size_t *d, 
 	}
 }
 
+/*
+ * matio reads a v4 or v5 file cut short inside an uncompressed variable without a word,
+ * handing back zeros: walk the top-level elements first and refuse a file whose last
+ * element runs past its end (a compressed one fails in matio's inflate, which we catch).
+ * v5: a 128-byte header, then elements of an 8-byte tag (type, byte count; "small"
+ * elements pack both into 4 bytes) padded to 8 bytes. v4: per matrix a 20-byte header
+ * (type MOPT, rows, columns, imaginary flag, name length), the name, then the data.
+ */
+static uint32_t u32(const unsigned char *p, int swap)
+{
+	return swap ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+		    : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+static int check_layout(const char *path, int64_t size, enum mat_ft ver, li_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return li_err_set(err, LI_EIO, "%s", strerror(errno));
+	unsigned char h[128];
+	int rc = 0, swap = 0;
+	int64_t off = 0;
+	if (ver == MAT_FT_MAT5) {
+		if (fread(h, 1, 128, f) != 128) {
+			rc = li_err_set(err, LI_EDATA, "truncated MAT header");
+			goto out;
+		}
+		swap = h[126] == 'M' && h[127] == 'I';
+		off = 128;
+		while (off + 8 <= size && !fseek(f, (long)off, SEEK_SET) && fread(h, 1, 8, f) == 8) {
+			uint32_t type = u32(h, swap), n = u32(h + 4, swap);
+			if (type >> 16) {       /* a small element: 8 bytes in all */
+				off += 8;
+				continue;
+			}
+			int64_t len = 8 + (int64_t)n;
+			if (type != 15)         /* miCOMPRESSED elements are not padded */
+				len = (len + 7) / 8 * 8;
+			off += len;
+		}
+	} else if (ver == MAT_FT_MAT4) {
+		while (off + 20 <= size && !fseek(f, (long)off, SEEK_SET) && fread(h, 1, 20, f) == 20) {
+			uint32_t type = u32(h, 0);
+			if (type > 4999)
+				swap = 1, type = u32(h, 1);
+			static const int64_t psize[] = {8, 4, 4, 2, 2, 1};
+			uint32_t p = type / 10 % 10;
+			int64_t rows = u32(h + 4, swap), cols = u32(h + 8, swap), es = p < 6 ? psize[p] : 8;
+			int64_t n = rows * cols * es * (u32(h + 12, swap) ? 2 : 1);
+			off += 20 + (int64_t)u32(h + 16, swap) + n;
+		}
+	}
+	if (off > size)
+		rc = li_err_set(err, LI_EDATA, "truncated: the last variable claims %lld bytes past "
+				"the end of the file", (long long)(off - size));
+out:
+	fclose(f);
+	return rc;
+}
+
 int li_data_open_mat(li_data *d, const char *path, li_err *err)
 {
 	quiet();
@@ -110,12 +170,14 @@ int li_data_open_mat(li_data *d, const char *path, li_err *err)
 	if (!mat)
 		return li_err_set(err, LI_EDATA, "not a MAT file matio can read%s%s",
 				  last_msg[0] ? ": " : "", last_msg);
-	int rc = 0;
+	int rc = check_layout(path, (int64_t)sb.st_size, Mat_GetVersion(mat), err);
 	matvar_t *info = NULL, *v = NULL;
 	char list[300] = "";
 	char *chosen = NULL;
 	int n_numeric = 0, n_all = 0;
 	li_dtype t;
+	if (rc)
+		goto out;
 	/* list the variables (names and classes, no data) */
 	/* v7.3: matio gives class "empty" to a dataset whose MATLAB_class attribute it
 	 * cannot read (h5py's default NULL-padded strings, for one): say so */
@@ -196,8 +258,11 @@ int li_data_open_mat(li_data *d, const char *path, li_err *err)
 		goto out;
 	}
 	Mat_VarFree(v);
+	/* matio reports a short compressed variable as a warning and hands back zeros:
+	 * any message while reading the data is an error */
+	last_msg[0] = '\0';
 	v = Mat_VarRead(mat, chosen);
-	if (!v || (count && !v->data) || dtype_of(v, &t) ||
+	if (!v || last_msg[0] || (count && !v->data) || dtype_of(v, &t) ||
 	    (count && v->nbytes != (size_t)bytes)) {
 		rc = li_err_set(err, LI_EDATA, "cannot read variable '%.100s'%s%s", chosen,
 				last_msg[0] ? ": " : "", last_msg);

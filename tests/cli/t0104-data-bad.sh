@@ -36,6 +36,12 @@ test_expect_success 'make the bad files' '
 	sio.savemat("text.mat", {"note": "only text"})
 	sio.savemat("two.mat", {"a": np.ones((2, 2)), "b": np.zeros(3)})
 	open("junk.mat", "wb").write(b"MATLAB 5.0 MAT-file" + b"\0" * 200)
+	sio.savemat("full.mat", {"x": np.arange(60.0).reshape(6, 10)})
+	sio.savemat("fullz.mat", {"x": np.arange(60.0).reshape(6, 10)}, do_compression=True)
+	sio.savemat("full4.mat", {"x": np.arange(60.0).reshape(6, 10)}, format="4")
+	open("cut.mat", "wb").write(open("full.mat", "rb").read()[:400])   # of 664 bytes
+	open("cutz.mat", "wb").write(open("fullz.mat", "rb").read()[:-40])
+	open("cut4.mat", "wb").write(open("full4.mat", "rb").read()[:300])
 	PYEOF
 '
 
@@ -69,6 +75,9 @@ trunc-idx2-ubyte.gz|truncated gzip data
 tail.csv.gz|bytes follow the gzip data
 text.mat|no numeric variable
 two.mat|several numeric variables (a, b): choose one with --var
+cut.mat|truncated: the last variable claims 264 bytes past the end of the file
+cutz.mat|truncated: the last variable claims 40 bytes past the end of the file
+cut4.mat|truncated: the last variable claims 202 bytes past the end of the file
 EOF
 
 test_expect_success 'li-info gives the same lines' '
