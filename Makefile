@@ -14,7 +14,7 @@ PKGS     := hdf5-serial jansson matio zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilib -I/usr/include/openblas $(PKG_CFLAGS)
-LIBS     := $(PKG_LIBS) -lcsv -llapacke -lopenblas -lpthread -lm
+LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
@@ -23,10 +23,13 @@ CLI_OBJ  := $(CLI_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
 PROGS    := $(patsubst cmd/%.c,$(BIN)/%,$(sort $(wildcard cmd/li-*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# test helper programs (drive library code from shell tests); not installed
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA     := $(BUILD)/libli.a
 
 .PHONY: all deps check test asan install clean fuzz bench
-all: $(LIBA) $(PROGS) $(UNITS)
+all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 
 deps:
 	scripts/deps
@@ -41,24 +44,31 @@ $(BIN)/li-%: $(BUILD)/cmd/li-%.o $(CLI_OBJ) $(LIBA) | $(BIN)
 	$(CC) $(CFLAGS) $< $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIBA) $(LIBS) -o $@
-$(BUILD)/lib $(BUILD)/cmd $(BUILD)/tests $(BIN):
+$(BUILD)/tools/%: tests/tools/%.c $(LIBA) | $(BUILD)/tools
+	$(CC) $(ALL_CFLAGS) $< $(LIBA) $(LIBS) -o $@
+$(BUILD)/lib $(BUILD)/cmd $(BUILD)/tests $(BUILD)/tools $(BIN):
 	mkdir -p $@
 
 # The README's test command. Installs missing packages first (quick when present).
 check:
 	scripts/deps
 	$(MAKE) all
-	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests tests/run
+	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
 
 test: all
-	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests tests/run
+	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
 	scripts/deps
 	$(MAKE) all BUILD=build/asan BIN=build/asan/bin OPT=-O1 CFLAGS="-O1 -g $(SAN)"
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-	LI_SANITIZED=1 LI_BIN=$(CURDIR)/build/asan/bin LI_UNIT=$(CURDIR)/build/asan/tests tests/run
+	LI_SANITIZED=1 LI_BIN=$(CURDIR)/build/asan/bin LI_UNIT=$(CURDIR)/build/asan/tests \
+	LI_TOOLS=$(CURDIR)/build/asan/tools tests/run
+
+# Benchmarks side by side with the peers (never part of the tests): every scripts/bench/*.sh.
+bench: all
+	@for b in scripts/bench/*.sh; do echo "== $$b"; PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1

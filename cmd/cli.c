@@ -131,6 +131,22 @@ int cli_common_option(int c, const char *arg, cli_common *common, void (*usage)(
 	}
 }
 
+int cli_rows_option(int c, const char *arg, li_rowsel *sel)
+{
+	li_err err = {0};
+	if (c == CLI_OPT_ROWS) {
+		if (sel->kind == 2 || li_rowsel_parse_rows(sel, arg, &err))
+			cli_usage_error("%s", err.code ? err.msg : "--rows and --shard exclude each other");
+		return 1;
+	}
+	if (c == CLI_OPT_SHARD) {
+		if (sel->kind == 1 || li_rowsel_parse_shard(sel, arg, &err))
+			cli_usage_error("%s", err.code ? err.msg : "--rows and --shard exclude each other");
+		return 1;
+	}
+	return 0;
+}
+
 const char *cli_name(const char *path)
 {
 	return !path || !strcmp(path, "-") ? "<stdin>" : path;

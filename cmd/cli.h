@@ -16,7 +16,16 @@
 enum { EXIT_DATA = 1, EXIT_USAGE = 2 };
 
 /* Long-option values for the common options that have no short letter. */
-enum { CLI_OPT_SEED = 1000, CLI_OPT_THREADS, CLI_OPT_VERSION, CLI_OPT_FIRST_FREE };
+enum { CLI_OPT_SEED = 1000, CLI_OPT_THREADS, CLI_OPT_VERSION, CLI_OPT_ROWS, CLI_OPT_SHARD,
+       CLI_OPT_FIRST_FREE };
+
+/* --rows A:B and --shard I/N, for programs that read rows (see lib/rows.h). */
+#define CLI_ROWS_LONGOPTS \
+	{"rows", required_argument, NULL, CLI_OPT_ROWS}, \
+	{"shard", required_argument, NULL, CLI_OPT_SHARD}
+#define CLI_ROWS_HELP \
+	"      --rows A:B     only rows A to B-1 (0-based; negative from the end) [all]\n" \
+	"      --shard I/N    only the I-th of N near-equal contiguous parts (0-based)\n"
 
 #define CLI_COMMON_LONGOPTS \
 	{"output", required_argument, NULL, 'o'}, \
@@ -42,6 +51,9 @@ const char *cli_prog(void);
 /* Handles a common option. Returns 1 when c was one (exits for --help/--version, and with
  * status 2 for a bad value), 0 when it is the program's own. */
 int cli_common_option(int c, const char *arg, cli_common *common, void (*usage)(FILE *));
+
+/* Handles --rows/--shard into sel (exits 2 on a bad value). 1 when c was one, else 0. */
+int cli_rows_option(int c, const char *arg, li_rowsel *sel);
 
 /* "li-NAME: error: FILE: message" on stderr (FILE omitted when NULL). */
 void cli_error(const char *file, const char *fmt, ...) LI_PRINTF(2, 3);

@@ -35,6 +35,7 @@ static void usage(FILE *f)
 		"      --mat-version V  .mat output: 4, 5 or 7.3 [5]\n"
 		"      --labels-out FILE  also write the labels (int64 .npy)\n"
 		"      --classes-out FILE also write the class names, one a line\n"
+		CLI_ROWS_HELP
 		"  -q, --quiet        no progress\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n"
@@ -46,7 +47,8 @@ static void usage(FILE *f)
 		"  li-convert --dtype float32 x64.npy -o x.npy\n"
 		"  cat labels.npy | li-convert --dtype int64 > labels64.npy\n"
 		"  li-convert train-images-idx3-ubyte.gz --dtype float32 --scale 0.00392156862745098 -o x.npy\n"
-		"  li-convert data.csv --label-col species --labels-out y.npy -o x.npy\n");
+		"  li-convert data.csv --label-col species --labels-out y.npy -o x.npy\n"
+		"  li-convert --shard 2/4 x.npy -o part2.npy\n");
 }
 
 typedef struct outputs {
@@ -131,7 +133,7 @@ static int write_mat(outputs *o, const char *out_name, li_err *err)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_LONGOPTS, CLI_DATA_LONGOPTS, CLI_PREPROCESS_LONGOPTS,
+		CLI_COMMON_LONGOPTS, CLI_DATA_LONGOPTS, CLI_PREPROCESS_LONGOPTS, CLI_ROWS_LONGOPTS,
 		{"dtype", required_argument, NULL, OPT_DTYPE},
 		{"to", required_argument, NULL, OPT_TO},
 		{"out-var", required_argument, NULL, OPT_OUT_VAR},
@@ -141,6 +143,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	cli_common common = {0};
+	li_rowsel sel = {0};
 	li_data_opts dopts;
 	outputs o = {.to = LI_FORMAT_AUTO, .mat_version = 5, .var = "x"};
 	const char *labels_out = NULL, *classes_out = NULL;
@@ -149,7 +152,8 @@ int main(int argc, char **argv)
 	cli_init("li-convert");
 	cli_data_init(&dopts);
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &common, usage) || cli_data_option(c, optarg, &dopts))
+		if (cli_common_option(c, optarg, &common, usage) || cli_data_option(c, optarg, &dopts) ||
+		    cli_rows_option(c, optarg, &sel))
 			continue;
 		switch (c) {
 		case OPT_DTYPE:
@@ -210,10 +214,35 @@ int main(int argc, char **argv)
 	    (classes_out && !cli_out_open(&o.classes, classes_out, 0)))
 		goto done;
 	const char *out_name = cli_name(common.output);
-	int64_t shape[LI_MAX_RANK], rows = li_data_rows(d);
+	int64_t shape[LI_MAX_RANK], rows = li_data_rows(d), lo = 0, hi = INT64_MAX;
 	int rank = li_data_row_shape(d, shape + 1) + 1;
-	shape[0] = rows;
 	int64_t row = li_data_row_elems(d), done_rows = 0, k;
+	int64_t per = row > 0 ? (1 << 20) / row : 1 << 20;
+	if (per < 1)
+		per = 1;
+	if (sel.kind) {
+		if (li_data_scalar(d))
+			cli_usage_error("--rows and --shard need an array with rows, not a 0-d array");
+		/* an unknown count (csv) serves a range from the start, not a shard */
+		if (rows < 0 && (sel.kind == 2 || (sel.has_a && sel.a < 0) || (sel.has_b && sel.b < 0)))
+			cli_usage_error("--shard and negative --rows need a known row count; "
+					"convert the input to .npy first");
+		li_rowsel_resolve(&sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
+		if (rows >= 0)
+			rows = hi - lo;
+		/* the rows before the selection are read and dropped (pipes cannot seek) */
+		for (int64_t skip = lo; skip > 0; skip -= k) {
+			k = li_data_read_batch(d, &batch, li_data_dtype(d), per < skip ? per : skip, &err);
+			if (k < 0) {
+				cli_error(cli_name(path), "%s", err.msg);
+				status = cli_status(&err);
+				goto done;
+			}
+			if (k == 0)
+				break;
+		}
+	}
+	shape[0] = rows;
 	char delim = o.to == LI_FORMAT_TSV ? '\t' : ',';
 	if (o.to == LI_FORMAT_NPY) {
 		o.w = li_data_scalar(d) ? li_npy_writer_open(o.main.f, dtype, 0, shape, &err)
@@ -228,8 +257,10 @@ int main(int argc, char **argv)
 			goto done;
 		}
 	}
-	int64_t per = row > 0 ? (1 << 20) / row : 1 << 20;
-	while ((k = li_data_read_batch(d, &batch, dtype, per > 0 ? per : 1, &err)) > 0) {
+	k = 0;
+	while (done_rows < hi - lo &&
+	       (k = li_data_read_batch(d, &batch, dtype, per < hi - lo - done_rows ? per :
+				       hi - lo - done_rows, &err)) > 0) {
 		const int64_t *y = li_data_batch_labels(d);
 		int64_t n_names;
 		char *const *names = li_data_classes(d, &n_names);

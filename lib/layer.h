@@ -50,10 +50,12 @@ typedef struct li_layer_ops {
 	 * naming the option; 0 or negative. */
 	int (*parse)(li_layer *l, const json_t *config, const li_weight *w, int n_w,
 		     const li_origin *o, li_err *err);
-	/* The output shape for n_in inputs of the given shapes; checks that they fit. */
+	/* The output shape for n_in inputs of the given shapes; checks that they fit.
+	 * InputLayer also takes n_in == 0 and then gives its declared shape. */
 	int (*out_shape)(const li_layer *l, int n_in, const li_shape *in, li_shape *out,
 			 li_err *err);
-	/* n rows: in[i] holds n * count(in_shape[i]) floats, out n * count(out_shape). */
+	/* n rows: in[i] holds n * count(in_shape[i]) floats, out n * count(out_shape).
+	 * out must not overlap any in[i]. Shapes must be fully known (no -1). */
 	int (*forward)(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
 		       const float *const *in, const li_shape *out_shape, float *out, li_err *err);
 	/* Frees l->p (may be NULL or half built). */

@@ -12,6 +12,18 @@
 #include "array.h"
 #include "npy.h"
 #include "rng.h"
+#include "h5save.h"
+#include "rows.h"
+#include "layer.h"
+#include "activations.h"
+#include "gnuplot.h"
+#include "plot.h"
+#include "textlist.h"
+#include "h5attr.h"
+#include "mapinfo.h"
+#include "labeled.h"
+#include "logreg.h"
+#include "probe.h"
 #include "data.h"
 
 #endif

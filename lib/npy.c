@@ -447,6 +447,35 @@ int64_t li_npy_read_batch(li_npy_reader *r, li_array *batch, li_dtype want, int6
 	return k;
 }
 
+int64_t li_npy_skip_rows(li_npy_reader *r, int64_t k, li_err *err)
+{
+	int64_t left = r->rows - r->done_rows;
+	if (k > left)
+		k = left;
+	if (k <= 0)
+		return 0;
+	if (r->info.fortran && r->info.rank >= 2) {
+		if (!r->whole && load_fortran(r, err))
+			return err->code;
+		r->done_rows += k;
+		return k;
+	}
+	size_t bytes = (size_t)k * (size_t)r->row_elems * r->esize;
+	while (bytes > 0) {
+		size_t step = bytes < CHUNK ? bytes : CHUNK;
+		int64_t got = read_full(r->f, r->chunk, step);
+		if (got < 0)
+			return li_err_set(err, LI_EIO, "read error: %s", strerror(errno));
+		if ((size_t)got < step)
+			return li_err_set(err, LI_EDATA, "truncated data: the stream ended before row %lld "
+					  "of an array that claims %lld rows",
+					  (long long)(r->done_rows + k), (long long)r->rows);
+		bytes -= step;
+	}
+	r->done_rows += k;
+	return k;
+}
+
 int li_npy_load(FILE *f, li_array *out, int want, li_err *err)
 {
 	memset(out, 0, sizeof *out);

@@ -59,6 +59,10 @@ int64_t li_npy_read_rows(li_npy_reader *r, void *buf, li_dtype want, int64_t max
 int64_t li_npy_read_batch(li_npy_reader *r, li_array *batch, li_dtype want, int64_t max_rows,
 			  li_err *err) LI_RESULT_USED;
 
+/* Skips up to k of the remaining rows (read and dropped; memory stays flat). Returns the
+ * rows skipped, or negative ("truncated data" when the stream ends early). */
+int64_t li_npy_skip_rows(li_npy_reader *r, int64_t k, li_err *err) LI_RESULT_USED;
+
 /* Frees the reader; does not close its FILE. NULL allowed. */
 void li_npy_close(li_npy_reader *r);
 

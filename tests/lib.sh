@@ -9,6 +9,7 @@
 set -u
 LI_TOP=${LI_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LI_BIN=${LI_BIN:-$LI_TOP/bin}
+LI_TOOLS=${LI_TOOLS:-$LI_TOP/build/tools}   # helper programs from tests/tools/
 export PATH="$LI_BIN:$PATH"
 PY=/usr/bin/python3           # the distribution's Python, with numpy, h5py, scipy, sklearn
 export PYTHONDONTWRITEBYTECODE=1

@@ -1,0 +1,173 @@
+/*
+ * li-grid: the coordinates of a regular grid over a 2-D map, as float32 rows (x, y),
+ * for li-invert sweeps and li-plot mosaics. The axis ranges come from --x/--y or from a
+ * map file's extent widened by --margin, which reaches past the data for
+ * out-of-bounds probing. Points run x fastest, then y, both ascending, as
+ * numpy.meshgrid(linspace(a, b, nx), linspace(c, d, ny)) flattened row by row.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum { OPT_X = CLI_OPT_FIRST_FREE, OPT_Y, OPT_N, OPT_MAP, OPT_MARGIN };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: li-grid --x A:B --y C:D [--n NXxNY] [-o OUT]\n"
+		"       li-grid --map MAP.h5 [--margin M] [--n NXxNY] [-o OUT]\n"
+		"\n"
+		"Write the points of a regular grid as a .npy array of NX*NY rows (x, y),\n"
+		"float32: x varies fastest, both axes ascend, the ends included.\n"
+		"\n"
+		"options:\n"
+		"  -o, --output FILE  write here, atomically [standard output]\n"
+		"      --x A:B        x from A to B [the map's extent]\n"
+		"      --y C:D        y from C to D [the map's extent]\n"
+		"      --n NXxNY      points per axis; one number for both [10x10]\n"
+		"      --map MAP.h5   take the ranges from the map's extent (li-reduce --save)\n"
+		"      --margin M     widen the map's extent by M times its width on each side,\n"
+		"                     to reach past the data [0]\n"
+		"  -q, --quiet        no messages\n"
+		"  -h, --help         show this help and exit\n"
+		"      --version      show the version and exit\n"
+		"\n"
+		"examples:\n"
+		"  li-grid --x -2:2 --y -1:1 --n 5x3 -o g.npy\n"
+		"  li-grid --map map.h5 --margin 0.25 --n 15x15 | li-invert map.h5 > latent.npy\n");
+}
+
+/* "A:B" into two finite numbers (A may equal B or exceed it: a descending axis). */
+static int parse_range(const char *s, double r[2])
+{
+	char buf[128];
+	const char *colon = strchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof buf)
+		return -1;
+	memcpy(buf, s, (size_t)(colon - s));
+	buf[colon - s] = 0;
+	return cli_parse_double(buf, &r[0]) || cli_parse_double(colon + 1, &r[1]) ? -1 : 0;
+}
+
+/* numpy.linspace(a, b, n)[j], computed as numpy does: j * step + a, the end exact. */
+static double linspace(double a, double b, int64_t n, int64_t j)
+{
+	if (n > 1 && j == n - 1)
+		return b;
+	double step = n > 1 ? (b - a) / (double)(n - 1) : 0;
+	return (double)j * step + a;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"x", required_argument, NULL, OPT_X},
+		{"y", required_argument, NULL, OPT_Y},
+		{"n", required_argument, NULL, OPT_N},
+		{"map", required_argument, NULL, OPT_MAP},
+		{"margin", required_argument, NULL, OPT_MARGIN},
+		{0},
+	};
+	cli_common common = {0};
+	double xr[2], yr[2], margin = 0;
+	int have_x = 0, have_y = 0, have_margin = 0, c;
+	int64_t n[2] = {10, 10};
+	const char *map = NULL;
+	cli_init("li-grid");
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		if (cli_common_option(c, optarg, &common, usage))
+			continue;
+		switch (c) {
+		case OPT_X:
+			if (parse_range(optarg, xr))
+				cli_usage_error("--x: '%s' is not A:B", optarg);
+			have_x = 1;
+			break;
+		case OPT_Y:
+			if (parse_range(optarg, yr))
+				cli_usage_error("--y: '%s' is not C:D", optarg);
+			have_y = 1;
+			break;
+		case OPT_N: {
+			int k = cli_parse_dims(optarg, n, 2);
+			if (k == 1)
+				n[1] = n[0];
+			if (k < 1 || n[0] < 1 || n[1] < 1 || n[0] > 100000 || n[1] > 100000 ||
+			    n[0] * n[1] > 100000000)
+				cli_usage_error("--n: '%s' is not NXxNY (1 to 100000 each, "
+						"100000000 points at most)", optarg);
+			break;
+		}
+		case OPT_MAP: map = optarg; break;
+		case OPT_MARGIN:
+			if (cli_parse_double(optarg, &margin) || margin < 0 || margin > 1000)
+				cli_usage_error("--margin: '%s' is not a number from 0 to 1000", optarg);
+			have_margin = 1;
+			break;
+		}
+	}
+	if (optind < argc)
+		cli_usage_error("no file arguments; the map goes with --map");
+	if (!map && (!have_x || !have_y))
+		cli_usage_error("give --x and --y, or --map");
+	if (!map && have_margin)
+		cli_usage_error("--margin widens a map's extent; give --map");
+
+	int status = EXIT_DATA;
+	li_err err = {0};
+	cli_out out = {0};
+	li_npy_writer *w = NULL;
+	float *row = NULL;
+	if (map) {
+		li_mapinfo mi;
+		if (li_mapinfo_read(map, &mi, &err)) {
+			cli_error(map, "%s", err.msg);
+			goto done;
+		}
+		if (mi.dims != 2) {
+			cli_error(map, "the map has %d dimensions; li-grid makes 2-D grids", mi.dims);
+			goto done;
+		}
+		double w0 = mi.hi[0] - mi.lo[0], w1 = mi.hi[1] - mi.lo[1];
+		if (!have_x)
+			xr[0] = mi.lo[0] - margin * w0, xr[1] = mi.hi[0] + margin * w0;
+		if (!have_y)
+			yr[0] = mi.lo[1] - margin * w1, yr[1] = mi.hi[1] + margin * w1;
+	}
+	if (!cli_out_open(&out, common.output, 1))
+		goto done;
+	int64_t shape[2] = {n[0] * n[1], 2};
+	w = li_npy_writer_open(out.f, LI_DTYPE_F32, 2, shape, &err);
+	row = malloc((size_t)n[0] * 2 * sizeof *row);
+	if (!w || !row) {
+		cli_error(cli_name(common.output), "%s", w ? "out of memory" : err.msg);
+		goto done;
+	}
+	for (int64_t j = 0; j < n[1]; j++) {
+		float y = (float)linspace(yr[0], yr[1], n[1], j);
+		for (int64_t i = 0; i < n[0]; i++) {
+			row[2 * i] = (float)linspace(xr[0], xr[1], n[0], i);
+			row[2 * i + 1] = y;
+		}
+		if (li_npy_write_rows(w, row, n[0], &err)) {
+			cli_error(cli_name(common.output), "%s", err.msg);
+			goto done;
+		}
+	}
+	int rc = li_npy_writer_close(w, &err);
+	w = NULL;
+	if (rc) {
+		cli_error(cli_name(common.output), "%s", err.msg);
+		goto done;
+	}
+	if (cli_out_commit(&out))
+		goto done;
+	status = 0;
+done:
+	free(row);
+	li_npy_writer_free(w);
+	cli_out_abort(&out);
+	return cli_finish(status);
+}

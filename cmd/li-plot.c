@@ -1,0 +1,445 @@
+/*
+ * li-plot: pictures with gnuplot. Four kinds, chosen by the first argument: a map of
+ * 2-D coordinates colored by class, a grid of images, sequence curves, and the
+ * latent-traversal mosaic. The picture's format follows -o's extension (.png .svg .pdf,
+ * .txt for text) or --term; without either, a text picture goes to standard output.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+enum {
+	OPT_TERM = CLI_OPT_FIRST_FREE, OPT_SIZE, OPT_TITLE, OPT_XRANGE, OPT_YRANGE, OPT_LABELS,
+	OPT_CLASSES, OPT_MARK, OPT_MAP, OPT_SHAPE, OPT_GRID, OPT_TITLES, OPT_CHANNELS,
+	OPT_COORDS, OPT_DATA, OPT_POINT_SIZE,
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: li-plot map COORDS [--labels Y] [--classes NAMES] [--mark P.npy] [--map MAP.h5]\n"
+		"       li-plot images OUT.npy [--shape H,W[,C]] [--grid RxC] [--titles FILE]\n"
+		"       li-plot curves OUT.npy [--grid RxC] [--titles FILE] [--channels FILE]\n"
+		"       li-plot mosaic --coords G.npy OUT.npy [--map MAP.h5] [--data COORDS]\n"
+		"       (each with [-o PICTURE] [--term T] [--size WxH] [--title TEXT])\n"
+		"\n"
+		"Draw a picture with gnuplot. Arrays are .npy files ('-': standard input).\n"
+		"  map      points of COORDS (N x 2) colored by class, with a legend of names;\n"
+		"           marked points drawn on top; the map's quality in the title\n"
+		"  images   each row of OUT.npy (N x H x W, N x H x W x 3, or N x H*W with\n"
+		"           --shape) as an image (gray, or RGB when the last axis is 3)\n"
+		"  curves   each row of OUT.npy (N x T x C or N x T) as a panel of C lines\n"
+		"  mosaic   image i of OUT.npy drawn at grid point i of G.npy (see li-grid),\n"
+		"           over the data's points and the map's extent\n"
+		"\n"
+		"options:\n"
+		"  -o, --output FILE    the picture; its extension picks the format: .png,\n"
+		"                       .svg, .pdf, .txt (text) [text on standard output]\n"
+		"      --term T         png, svg, pdf or dumb (text), whatever the extension\n"
+		"      --size WxH       pixels (text: characters) [800x600; text 79x24]\n"
+		"      --title TEXT     title [map: the map's method and quality]\n"
+		"      --xrange A:B     x axis range of map and mosaic [data + 5%%]\n"
+		"      --yrange C:D     y axis range of map and mosaic [data + 5%%]\n"
+		"      --point-size S   map point size [0.6; 0.25 past 10,000 points]\n"
+		"      --labels Y       map: class per point: .npy of integers, or text with one\n"
+		"                       integer or name per line\n"
+		"      --classes NAMES  map: class names, one per line (index = line number)\n"
+		"      --mark P.npy     map: points (K x 2) drawn on top as crosses\n"
+		"      --map MAP.h5     map, mosaic: the fitted map (title, extent)\n"
+		"      --shape H,W[,C]  images, mosaic: the per-row image shape\n"
+		"      --grid RxC       images, curves: rows and columns of the layout [near square]\n"
+		"      --titles FILE    images, curves: one title per row, one per line\n"
+		"      --channels FILE  curves: channel names, one per line\n"
+		"      --coords G.npy   mosaic: the grid point (N x 2) of each output\n"
+		"      --data COORDS    mosaic: the data's 2-D points, drawn faintly underneath\n"
+		"  -q, --quiet          no messages\n"
+		"  -h, --help           show this help and exit\n"
+		"      --version        show the version and exit\n"
+		"\n"
+		"The plot area of map and mosaic spans 10%%..80%% of the width (95%% without a\n"
+		"legend) and 10%%..90%% of the height. gnuplot comes from the package gnuplot-nox.\n"
+		"\n"
+		"examples:\n"
+		"  li-plot map xy.npy --labels y.npy --classes classes.txt -o map.png\n"
+		"  li-plot images decoded.npy --shape 28,28 --grid 4x8 -o digits.png\n"
+		"  li-grid --map map.h5 --margin 0.25 --n 9x9 -o g.npy\n"
+		"  li-plot mosaic --map map.h5 --coords g.npy decoded.npy -o mosaic.png\n");
+}
+
+typedef struct args {
+	const char *kind, *input, *labels, *classes, *mark, *map, *titles, *channels, *coords;
+	const char *data;
+	int have_term, rows, cols, n_shape;
+	int64_t shape[3];
+	li_plot_opts o;
+} args;
+
+/* "A:B" into two finite numbers with A < B. */
+static int parse_range(const char *s, double r[2])
+{
+	char buf[128];
+	const char *colon = strchr(s, ':');
+	if (!colon || (size_t)(colon - s) >= sizeof buf)
+		return -1;
+	memcpy(buf, s, (size_t)(colon - s));
+	buf[colon - s] = 0;
+	if (cli_parse_double(buf, &r[0]) || cli_parse_double(colon + 1, &r[1]) || r[0] >= r[1])
+		return -1;
+	return 0;
+}
+
+static void parse_args(int argc, char **argv, args *a, cli_common *common)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"term", required_argument, NULL, OPT_TERM},
+		{"size", required_argument, NULL, OPT_SIZE},
+		{"title", required_argument, NULL, OPT_TITLE},
+		{"xrange", required_argument, NULL, OPT_XRANGE},
+		{"yrange", required_argument, NULL, OPT_YRANGE},
+		{"point-size", required_argument, NULL, OPT_POINT_SIZE},
+		{"labels", required_argument, NULL, OPT_LABELS},
+		{"classes", required_argument, NULL, OPT_CLASSES},
+		{"mark", required_argument, NULL, OPT_MARK},
+		{"map", required_argument, NULL, OPT_MAP},
+		{"shape", required_argument, NULL, OPT_SHAPE},
+		{"grid", required_argument, NULL, OPT_GRID},
+		{"titles", required_argument, NULL, OPT_TITLES},
+		{"channels", required_argument, NULL, OPT_CHANNELS},
+		{"coords", required_argument, NULL, OPT_COORDS},
+		{"data", required_argument, NULL, OPT_DATA},
+		{0},
+	};
+	int c;
+	int64_t d[3];
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		if (cli_common_option(c, optarg, common, usage))
+			continue;
+		switch (c) {
+		case OPT_TERM:
+			if (li_plot_term_parse(optarg, &a->o.term))
+				cli_usage_error("--term: '%s' is not png, svg, pdf or dumb", optarg);
+			a->have_term = 1;
+			break;
+		case OPT_SIZE:
+			if (cli_parse_dims(optarg, d, 3) != 2 || d[0] < 10 || d[1] < 5 || d[0] > 20000 ||
+			    d[1] > 20000)
+				cli_usage_error("--size: '%s' is not WxH (10x5 to 20000x20000)", optarg);
+			a->o.width = (int)d[0];
+			a->o.height = (int)d[1];
+			break;
+		case OPT_TITLE: a->o.title = optarg; break;
+		case OPT_XRANGE:
+			if (parse_range(optarg, a->o.xrange))
+				cli_usage_error("--xrange: '%s' is not A:B with A < B", optarg);
+			a->o.has_xrange = 1;
+			break;
+		case OPT_YRANGE:
+			if (parse_range(optarg, a->o.yrange))
+				cli_usage_error("--yrange: '%s' is not C:D with C < D", optarg);
+			a->o.has_yrange = 1;
+			break;
+		case OPT_POINT_SIZE:
+			if (cli_parse_double(optarg, &a->o.point_size) || a->o.point_size <= 0 ||
+			    a->o.point_size > 100)
+				cli_usage_error("--point-size: '%s' is not a size from 0 to 100", optarg);
+			break;
+		case OPT_LABELS: a->labels = optarg; break;
+		case OPT_CLASSES: a->classes = optarg; break;
+		case OPT_MARK: a->mark = optarg; break;
+		case OPT_MAP: a->map = optarg; break;
+		case OPT_SHAPE:
+			a->n_shape = cli_parse_dims(optarg, a->shape, 3);
+			if (a->n_shape < 2 || a->shape[0] < 1 || a->shape[1] < 1 ||
+			    (a->n_shape == 3 && a->shape[2] != 1 && a->shape[2] != 3))
+				cli_usage_error("--shape: '%s' is not H,W or H,W,C (C 1 or 3)", optarg);
+			break;
+		case OPT_GRID:
+			if (cli_parse_dims(optarg, d, 3) != 2 || d[0] < 1 || d[1] < 1 || d[0] > 1000 ||
+			    d[1] > 1000)
+				cli_usage_error("--grid: '%s' is not RxC (1 to 1000 each)", optarg);
+			a->rows = (int)d[0];
+			a->cols = (int)d[1];
+			break;
+		case OPT_TITLES: a->titles = optarg; break;
+		case OPT_CHANNELS: a->channels = optarg; break;
+		case OPT_COORDS: a->coords = optarg; break;
+		case OPT_DATA: a->data = optarg; break;
+		}
+	}
+}
+
+/* Loads a whole .npy file as float32; prints the error line on failure. */
+static int load(const char *path, li_array *a)
+{
+	li_err err = {0};
+	FILE *f = cli_open_in(path);
+	if (!f)
+		return -1;
+	int rc = li_npy_load(f, a, LI_DTYPE_F32, &err);
+	cli_close_in(f);
+	if (rc)
+		cli_error(cli_name(path), "%s", rc == LI_EEND ? "empty file" : err.msg);
+	return rc ? -1 : 0;
+}
+
+/* Loads N x 2 (or more columns, the first two kept) points. */
+static int load_points(const char *path, li_array *a, int64_t *n)
+{
+	if (load(path, a))
+		return -1;
+	if (a->rank != 2 || a->shape[1] < 2) {
+		char s[64];
+		li_shape_format(a->rank, a->shape, s, sizeof s);
+		cli_error(cli_name(path), "points of shape %s; expected N x 2", s);
+		return -1;
+	}
+	int64_t k = a->shape[1];
+	float *p = a->data;
+	for (int64_t i = 0; i < a->shape[0]; i++) {
+		p[2 * i] = p[i * k];
+		p[2 * i + 1] = p[i * k + 1];
+	}
+	*n = a->shape[0];
+	return 0;
+}
+
+static int read_list(const char *path, li_textlist *l)
+{
+	li_err err = {0};
+	FILE *f = cli_open_in(path);
+	if (!f)
+		return -1;
+	int rc = li_textlist_read(f, l, &err);
+	cli_close_in(f);
+	if (rc)
+		cli_error(cli_name(path), "%s", err.msg);
+	return rc ? -1 : 0;
+}
+
+/* The image layout of a batch: n x h x w [x c], or rows reshaped by --shape. */
+static int image_shape(const args *a, const li_array *arr, const char *path, li_plot_images *im)
+{
+	int64_t n = arr->rank ? arr->shape[0] : 1;
+	int64_t row = li_shape_row_elems(arr->rank, arr->shape);
+	char s[64];
+	li_shape_format(arr->rank, arr->shape, s, sizeof s);
+	im->data = arr->data;
+	im->n = n;
+	if (arr->rank <= 1) {
+		n = im->n = 1;
+		row = li_array_count(arr);
+	}
+	if (a->n_shape) {
+		int64_t c = a->n_shape == 3 ? a->shape[2] : 1;
+		if (a->shape[0] * a->shape[1] * c != row) {
+			cli_error(cli_name(path), "rows of %lld values do not make images of %lldx%lldx%lld",
+				  (long long)row, (long long)a->shape[0], (long long)a->shape[1],
+				  (long long)c);
+			return -1;
+		}
+		im->h = a->shape[0], im->w = a->shape[1], im->c = c;
+		return 0;
+	}
+	if (row == 0) {
+		cli_error(cli_name(path), "images of shape %s hold no pixels", s);
+		return -1;
+	}
+	if (arr->rank == 3 || (arr->rank == 4 && (arr->shape[3] == 1 || arr->shape[3] == 3))) {
+		im->h = arr->shape[1], im->w = arr->shape[2];
+		im->c = arr->rank == 4 ? arr->shape[3] : 1;
+		return 0;
+	}
+	/* flat rows of a square image, e.g. 784 = 28 x 28 */
+	int64_t side = 1;
+	while (side * side < row)
+		side++;
+	if (arr->rank <= 2 && side * side == row) {
+		im->h = im->w = side, im->c = 1;
+		return 0;
+	}
+	cli_error(cli_name(path), "cannot draw an array of shape %s as images; give --shape", s);
+	return -1;
+}
+
+static int do_map(const args *a, li_plot_opts *o, FILE *out, li_err *err, li_mapinfo *mi)
+{
+	int rc = -1;
+	li_array xy = {0}, marks = {0};
+	li_textlist classes = {0};
+	int64_t n = 0, n_marks = 0, *lab = NULL, n_lab = 0;
+	if (load_points(a->input, &xy, &n))
+		goto out;
+	if (a->classes && read_list(a->classes, &classes))
+		goto out;
+	if (a->labels) {
+		FILE *f = cli_open_in(a->labels);
+		if (!f)
+			goto out;
+		int e = li_textlist_labels(f, &classes, &lab, &n_lab, err);
+		cli_close_in(f);
+		if (e) {
+			cli_error(cli_name(a->labels), "%s", err->msg);
+			goto out;
+		}
+		if (n_lab != n) {
+			cli_error(cli_name(a->labels), "%lld labels for %lld points", (long long)n_lab,
+				  (long long)n);
+			goto out;
+		}
+		for (int64_t i = 0; i < n; i++)
+			if (lab[i] < 0 || (a->classes && lab[i] >= classes.n)) {
+				cli_error(cli_name(a->labels), "label %lld of row %lld is not a class%s",
+					  (long long)lab[i], (long long)i,
+					  a->classes ? " of the class list" : "");
+				goto out;
+			}
+	}
+	if (a->mark && load_points(a->mark, &marks, &n_marks))
+		goto out;
+	char title[256];
+	if (!o->title && mi) {
+		li_mapinfo_summary(mi, title, sizeof title);
+		o->title = title;
+	}
+	if (li_plot_map(o, xy.data, n, lab, (const char *const *)classes.s, (int)classes.n,
+			marks.data, n_marks, out, err)) {
+		cli_error(NULL, "%s", err->msg);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(lab);
+	li_textlist_release(&classes);
+	li_array_release(&xy);
+	li_array_release(&marks);
+	return rc;
+}
+
+static int do_images(const args *a, li_plot_opts *o, FILE *out, li_err *err, li_mapinfo *mi)
+{
+	int rc = -1;
+	li_array arr = {0}, grid = {0}, data = {0};
+	li_textlist titles = {0}, channels = {0};
+	li_plot_images im;
+	int64_t n_grid = 0, n_data = 0;
+	if (load(a->input, &arr))
+		goto out;
+	if (a->titles && read_list(a->titles, &titles))
+		goto out;
+	if (!strcmp(a->kind, "curves")) {
+		if (a->channels && read_list(a->channels, &channels))
+			goto out;
+		int64_t n = arr.rank >= 2 ? arr.shape[0] : 1;
+		int64_t t = arr.rank >= 2 ? arr.shape[1] : arr.rank == 1 ? arr.shape[0] : 1;
+		int64_t c = arr.rank == 3 ? arr.shape[2] : 1;
+		if (arr.rank > 3 || t < 1 || c < 1) {
+			char shape[64];
+			li_shape_format(arr.rank, arr.shape, shape, sizeof shape);
+			cli_error(cli_name(a->input), "curves need N x T x C or N x T with T, C >= 1, "
+				  "not %s", shape);
+			goto out;
+		}
+		if (li_plot_curves(o, arr.data, n, t, c, a->rows, a->cols,
+				   (const char *const *)titles.s, titles.n,
+				   (const char *const *)channels.s, channels.n, out, err))
+			goto fail;
+		rc = 0;
+		goto out;
+	}
+	if (image_shape(a, &arr, a->input, &im))
+		goto out;
+	if (!strcmp(a->kind, "images")) {
+		if (li_plot_image_grid(o, &im, a->rows, a->cols, (const char *const *)titles.s,
+				       titles.n, out, err))
+			goto fail;
+		rc = 0;
+		goto out;
+	}
+	/* mosaic */
+	if (load_points(a->coords, &grid, &n_grid))
+		goto out;
+	if (n_grid != im.n) {
+		cli_error(cli_name(a->coords), "%lld grid points for %lld outputs", (long long)n_grid,
+			  (long long)im.n);
+		goto out;
+	}
+	if (a->data && load_points(a->data, &data, &n_data))
+		goto out;
+	double extent[4];
+	if (mi) {
+		extent[0] = mi->lo[0], extent[1] = mi->hi[0];
+		extent[2] = mi->dims > 1 ? mi->lo[1] : 0, extent[3] = mi->dims > 1 ? mi->hi[1] : 0;
+	}
+	if (li_plot_mosaic(o, grid.data, &im, data.data, n_data, mi ? extent : NULL, out, err))
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	cli_error(NULL, "%s", err->msg);
+out:
+	li_textlist_release(&titles);
+	li_textlist_release(&channels);
+	li_array_release(&arr);
+	li_array_release(&grid);
+	li_array_release(&data);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	args a = {0};
+	cli_common common = {0};
+	li_err err = {0};
+	cli_out out = {0};
+	li_mapinfo mi;
+	cli_init("li-plot");
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
+			 !strcmp(argv[1], "--version"))) {
+		parse_args(argc, argv, &a, &common);
+		return 0;
+	}
+	if (argc < 2 || argv[1][0] == '-')
+		cli_usage_error("which picture? map, images, curves or mosaic");
+	a.kind = argv[1];
+	if (strcmp(a.kind, "map") && strcmp(a.kind, "images") && strcmp(a.kind, "curves") &&
+	    strcmp(a.kind, "mosaic"))
+		cli_usage_error("unknown picture '%s' (map, images, curves, mosaic)", a.kind);
+	parse_args(argc - 1, argv + 1, &a, &common);
+	optind++;
+	if (argc - optind > 1)
+		cli_usage_error("%s takes one input", a.kind);
+	a.input = optind < argc ? argv[optind] : "-";
+	int is_map = !strcmp(a.kind, "map"), is_mosaic = !strcmp(a.kind, "mosaic");
+	if (!is_map && (a.labels || a.classes || a.mark))
+		cli_usage_error("--labels, --classes and --mark belong to map");
+	if (is_mosaic && !a.coords)
+		cli_usage_error("mosaic needs --coords G.npy");
+	if (!is_mosaic && (a.coords || a.data))
+		cli_usage_error("--coords and --data belong to mosaic");
+	if (a.map && !is_map && !is_mosaic)
+		cli_usage_error("--map belongs to map and mosaic");
+	if (common.output && strcmp(common.output, "-") && !a.have_term &&
+	    li_plot_term_for_path(common.output, &a.o.term))
+		cli_usage_error("%s: unknown picture format; name it .png, .svg, .pdf or .txt, "
+				"or give --term", common.output);
+	if ((!common.output || !strcmp(common.output, "-")) && !a.have_term)
+		a.o.term = LI_PLOT_DUMB;
+
+	int status = EXIT_DATA;
+	if (a.map && li_mapinfo_read(a.map, &mi, &err)) {
+		cli_error(a.map, "%s", err.msg);
+		goto done;
+	}
+	if (!cli_out_open(&out, common.output, li_plot_term_binary(a.o.term)))
+		goto done;
+	int rc = is_map ? do_map(&a, &a.o, out.f, &err, a.map ? &mi : NULL)
+			: do_images(&a, &a.o, out.f, &err, a.map ? &mi : NULL);
+	if (rc || cli_out_commit(&out))
+		goto done;
+	status = 0;
+done:
+	cli_out_abort(&out);
+	return cli_finish(status);
+}

@@ -1,0 +1,49 @@
+/*
+ * Driving gnuplot: a session collects a script in memory and writes data into binary
+ * files in its own temporary folder, then runs gnuplot on the script once. Nothing a
+ * user supplies (file names, labels, titles) reaches the script except through
+ * li_gnuplot_quote(), which makes it an inert single-quoted string literal.
+ *
+ * The session owns its folder and everything in it: li_gnuplot_free() removes them.
+ * A picture drawn to li_gnuplot_output_path() is copied to the caller's FILE by
+ * li_gnuplot_run(), so the caller decides where it goes (atomically, to a pipe, ...).
+ */
+#ifndef LI_GNUPLOT_H
+#define LI_GNUPLOT_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "err.h"
+
+typedef struct li_gnuplot li_gnuplot;
+
+/* Makes a session with a fresh temporary folder (under $TMPDIR or /tmp). NULL on
+ * failure with err set. Free with li_gnuplot_free(). */
+li_gnuplot *li_gnuplot_new(li_err *err);
+/* Removes the session's folder and frees it. NULL allowed. */
+void li_gnuplot_free(li_gnuplot *g);
+
+/* Appends printf-style text to the script. Never pass user text through fmt or %s:
+ * use li_gnuplot_quote(). Out of memory is remembered and reported by li_gnuplot_run. */
+void li_gnuplot_printf(li_gnuplot *g, const char *fmt, ...) LI_PRINTF(2, 3);
+/* Appends s as a single-quoted gnuplot string: quotes are doubled and control
+ * characters (newlines included) become spaces, so s can only ever be text. */
+void li_gnuplot_quote(li_gnuplot *g, const char *s);
+
+/* Writes n bytes into a new data file of the session and returns its path (borrowed:
+ * valid until li_gnuplot_free), or NULL with err set. */
+const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *err);
+
+/* The file a picture should be written to ("set output"), inside the session folder. */
+const char *li_gnuplot_output_path(const li_gnuplot *g);
+
+/*
+ * Runs gnuplot (the program "gnuplot" on PATH, or $LI_GNUPLOT) on the script. On
+ * success copies the output file to out (unless out is NULL) and returns 0. Fails with
+ * LI_EIO when gnuplot is missing (naming the package to install) and LI_EDATA with
+ * gnuplot's own last error line when it refuses the script.
+ */
+int li_gnuplot_run(li_gnuplot *g, FILE *out, li_err *err) LI_RESULT_USED;
+
+#endif

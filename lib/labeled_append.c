@@ -1,0 +1,579 @@
+/*
+ * Appending to a labeled data set folder: under DATASET/.lock, check the new rows against
+ * the current generation, resolve their labels to class indices (new names extend the
+ * class list), write the next generation beside the current one, fsync it, and swap the
+ * `current` link with rename(2). Then prune. See labeled.c for why this is crash safe.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "labeled_internal.h"
+
+/* A class name must survive classes.txt (one per line) and text label files (trimmed). */
+static int check_name(const char *s, li_err *err)
+{
+	size_t n = strlen(s);
+	if (n == 0)
+		return li_err_set(err, LI_EDATA, "empty class name");
+	if (n > 1024)
+		return li_err_set(err, LI_EDATA, "class name longer than 1024 bytes");
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return li_err_set(err, LI_EDATA, "class name '%.40s' holds a control character", s);
+	if (s[0] == ' ' || s[n - 1] == ' ')
+		return li_err_set(err, LI_EDATA, "class name '%s' begins or ends with a space", s);
+	return 0;
+}
+
+typedef struct classes {
+	char **v;
+	int n, m;
+} classes;
+
+static int class_add(classes *c, const char *name, li_err *err)
+{
+	if (check_name(name, err))
+		return -1;
+	if (c->n == INT_MAX / 2)
+		return li_err_set(err, LI_EDATA, "too many classes");
+	if (c->n == c->m) {
+		int m = c->m ? c->m * 2 : 16;
+		char **v = realloc(c->v, (size_t)m * sizeof *v);
+		if (!v)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		c->v = v;
+		c->m = m;
+	}
+	if (!(c->v[c->n] = strdup(name)))
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	return c->n++;
+}
+
+/* The index of name, added at the end when new. Negative on error. */
+static int64_t class_find(classes *c, const char *name, li_err *err)
+{
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i], name))
+			return i;
+	return class_add(c, name, err);
+}
+
+/* Merges the data set's classes with the request's list and resolves every label. */
+static int resolve(const li_labeled *d, const li_labeled_append_req *q, int64_t rows,
+		   classes *c, int64_t *labels, double *prob, li_err *err)
+{
+	for (int i = 0; i < d->info.n_classes; i++)
+		if (class_add(c, d->info.classes[i], err) < 0)
+			return -1;
+	for (int i = 0; i < q->n_classes; i++) {
+		if (i < c->n) {
+			if (strcmp(c->v[i], q->classes[i]))
+				return li_err_set(err, LI_EDATA,
+						  "class %d is '%s' in the data set but '%s' in the class list",
+						  i, c->v[i], q->classes[i]);
+		} else if (class_add(c, q->classes[i], err) < 0) {
+			return -1;
+		} else {
+			for (int j = 0; j < i; j++)
+				if (!strcmp(c->v[j], q->classes[i]))
+					return li_err_set(err, LI_EDATA, "class list names '%s' twice",
+							  q->classes[i]);
+		}
+	}
+	int sources = !!q->index + !!q->names + !!q->name;
+	if (sources != 1)
+		return li_err_set(err, LI_EUSAGE, "give exactly one source of labels");
+	if ((q->index || q->names) && q->n_labels != rows)
+		return li_err_set(err, LI_EDATA, "%lld labels for %lld samples",
+				  (long long)q->n_labels, (long long)rows);
+	if (q->index) {
+		if (c->n == 0) { /* no names yet: the classes are called by their numbers */
+			char num[32];
+			for (int64_t i = 0; i < q->index_bound; i++) {
+				snprintf(num, sizeof num, "%lld", (long long)i);
+				if (class_add(c, num, err) < 0)
+					return -1;
+			}
+		}
+		for (int64_t i = 0; i < rows; i++) {
+			if (q->index[i] < 0 || q->index[i] >= c->n)
+				return li_err_set(err, LI_EDATA, "label %lld of sample %lld is not a class (%d classes)",
+						  (long long)q->index[i], (long long)i, c->n);
+			labels[i] = q->index[i];
+		}
+		if (q->index_bound > c->n)
+			return li_err_set(err, LI_EDATA, "labels imply %lld classes but the data set has %d",
+					  (long long)q->index_bound, c->n);
+	} else if (q->names) {
+		for (int64_t i = 0; i < rows; i++)
+			if ((labels[i] = class_find(c, q->names[i], err)) < 0)
+				return -1;
+	} else {
+		int64_t k = class_find(c, q->name, err);
+		if (k < 0)
+			return -1;
+		for (int64_t i = 0; i < rows; i++)
+			labels[i] = k;
+	}
+	for (int64_t i = 0; i < rows; i++)
+		prob[i] = q->prob ? q->prob[i] : NAN;
+	for (int i = 0; i < q->n_set; i++) {
+		int64_t s = q->set_index[i];
+		if (s < 0 || s >= rows)
+			return li_err_set(err, LI_EDATA, "no sample %lld to relabel (%lld samples)",
+					  (long long)s, (long long)rows);
+		if ((labels[s] = class_find(c, q->set_name[i], err)) < 0)
+			return -1;
+		prob[s] = NAN; /* labeled by hand now */
+	}
+	return 0;
+}
+
+/* ----- files ----- */
+
+static FILE *create_at(int dfd, const char *name, li_err *err)
+{
+	int fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+	if (!f) {
+		li_err_set(err, LI_EIO, "cannot create '%s': %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+	return f;
+}
+
+/* Flushes, fsyncs and closes f; 0 or negative. */
+static int finish(FILE *f, const char *name, li_err *err)
+{
+	int bad = ferror(f) || fflush(f) != 0 || fsync(fileno(f)) != 0;
+	int e = errno;
+	bad |= fclose(f) != 0;
+	if (bad)
+		return li_err_set(err, LI_EIO, "writing '%s': %s", name, strerror(e ? e : errno));
+	return 0;
+}
+
+/* Removes a generation folder (its files, then itself). Best effort. */
+static void remove_gen(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0) {
+		DIR *dp = fdopendir(fd);
+		if (dp) {
+			struct dirent *de;
+			while ((de = readdir(dp)))
+				if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+					unlinkat(fd, de->d_name, 0);
+			closedir(dp);
+		} else {
+			close(fd);
+		}
+	}
+	unlinkat(dirfd, name, AT_REMOVEDIR);
+}
+
+/* Under the lock: removes every generation but keep (NULL: none), and a stray link.
+ * With check, refuses a folder that holds anything else (it is not ours). */
+static int sweep(int dirfd, const char *keep, int check, li_err *err)
+{
+	int fd = dup(dirfd);
+	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!dp) {
+		if (fd >= 0)
+			close(fd);
+		return li_err_set(err, LI_EIO, "cannot list the folder: %s", strerror(errno));
+	}
+	rewinddir(dp);
+	struct dirent *de;
+	int rc = 0;
+	while ((de = readdir(dp))) {
+		const char *s = de->d_name;
+		if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, ".lock") || !strcmp(s, "current"))
+			continue;
+		if (!strncmp(s, "gen-", 4)) {
+			if (!keep || strcmp(s, keep))
+				remove_gen(dirfd, s);
+		} else if (!strcmp(s, "current.tmp")) {
+			unlinkat(dirfd, s, 0);
+		} else if (check) {
+			rc = li_err_set(err, LI_EDATA, "not a labeled data set (the folder holds '%s')", s);
+			break;
+		}
+	}
+	closedir(dp);
+	return rc;
+}
+
+static json_t *shape_json(int rank, const int64_t *shape)
+{
+	json_t *a = json_array();
+	for (int i = 0; i < rank; i++)
+		json_array_append_new(a, json_integer(shape[i]));
+	return a;
+}
+
+/* meta.json of the new generation: the old one's history plus this append. */
+static json_t *new_meta(const li_labeled *d, const li_labeled_append_req *q, long long gen,
+			int64_t total, int64_t rows, const int64_t *labels_all, const classes *c,
+			const double *prob, int rank, const int64_t *shape, li_dtype dtype,
+			int64_t kdim)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+
+	json_t *m = json_object();
+	json_object_set_new(m, "format", json_string("li-labeled"));
+	json_object_set_new(m, "version", json_integer(1));
+	json_object_set_new(m, "generation", json_integer(gen));
+	json_object_set_new(m, "count", json_integer(total));
+	json_object_set_new(m, "classes", json_integer(c->n));
+	json_t *counts = json_array();
+	int64_t *n = calloc((size_t)c->n + 1, sizeof *n);
+	for (int64_t i = 0; n && i < total; i++)
+		n[labels_all[i]]++;
+	for (int i = 0; i < c->n; i++)
+		json_array_append_new(counts, json_integer(n ? n[i] : 0));
+	free(n);
+	json_object_set_new(m, "class_counts", counts);
+	json_object_set_new(m, "row_shape", shape_json(rank - 1, shape + 1));
+	json_object_set_new(m, "dtype", json_string(li_dtype_name(dtype)));
+	json_object_set_new(m, "origin_dim", json_integer(kdim));
+	json_object_set_new(m, "time", json_string(when));
+	json_object_set_new(m, "made_by", json_string(q->made_by ? q->made_by : "li-labeled"));
+
+	/* per-sample probability of the label a probe gave (null: not from a probe) */
+	json_t *old = d->meta ? json_object_get(d->meta, "probability") : NULL;
+	json_t *p = json_array();
+	for (int64_t i = 0; i < total; i++) {
+		double v = NAN;
+		if (i < d->info.count) {
+			json_t *e = json_is_array(old) ? json_array_get(old, (size_t)i) : NULL;
+			v = json_is_number(e) ? json_number_value(e) : NAN;
+		} else {
+			v = prob[i - d->info.count];
+		}
+		json_array_append_new(p, isfinite(v) ? json_real(v) : json_null());
+	}
+	json_object_set_new(m, "probability", p);
+
+	json_t *hist = d->meta ? json_object_get(d->meta, "appends") : NULL;
+	hist = json_is_array(hist) ? json_deep_copy(hist) : json_array();
+	json_t *h = json_object();
+	json_object_set_new(h, "time", json_string(when));
+	json_object_set_new(h, "rows", json_integer(rows));
+	json_object_set_new(h, "labels", json_string(q->source ? q->source : ""));
+	json_object_set_new(h, "relabeled", json_integer(q->n_set));
+	json_object_set_new(h, "made_by", json_string(q->made_by ? q->made_by : "li-labeled"));
+	json_array_append_new(hist, h);
+	json_object_set_new(m, "appends", hist);
+	return m;
+}
+
+/* Writes the generation's files into gfd. The old rows come from d, the new from q. */
+static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int rank,
+		     const int64_t *shape, int64_t rows, const int64_t *labels_all,
+		     const classes *c, int64_t kdim, json_t *meta, li_err *err)
+{
+	int64_t total = shape[0];
+	li_array batch = {0};
+	li_npy_writer *w = NULL;
+	FILE *f = NULL;
+	int rc = -1;
+
+	/* samples: the old rows, then the new ones as they stream in */
+	if (!(f = create_at(gfd, "samples.npy", err)))
+		goto out;
+	if (!(w = li_npy_writer_open(f, LI_DTYPE_F32, rank, shape, err)))
+		goto out;
+	int64_t re = li_shape_row_elems(rank, shape);
+	int64_t per = re > 0 ? (1 << 20) / re : 1 << 20;
+	if (per < 1)
+		per = 1;
+	int64_t k, got = 0;
+	while (d->rs && (k = li_npy_read_batch(d->rs, &batch, LI_DTYPE_F32, per, err)) > 0)
+		if (li_npy_write_rows(w, batch.data, k, err))
+			goto out;
+	if (err->code) {
+		li_err_prefix(err, "reading the current samples");
+		goto out;
+	}
+	while ((k = li_npy_read_batch(q->samples, &batch, LI_DTYPE_F32, per, err)) > 0) {
+		if (li_npy_write_rows(w, batch.data, k, err))
+			goto out;
+		got += k;
+	}
+	if (k < 0) {
+		li_err_prefix(err, "samples");
+		goto out;
+	}
+	if (got != rows) {
+		li_err_set(err, LI_EDATA, "samples: %lld rows arrived of %lld", (long long)got,
+			   (long long)rows);
+		goto out;
+	}
+	rc = li_npy_writer_close(w, err);
+	w = NULL;
+	if (rc)
+		goto out;
+	rc = finish(f, "samples.npy", err);
+	f = NULL;
+	if (rc)
+		goto out;
+	rc = -1;
+
+	/* labels */
+	li_array a = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {total}, .data = (void *)labels_all};
+	if (!(f = create_at(gfd, "labels.npy", err)) || li_npy_save(f, &a, err))
+		goto out;
+	rc = finish(f, "labels.npy", err);
+	f = NULL;
+	if (rc)
+		goto out;
+	rc = -1;
+
+	/* classes */
+	if (!(f = create_at(gfd, "classes.txt", err)))
+		goto out;
+	for (int i = 0; i < c->n; i++)
+		fprintf(f, "%s\n", c->v[i]);
+	rc = finish(f, "classes.txt", err);
+	f = NULL;
+	if (rc)
+		goto out;
+	rc = -1;
+
+	/* origin: the old rows (NaN when the data set had none), then the new */
+	li_array old = {0};
+	int64_t oshape[2] = {total, kdim};
+	if (li_labeled_load_origin(d, &old, err))
+		goto out;
+	if (!(f = create_at(gfd, "origin.npy", err)) ||
+	    !(w = li_npy_writer_open(f, LI_DTYPE_F32, 2, oshape, err))) {
+		li_array_release(&old);
+		goto out;
+	}
+	float *row = malloc((size_t)(kdim > 0 ? kdim : 1) * sizeof *row);
+	int bad = !row;
+	for (int64_t i = 0; !bad && i < total; i++) {
+		const float *src = NULL;
+		int64_t sk = 0;
+		if (i < d->info.count) {
+			src = old.data ? (const float *)old.data + i * old.shape[1] : NULL;
+			sk = old.rank == 2 ? old.shape[1] : 0;
+		} else if (q->origin) {
+			src = (const float *)q->origin->data + (i - d->info.count) * kdim;
+			sk = kdim;
+		}
+		for (int64_t j = 0; j < kdim; j++)
+			row[j] = src && sk == kdim ? src[j] : NAN;
+		bad = li_npy_write_rows(w, row, 1, err) != 0;
+	}
+	free(row);
+	li_array_release(&old);
+	if (bad) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	rc = li_npy_writer_close(w, err);
+	w = NULL;
+	if (rc)
+		goto out;
+	rc = finish(f, "origin.npy", err);
+	f = NULL;
+	if (rc)
+		goto out;
+	rc = -1;
+
+	/* meta */
+	if (!(f = create_at(gfd, "meta.json", err)))
+		goto out;
+	if (json_dumpf(meta, f, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) != 0 || fputc('\n', f) == EOF) {
+		li_err_set(err, LI_EIO, "writing 'meta.json': %s", strerror(errno));
+		goto out;
+	}
+	rc = finish(f, "meta.json", err);
+	f = NULL;
+	if (rc)
+		goto out;
+	if (fsync(gfd) != 0) {
+		rc = li_err_set(err, LI_EIO, "syncing the generation: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	li_npy_writer_free(w);
+	if (f)
+		fclose(f);
+	li_array_release(&batch);
+	return rc ? (err->code ? err->code : LI_EIO) : 0;
+}
+
+int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long *generation,
+		      li_err *err)
+{
+	int dirfd = -1, lockfd = -1, gfd = -1, rc = -1, made = 0;
+	li_labeled *d = NULL;
+	classes c = {0};
+	int64_t *labels_all = NULL;
+	double *prob = NULL;
+	json_t *meta = NULL;
+	char gname[64] = "", oldname[64] = "";
+
+	const li_npy_info *si = li_npy_info_of(q->samples);
+	if (si->rank < 1)
+		return li_err_set(err, LI_EDATA, "samples have no rows axis (a 0-d array)");
+	int64_t rows = si->shape[0];
+	if (q->origin && (q->origin->dtype != LI_DTYPE_F32 || q->origin->rank != 2 ||
+			  q->origin->shape[0] != rows))
+		return li_err_set(err, LI_EDATA, "%lld origin rows for %lld samples",
+				  (long long)(q->origin->rank ? q->origin->shape[0] : 1), (long long)rows);
+
+	int created = mkdir(dir, 0755) == 0;
+	if (!created && errno != EEXIST)
+		return li_err_set(err, LI_EIO, "cannot create the folder: %s", strerror(errno));
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0) {
+		li_err_set(err, errno == ENOTDIR ? LI_EDATA : LI_EIO, "%s",
+			   errno == ENOTDIR ? "not a labeled data set (not a folder)" : strerror(errno));
+		goto out;
+	}
+	lockfd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
+		li_err_set(err, LI_EIO, "cannot lock '.lock': %s", strerror(errno));
+		goto out;
+	}
+	if (!(d = li_labeled_open_gen(dir, 1, err)))
+		goto out;
+	if (d->info.generation == 0 && sweep(dirfd, NULL, 1, err))
+		goto out;
+
+	/* everything that can be refused is refused before the first byte is written */
+	li_dtype dtype = si->dtype;
+	int rank = si->rank;
+	int64_t shape[LI_MAX_RANK];
+	memcpy(shape, si->shape, sizeof shape);
+	if (d->info.generation > 0) {
+		char want[256], got[256];
+		if (d->info.rank != rank ||
+		    memcmp(d->info.shape + 1, si->shape + 1, (size_t)(rank - 1) * sizeof *shape)) {
+			li_shape_format(d->info.rank - 1, d->info.shape + 1, want, sizeof want);
+			li_shape_format(rank - 1, si->shape + 1, got, sizeof got);
+			li_err_set(err, LI_EDATA, "samples have rows of shape %s but the data set's are %s",
+				   got, want);
+			goto out;
+		}
+		if ((int)d->info.source_dtype >= 0 && d->info.source_dtype != dtype) {
+			li_err_set(err, LI_EDATA, "samples are %s but the data set's are %s",
+				   li_dtype_name(dtype), li_dtype_name(d->info.source_dtype));
+			goto out;
+		}
+		if ((int)d->info.source_dtype >= 0)
+			dtype = d->info.source_dtype;
+		if (d->info.count > INT64_MAX / 2 - rows) {
+			li_err_set(err, LI_EDATA, "too many samples");
+			goto out;
+		}
+		shape[0] = d->info.count + rows;
+	}
+	int64_t kdim = d->info.origin_dim;
+	if (q->origin) {
+		int64_t k2 = q->origin->shape[1];
+		if (kdim > 0 && k2 != kdim) {
+			li_err_set(err, LI_EDATA, "origin rows have %lld values but the data set's have %lld",
+				   (long long)k2, (long long)kdim);
+			goto out;
+		}
+		kdim = k2;
+	}
+	int64_t total = shape[0];
+	size_t nb;
+	if (li_mul_size((size_t)total + 1, sizeof *labels_all, &nb) ||
+	    !(labels_all = malloc(nb)) || !(prob = malloc(((size_t)rows + 1) * sizeof *prob))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (d->info.count)
+		memcpy(labels_all, d->labels, (size_t)d->info.count * sizeof *labels_all);
+	if (resolve(d, q, rows, &c, labels_all + d->info.count, prob, err))
+		goto out;
+
+	/* clear what a crashed writer left, then build the next generation */
+	if (d->info.generation > 0)
+		snprintf(oldname, sizeof oldname, "gen-%06lld", d->info.generation);
+	if (sweep(dirfd, oldname[0] ? oldname : NULL, 0, err))
+		goto out;
+	long long gen = d->info.generation + 1;
+	snprintf(gname, sizeof gname, "gen-%06lld", gen);
+	if (mkdirat(dirfd, gname, 0755) != 0) {
+		li_err_set(err, LI_EIO, "cannot create '%s': %s", gname, strerror(errno));
+		goto out;
+	}
+	made = 1;
+	gfd = openat(dirfd, gname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (gfd < 0) {
+		li_err_set(err, LI_EIO, "'%s': %s", gname, strerror(errno));
+		goto out;
+	}
+	meta = new_meta(d, q, gen, total, rows, labels_all, &c, prob, rank, shape, dtype, kdim);
+	if (!meta) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, meta, err))
+		goto out;
+	/* the generation's own entry is on disk before any link can name it */
+	if (fsync(dirfd) != 0) {
+		li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
+		goto out;
+	}
+
+	/* the swap: a new link renamed over `current`, then the folder synced */
+	if (symlinkat(gname, dirfd, "current.tmp") != 0 ||
+	    renameat(dirfd, "current.tmp", dirfd, "current") != 0) {
+		li_err_set(err, LI_EIO, "cannot switch 'current': %s", strerror(errno));
+		unlinkat(dirfd, "current.tmp", 0);
+		goto out;
+	}
+	made = 0;
+	if (fsync(dirfd) != 0) {
+		li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
+		goto out;
+	}
+	if (oldname[0])
+		remove_gen(dirfd, oldname);
+	if (generation)
+		*generation = gen;
+	rc = 0;
+out:
+	if (made)
+		remove_gen(dirfd, gname);
+	if (gfd >= 0)
+		close(gfd);
+	json_decref(meta);
+	free(prob);
+	free(labels_all);
+	li_labeled_free_names(c.v, c.n);
+	li_labeled_close(d);
+	if (rc && created && dirfd >= 0) { /* a failed first append leaves no folder behind */
+		unlinkat(dirfd, ".lock", 0);
+		rmdir(dir);
+	}
+	if (lockfd >= 0)
+		close(lockfd); /* releases the lock */
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc ? (err->code ? err->code : LI_EIO) : 0;
+}

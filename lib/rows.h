@@ -1,0 +1,30 @@
+/*
+ * Row selections for sharded runs (SPEC 8): `--rows A:B` (half-open, 0-based, negative
+ * counts from the end, either side may be empty) and `--shard I/N` (the I-th of N
+ * near-equal contiguous parts, 0-based). A selection is resolved against the row count
+ * once it is known; shards of one count tile it exactly, so concatenating the outputs of
+ * shards 0..N-1 gives the output of the whole run.
+ */
+#ifndef LI_ROWS_H
+#define LI_ROWS_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+typedef struct li_rowsel {
+	int kind;              /* 0: all rows, 1: range, 2: shard */
+	int64_t a, b;          /* range bounds (kind 1); has_a/has_b say whether given */
+	int has_a, has_b;
+	int64_t shard, n_shards;
+} li_rowsel;
+
+/* Parses "A:B" (either side may be empty; negative from the end). 0 or LI_EUSAGE. */
+int li_rowsel_parse_rows(li_rowsel *s, const char *spec, li_err *err) LI_RESULT_USED;
+/* Parses "I/N" with 0 <= I < N. 0 or LI_EUSAGE. */
+int li_rowsel_parse_shard(li_rowsel *s, const char *spec, li_err *err) LI_RESULT_USED;
+
+/* Resolves s against n rows into [*lo, *hi) (clamped to [0, n], empty when reversed). */
+void li_rowsel_resolve(const li_rowsel *s, int64_t n, int64_t *lo, int64_t *hi);
+
+#endif

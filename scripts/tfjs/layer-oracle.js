@@ -1,0 +1,192 @@
+#!/usr/bin/env node
+// Layer oracle: runs a table of single layers and small merges through TensorFlow.js
+// (cpu backend, exact float32) with seeded random weights and inputs, and writes per case
+// the Keras class name, the layer config exactly as TF.js saves it in a model file
+// (model.toJSON: snake_case keys), the weights with their short names and shapes, the
+// inputs and the expected output. tests/unit/test_layer_cases.c reads the file.
+//
+//   node scripts/tfjs/layer-oracle.js OUT.json
+//
+// Every case must be non-degenerate: the output is not all zero and not saturated (at
+// least a quarter of its values distinct). Same script, same bytes.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const tf = require(path.join(__dirname, 'node_modules', '@tensorflow', 'tfjs'));
+
+// mulberry32: a small seeded generator; uniform in [0, 1).
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const count = (shape) => shape.reduce((a, b) => a * b, 1);
+const f32 = (x) => Math.fround(x);
+
+// Values in [lo, hi), rounded to float32 so the file holds exactly what TF.js used.
+function values(r, n, lo, hi) {
+  const v = new Array(n);
+  for (let i = 0; i < n; i++) v[i] = f32(lo + (hi - lo) * r());
+  return v;
+}
+
+const BATCH = 3;
+const cases = [];
+
+// One case. make() returns the layer; inputs: per-row shapes; opt.scale: input range;
+// opt.pre: layers applied to each input before (name prefix), opt.positive: weight
+// names whose values must be positive (variances).
+function add(name, inputs, make, opt = {}) {
+  cases.push({ name, inputs, make, opt });
+}
+
+function runCase(c, seed) {
+  const r = rng(seed);
+  const s = c.opt.scale || 2;
+  const ins = c.inputs.map((shape) => tf.input({ shape }));
+  // call() applies a layer and records which layers feed it, in call order.
+  const rec = [];
+  const call = (layer, t) => {
+    const y = layer.apply(t);
+    rec.push({ layer, inbound: (Array.isArray(t) ? t : [t]).map((x) => x.sourceLayer.name) });
+    return y;
+  };
+  const out = c.make.length === 0 ? call(c.make(), ins.length === 1 ? ins[0] : ins)
+    : c.make(ins, call);
+  const model = tf.model({ inputs: ins, outputs: out });
+  const topo = model.toJSON(null, false);
+  const layers = rec.map(({ layer, inbound }) => {
+    const weights = layer.weights.map((w) => {
+      const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
+      const positive = /variance/.test(short);
+      const data = positive ? values(r, count(w.shape), 0.5, 2) : values(r, count(w.shape), -1, 1);
+      return { name: short, shape: w.shape, data };
+    });
+    layer.setWeights(weights.map((w) => tf.tensor(w.data, w.shape)));
+    const entry = topo.config.layers.find((l) => l.name === layer.name);
+    if (!entry) throw new Error(`${c.name}: layer ${layer.name} not in the saved topology`);
+    return { name: layer.name, class_name: entry.class_name, config: entry.config, inbound, weights };
+  });
+  const xs = c.inputs.map((shape, k) => {
+    const full = [BATCH, ...shape];
+    return { name: ins[k].sourceLayer.name, shape: full, data: values(r, count(full), -s, s) };
+  });
+  const y = model.predict(xs.map((x) => tf.tensor(x.data, x.shape)), { batchSize: BATCH });
+  const expected = { shape: y.shape, data: Array.from(y.dataSync()) };
+  // non-degenerate: not all zero, not saturated
+  const d = expected.data;
+  const distinct = new Set(d).size;
+  if (d.every((v) => v === 0) || distinct < Math.max(2, Math.ceil(d.length / 4)))
+    throw new Error(`${c.name}: degenerate output (${distinct} distinct of ${d.length})`);
+  if (!d.every(Number.isFinite)) throw new Error(`${c.name}: non-finite output`);
+  return { name: c.name, inputs: xs, layers, expected };
+}
+
+const L = tf.layers;
+// ---- Dense and activations ----
+add('dense linear', [4], () => L.dense({ units: 5 }));
+add('dense relu no bias', [4], () => L.dense({ units: 6, activation: 'relu', useBias: false }));
+add('dense rank 3 softmax', [3, 4], () => L.dense({ units: 5, activation: 'softmax' }));
+add('dense rank 4 tanh', [2, 3, 4], () => L.dense({ units: 3, activation: 'tanh' }));
+for (const a of ['relu', 'relu6', 'elu', 'selu', 'gelu', 'gelu_new', 'sigmoid', 'hardSigmoid',
+  'tanh', 'softmax', 'softplus', 'softsign', 'swish', 'linear', 'mish', 'logSoftmax'])
+  add(`activation ${a}`, [3, 5], () => L.activation({ activation: a }), { scale: 4 });
+add('dense hard_sigmoid', [4], () => L.dense({ units: 6, activation: 'hardSigmoid' }), { scale: 3 });
+add('dense gelu_new', [4], () => L.dense({ units: 6, activation: 'gelu_new' }));
+// ---- activation layers ----
+add('relu layer', [6], () => L.reLU({}));
+add('relu layer max_value', [6], () => L.reLU({ maxValue: 1.5 }), { scale: 3 });
+add('leaky_relu default', [6], () => L.leakyReLU({}));
+add('leaky_relu alpha', [6], () => L.leakyReLU({ alpha: 0.05 }));
+add('prelu', [3, 4], () => L.prelu({}));
+add('prelu shared_axes', [3, 4], () => L.prelu({ sharedAxes: [1] }));
+add('prelu rank 3 shared', [2, 3, 4], () => L.prelu({ sharedAxes: [1, 2] }));
+add('elu layer', [6], () => L.elu({}));
+add('thresholded_relu', [6], () => L.thresholdedReLU({ theta: 0.3 }));
+add('softmax layer axis -1', [3, 4], () => L.softmax({ axis: -1 }));
+// ---- shape layers ----
+add('flatten', [2, 3, 4], () => L.flatten({}));
+add('flatten channels_first', [2, 3, 4], () => L.flatten({ dataFormat: 'channelsFirst' }));
+add('reshape', [3, 4], () => L.reshape({ targetShape: [6, 2] }));
+add('reshape -1', [3, 4], () => L.reshape({ targetShape: [-1, 3] }));
+add('permute 2 1', [3, 4], () => L.permute({ dims: [2, 1] }));
+add('permute 3 1 2', [2, 3, 4], () => L.permute({ dims: [3, 1, 2] }));
+add('repeat_vector', [4], () => L.repeatVector({ n: 3 }));
+add('dropout', [6], () => L.dropout({ rate: 0.5 }));
+add('spatial_dropout1d', [3, 4], () => L.spatialDropout1d({ rate: 0.5 }));
+add('gaussian_noise', [6], () => L.gaussianNoise({ stddev: 1 }));
+add('gaussian_dropout', [6], () => L.gaussianDropout({ rate: 0.5 }));
+add('alpha_dropout', [6], () => L.alphaDropout({ rate: 0.5 }));
+// ---- normalisation ----
+add('rescaling', [5], () => L.rescaling({ scale: 0.5, offset: -1 }));
+add('batch_norm', [5], () => L.batchNormalization({}));
+// Not 'batch_norm axis 1' on [3, 4]: TF.js 4.22 (cpu) gives values that are not the Keras
+// formula there (checked with numpy); tests/conform/t0301 covers it from the equations.
+add('batch_norm rank 3', [2, 3, 4], () => L.batchNormalization({ axis: -1 }));
+add('batch_norm no center', [5], () => L.batchNormalization({ center: false }));
+add('batch_norm no scale', [5], () => L.batchNormalization({ scale: false }));
+add('batch_norm neither', [5], () => L.batchNormalization({ center: false, scale: false }));
+add('layer_norm', [6], () => L.layerNormalization({}));
+add('layer_norm rank 3', [3, 4], () => L.layerNormalization({ epsilon: 0.01 }));
+add('layer_norm axes 1 2', [3, 4], () => L.layerNormalization({ axis: [1, 2] }));
+add('layer_norm axis 1', [3, 4], () => L.layerNormalization({ axis: 1 }));
+add('layer_norm no center', [6], () => L.layerNormalization({ center: false }));
+add('layer_norm no scale', [6], () => L.layerNormalization({ scale: false }));
+// ---- merges ----
+add('add 3', [[4], [4], [4]].map((s) => s), () => L.add({}));
+add('add broadcast 1', [[3, 4], [1, 4]], () => L.add({}));
+add('add broadcast rank', [[3, 4], [4]], () => L.add({}));
+add('multiply', [[5], [5], [5]], () => L.multiply({}));
+add('multiply broadcast', [[3, 4], [3, 1]], () => L.multiply({}));
+add('average', [[2, 3], [2, 3]], () => L.average({}));
+add('maximum', [[5], [5], [5]], () => L.maximum({}));
+add('minimum', [[5], [5]], () => L.minimum({}));
+add('concatenate', [[3], [4]], () => L.concatenate({}));
+add('concatenate axis 1', [[2, 3], [4, 3]], () => L.concatenate({ axis: 1 }));
+add('concatenate rank 3 axis 2', [[2, 3, 4], [2, 1, 4]], () => L.concatenate({ axis: 2 }));
+add('dot axes 1', [[4], [4]], () => L.dot({ axes: 1 }));
+add('dot axes 2 2', [[3, 4], [5, 4]], () => L.dot({ axes: [2, 2] }));
+add('dot axes 1 2', [[4, 3], [5, 4]], () => L.dot({ axes: [1, 2] }));
+add('dot axes -1', [[3, 4], [2, 4]], () => L.dot({ axes: -1 }));
+add('dot normalize', [[3, 4], [5, 4]], () => L.dot({ axes: 2, normalize: true }));
+// ---- small graphs: chains, and merges fed by Dense branches (so that a perturbed weight
+// upstream of every merge shows) ----
+add('dense bn relu chain', [6], ([x], call) =>
+  call(L.activation({ activation: 'relu' }), call(L.batchNormalization({}), call(L.dense({ units: 8 }), x))));
+add('flatten dense softmax chain', [3, 4], ([x], call) =>
+  call(L.dense({ units: 5, activation: 'softmax' }), call(L.flatten({}), x)));
+add('dense branches add', [[6]], ([x], call) =>
+  call(L.add({}), [call(L.dense({ units: 4 }), x), call(L.dense({ units: 4 }), x)]));
+add('dense branches concatenate dense', [[6]], ([x], call) =>
+  call(L.dense({ units: 3 }), call(L.concatenate({}),
+    [call(L.dense({ units: 4, activation: 'tanh' }), x), call(L.dense({ units: 2 }), x)])));
+add('two inputs multiply then layer_norm', [[5], [5]], ([a, b], call) =>
+  call(L.layerNormalization({}), call(L.multiply({}), [call(L.dense({ units: 5 }), a), b])));
+add('dense branches dot normalize', [[6]], ([x], call) =>
+  call(L.dot({ axes: 1, normalize: true }), [call(L.dense({ units: 4 }), x), call(L.dense({ units: 4 }), x)]));
+add('repeat permute dense', [4], ([x], call) =>
+  call(L.dense({ units: 2 }), call(L.permute({ dims: [2, 1] }), call(L.repeatVector({ n: 3 }), x))));
+
+// Inputs for merge cases were given as lists of shapes; single-input cases as one shape.
+for (const c of cases) if (!Array.isArray(c.inputs[0])) c.inputs = [c.inputs];
+
+async function main() {
+  const out = process.argv[2];
+  if (!out) {
+    process.stderr.write('usage: layer-oracle.js OUT.json\n');
+    process.exit(2);
+  }
+  await tf.setBackend('cpu');
+  const res = cases.map((c, i) => runCase(c, 1000 + i));
+  fs.writeFileSync(out, JSON.stringify({ origin: `tfjs-layers ${tf.version.tfjs}`, cases: res }));
+  process.stderr.write(`layer-oracle: ${res.length} cases\n`);
+}
+main().catch((e) => {
+  process.stderr.write(`layer-oracle: ${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Real Keras outputs: every fixture case with a layer.json (keras-js per-layer and
+# small-graph cases, keras2c's Keras 3 LSTM; layer.json + weight .npy files) runs through
+# the layer families. Cases whose layers belong to later issues (convolution, pooling,
+# recurrent, ...) are reported as skipped with the layer named. The model.h5 fixtures
+# are t0303.
+. "$(dirname "$0")/../lib.sh"
+
+if ! require_shared || [ ! -d "$SHARED/fixtures/keras/kerasjs" ]; then
+	test_skip 'keras-js fixtures' '../shared/fixtures/keras/kerasjs is absent'
+	test_done
+	exit 0
+fi
+dirs=()
+for d in "$SHARED"/fixtures/keras/kerasjs/*/ "$SHARED"/fixtures/keras/keras2c/*/; do
+	[ -f "$d/layer.json" ] && dirs+=("${d%/}")
+done
+"$LI_UNIT/test_layer_cases" --kerasjs "${dirs[@]}" 2>/dev/null
+test_done
