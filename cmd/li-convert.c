@@ -205,6 +205,13 @@ int main(int argc, char **argv)
 		}
 		dtype = LI_DTYPE_F32;
 	}
+	if (sel.kind && li_data_scalar(d))
+		cli_usage_error("--rows and --shard need an array with rows, not a 0-d array");
+	/* an unknown count (csv) serves a range from the start, not a shard */
+	if (sel.kind && li_data_rows(d) < 0 &&
+	    (sel.kind == 2 || (sel.has_a && sel.a < 0) || (sel.has_b && sel.b < 0)))
+		cli_usage_error("--shard and negative --rows need a known row count; "
+				"convert the input to .npy first");
 	if ((labels_out || classes_out) && !li_data_has_labels(d)) {
 		cli_error(cli_name(path), "has no labels for --labels-out or --classes-out");
 		goto done;
@@ -221,12 +228,6 @@ int main(int argc, char **argv)
 	if (per < 1)
 		per = 1;
 	if (sel.kind) {
-		if (li_data_scalar(d))
-			cli_usage_error("--rows and --shard need an array with rows, not a 0-d array");
-		/* an unknown count (csv) serves a range from the start, not a shard */
-		if (rows < 0 && (sel.kind == 2 || (sel.has_a && sel.a < 0) || (sel.has_b && sel.b < 0)))
-			cli_usage_error("--shard and negative --rows need a known row count; "
-					"convert the input to .npy first");
 		li_rowsel_resolve(&sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
 		if (rows >= 0)
 			rows = hi - lo;

@@ -102,6 +102,14 @@ test_expect_success 'li-info lists labels and class counts' '
 	grep -q "^  labels 4, 3 classes: setosa 2, versicolor 1, the \"odd\", one 1$" out
 '
 
+test_expect_success '--rows on a csv (count unknown up front); --shard needs a count' '
+	li-convert plain.csv --rows 1: -o x.npy && npy_is x.npy "[[3, 4]]" &&
+	li-convert mnist.csv --label-col 0 --rows 1:3 --labels-out y.npy -o x.npy &&
+	npy_is y.npy "[3, 6]" &&
+	must_fail 2 li-convert plain.csv --shard 0/2 -o bad.npy 2>err &&
+	grep -q "need a known row count" err && ! ls bad.npy* 2>/dev/null
+'
+
 test_expect_success 'a long CSV streams through in batches' '
 	$PY -c "
 import numpy as np
