@@ -78,3 +78,28 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# Fuzzing the parsers (.npy, CSV, JSON, IDX) with libFuzzer: `make fuzz` builds
+# tests/fuzz/fuzz_*.c with clang and runs each for FUZZ_TIME seconds from the seeds in
+# tests/fuzz/seeds/NAME/ (corpus kept in build/fuzz/corpus/). A crashing input is left
+# as build/fuzz/NAME-crash-*: copy it to tests/fuzz/regress/NAME-WHAT, which t0105
+# runs through the normal build on every `make check`.
+FUZZ_CC   ?= clang
+FUZZ_TIME ?= 20
+FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_SRC  := lib/err.c lib/array.c lib/npy.c lib/stream.c lib/labels.c $(wildcard lib/data*.c)
+FUZZ_OBJ  := $(FUZZ_SRC:lib/%.c=$(BUILD)/fuzz/obj/%.o)
+FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+.SECONDARY: $(FUZZ_OBJ)
+fuzz: $(FUZZERS)
+	@for t in $(FUZZERS); do n=$${t##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+	  echo "fuzz $$n for $(FUZZ_TIME)s"; \
+	  $$t -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -print_final_stats=0 \
+	    -artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus/$$n tests/fuzz/seeds/$$n \
+	    2>$(BUILD)/fuzz/$$n.log || { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; done
+$(BUILD)/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+	@mkdir -p $(BUILD)/fuzz/obj
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) -c $< -o $@
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) \
+	  $< $(FUZZ_OBJ) $(LIBS) -o $@

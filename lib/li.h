@@ -27,5 +27,6 @@
 #include "model.h"
 #include "blasinfo.h"
 #include "reduce.h"
+#include "data.h"
 
 #endif

@@ -76,8 +76,8 @@ test_expect_success 'a path that does not exist' '
 '
 
 test_expect_success 'a directory instead of a file' '
-	expect_err "li-convert: error: adir: is a directory" li-convert adir -o out.npy &&
-	expect_err "li-info: error: adir: is a directory" li-info adir
+	expect_err "li-convert: error: adir: is a directory, not a labeled data set (no current link, no samples.npy)" li-convert adir -o out.npy &&
+	expect_err "li-info: error: adir: is a directory, not a labeled data set (no current link, no samples.npy)" li-info adir
 '
 
 test_expect_success 'an output path in a directory that does not exist' '

@@ -1,0 +1,116 @@
+/*
+ * Labeled data-set folders as li-label writes them (CONVENTIONS: DATASET/current is a
+ * symbolic link to the newest complete generation DATASET/gen-NNNNNN/ holding
+ * samples.npy, labels.npy, classes.txt, origin.npy and meta.json). This is the reader:
+ * samples stream from samples.npy, labels (int64, one per sample) and class names are
+ * loaded whole. The link is resolved once, so a concurrent append (which swaps the link)
+ * does not mix generations. A generation folder itself may be named too.
+ */
+#include "data_internal.h"
+#include "npy.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int64_t folder_read(li_data *d, li_array *batch, li_dtype want, int64_t max, li_err *err)
+{
+	int64_t k = li_npy_read_batch(d->impl, batch, want, max, err);
+	if (k <= 0)
+		return k;
+	if (d->done + k > d->labels.shape[0])
+		return li_err_set(err, LI_EDATA, "more samples than labels");
+	if (li_data_reserve_labels(d, k, err))
+		return err->code;
+	memcpy(d->batch_labels, (int64_t *)d->labels.data + d->done, (size_t)k * sizeof(int64_t));
+	if (d->row_rank == 0)
+		batch->rank = 1;
+	return k;
+}
+
+static void folder_close(li_data *d)
+{
+	li_npy_close(d->impl);
+}
+
+static const li_data_ops folder_ops = {folder_read, folder_close};
+
+static int exists(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0;
+}
+
+int li_data_open_folder(li_data *d, const char *path, li_err *err)
+{
+	char buf[PATH_MAX + 32], gen[PATH_MAX];
+	if (snprintf(buf, sizeof buf, "%s/current", path) >= (int)sizeof buf)
+		return li_err_set(err, LI_EUSAGE, "path too long");
+	if (exists(buf)) {
+		if (!realpath(buf, gen))
+			return li_err_set(err, LI_EIO, "'current': %s", strerror(errno));
+	} else {
+		if (snprintf(buf, sizeof buf, "%s/samples.npy", path) >= (int)sizeof buf)
+			return li_err_set(err, LI_EUSAGE, "path too long");
+		if (!exists(buf))
+			return li_err_set(err, LI_EDATA, "is a directory, not a labeled data set "
+					  "(no current link, no samples.npy)");
+		snprintf(gen, sizeof gen, "%s", path);
+	}
+	size_t n = strlen(gen);
+	if (n + 16 >= sizeof gen)
+		return li_err_set(err, LI_EUSAGE, "path too long");
+	/* labels */
+	snprintf(buf, sizeof buf, "%s/labels.npy", gen);
+	FILE *f = fopen(buf, "rb");
+	if (!f)
+		return li_err_set(err, LI_EDATA, "labels.npy: %s", strerror(errno));
+	int rc = li_npy_load(f, &d->labels, LI_DTYPE_I64, err);
+	fclose(f);
+	if (rc) {
+		li_err_prefix(err, "labels.npy");
+		return err->code;
+	}
+	if (d->labels.rank != 1)
+		return li_err_set(err, LI_EDATA, "labels.npy: rank %d, expected 1", d->labels.rank);
+	/* class names (optional: integer labels without names) */
+	snprintf(buf, sizeof buf, "%s/classes.txt", gen);
+	if (exists(buf) && li_classmap_load(&d->classes, buf, err)) {
+		li_err_prefix(err, "classes.txt");
+		return err->code;
+	}
+	const int64_t *y = d->labels.data;
+	for (int64_t i = 0; i < d->labels.shape[0]; i++)
+		if (y[i] < 0 || (d->classes.n && y[i] >= d->classes.n))
+			return li_err_set(err, LI_EDATA, "labels.npy: label %lld of sample %lld is not a "
+					  "class index (%lld classes)", (long long)y[i], (long long)i,
+					  (long long)d->classes.n);
+	/* samples */
+	snprintf(buf, sizeof buf, "%s/samples.npy", gen);
+	d->own_file = fopen(buf, "rb");
+	if (!d->own_file)
+		return li_err_set(err, LI_EDATA, "samples.npy: %s", strerror(errno));
+	d->file = d->own_file;
+	li_npy_reader *r = li_npy_open(d->file, err);
+	if (!r) {
+		if (err->code == LI_EEND) {
+			err->code = LI_OK;
+			li_err_set(err, LI_EDATA, "empty file");
+		}
+		li_err_prefix(err, "samples.npy");
+		return err->code;
+	}
+	d->impl = r;
+	d->ops = &folder_ops;
+	const li_npy_info *info = li_npy_info_of(r);
+	d->dtype = info->dtype;
+	li_data_set_shape(d, info->rank, info->shape);
+	if (d->rows != d->labels.shape[0])
+		return li_err_set(err, LI_EDATA, "%lld samples but %lld labels", (long long)d->rows,
+				  (long long)d->labels.shape[0]);
+	d->has_labels = 1;
+	return 0;
+}

@@ -1,0 +1,297 @@
+/*
+ * Labels: the class-name map (names to indices, in order of first appearance or as a
+ * class-name file gives them), number parsing shared by the text readers, and the
+ * LABELS-file reader (li_labels_load) that programs taking labels use.
+ */
+#include "data_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* -- the class map ---------------------------------------------------------- */
+
+static uint64_t hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull;       /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+int64_t li_classmap_find(const li_classmap *c, const char *name)
+{
+	if (!c->n_slots)
+		return -1;
+	for (size_t i = hash(name) & (c->n_slots - 1);; i = (i + 1) & (c->n_slots - 1)) {
+		int64_t v = c->slots[i];
+		if (!v)
+			return -1;
+		if (!strcmp(c->names[v - 1], name))
+			return v - 1;
+	}
+}
+
+static int rehash(li_classmap *c, li_err *err)
+{
+	size_t n = c->n_slots ? c->n_slots * 2 : 64;
+	int64_t *s = calloc(n, sizeof *s);
+	if (!s)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	for (int64_t k = 0; k < c->n; k++) {
+		size_t i = hash(c->names[k]) & (n - 1);
+		while (s[i])
+			i = (i + 1) & (n - 1);
+		s[i] = k + 1;
+	}
+	free(c->slots);
+	c->slots = s;
+	c->n_slots = n;
+	return 0;
+}
+
+static int64_t add(li_classmap *c, const char *name, li_err *err)
+{
+	if (c->n == c->m) {
+		int64_t m = c->m ? c->m * 2 : 16;
+		char **p = realloc(c->names, (size_t)m * sizeof *p);
+		if (!p)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		c->names = p;
+		c->m = m;
+	}
+	if ((size_t)(c->n + 1) * 2 > c->n_slots && rehash(c, err))
+		return err->code;
+	char *copy = strdup(name);
+	if (!copy)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	c->names[c->n] = copy;
+	size_t i = hash(name) & (c->n_slots - 1);
+	while (c->slots[i])
+		i = (i + 1) & (c->n_slots - 1);
+	c->slots[i] = ++c->n;
+	return c->n - 1;
+}
+
+int64_t li_classmap_get(li_classmap *c, const char *name, li_err *err)
+{
+	int64_t k = li_classmap_find(c, name);
+	if (k >= 0)
+		return k;
+	if (c->fixed)
+		return li_err_set(err, LI_EDATA, "label '%.100s' is not in the class-name file", name);
+	return add(c, name, err);
+}
+
+int li_classmap_load(li_classmap *c, const char *path, li_err *err)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return li_err_set(err, LI_EIO, "%s: %s", path, strerror(errno));
+	char *line = NULL;
+	size_t m = 0;
+	ssize_t n;
+	int64_t lineno = 0;
+	int rc = 0;
+	while ((n = getline(&line, &m, f)) >= 0) {
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if ((size_t)n != strlen(line)) {
+			rc = li_err_set(err, LI_EDATA, "%s: line %lld holds a NUL byte", path,
+					(long long)lineno);
+			break;
+		}
+		if (li_classmap_find(c, line) >= 0) {
+			rc = li_err_set(err, LI_EDATA, "%s: class '%.100s' named twice", path, line);
+			break;
+		}
+		if (add(c, line, err) < 0) {
+			rc = err->code;
+			break;
+		}
+	}
+	if (!rc && ferror(f))
+		rc = li_err_set(err, LI_EIO, "%s: read error", path);
+	free(line);
+	fclose(f);
+	c->fixed = 1;
+	return rc;
+}
+
+void li_classmap_release(li_classmap *c)
+{
+	for (int64_t i = 0; i < c->n; i++)
+		free(c->names[i]);
+	free(c->names);
+	free(c->slots);
+	memset(c, 0, sizeof *c);
+}
+
+char **li_classmap_take(li_classmap *c, int64_t *n)
+{
+	char **names = c->names;
+	*n = c->n;
+	free(c->slots);
+	memset(c, 0, sizeof *c);
+	return names;
+}
+
+/* -- number parsing ------------------------------------------------------------ */
+
+static int blank(char ch)
+{
+	return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+int li_parse_number(const char *s, size_t n, double *out)
+{
+	while (n > 0 && blank(*s))
+		s++, n--;
+	while (n > 0 && blank(s[n - 1]))
+		n--;
+	char buf[128];
+	if (n == 0 || n >= sizeof buf)
+		return -1;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	/* strtod also takes hex and "infinity"; numbers in text files are decimal, nan, inf */
+	if (strchr(buf, 'x') || strchr(buf, 'X'))
+		return -1;
+	char *end;
+	errno = 0;
+	double v = strtod(buf, &end);
+	if (end != buf + n)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int li_parse_label_int(const char *s, int64_t *out)
+{
+	while (blank(*s))
+		s++;
+	const char *p = s;
+	if (*p == '+' || *p == '-')
+		p++;
+	if (*p < '0' || *p > '9')
+		return -1;
+	char *end;
+	errno = 0;
+	long long v = strtoll(s, &end, 10);
+	if (errno)
+		return -1;
+	while (blank(*end))
+		end++;
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* -- LABELS files ---------------------------------------------------------------- */
+
+/* Numeric labels: N or N x 1 values, each an integer. */
+static int numeric_labels(li_data *d, li_labels *out, li_err *err)
+{
+	int64_t shape[LI_MAX_RANK];
+	int rank = li_data_row_shape(d, shape);
+	if (rank > 1 || (rank == 1 && shape[0] != 1))
+		return li_err_set(err, LI_EDATA, "labels must be one value per row, not rows of %lld",
+				  (long long)li_data_row_elems(d));
+	li_array v = {0};
+	if (li_data_read_all(d, &v, LI_DTYPE_F64, err))
+		return err->code;
+	int64_t n = v.shape[0];
+	int64_t *y = malloc((size_t)(n ? n : 1) * sizeof *y);
+	if (!y) {
+		li_array_release(&v);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	const double *x = v.data;
+	for (int64_t i = 0; i < n; i++) {
+		if (!(x[i] == floor(x[i])) || fabs(x[i]) > 9.0e15) {
+			li_err_set(err, LI_EDATA, "label %lld (%g) is not an integer", (long long)i, x[i]);
+			free(y);
+			li_array_release(&v);
+			return err->code;
+		}
+		y[i] = (int64_t)x[i];
+	}
+	li_array_release(&v);
+	out->y.dtype = LI_DTYPE_I64;
+	out->y.rank = 1;
+	out->y.shape[0] = n;
+	out->y.data = y;
+	return 0;
+}
+
+/* Labels delivered with rows (csv label column, folder). */
+static int row_labels(li_data *d, li_labels *out, li_err *err)
+{
+	li_array batch = {0};
+	size_t n = 0, m = 0;
+	int64_t *y = NULL, k;
+	while ((k = li_data_read_batch(d, &batch, LI_DTYPE_U8, 1 << 16, err)) > 0) {
+		if (n + (size_t)k > m) {
+			m = m ? m * 2 : 1024;
+			while (m < n + (size_t)k)
+				m *= 2;
+			int64_t *p = realloc(y, m * sizeof *p);
+			if (!p) {
+				li_err_set(err, LI_ENOMEM, "out of memory");
+				k = -1;
+				break;
+			}
+			y = p;
+		}
+		memcpy(y + n, li_data_batch_labels(d), (size_t)k * sizeof *y);
+		n += (size_t)k;
+	}
+	li_array_release(&batch);
+	if (k < 0) {
+		free(y);
+		return err->code ? err->code : LI_EDATA;
+	}
+	out->y.dtype = LI_DTYPE_I64;
+	out->y.rank = 1;
+	out->y.shape[0] = (int64_t)n;
+	out->y.data = y ? y : malloc(1);
+	int64_t n_names;
+	char *const *names = li_data_classes(d, &n_names);
+	if (names) {
+		out->names = li_classmap_take(&d->classes, &out->n_names);
+	}
+	return out->y.data ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
+}
+
+int li_labels_load(const char *path, const li_data_opts *opts, li_labels *out, li_err *err)
+{
+	memset(out, 0, sizeof *out);
+	li_data_opts o;
+	if (opts)
+		o = *opts;
+	else
+		li_data_opts_init(&o);
+	o.cols = "";                  /* csv: the label column only */
+	li_data *d = li_data_open(path, &o, err);
+	if (!d)
+		return err->code;
+	int rc = li_data_has_labels(d) ? row_labels(d, out, err) : numeric_labels(d, out, err);
+	li_data_close(d);
+	if (rc)
+		li_labels_release(out);
+	return rc;
+}
+
+void li_labels_release(li_labels *l)
+{
+	if (!l)
+		return;
+	li_array_release(&l->y);
+	for (int64_t i = 0; i < l->n_names; i++)
+		free(l->names[i]);
+	free(l->names);
+	memset(l, 0, sizeof *l);
+}
