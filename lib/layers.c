@@ -136,6 +136,13 @@ void li_layer_release(li_layer *l)
 	memset(l, 0, sizeof *l);
 }
 
+int li_layer_carry_state(li_layer *l, int carry, li_err *err)
+{
+	if (l->hooks && l->hooks->carry_state)
+		return l->hooks->carry_state(l, carry, err);
+	return carry ? li_layer_fail(l, err, "has no state to carry across calls") : 0;
+}
+
 int64_t li_shape_elems(const li_shape *s)
 {
 	int64_t c = 1;
