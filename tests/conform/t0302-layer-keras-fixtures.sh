@@ -11,9 +11,15 @@ if ! require_shared || [ ! -d "$SHARED/fixtures/keras/kerasjs" ]; then
 	test_done
 	exit 0
 fi
-dirs=()
+dirs=() rel=()
 for d in "$SHARED"/fixtures/keras/kerasjs/*/ "$SHARED"/fixtures/keras/keras2c/*/; do
-	[ -f "$d/layer.json" ] && dirs+=("${d%/}")
+	[ -f "$d/layer.json" ] || continue
+	case $d in
+	# the fixtures README: these outputs explode (to ~1e13), compare them relatively
+	*/keras2c/foobar_*) rel+=("${d%/}") ;;
+	*) dirs+=("${d%/}") ;;
+	esac
 done
 "$LI_UNIT/test_layer_cases" --kerasjs "${dirs[@]}" 2>/dev/null
+[ ${#rel[@]} -gt 0 ] && "$LI_UNIT/test_layer_cases" --rtol 1e-4 --kerasjs "${rel[@]}" 2>/dev/null
 test_done

@@ -9,6 +9,8 @@
  *                                         or the numpy generators in tests/conform
  *   test_layer_cases [--mutate] --kerasjs CASE_DIR ...
  *                                         keras-js fixture folders (layer.json + .npy)
+ *   --rtol X                              relative tolerance (default 1e-5), for the
+ *                                         fixtures whose README asks for another
  *
  * A case file: {"origin": "tfjs-layers 4.22.0", "cases": [{"name", "origin"?, "inputs":
  * [{"name", "shape", "data"}], "layers": [{"name", "class_name", "config", "inbound":
@@ -19,6 +21,9 @@
  * --mutate perturbs one weight (the first of the last layer that has weights) and
  * reports "ok" only when the comparison then FAILS: proof that the check can fail.
  * Cases whose layers are not yet supported are reported as skipped, with the reason.
+ * A layer whose config says "stateful": true (or whose wrapped layer's does) runs twice on
+ * its input with its state carried (li_layer_carry_state), and the second output counts:
+ * the keras-js stateful fixtures hold the second of two predict() calls.
  */
 #include <dirent.h>
 #include <math.h>
@@ -43,6 +48,7 @@ typedef struct run {
 } run;
 
 static int mutate;
+static double rtol = 1e-5; /* --rtol: relative tolerance */
 static int n_ok, n_bad, n_skip;
 
 static void run_free(run *r)
@@ -110,6 +116,13 @@ static int add_tensor(run *r, const char *name, li_array *a, li_err *err)
 	return 0;
 }
 
+static int stateful(const json_t *config)
+{
+	const json_t *inner = json_object_get(json_object_get(config, "layer"), "config");
+	return json_is_true(json_object_get(config, "stateful")) ||
+	       json_is_true(json_object_get(inner, "stateful"));
+}
+
 /* Runs one layer on named inputs; adds its output tensor. */
 static int run_layer(run *r, const char *cls, const char *name, const json_t *config,
 		     const char *const *inbound, int n_in, const li_weight *w, int n_w,
@@ -137,9 +150,17 @@ static int run_layer(run *r, const char *cls, const char *name, const json_t *co
 		rc = li_err_set(err, LI_EDATA, "layer '%s': output shape not known", name);
 	if (rc == 0) {
 		y = malloc((size_t)(n * m + 1) * sizeof *y);
-		rc = y ? l.ops->forward(&l, n, n_in, shapes, in, &out, y, err)
-		       : li_err_set(err, LI_ENOMEM, "out of memory");
+		rc = y ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
 	}
+	/* A Keras stateful layer (config "stateful": true, or its wrapped layer's): the
+	 * fixtures hold the second of two calls on the same input, the state carried. */
+	if (rc == 0 && stateful(config)) {
+		rc = li_layer_carry_state(&l, 1, err);
+		if (rc == 0)
+			rc = l.ops->forward(&l, n, n_in, shapes, in, &out, y, err);
+	}
+	if (rc == 0)
+		rc = l.ops->forward(&l, n, n_in, shapes, in, &out, y, err);
 	if (rc == 0 && r->n_t < MAX_T) {
 		tensor *t = &r->t[r->n_t++];
 		snprintf(t->name, sizeof t->name, "%s", name);
@@ -171,7 +192,7 @@ static int compare(const tensor *t, const li_array *e, char *why, size_t nw)
 	int64_t c = li_array_count(e), worst = -1;
 	double wd = 0;
 	for (int64_t i = 0; i < c; i++) {
-		double d = fabs((double)x[i] - y[i]), lim = 1e-5 * fmax(1.0, fabs(y[i]));
+		double d = fabs((double)x[i] - y[i]), lim = rtol * fmax(1.0, fabs(y[i]));
 		if (!(d <= lim) && (worst < 0 || d > wd))
 			worst = i, wd = isnan(d) ? INFINITY : d;
 	}
@@ -447,6 +468,8 @@ int main(int argc, char **argv)
 			mutate = 1;
 		else if (!strcmp(argv[i], "--kerasjs"))
 			kerasjs = 1;
+		else if (!strcmp(argv[i], "--rtol") && i + 1 < argc)
+			rtol = atof(argv[++i]);
 	}
 	if (i == argc) {
 		json_t *root = json_loads(builtin, 0, NULL);

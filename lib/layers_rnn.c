@@ -1,0 +1,512 @@
+/*
+ * Recurrent layers: SimpleRNN, LSTM, GRU (reset_after false and true), in inference mode.
+ *
+ * Input per row (T, F), output (T, units) with return_sequences, else (units). The input
+ * projection of every step of every row is one cblas_sgemm (n*T x F)(F x G*units) plus
+ * the input bias; then per step one cblas_sgemm of the batch's states (n x units) with
+ * the recurrent kernel, and the gate arithmetic row by row. G = 1, 4 (LSTM gates i, f, c,
+ * o) or 3 (GRU gates z, r, h), the Keras 2 fused layout.
+ *
+ *   SimpleRNN  h = act(x W + b + h U)
+ *   LSTM       z = x W + b + h U; i, f, o = ract(z_i, z_f, z_o); c = f c + i act(z_c);
+ *              h = o act(c)
+ *   GRU        z = ract(x W_z + b_z + h U_z), r = ract(x W_r + b_r + h U_r)
+ *              reset_after false: hh = act(x W_h + b_h + (r h) U_h)
+ *              reset_after true:  hh = act(x W_h + b_h + r (h U_h + br_h)), bias [2, 3u]
+ *              h = z h + (1 - z) hh
+ *
+ * go_backwards consumes x[T-1], ..., x[0]; with return_sequences output step s is the state
+ * after step s (Keras does not reverse it back). dropout, recurrent_dropout, unroll and
+ * implementation do not change inference. Versions: recurrent_activation defaults to
+ * hard_sigmoid in Keras <= 2.2 and TF.js, sigmoid from Keras 2.3; GRU reset_after
+ * defaults to false in Keras 1, standalone Keras 2 (<= 2.3) and TF.js, true in tf.keras
+ * (versions ending "-tf", 2.4 on) and Keras 3. Keras 1 names: output_dim,
+ * inner_activation; its LSTM is 12 arrays W_i, U_i, b_i, W_c, U_c, b_c, W_f, U_f, b_f, W_o,
+ * U_o, b_o (gate order i, c, f, o), its GRU 9 arrays (z, r, h), its SimpleRNN W, U, b.
+ * Weight names may carry a cell scope ("lstm_cell/kernel"): only the last part counts.
+ *
+ * Masks (hooks->forward_masked): at a masked step the state stays and the output repeats
+ * the last unmasked step's output (zero before any), as Keras' K.rnn does.
+ * State (hooks->carry_state): a Keras stateful layer; the kept state per row position.
+ */
+#include <cblas.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "activations.h"
+#include "layers_internal.h"
+
+typedef enum { RNN_SIMPLE, RNN_LSTM, RNN_GRU } rnn_kind;
+
+typedef struct rnn {
+	rnn_kind kind;
+	int64_t n_in, units, gates;
+	int return_sequences, go_backwards, reset_after;
+	li_act act, ract;
+	float *kernel;  /* [n_in, G*u] */
+	float *rkernel; /* [u, G*u] */
+	float *bias;    /* [G*u] input bias, or NULL */
+	float *rbias;   /* [G*u] GRU reset_after recurrent bias, or NULL */
+	/* carried state */
+	int carry;
+	int64_t state_rows;
+	float *h, *c;   /* [state_rows, u] each (c: LSTM only) */
+} rnn;
+
+/* The version's default recurrent_activation: hard_sigmoid up to Keras 2.2 and in TF.js. */
+static const char *default_ract(const li_origin *o)
+{
+	if (o->tfjs || o->keras_major < 2 || (o->keras_major == 2 && o->keras_minor < 3))
+		return "hard_sigmoid";
+	return "sigmoid";
+}
+
+/* The version's default GRU reset_after: true in tf.keras 2 and Keras 3. */
+static int default_reset_after(const li_origin *o)
+{
+	if (o->tfjs)
+		return 0;
+	if (o->keras_major >= 3)
+		return 1;
+	if (o->keras_major == 2 && (o->keras_minor >= 4 || strstr(o->version, "-tf")))
+		return 1;
+	return 0;
+}
+
+/* Weights with their names cut to the part after the last '/' (cell scopes). */
+static void short_names(const li_weight *w, int n_w, li_weight *out)
+{
+	for (int i = 0; i < n_w; i++) {
+		out[i] = w[i];
+		if (w[i].name && strrchr(w[i].name, '/'))
+			out[i].name = strrchr(w[i].name, '/') + 1;
+	}
+}
+
+static int has_name(const li_weight *w, int n_w, const char *name)
+{
+	for (int i = 0; i < n_w; i++)
+		if (w[i].name && !strcmp(w[i].name, name))
+			return 1;
+	return 0;
+}
+
+static int rnn_alloc(li_layer *l, rnn *r, li_err *err)
+{
+	int64_t gu = r->gates * r->units;
+	r->kernel = malloc((size_t)(r->n_in * gu) * sizeof(float));
+	r->rkernel = malloc((size_t)(r->units * gu) * sizeof(float));
+	if (!r->kernel || !r->rkernel)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	(void)l;
+	return 0;
+}
+
+/*
+ * Keras 1 separate gate arrays (W_g [in, u], U_g [u, u], b_g [u] per gate, in the file's
+ * order) into the fused layout; order maps fused gate k to the file's gate index.
+ */
+static int keras1_weights(li_layer *l, rnn *r, const li_weight *w, int n_w, const char *gn,
+			  const int *order, li_err *err)
+{
+	int g = (int)r->gates;
+	char names[12][8];
+	const char *want[12];
+	const li_weight *x[12];
+	for (int k = 0; k < g; k++) {
+		snprintf(names[3 * k], 8, "W_%c", gn[k]);
+		snprintf(names[3 * k + 1], 8, "U_%c", gn[k]);
+		snprintf(names[3 * k + 2], 8, "b_%c", gn[k]);
+	}
+	for (int i = 0; i < 3 * g; i++)
+		want[i] = names[i];
+	if (li_weights_pick(l, w, n_w, want, 3 * g, x, err) < 0)
+		return LI_EDATA;
+	r->n_in = x[0]->a.rank == 2 && x[0]->a.shape[0] > 0 ? x[0]->a.shape[0] : 1;
+	int64_t ws[2] = { r->n_in, r->units }, us[2] = { r->units, r->units };
+	for (int k = 0; k < g; k++)
+		if (li_weight_check(l, x[3 * k], 2, ws, err) < 0 ||
+		    li_weight_check(l, x[3 * k + 1], 2, us, err) < 0 ||
+		    li_weight_check(l, x[3 * k + 2], 1, &r->units, err) < 0)
+			return LI_EDATA;
+	if (rnn_alloc(l, r, err) < 0)
+		return LI_ENOMEM;
+	int64_t u = r->units, gu = g * u;
+	r->bias = malloc((size_t)gu * sizeof(float));
+	if (!r->bias)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	for (int k = 0; k < g; k++) {
+		const float *W = x[3 * order[k]]->a.data, *U = x[3 * order[k] + 1]->a.data,
+			    *b = x[3 * order[k] + 2]->a.data;
+		for (int64_t i = 0; i < r->n_in; i++)
+			memcpy(r->kernel + i * gu + k * u, W + i * u, (size_t)u * sizeof(float));
+		for (int64_t i = 0; i < u; i++)
+			memcpy(r->rkernel + i * gu + k * u, U + i * u, (size_t)u * sizeof(float));
+		memcpy(r->bias + k * u, b, (size_t)u * sizeof(float));
+	}
+	return 0;
+}
+
+/* Keras 2/3 and TF.js fused weights kernel, recurrent_kernel, bias. */
+static int fused_weights(li_layer *l, rnn *r, const li_weight *w, int n_w, int use_bias,
+			 li_err *err)
+{
+	static const char *const want[] = { "kernel|W", "recurrent_kernel|U", "bias|b" };
+	const li_weight *x[3];
+	if (li_weights_pick(l, w, n_w, want, use_bias ? 3 : 2, x, err) < 0)
+		return LI_EDATA;
+	int64_t u = r->units, gu = r->gates * u;
+	r->n_in = x[0]->a.rank == 2 && x[0]->a.shape[0] > 0 ? x[0]->a.shape[0] : 1;
+	int64_t ks[2] = { r->n_in, gu }, rs[2] = { u, gu }, bs2[2] = { 2, gu };
+	if (li_weight_check(l, x[0], 2, ks, err) < 0 || li_weight_check(l, x[1], 2, rs, err) < 0)
+		return LI_EDATA;
+	if (use_bias) {
+		int two = r->kind == RNN_GRU && r->reset_after;
+		if ((two ? li_weight_check(l, x[2], 2, bs2, err)
+			 : li_weight_check(l, x[2], 1, &gu, err)) < 0)
+			return LI_EDATA;
+	}
+	if (rnn_alloc(l, r, err) < 0)
+		return LI_ENOMEM;
+	memcpy(r->kernel, x[0]->a.data, (size_t)(r->n_in * gu) * sizeof(float));
+	memcpy(r->rkernel, x[1]->a.data, (size_t)(u * gu) * sizeof(float));
+	if (use_bias) {
+		const float *b = x[2]->a.data;
+		r->bias = malloc((size_t)gu * sizeof(float));
+		if (!r->bias)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		memcpy(r->bias, b, (size_t)gu * sizeof(float));
+		if (r->kind == RNN_GRU && r->reset_after) {
+			r->rbias = malloc((size_t)gu * sizeof(float));
+			if (!r->rbias)
+				return li_err_set(err, LI_ENOMEM, "out of memory");
+			memcpy(r->rbias, b + gu, (size_t)gu * sizeof(float));
+		}
+	}
+	return 0;
+}
+
+/* An activation option: absent gives def; present (JSON null included) is parsed. */
+static int act_option(li_layer *l, const json_t *c, const char *keys, const char *def,
+		      const li_origin *o, li_act *a, li_err *err)
+{
+	const json_t *v = NULL;
+	char k[64];
+	snprintf(k, sizeof k, "%s", keys);
+	for (char *s = k; s && !v;) {
+		char *bar = strchr(s, '|');
+		if (bar)
+			*bar = '\0';
+		v = json_object_get(c, s);
+		s = bar ? bar + 1 : NULL;
+	}
+	int rc = v ? li_act_parse(v, o, a, err) : li_act_from_name(def, o, a, err);
+	if (rc < 0) {
+		li_err_prefix(err, "layer '%s' (%s)", l->name, l->class_name);
+		return LI_EDATA;
+	}
+	if (!li_act_elementwise(a))
+		return li_layer_fail(l, err, "activation '%s' is not supported in a recurrent cell",
+				     li_act_name(a));
+	return 0;
+}
+
+static const li_layer_hooks rnn_hooks;
+
+static int rnn_parse(li_layer *l, const json_t *c, const li_weight *w0, int n_w,
+		     const li_origin *o, li_err *err)
+{
+	int64_t units;
+	int use_bias, ret_state, time_major;
+	li_weight w[64];
+	if (n_w > 64)
+		return li_layer_fail(l, err, "too many weights (%d)", n_w);
+	short_names(w0, n_w, w);
+	rnn *r = calloc(1, sizeof *r);
+	if (!r)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	l->p = r;
+	l->hooks = &rnn_hooks;
+	r->kind = !strcmp(l->class_name, "LSTM") ? RNN_LSTM
+		  : !strcmp(l->class_name, "GRU") ? RNN_GRU : RNN_SIMPLE;
+	r->gates = r->kind == RNN_LSTM ? 4 : r->kind == RNN_GRU ? 3 : 1;
+	if (li_cfg_int(l, c, "units|output_dim", -1, &units, err) < 0 ||
+	    li_cfg_bool(l, c, "use_bias|bias", 1, &use_bias, err) < 0 ||
+	    li_cfg_bool(l, c, "return_sequences", 0, &r->return_sequences, err) < 0 ||
+	    li_cfg_bool(l, c, "go_backwards", 0, &r->go_backwards, err) < 0 ||
+	    li_cfg_bool(l, c, "return_state", 0, &ret_state, err) < 0 ||
+	    li_cfg_bool(l, c, "time_major", 0, &time_major, err) < 0 ||
+	    li_cfg_bool(l, c, "reset_after", default_reset_after(o), &r->reset_after, err) < 0)
+		return LI_EDATA;
+	if (units <= 0 || units > INT_MAX / 4)
+		return li_layer_fail(l, err, "option 'units' must be a positive integer");
+	if (ret_state)
+		return li_layer_fail(l, err,
+				     "option 'return_state' = true is not supported (the layer "
+				     "interface gives one output; cut the model before this layer)");
+	if (time_major)
+		return li_layer_fail(l, err, "option 'time_major' = true is not supported");
+	if (li_cfg_refuse(l, c, "cell", NULL, err) < 0)
+		return LI_EDATA;
+	r->units = units;
+	if (act_option(l, c, "activation", "tanh", o, &r->act, err) < 0)
+		return LI_EDATA;
+	if (r->kind != RNN_SIMPLE &&
+	    act_option(l, c, "recurrent_activation|inner_activation", default_ract(o), o,
+		       &r->ract, err) < 0)
+		return LI_EDATA;
+	if (r->kind == RNN_LSTM && (has_name(w, n_w, "W_i") || n_w == 12)) {
+		static const int order[4] = { 0, 2, 1, 3 }; /* fused i, f, c, o from file i, c, f, o */
+		return keras1_weights(l, r, w, n_w, "icfo", order, err);
+	}
+	if (r->kind == RNN_GRU && (has_name(w, n_w, "W_z") || n_w == 9)) {
+		static const int order[3] = { 0, 1, 2 };
+		r->reset_after = 0;
+		return keras1_weights(l, r, w, n_w, "zrh", order, err);
+	}
+	return fused_weights(l, r, w, n_w, use_bias, err);
+}
+
+static int rnn_out_shape(const li_layer *l, int n_in, const li_shape *in, li_shape *out,
+			 li_err *err)
+{
+	const rnn *r = l->p;
+	char t[200];
+	if (n_in != 1)
+		return li_layer_fail(l, err, "expected 1 input, got %d", n_in);
+	li_shape_text(&in[0], t, sizeof t);
+	if (in[0].rank != 2)
+		return li_layer_fail(l, err, "input shape %s is not (batch, steps, features)", t);
+	if (in[0].dim[1] != r->n_in)
+		return li_layer_fail(l, err, "input shape %s does not fit the kernel's %lld inputs",
+				     t, (long long)r->n_in);
+	if (r->return_sequences) {
+		out->rank = 2;
+		out->dim[0] = in[0].dim[0];
+		out->dim[1] = r->units;
+	} else {
+		out->rank = 1;
+		out->dim[0] = r->units;
+	}
+	return 0;
+}
+
+/* One step's gate arithmetic for row state h (and c), given the input projection xg and
+ * the recurrent product rg (both G*u; rg may be changed). GRU reset_after false is done
+ * in rnn_run, which needs a second product. */
+static void cell_step(const rnn *r, const float *xg, float *rg, float *h, float *c)
+{
+	int64_t u = r->units;
+	switch (r->kind) {
+	case RNN_SIMPLE:
+		for (int64_t j = 0; j < u; j++)
+			h[j] = xg[j] + rg[j];
+		li_act_apply_elems(&r->act, h, u);
+		break;
+	case RNN_LSTM:
+		for (int64_t j = 0; j < 4 * u; j++)
+			rg[j] += xg[j];
+		li_act_apply_elems(&r->ract, rg, 2 * u);          /* i, f */
+		li_act_apply_elems(&r->act, rg + 2 * u, u);       /* c~ */
+		li_act_apply_elems(&r->ract, rg + 3 * u, u);      /* o */
+		for (int64_t j = 0; j < u; j++)
+			c[j] = rg[u + j] * c[j] + rg[j] * rg[2 * u + j];
+		memcpy(h, c, (size_t)u * sizeof *h);
+		li_act_apply_elems(&r->act, h, u);
+		for (int64_t j = 0; j < u; j++)
+			h[j] *= rg[3 * u + j];
+		break;
+	case RNN_GRU: /* reset_after true */
+		if (r->rbias)
+			for (int64_t j = 0; j < 3 * u; j++)
+				rg[j] += r->rbias[j];
+		for (int64_t j = 0; j < 2 * u; j++)
+			rg[j] += xg[j];
+		li_act_apply_elems(&r->ract, rg, 2 * u);
+		for (int64_t j = 0; j < u; j++)
+			rg[2 * u + j] = xg[2 * u + j] + rg[u + j] * rg[2 * u + j];
+		li_act_apply_elems(&r->act, rg + 2 * u, u);
+		for (int64_t j = 0; j < u; j++)
+			h[j] = rg[j] * h[j] + (1.0f - rg[j]) * rg[2 * u + j];
+		break;
+	}
+}
+
+/*
+ * The whole recurrence over n rows of (T, F). out: (n, T, u) or (n, u). mask: n*T or
+ * NULL. h0, c0: initial states [n, u] (NULL: zero); on return hold the final states when
+ * given.
+ */
+static int rnn_run(const li_layer *l, int64_t n, int64_t T, const float *x,
+		   const unsigned char *mask, float *out, float *h0, float *c0, li_err *err)
+{
+	const rnn *r = l->p;
+	int64_t u = r->units, gu = r->gates * u, F = r->n_in, rows, cells;
+	if (li_mul_i64(n, T, &rows) < 0 || li_mul_i64(rows, gu, &cells) < 0 || rows > INT_MAX ||
+	    n > INT_MAX)
+		return li_layer_fail(l, err, "batch of %lld rows of %lld steps is too large",
+				     (long long)n, (long long)T);
+	if (n == 0)
+		return 0;
+	float *xp = malloc((size_t)(cells > 0 ? cells : 1) * sizeof *xp);
+	float *rg = malloc((size_t)(n * gu) * sizeof *rg);
+	float *h = calloc((size_t)(n * u), sizeof *h);
+	float *c = calloc((size_t)(n * u), sizeof *c);
+	float *y = mask ? calloc((size_t)(n * u), sizeof *y) : NULL; /* last unmasked output */
+	float *rh = r->kind == RNN_GRU && !r->reset_after ? malloc((size_t)(n * u) * sizeof *rh)
+							  : NULL;
+	if (!xp || !rg || !h || !c || (mask && !y) ||
+	    (r->kind == RNN_GRU && !r->reset_after && !rh)) {
+		free(xp), free(rg), free(h), free(c), free(y), free(rh);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	if (h0)
+		memcpy(h, h0, (size_t)(n * u) * sizeof *h);
+	if (c0)
+		memcpy(c, c0, (size_t)(n * u) * sizeof *c);
+	/* the input projection of every step at once */
+	if (rows > 0)
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)gu, (int)F,
+			    1.0f, x, (int)F, r->kernel, (int)gu, 0.0f, xp, (int)gu);
+	if (r->bias)
+		for (int64_t i = 0; i < rows; i++)
+			for (int64_t j = 0; j < gu; j++)
+				xp[i * gu + j] += r->bias[j];
+	float *hold = malloc((size_t)(2 * u) * sizeof *hold);
+	if (!hold) {
+		free(xp), free(rg), free(h), free(c), free(y), free(rh);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	int gru_before = r->kind == RNN_GRU && !r->reset_after;
+	for (int64_t s = 0; s < T; s++) {
+		int64_t t = r->go_backwards ? T - 1 - s : s;
+		/* recurrent product of the whole batch (GRU reset_after false: z and r only) */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
+			    (int)(gru_before ? 2 * u : gu), (int)u, 1.0f, h, (int)u, r->rkernel,
+			    (int)gu, 0.0f, rg, (int)gu);
+		if (gru_before) {
+			for (int64_t b = 0; b < n; b++) {
+				const float *xg = xp + (b * T + t) * gu;
+				float *g = rg + b * gu;
+				for (int64_t j = 0; j < 2 * u; j++)
+					g[j] += xg[j];
+				li_act_apply_elems(&r->ract, g, 2 * u);
+				for (int64_t j = 0; j < u; j++)
+					rh[b * u + j] = g[u + j] * h[b * u + j];
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)u, (int)u,
+				    1.0f, rh, (int)u, r->rkernel + 2 * u, (int)gu, 0.0f,
+				    rg + 2 * u, (int)gu);
+		}
+		for (int64_t b = 0; b < n; b++) {
+			const float *xg = xp + (b * T + t) * gu;
+			float *g = rg + b * gu, *hb = h + b * u, *cb = c + b * u;
+			int keep = mask && !mask[b * T + t];
+			if (keep) {
+				memcpy(hold, hb, (size_t)u * sizeof *hold);
+				memcpy(hold + u, cb, (size_t)u * sizeof *hold);
+			}
+			if (gru_before) {
+				for (int64_t j = 0; j < u; j++)
+					g[2 * u + j] += xg[2 * u + j];
+				li_act_apply_elems(&r->act, g + 2 * u, u);
+				for (int64_t j = 0; j < u; j++)
+					hb[j] = g[j] * hb[j] + (1.0f - g[j]) * g[2 * u + j];
+			} else {
+				cell_step(r, xg, g, hb, cb);
+			}
+			const float *ob = hb;
+			if (keep) {
+				memcpy(hb, hold, (size_t)u * sizeof *hold);
+				memcpy(cb, hold + u, (size_t)u * sizeof *hold);
+				ob = y + b * u;
+			} else if (y) {
+				memcpy(y + b * u, hb, (size_t)u * sizeof *y);
+			}
+			if (r->return_sequences)
+				memcpy(out + (b * T + s) * u, ob, (size_t)u * sizeof *out);
+		}
+	}
+	if (!r->return_sequences)
+		memcpy(out, y ? y : h, (size_t)(n * u) * sizeof *out);
+	if (h0)
+		memcpy(h0, h, (size_t)(n * u) * sizeof *h);
+	if (c0)
+		memcpy(c0, c, (size_t)(n * u) * sizeof *c);
+	free(xp), free(rg), free(h), free(c), free(y), free(rh), free(hold);
+	return 0;
+}
+
+static int rnn_forward_masked(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
+			      const float *const *in, const unsigned char *mask,
+			      const li_shape *out_shape, float *out, li_err *err)
+{
+	rnn *r = l->p;
+	li_shape o;
+	(void)out_shape;
+	if (li_shape_known(l, &in_shape[0], err) < 0 || rnn_out_shape(l, n_in, in_shape, &o, err) < 0)
+		return LI_EDATA;
+	int64_t T = in_shape[0].dim[0];
+	if (!r->carry)
+		return rnn_run(l, n, T, in[0], mask, out, NULL, NULL, err);
+	/* carried state: grow the kept state to n rows (new rows start from zero) */
+	int64_t u = r->units;
+	if (n > r->state_rows) {
+		float *h = realloc(r->h, (size_t)(n * u) * sizeof *h);
+		if (h)
+			r->h = h;
+		float *c = h ? realloc(r->c, (size_t)(n * u) * sizeof *c) : NULL;
+		if (c)
+			r->c = c;
+		if (!h || !c)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		memset(r->h + r->state_rows * u, 0, (size_t)((n - r->state_rows) * u) * sizeof(float));
+		memset(r->c + r->state_rows * u, 0, (size_t)((n - r->state_rows) * u) * sizeof(float));
+		r->state_rows = n;
+	}
+	return rnn_run(l, n, T, in[0], mask, out, r->h, r->c, err);
+}
+
+static int rnn_forward(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
+		       const float *const *in, const li_shape *out_shape, float *out, li_err *err)
+{
+	return rnn_forward_masked(l, n, n_in, in_shape, in, NULL, out_shape, out, err);
+}
+
+static int rnn_carry_state(li_layer *l, int carry, li_err *err)
+{
+	rnn *r = l->p;
+	(void)err;
+	free(r->h);
+	free(r->c);
+	r->h = r->c = NULL;
+	r->state_rows = 0;
+	r->carry = carry != 0;
+	return 0;
+}
+
+static void rnn_free(li_layer *l)
+{
+	rnn *r = l->p;
+	if (!r)
+		return;
+	free(r->kernel);
+	free(r->rkernel);
+	free(r->bias);
+	free(r->rbias);
+	free(r->h);
+	free(r->c);
+	free(r);
+	l->p = NULL;
+}
+
+static const li_layer_hooks rnn_hooks = {
+	.carry_state = rnn_carry_state,
+	.forward_masked = rnn_forward_masked,
+};
+
+static const char *const rnn_classes[] = { "SimpleRNN", "LSTM", "GRU", NULL };
+const li_layer_ops li_rnn_ops = {
+	rnn_classes, rnn_parse, rnn_out_shape, rnn_forward, rnn_free,
+};
