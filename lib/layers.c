@@ -21,7 +21,8 @@ static const li_layer_ops *const families[] = {
 	&li_thresholded_relu_ops, &li_softmax_ops,
 	&li_rescaling_ops, &li_normalization_ops, &li_batch_norm_ops, &li_layer_norm_ops,
 	&li_merge_ops, &li_concatenate_ops, &li_dot_ops, &li_merge1_ops,
-	&li_rnn_ops,
+	&li_rnn_ops, &li_bidirectional_ops, &li_time_distributed_ops, &li_embedding_ops,
+	&li_masking_ops,
 };
 
 /* Classes of later families (convolution, pooling, recurrent, wrappers, embedding). */
@@ -40,7 +41,6 @@ static const char *const pending[] = {
 	"UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
 	"ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
 	"CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D", "RNN",
-	"Bidirectional", "TimeDistributed", "Embedding", "Masking",
 };
 
 /* Classes that hold Python code or need a custom class: never runnable. */
