@@ -4,9 +4,10 @@
  *
  * Bidirectional(layer): a forward copy of the layer and a backward copy whose go_backwards
  * is flipped (or the config's "backward_layer" when saved). With return_sequences the
- * backward outputs are reversed back along time before merging (ORACLE-NOTES), and with a
- * mask the masked steps give zeros (Keras sets zero_output_for_mask = return_sequences on
- * both copies). merge_mode concat (default), sum, mul, ave; None gives two outputs, which
+ * backward outputs are reversed back along time before merging (ORACLE-NOTES). With a
+ * mask and return_sequences, tf.keras (TF 2) and Keras 3 give zeros at the masked steps
+ * (they set zero_output_for_mask on both copies); TF.js and standalone Keras 2 repeat the
+ * last unmasked output there, as a plain RNN does (checked against TF.js). merge_mode concat (default), sum, mul, ave; None gives two outputs, which
  * the one-output layer interface cannot express: refused. Weights: the file names them
  * after the wrapper, "forward_lstm/kernel", "backward_lstm/kernel" (TF.js, tf.keras; a
  * cell scope may follow); the first part selects the copy and is cut off. Without those
@@ -31,7 +32,17 @@ typedef struct wrap {
 	int bidir, have_fw, have_bw;
 	merge_mode merge;
 	int return_sequences;
+	int zero_masked;       /* masked steps give zeros (tf.keras 2, Keras 3) */
 } wrap;
+
+/* tf.keras (keras_version ending "-tf", 2.4 on) or Keras 3, not TF.js or Keras <= 2.3. */
+static int tf_keras_or_3(const li_origin *o)
+{
+	if (o->tfjs)
+		return 0;
+	return o->keras_major >= 3 ||
+	       (o->keras_major == 2 && (o->keras_minor >= 4 || strstr(o->version, "-tf")));
+}
 
 /* The wrapped layer's class name and config from the wrapper's config. */
 static int inner_spec(li_layer *l, const json_t *c, const char *key, const char **cls,
@@ -114,6 +125,7 @@ static int bidir_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 	l->p = p;
 	l->hooks = &bidir_hooks;
 	p->bidir = 1;
+	p->zero_masked = tf_keras_or_3(o);
 	if (inner_spec(l, c, "layer", &cls, &cfg, err) < 0)
 		return LI_EDATA;
 	if (json_object_get(c, "backward_layer") &&
@@ -240,7 +252,7 @@ static int bidir_forward_masked(const li_layer *l, int64_t n, int n_in,
 			/* with return_sequences the backward outputs come reversed in time */
 			int64_t tb = p->return_sequences ? steps - 1 - t : t;
 			const float *f = yf + (b * steps + t) * u, *g = yb + (b * steps + tb) * u;
-			int zero = p->return_sequences && mask && !mask[b * steps + t];
+			int zero = p->zero_masked && p->return_sequences && mask && !mask[b * steps + t];
 			float *o = out + (b * steps + t) * u * (p->merge == MERGE_CONCAT ? 2 : 1);
 			for (int64_t j = 0; j < u; j++) {
 				float fv = zero ? 0.0f : f[j], gv = zero ? 0.0f : g[j];

@@ -24,6 +24,9 @@
  * A layer whose config says "stateful": true (or whose wrapped layer's does) runs twice on
  * its input with its state carried (li_layer_carry_state), and the second output counts:
  * the keras-js stateful fixtures hold the second of two predict() calls.
+ * Masks travel as the graph carries them: the output of a layer with a compute_mask hook
+ * (Embedding mask_zero, Masking) carries its mask, which the next layer gets through
+ * forward_masked when it has that hook (recurrent layers, Bidirectional).
  */
 #include <dirent.h>
 #include <math.h>
@@ -40,6 +43,7 @@ typedef struct tensor {
 	li_shape shape;
 	int64_t n;
 	float *data;
+	unsigned char *mask;  /* Keras mask, n * shape.dim[0], or NULL */
 } tensor;
 
 typedef struct run {
@@ -53,8 +57,10 @@ static int n_ok, n_bad, n_skip;
 
 static void run_free(run *r)
 {
-	for (int i = 0; i < r->n_t; i++)
+	for (int i = 0; i < r->n_t; i++) {
 		free(r->t[i].data);
+		free(r->t[i].mask);
+	}
 	r->n_t = 0;
 }
 
@@ -112,8 +118,18 @@ static int add_tensor(run *r, const char *name, li_array *a, li_err *err)
 	for (int i = 1; i < a->rank; i++)
 		t->shape.dim[i - 1] = a->shape[i];
 	t->data = a->data;
+	t->mask = NULL;
 	a->data = NULL;
 	return 0;
+}
+
+static int forward(const li_layer *l, int64_t n, int n_in, const li_shape *shapes,
+		   const float *const *in, const unsigned char *mask, const li_shape *out,
+		   float *y, li_err *err)
+{
+	if (mask && l->hooks && l->hooks->forward_masked)
+		return l->hooks->forward_masked(l, n, n_in, shapes, in, mask, out, y, err);
+	return l->ops->forward(l, n, n_in, shapes, in, out, y, err);
 }
 
 static int stateful(const json_t *config)
@@ -146,6 +162,9 @@ static int run_layer(run *r, const char *cls, const char *name, const json_t *co
 	int rc = l.ops->out_shape(&l, n_in, shapes, &out, err);
 	int64_t m = rc < 0 ? 0 : li_shape_elems(&out);
 	float *y = NULL;
+	unsigned char *omask = NULL;
+	/* the mask of the first input reaches a layer that consumes masks */
+	const unsigned char *mask = n_in ? find(r, inbound[0])->mask : NULL;
 	if (rc == 0 && m < 0)
 		rc = li_err_set(err, LI_EDATA, "layer '%s': output shape not known", name);
 	if (rc == 0) {
@@ -157,19 +176,33 @@ static int run_layer(run *r, const char *cls, const char *name, const json_t *co
 	if (rc == 0 && stateful(config)) {
 		rc = li_layer_carry_state(&l, 1, err);
 		if (rc == 0)
-			rc = l.ops->forward(&l, n, n_in, shapes, in, &out, y, err);
+			rc = forward(&l, n, n_in, shapes, in, mask, &out, y, err);
 	}
 	if (rc == 0)
-		rc = l.ops->forward(&l, n, n_in, shapes, in, &out, y, err);
+		rc = forward(&l, n, n_in, shapes, in, mask, &out, y, err);
+	/* a layer that makes a mask: the output tensor carries it, as the graph does */
+	if (rc == 0 && l.hooks && l.hooks->compute_mask && n_in == 1 && shapes[0].rank >= 1) {
+		omask = malloc((size_t)(n * shapes[0].dim[0] + 1));
+		rc = omask ? l.hooks->compute_mask(&l, n, &shapes[0], in[0], omask, err)
+			   : li_err_set(err, LI_ENOMEM, "out of memory");
+		if (rc == 1) {
+			free(omask);
+			omask = NULL;
+			rc = 0;
+		}
+	}
 	if (rc == 0 && r->n_t < MAX_T) {
 		tensor *t = &r->t[r->n_t++];
 		snprintf(t->name, sizeof t->name, "%s", name);
 		t->shape = out;
 		t->n = n;
 		t->data = y;
+		t->mask = omask;
 		y = NULL;
+		omask = NULL;
 	}
 	free(y);
+	free(omask);
 	li_layer_release(&l);
 	return rc;
 }
