@@ -2,8 +2,9 @@
 # Real Keras outputs: every fixture case with a layer.json (keras-js per-layer and
 # small-graph cases, keras2c's Keras 3 LSTM; layer.json + weight .npy files) runs through
 # the layer families. Cases whose layers belong to later issues (convolution, pooling,
-# recurrent, ...) are reported as skipped with the layer named. The model.h5 fixtures
-# are t0303.
+# ...) are reported as skipped with the layer named. The keras-js stateful recurrent
+# cases hold the second of two predict() calls: test_layer_cases runs a layer whose config
+# says stateful twice with its state carried. The model.h5 fixtures are t0303.
 . "$(dirname "$0")/../lib.sh"
 
 if ! require_shared || [ ! -d "$SHARED/fixtures/keras/kerasjs" ]; then

@@ -16,7 +16,9 @@
  * [{"name", "shape", "data"}], "layers": [{"name", "class_name", "config", "inbound":
  * [names], "weights": [{"name", "shape", "data"}]}], "expected": {"shape", "data"}}]}.
  * Layers run in the listed order; the last one's output is compared with "expected"
- * within 1e-5 relative (1e-5 absolute below magnitude 1).
+ * within 1e-5 relative (1e-5 absolute below magnitude 1). A case with "error": "TEXT"
+ * instead of "expected" is bad input: it passes when a layer refuses it with a message
+ * that holds TEXT.
  *
  * --mutate perturbs one weight (the first of the last layer that has weights) and
  * reports "ok" only when the comparison then FAILS: proof that the check can fail.
@@ -338,6 +340,23 @@ static void json_case(const json_t *c, const char *file_origin)
 			li_array_release(&w[k].a);
 		if (rc < 0)
 			rc = skip_reason(&err);
+	}
+	/* a bad-input case: the run must fail with a message holding "error" */
+	const char *want_err = json_string_value(json_object_get(c, "error"));
+	if (want_err) {
+		if (mutate) {
+			li_err_set(&err, LI_EDATA, "a bad-input case");
+			rc = 1;
+		} else if (rc == 0 || !strstr(err.msg, want_err)) {
+			snprintf(why, sizeof why, "expected an error with '%.60s', got %.200s", want_err,
+				 rc == 0 ? "success" : err.msg);
+			rc = -1;
+		} else {
+			rc = 0;
+		}
+		report(name, rc, &err, why);
+		run_free(&r);
+		return;
 	}
 	if (rc == 0 && mutate && last_w < 0)
 		rc = li_err_set(&err, LI_EDATA, "no weights to perturb") ? 1 : 1;

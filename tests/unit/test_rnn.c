@@ -1,0 +1,179 @@
+/*
+ * Unit tests of the recurrent layers' carried state (hooks->carry_state, the Keras
+ * stateful behaviour that li-embed/li-propagate --carry-state uses) and of the mask hooks.
+ * The references are the layers' own outputs under an identity that Keras' equations
+ * guarantee, never stored numbers: a stateful layer called on x and then on x again ends
+ * where one call on x followed by x (twice as many steps) ends; without carrying, every
+ * call is the same. The values themselves are checked in tests/conform (TF.js, numpy,
+ * PyTorch, real Keras).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "li.h"
+
+#define T 4
+#define F 3
+#define U 2
+
+static li_origin k2 = { .keras_major = 2, .keras_minor = 1 }; /* GRU reset_after false */
+
+static float frand(unsigned *s)
+{
+	*s = *s * 1103515245u + 12345u;
+	return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+static li_weight weight(const char *name, int rank, int64_t d0, int64_t d1, unsigned *seed)
+{
+	li_weight w = { name, { 0 } };
+	int64_t shape[2] = { d0, d1 };
+	if (li_array_alloc(&w.a, LI_DTYPE_F32, rank, shape, NULL) == 0)
+		for (int64_t i = 0; i < li_array_count(&w.a); i++)
+			((float *)w.a.data)[i] = frand(seed);
+	return w;
+}
+
+/* An LSTM (4 gates) or GRU (3) of U units on F features. */
+static int build(li_layer *l, const char *cls, int gates, int seq, li_err *err)
+{
+	unsigned seed = 7;
+	li_weight w[3] = { weight("kernel", 2, F, gates * U, &seed),
+			   weight("recurrent_kernel", 2, U, gates * U, &seed),
+			   weight("bias", 1, gates * U, 0, &seed) };
+	char cfg[200];
+	snprintf(cfg, sizeof cfg, "{\"units\": %d, \"return_sequences\": %s}", U,
+		 seq ? "true" : "false");
+	json_t *c = json_loads(cfg, 0, NULL);
+	int rc = li_layer_init(l, cls, "r", c, w, 3, &k2, err);
+	json_decref(c);
+	for (int i = 0; i < 3; i++)
+		li_array_release(&w[i].a);
+	return rc;
+}
+
+static int run(li_layer *l, int64_t n, int64_t steps, const float *x, float *y, li_err *err)
+{
+	li_shape in = { 2, { steps, F } }, out;
+	if (l->ops->out_shape(l, 1, &in, &out, err) < 0)
+		return -1;
+	return l->ops->forward(l, n, 1, &in, &x, &out, y, err);
+}
+
+static int same(const float *a, const float *b, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (fabsf(a[i] - b[i]) > 1e-6f * (1 + fabsf(b[i])))
+			return 0;
+	return 1;
+}
+
+static void carry(const char *cls, int gates)
+{
+	li_layer l;
+	li_err err;
+	unsigned seed = 11;
+	float x[2 * T * F], xx[2 * 2 * T * F], y1[2 * U], y2[2 * U], ylong[2 * U], y0[2 * U];
+	for (int i = 0; i < 2 * T * F; i++)
+		x[i] = frand(&seed);
+	/* xx: each row's steps twice over */
+	for (int b = 0; b < 2; b++)
+		for (int k = 0; k < 2; k++)
+			memcpy(xx + (b * 2 * T + k * T) * F, x + b * T * F, T * F * sizeof(float));
+	li_err_clear(&err);
+	if (build(&l, cls, gates, 0, &err) < 0) {
+		CHECK(0, "%s builds: %s", cls, err.msg);
+		return;
+	}
+	CHECK(run(&l, 2, T, x, y1, &err) == 0 && run(&l, 2, T, x, y2, &err) == 0,
+	      "%s runs twice", cls);
+	CHECK(same(y1, y2, 2 * U), "%s without carried state: both calls agree", cls);
+	CHECK(run(&l, 2, 2 * T, xx, ylong, &err) == 0, "%s runs on the doubled sequence", cls);
+	CHECK(li_layer_carry_state(&l, 1, &err) == 0, "%s carries state", cls);
+	CHECK(run(&l, 2, T, x, y1, &err) == 0 && run(&l, 2, T, x, y2, &err) == 0,
+	      "%s runs twice carrying state", cls);
+	CHECK(same(y2, ylong, 2 * U) && !same(y1, y2, 2 * U),
+	      "%s: the second carried call ends where x then x ends (Keras stateful)", cls);
+	/* a larger batch: the new row starts from zero, the old rows go on */
+	float x3[3 * T * F], y3[3 * U];
+	memcpy(x3, x, sizeof x);
+	memcpy(x3 + 2 * T * F, x, T * F * sizeof(float));
+	CHECK(run(&l, 3, T, x3, y3, &err) == 0, "%s grows the kept state", cls);
+	CHECK(same(y3 + 2 * U, y1, U), "%s: a new row starts from zero", cls);
+	CHECK(li_layer_carry_state(&l, 1, &err) == 0 && run(&l, 2, T, x, y0, &err) == 0 &&
+	      same(y0, y1, 2 * U), "%s: setting carry again drops the kept state", cls);
+	CHECK(li_layer_carry_state(&l, 0, &err) == 0 && run(&l, 2, T, x, y0, &err) == 0 &&
+	      same(y0, y1, 2 * U), "%s: carry off starts from zero again", cls);
+	li_layer_release(&l);
+}
+
+int main(void)
+{
+	li_err err;
+	li_layer l;
+	carry("LSTM", 4);
+	carry("GRU", 3);
+
+	/* a layer without state refuses to carry it, and accepts not carrying */
+	unsigned seed = 3;
+	li_weight w[2] = { weight("kernel", 2, F, U, &seed), weight("bias", 1, U, 0, &seed) };
+	json_t *c = json_loads("{\"units\": 2}", 0, NULL);
+	li_err_clear(&err);
+	CHECK(li_layer_init(&l, "Dense", "d", c, w, 2, &k2, &err) == 0, "Dense builds");
+	CHECK(li_layer_carry_state(&l, 0, &err) == 0, "Dense: carry off is fine");
+	CHECK(li_layer_carry_state(&l, 1, &err) == LI_EDATA &&
+	      !strcmp(err.msg, "layer 'd' (Dense): has no state to carry across calls"),
+	      "Dense refuses to carry state: %s", err.msg);
+	li_layer_release(&l);
+	json_decref(c);
+	li_array_release(&w[0].a);
+	li_array_release(&w[1].a);
+
+	/* masks: Masking marks all-mask_value steps, Embedding mask_zero marks id 0, an
+	 * Embedding without mask_zero makes none; an all-masked sequence keeps zero state */
+	c = json_loads("{\"mask_value\": 0.5}", 0, NULL);
+	li_err_clear(&err);
+	CHECK(li_layer_init(&l, "Masking", "m", c, NULL, 0, &k2, &err) == 0, "Masking builds");
+	float xm[2 * 3 * 2] = { 0.5, 0.5, 0.5, 1, 0, 0, 2, 0.5, 0.5, 0.5, 0.5, 0.5 };
+	unsigned char mk[6];
+	li_shape s = { 2, { 3, 2 } };
+	CHECK(l.hooks->compute_mask(&l, 2, &s, xm, mk, &err) == 0 && mk[0] == 0 && mk[1] == 1 &&
+	      mk[2] == 1 && mk[3] == 1 && mk[4] == 0 && mk[5] == 0, "Masking's mask");
+	li_layer_release(&l);
+	json_decref(c);
+	seed = 5;
+	li_weight e = weight("embeddings", 2, 4, 2, &seed);
+	for (int mz = 0; mz < 2; mz++) {
+		c = json_pack("{s:i, s:i, s:b}", "input_dim", 4, "output_dim", 2, "mask_zero", mz);
+		CHECK(li_layer_init(&l, "Embedding", "e", c, &e, 1, &k2, &err) == 0, "Embedding builds");
+		float ids[4] = { 0, 3, 1, 0 };
+		li_shape si = { 1, { 4 } };
+		memset(mk, 7, sizeof mk);
+		int rc = l.hooks->compute_mask(&l, 1, &si, ids, mk, &err);
+		CHECK(mz ? rc == 0 && !mk[0] && mk[1] && mk[2] && !mk[3] : rc == 1 && mk[0] == 7,
+		      "Embedding mask_zero=%d: %s", mz, mz ? "id 0 masked" : "no mask");
+		li_layer_release(&l);
+		json_decref(c);
+	}
+	li_array_release(&e.a);
+	if (build(&l, "GRU", 3, 1, &err) < 0) {
+		CHECK(0, "GRU with sequences builds: %s", err.msg);
+		return check_done();
+	}
+	float xs[T * F], ys[T * U];
+	unsigned char none[T] = { 0 };
+	for (int i = 0; i < T * F; i++)
+		xs[i] = 1.0f;
+	li_shape in = { 2, { T, F } }, out;
+	const float *xp = xs;
+	CHECK(l.ops->out_shape(&l, 1, &in, &out, &err) == 0 &&
+	      l.hooks->forward_masked(&l, 1, 1, &in, &xp, none, &out, ys, &err) == 0,
+	      "GRU runs with an all-masked sequence");
+	int zero = 1;
+	for (int i = 0; i < T * U; i++)
+		zero &= ys[i] == 0.0f;
+	CHECK(zero, "all-masked steps output zeros (the state never moves)");
+	li_layer_release(&l);
+	return check_done();
+}
