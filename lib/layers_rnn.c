@@ -37,6 +37,9 @@
 #include "activations.h"
 #include "layers_internal.h"
 
+/* Rows run together while their input projections fit in this many floats (16 MiB). */
+#define RNN_CHUNK_FLOATS ((int64_t)4 << 20)
+
 typedef enum { RNN_SIMPLE, RNN_LSTM, RNN_GRU } rnn_kind;
 
 typedef struct rnn {
@@ -447,12 +450,9 @@ static int rnn_forward_masked(const li_layer *l, int64_t n, int n_in, const li_s
 	(void)out_shape;
 	if (li_shape_known(l, &in_shape[0], err) < 0 || rnn_out_shape(l, n_in, in_shape, &o, err) < 0)
 		return LI_EDATA;
-	int64_t T = in_shape[0].dim[0];
-	if (!r->carry)
-		return rnn_run(l, n, T, in[0], mask, out, NULL, NULL, err);
-	/* carried state: grow the kept state to n rows (new rows start from zero) */
-	int64_t u = r->units;
-	if (n > r->state_rows) {
+	int64_t T = in_shape[0].dim[0], u = r->units;
+	if (r->carry && n > r->state_rows) {
+		/* carried state: grow the kept state to n rows (new rows start from zero) */
 		float *h = realloc(r->h, (size_t)(n * u) * sizeof *h);
 		if (h)
 			r->h = h;
@@ -465,7 +465,20 @@ static int rnn_forward_masked(const li_layer *l, int64_t n, int n_in, const li_s
 		memset(r->c + r->state_rows * u, 0, (size_t)((n - r->state_rows) * u) * sizeof(float));
 		r->state_rows = n;
 	}
-	return rnn_run(l, n, T, in[0], mask, out, r->h, r->c, err);
+	/* rows are independent: run them in chunks so that the input projection buffer
+	 * (rows * T * G*u floats) stays under RNN_CHUNK_FLOATS */
+	int64_t per_row = T * r->gates * u > 0 ? T * r->gates * u : 1;
+	int64_t chunk = RNN_CHUNK_FLOATS / per_row > 0 ? RNN_CHUNK_FLOATS / per_row : 1;
+	int64_t out_row = r->return_sequences ? T * u : u;
+	for (int64_t b0 = 0; b0 < n; b0 += chunk) {
+		int64_t m = n - b0 < chunk ? n - b0 : chunk;
+		int rc = rnn_run(l, m, T, in[0] + b0 * T * r->n_in, mask ? mask + b0 * T : NULL,
+				 out + b0 * out_row, r->carry ? r->h + b0 * u : NULL,
+				 r->carry ? r->c + b0 * u : NULL, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
 }
 
 static int rnn_forward(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
