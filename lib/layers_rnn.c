@@ -1,5 +1,6 @@
 /*
- * Recurrent layers: SimpleRNN, LSTM, GRU (reset_after false and true), in inference mode.
+ * Recurrent layers: SimpleRNN, LSTM, GRU (reset_after false and true), in inference mode,
+ * and the generic RNN layer around one SimpleRNNCell, LSTMCell or GRUCell.
  *
  * Input per row (T, F), output (T, units) with return_sequences, else (units). The input
  * projection of every step of every row is one cblas_sgemm (n*T x F)(F x G*units) plus
@@ -231,16 +232,30 @@ static int rnn_parse(li_layer *l, const json_t *c, const li_weight *w0, int n_w,
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	l->p = r;
 	l->hooks = &rnn_hooks;
-	r->kind = !strcmp(l->class_name, "LSTM") ? RNN_LSTM
-		  : !strcmp(l->class_name, "GRU") ? RNN_GRU : RNN_SIMPLE;
+	/* the generic RNN layer holds one cell; its options are the cell's (cc) */
+	const json_t *cc = c;
+	const char *kind = l->class_name;
+	if (!strcmp(l->class_name, "RNN")) {
+		const json_t *cell = json_object_get(c, "cell");
+		const char *cls = json_string_value(json_object_get(cell, "class_name"));
+		cc = json_object_get(cell, "config");
+		if (!cls || !json_is_object(cc))
+			return li_layer_fail(l, err, "option 'cell' does not describe one cell "
+						     "(stacked cells are not supported)");
+		if (strcmp(cls, "SimpleRNNCell") && strcmp(cls, "LSTMCell") && strcmp(cls, "GRUCell"))
+			return li_layer_fail(l, err, "cell class '%s' is not supported", cls);
+		kind = cls;
+	}
+	r->kind = !strncmp(kind, "LSTM", 4) ? RNN_LSTM : !strncmp(kind, "GRU", 3) ? RNN_GRU
+										  : RNN_SIMPLE;
 	r->gates = r->kind == RNN_LSTM ? 4 : r->kind == RNN_GRU ? 3 : 1;
-	if (li_cfg_int(l, c, "units|output_dim", -1, &units, err) < 0 ||
-	    li_cfg_bool(l, c, "use_bias|bias", 1, &use_bias, err) < 0 ||
+	if (li_cfg_int(l, cc, "units|output_dim", -1, &units, err) < 0 ||
+	    li_cfg_bool(l, cc, "use_bias|bias", 1, &use_bias, err) < 0 ||
 	    li_cfg_bool(l, c, "return_sequences", 0, &r->return_sequences, err) < 0 ||
 	    li_cfg_bool(l, c, "go_backwards", 0, &r->go_backwards, err) < 0 ||
 	    li_cfg_bool(l, c, "return_state", 0, &ret_state, err) < 0 ||
 	    li_cfg_bool(l, c, "time_major", 0, &time_major, err) < 0 ||
-	    li_cfg_bool(l, c, "reset_after", default_reset_after(o), &r->reset_after, err) < 0)
+	    li_cfg_bool(l, cc, "reset_after", default_reset_after(o), &r->reset_after, err) < 0)
 		return LI_EDATA;
 	if (units <= 0 || units > INT_MAX / 4)
 		return li_layer_fail(l, err, "option 'units' must be a positive integer");
@@ -250,13 +265,11 @@ static int rnn_parse(li_layer *l, const json_t *c, const li_weight *w0, int n_w,
 				     "interface gives one output; cut the model before this layer)");
 	if (time_major)
 		return li_layer_fail(l, err, "option 'time_major' = true is not supported");
-	if (li_cfg_refuse(l, c, "cell", NULL, err) < 0)
-		return LI_EDATA;
 	r->units = units;
-	if (act_option(l, c, "activation", "tanh", o, &r->act, err) < 0)
+	if (act_option(l, cc, "activation", "tanh", o, &r->act, err) < 0)
 		return LI_EDATA;
 	if (r->kind != RNN_SIMPLE &&
-	    act_option(l, c, "recurrent_activation|inner_activation", default_ract(o), o,
+	    act_option(l, cc, "recurrent_activation|inner_activation", default_ract(o), o,
 		       &r->ract, err) < 0)
 		return LI_EDATA;
 	if (r->kind == RNN_LSTM && (has_name(w, n_w, "W_i") || n_w == 12)) {
@@ -519,7 +532,7 @@ static const li_layer_hooks rnn_hooks = {
 	.forward_masked = rnn_forward_masked,
 };
 
-static const char *const rnn_classes[] = { "SimpleRNN", "LSTM", "GRU", NULL };
+static const char *const rnn_classes[] = { "SimpleRNN", "LSTM", "GRU", "RNN", NULL };
 const li_layer_ops li_rnn_ops = {
 	rnn_classes, rnn_parse, rnn_out_shape, rnn_forward, rnn_free,
 };

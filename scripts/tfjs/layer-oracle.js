@@ -202,6 +202,9 @@ for (const [cls, make] of [['simple_rnn', L.simpleRNN], ['lstm', L.lstm], ['gru'
 add('lstm unit_forget_bias false, tanh recurrent', [4, 3], () =>
   L.lstm({ units: 3, unitForgetBias: false, recurrentActivation: 'tanh' }));
 add('gru elu activation', [4, 3], () => L.gru({ units: 3, activation: 'elu' }));
+add('rnn lstm_cell', [5, 3], () => L.rnn({ cell: L.lstmCell({ units: 4 }), returnSequences: true }));
+add('rnn gru_cell go_backwards', [5, 3], () => L.rnn({ cell: L.gruCell({ units: 3 }), goBackwards: true }));
+add('rnn simple_rnn_cell', [5, 3], () => L.rnn({ cell: L.simpleRNNCell({ units: 3, activation: 'relu' }) }));
 add('stacked lstm gru', [5, 3], ([x], call) =>
   call(L.gru({ units: 3 }), call(L.lstm({ units: 4, returnSequences: true }), x)));
 // ---- wrappers ----
