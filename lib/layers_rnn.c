@@ -51,7 +51,8 @@ typedef struct rnn {
 	float *kernel;  /* [n_in, G*u] */
 	float *rkernel; /* [u, G*u] */
 	float *bias;    /* [G*u] input bias, or NULL */
-	float *rbias;   /* [G*u] GRU reset_after recurrent bias, or NULL */
+	float *rbias;   /* [G*u] GRU reset_after recurrent bias (z, r parts also folded into
+			 * bias; only the h part is used), or NULL */
 	/* carried state */
 	int carry;
 	int64_t state_rows;
@@ -186,6 +187,9 @@ static int fused_weights(li_layer *l, rnn *r, const li_weight *w, int n_w, int u
 			if (!r->rbias)
 				return li_err_set(err, LI_ENOMEM, "out of memory");
 			memcpy(r->rbias, b + gu, (size_t)gu * sizeof(float));
+			/* z and r add both biases to one sum: fold the recurrent ones in */
+			for (int64_t j = 0; j < 2 * u; j++)
+				r->bias[j] += r->rbias[j];
 		}
 	}
 	return 0;
@@ -308,130 +312,129 @@ static int rnn_out_shape(const li_layer *l, int n_in, const li_shape *in, li_sha
 	return 0;
 }
 
-/* One step's gate arithmetic for row state h (and c), given the input projection xg and
- * the recurrent product rg (both G*u; rg may be changed). GRU reset_after false is done
- * in rnn_run, which needs a second product. */
-static void cell_step(const rnn *r, const float *xg, float *rg, float *h, float *c)
+/*
+ * One step of one row. g: the step's gate pre-activations, input projection plus bias
+ * plus h U already summed (G*u) -- except for the GRU's candidate, where g[2u..3u) holds
+ * only x W_h + b_h and hu the recurrent part h U_h (+ its bias for reset_after; for
+ * reset_after false hu is (r h) U_h, computed after the gates). Updates h (and c).
+ */
+static void cell_step(const rnn *r, float *g, const float *hu, float *h, float *c)
 {
 	int64_t u = r->units;
 	switch (r->kind) {
 	case RNN_SIMPLE:
-		for (int64_t j = 0; j < u; j++)
-			h[j] = xg[j] + rg[j];
+		memcpy(h, g, (size_t)u * sizeof *h);
 		li_act_apply_elems(&r->act, h, u);
 		break;
 	case RNN_LSTM:
-		for (int64_t j = 0; j < 4 * u; j++)
-			rg[j] += xg[j];
-		li_act_apply_elems(&r->ract, rg, 2 * u);          /* i, f */
-		li_act_apply_elems(&r->act, rg + 2 * u, u);       /* c~ */
-		li_act_apply_elems(&r->ract, rg + 3 * u, u);      /* o */
+		li_act_apply_elems(&r->ract, g, 2 * u);          /* i, f */
+		li_act_apply_elems(&r->act, g + 2 * u, u);       /* c~ */
+		li_act_apply_elems(&r->ract, g + 3 * u, u);      /* o */
 		for (int64_t j = 0; j < u; j++)
-			c[j] = rg[u + j] * c[j] + rg[j] * rg[2 * u + j];
+			c[j] = g[u + j] * c[j] + g[j] * g[2 * u + j];
 		memcpy(h, c, (size_t)u * sizeof *h);
 		li_act_apply_elems(&r->act, h, u);
 		for (int64_t j = 0; j < u; j++)
-			h[j] *= rg[3 * u + j];
+			h[j] *= g[3 * u + j];
 		break;
-	case RNN_GRU: /* reset_after true */
-		if (r->rbias)
-			for (int64_t j = 0; j < 3 * u; j++)
-				rg[j] += r->rbias[j];
-		for (int64_t j = 0; j < 2 * u; j++)
-			rg[j] += xg[j];
-		li_act_apply_elems(&r->ract, rg, 2 * u);
+	case RNN_GRU: /* z, r activated by the caller */
+		if (r->reset_after)
+			for (int64_t j = 0; j < u; j++)
+				g[2 * u + j] += g[u + j] * hu[j];
+		else
+			for (int64_t j = 0; j < u; j++)
+				g[2 * u + j] += hu[j];
+		li_act_apply_elems(&r->act, g + 2 * u, u);
 		for (int64_t j = 0; j < u; j++)
-			rg[2 * u + j] = xg[2 * u + j] + rg[u + j] * rg[2 * u + j];
-		li_act_apply_elems(&r->act, rg + 2 * u, u);
-		for (int64_t j = 0; j < u; j++)
-			h[j] = rg[j] * h[j] + (1.0f - rg[j]) * rg[2 * u + j];
+			h[j] = g[j] * h[j] + (1.0f - g[j]) * g[2 * u + j];
 		break;
 	}
+}
+
+static void sgemm(int m, int nn, int k, const float *a, int lda, const float *b, int ldb,
+		  float beta, float *c, int ldc)
+{
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, nn, k, 1.0f, a, lda, b, ldb,
+		    beta, c, ldc);
 }
 
 /*
  * The whole recurrence over n rows of (T, F). out: (n, T, u) or (n, u). mask: n*T or
  * NULL. h0, c0: initial states [n, u] (NULL: zero); on return hold the final states when
- * given.
+ * given. The input projections are laid out time-major ([T][n][G*u], from a time-major
+ * copy of x), so each step's block is contiguous and the recurrent GEMM adds into it.
  */
 static int rnn_run(const li_layer *l, int64_t n, int64_t T, const float *x,
 		   const unsigned char *mask, float *out, float *h0, float *c0, li_err *err)
 {
 	const rnn *r = l->p;
-	int64_t u = r->units, gu = r->gates * u, F = r->n_in, rows, cells;
-	if (li_mul_i64(n, T, &rows) < 0 || li_mul_i64(rows, gu, &cells) < 0 || rows > INT_MAX ||
-	    n > INT_MAX)
+	int64_t u = r->units, gu = r->gates * u, F = r->n_in, rows, cells, xin;
+	if (li_mul_i64(n, T, &rows) < 0 || li_mul_i64(rows, gu, &cells) < 0 ||
+	    li_mul_i64(rows, F, &xin) < 0 || rows > INT_MAX || n > INT_MAX)
 		return li_layer_fail(l, err, "batch of %lld rows of %lld steps is too large",
 				     (long long)n, (long long)T);
 	if (n == 0)
 		return 0;
+	int gru = r->kind == RNN_GRU;
 	float *xp = malloc((size_t)(cells > 0 ? cells : 1) * sizeof *xp);
-	float *rg = malloc((size_t)(n * gu) * sizeof *rg);
+	float *xt = malloc((size_t)(xin > 0 ? xin : 1) * sizeof *xt);
 	float *h = calloc((size_t)(n * u), sizeof *h);
 	float *c = calloc((size_t)(n * u), sizeof *c);
 	float *y = mask ? calloc((size_t)(n * u), sizeof *y) : NULL; /* last unmasked output */
-	float *rh = r->kind == RNN_GRU && !r->reset_after ? malloc((size_t)(n * u) * sizeof *rh)
-							  : NULL;
-	if (!xp || !rg || !h || !c || (mask && !y) ||
-	    (r->kind == RNN_GRU && !r->reset_after && !rh)) {
-		free(xp), free(rg), free(h), free(c), free(y), free(rh);
+	float *hu = gru ? malloc((size_t)(n * u) * sizeof *hu) : NULL;
+	float *rh = gru ? malloc((size_t)(n * u) * sizeof *rh) : NULL;
+	float *hold = malloc((size_t)(2 * u) * sizeof *hold);
+	if (!xp || !xt || !h || !c || (mask && !y) || (gru && (!hu || !rh)) || !hold) {
+		free(xp), free(xt), free(h), free(c), free(y), free(hu), free(rh), free(hold);
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	}
 	if (h0)
 		memcpy(h, h0, (size_t)(n * u) * sizeof *h);
 	if (c0)
 		memcpy(c, c0, (size_t)(n * u) * sizeof *c);
-	/* the input projection of every step at once */
+	/* the input projection of every step at once, time-major */
+	for (int64_t b = 0; b < n; b++)
+		for (int64_t t = 0; t < T; t++)
+			memcpy(xt + (t * n + b) * F, x + (b * T + t) * F, (size_t)F * sizeof *xt);
 	if (rows > 0)
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, (int)gu, (int)F,
-			    1.0f, x, (int)F, r->kernel, (int)gu, 0.0f, xp, (int)gu);
+		sgemm((int)rows, (int)gu, (int)F, xt, (int)F, r->kernel, (int)gu, 0.0f, xp, (int)gu);
 	if (r->bias)
 		for (int64_t i = 0; i < rows; i++)
 			for (int64_t j = 0; j < gu; j++)
 				xp[i * gu + j] += r->bias[j];
-	float *hold = malloc((size_t)(2 * u) * sizeof *hold);
-	if (!hold) {
-		free(xp), free(rg), free(h), free(c), free(y), free(rh);
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	}
-	int gru_before = r->kind == RNN_GRU && !r->reset_after;
 	for (int64_t s = 0; s < T; s++) {
 		int64_t t = r->go_backwards ? T - 1 - s : s;
-		/* recurrent product of the whole batch (GRU reset_after false: z and r only) */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n,
-			    (int)(gru_before ? 2 * u : gu), (int)u, 1.0f, h, (int)u, r->rkernel,
-			    (int)gu, 0.0f, rg, (int)gu);
-		if (gru_before) {
-			for (int64_t b = 0; b < n; b++) {
-				const float *xg = xp + (b * T + t) * gu;
-				float *g = rg + b * gu;
-				for (int64_t j = 0; j < 2 * u; j++)
-					g[j] += xg[j];
-				li_act_apply_elems(&r->ract, g, 2 * u);
-				for (int64_t j = 0; j < u; j++)
-					rh[b * u + j] = g[u + j] * h[b * u + j];
+		float *g0 = xp + t * n * gu;
+		/* the recurrent product of the whole batch, added to the step's projections
+		 * (the GRU's candidate part apart: reset acts on it first) */
+		sgemm((int)n, (int)(gru ? 2 * u : gu), (int)u, h, (int)u, r->rkernel, (int)gu, 1.0f,
+		      g0, (int)gu);
+		if (gru) {
+			for (int64_t b = 0; b < n; b++)
+				li_act_apply_elems(&r->ract, g0 + b * gu, 2 * u);
+			if (r->reset_after) {
+				sgemm((int)n, (int)u, (int)u, h, (int)u, r->rkernel + 2 * u, (int)gu, 0.0f,
+				      hu, (int)u);
+				if (r->rbias)
+					for (int64_t b = 0; b < n; b++)
+						for (int64_t j = 0; j < u; j++)
+							hu[b * u + j] += r->rbias[2 * u + j];
+			} else {
+				for (int64_t b = 0; b < n; b++)
+					for (int64_t j = 0; j < u; j++)
+						rh[b * u + j] = g0[b * gu + u + j] * h[b * u + j];
+				sgemm((int)n, (int)u, (int)u, rh, (int)u, r->rkernel + 2 * u, (int)gu, 0.0f,
+				      hu, (int)u);
 			}
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)u, (int)u,
-				    1.0f, rh, (int)u, r->rkernel + 2 * u, (int)gu, 0.0f,
-				    rg + 2 * u, (int)gu);
 		}
 		for (int64_t b = 0; b < n; b++) {
-			const float *xg = xp + (b * T + t) * gu;
-			float *g = rg + b * gu, *hb = h + b * u, *cb = c + b * u;
+			float *g = g0 + b * gu, *hb = h + b * u, *cb = c + b * u;
 			int keep = mask && !mask[b * T + t];
 			if (keep) {
 				memcpy(hold, hb, (size_t)u * sizeof *hold);
 				memcpy(hold + u, cb, (size_t)u * sizeof *hold);
 			}
-			if (gru_before) {
-				for (int64_t j = 0; j < u; j++)
-					g[2 * u + j] += xg[2 * u + j];
-				li_act_apply_elems(&r->act, g + 2 * u, u);
-				for (int64_t j = 0; j < u; j++)
-					hb[j] = g[j] * hb[j] + (1.0f - g[j]) * g[2 * u + j];
-			} else {
-				cell_step(r, xg, g, hb, cb);
-			}
+			cell_step(r, g, gru ? hu + b * u : NULL, hb, cb);
 			const float *ob = hb;
 			if (keep) {
 				memcpy(hb, hold, (size_t)u * sizeof *hold);
@@ -450,7 +453,7 @@ static int rnn_run(const li_layer *l, int64_t n, int64_t T, const float *x,
 		memcpy(h0, h, (size_t)(n * u) * sizeof *h);
 	if (c0)
 		memcpy(c0, c, (size_t)(n * u) * sizeof *c);
-	free(xp), free(rg), free(h), free(c), free(y), free(rh), free(hold);
+	free(xp), free(xt), free(h), free(c), free(y), free(hu), free(rh), free(hold);
 	return 0;
 }
 
