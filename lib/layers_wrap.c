@@ -10,8 +10,9 @@
  * last unmasked output there, as a plain RNN does (checked against TF.js). merge_mode concat (default), sum, mul, ave; None gives two outputs, which
  * the one-output layer interface cannot express: refused. Weights: the file names them
  * after the wrapper, "forward_lstm/kernel", "backward_lstm/kernel" (TF.js, tf.keras; a
- * cell scope may follow); the first part selects the copy and is cut off. Without those
- * prefixes the first half of the weights is the forward copy's, in saving order.
+ * cell scope may follow), Keras 1 "forward_lstm_1_W_i"; the prefix selects the copy and
+ * is cut off. Without such prefixes the first half of the weights is the forward copy's,
+ * in saving order.
  *
  * TimeDistributed(layer): the layer applied to every step of the first per-row axis:
  * n rows of (T, ...) run as n*T rows of (...). Its weights carry the wrapper's name
@@ -98,13 +99,20 @@ static int wrap_carry_state(li_layer *l, int carry, li_err *err)
 /* ---- Bidirectional ---- */
 
 /* Which copy a weight name belongs to (1 forward, 2 backward, 0 neither) and the name
- * the copy sees: "forward_lstm/lstm_cell/kernel" -> "lstm_cell/kernel". */
-static int weight_side(const char *name, const char **rest)
+ * the copy sees: "forward_lstm/lstm_cell/kernel" -> "lstm_cell/kernel"; Keras 1's
+ * "forward_lstm_1_W_i" (inner layer lstm_1) -> "W_i". */
+static int weight_side(const char *name, const char *inner, const char **rest)
 {
 	int side = !name ? 0 : !strncmp(name, "forward_", 8) ? 1 : !strncmp(name, "backward_", 9) ? 2 : 0;
 	*rest = name;
-	if (side && strchr(name, '/'))
+	if (!side)
+		return 0;
+	const char *after = name + (side == 1 ? 8 : 9);
+	size_t k = strlen(inner);
+	if (strchr(name, '/'))
 		*rest = strchr(name, '/') + 1;
+	else if (k && !strncmp(after, inner, k) && after[k] == '_')
+		*rest = after + k + 1;
 	return side;
 }
 
@@ -152,12 +160,13 @@ static int bidir_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 	/* split the weights between the copies */
 	for (int i = 0; i < n_w; i++) {
 		const char *rest;
-		if (weight_side(w[i].name, &rest))
+		if (weight_side(w[i].name, inner_name(cfg, ""), &rest))
 			named = 1;
 	}
 	for (int i = 0; i < n_w; i++) {
 		const char *rest;
-		int side = named ? weight_side(w[i].name, &rest) : i < n_w / 2 ? 1 : 2;
+		int side = named ? weight_side(w[i].name, inner_name(cfg, ""), &rest)
+				 : i < n_w / 2 ? 1 : 2;
 		if (!named)
 			rest = w[i].name;
 		if (!side)

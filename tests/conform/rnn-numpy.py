@@ -209,6 +209,21 @@ case("keras1 simple_rnn W U b", K1, x,
      [layer("SimpleRNN", k1cfg(u, activation="relu"), [("W", Ws), ("U", Us), ("b", bs)])],
      run_rnn("simple", x, Ws, Us, bs, ACT["relu"], None))
 
+bk = {g: (f32((F, u)), f32((u, u)), f32((u,))) for g in "icfo"}
+named_b = [(f"{k}_{g}", bk[g][j]) for g in "icfo" for j, k in enumerate("WUb")]
+k1fwd = run_rnn("lstm", x, Wf, Uf, bf, np.tanh, hs2, seq=True)
+Wk = np.concatenate([bk[g][0] for g in "ifco"], 1)
+Uk = np.concatenate([bk[g][1] for g in "ifco"], 1)
+bk_ = np.concatenate([bk[g][2] for g in "ifco"])
+k1bwd = run_rnn("lstm", x, Wk, Uk, bk_, np.tanh, hs2, seq=True, back=True)[:, ::-1]
+case("keras1 bidirectional lstm forward_lstm_1_W_i names", K1, x,
+     [layer("Bidirectional", {"name": "layer", "merge_mode": "concat", "layer": {
+         "class_name": "LSTM", "config": k1cfg(u, name="lstm_1", return_sequences=True,
+                                              inner_activation="hard_sigmoid")}},
+            [("forward_lstm_1_" + n, w) for n, w in named] +
+            [("backward_lstm_1_" + n, w) for n, w in named_b])],
+     np.concatenate([k1fwd, k1bwd], -1))
+
 # ---- Bidirectional as tf.keras saves it; masks ----
 Wa, Ua, ba = weights(F, u, 3, two_bias=True)
 Wb, Ub, bb = weights(F, u, 3, two_bias=True)

@@ -39,6 +39,7 @@
 #include "li.h"
 
 #define MAX_T 64
+#define MAX_W 64 /* weights per layer (a Keras 1 Bidirectional LSTM has 24) */
 
 typedef struct tensor {
 	char name[160];
@@ -273,7 +274,7 @@ static int json_weights(const json_t *layer, li_weight *w, int *n_w, li_err *err
 {
 	const json_t *ws = json_object_get(layer, "weights");
 	*n_w = 0;
-	for (size_t i = 0; json_is_array(ws) && i < json_array_size(ws) && i < 16; i++) {
+	for (size_t i = 0; json_is_array(ws) && i < json_array_size(ws) && i < MAX_W; i++) {
 		const json_t *x = json_array_get(ws, i);
 		w[i].name = json_string_value(json_object_get(x, "name"));
 		if (json_array_to(x, &w[i].a, err) < 0)
@@ -325,7 +326,7 @@ static void json_case(const json_t *c, const char *file_origin)
 		const json_t *L = json_array_get(layers, i), *inb = json_object_get(L, "inbound");
 		const char *inbound[16];
 		int n_in = 0, n_w = 0;
-		li_weight w[16];
+		li_weight w[MAX_W];
 		memset(w, 0, sizeof w);
 		for (size_t k = 0; k < json_array_size(inb) && k < 16; k++)
 			inbound[n_in++] = json_string_value(json_array_get(inb, k));
@@ -459,12 +460,12 @@ static void kerasjs_case(const char *dir)
 		const json_t *inb = json_object_get(L, "inbound"), *wf = json_object_get(L, "weights"),
 			     *wn = json_object_get(L, "weight_names");
 		const char *inbound[16];
-		li_weight w[16];
+		li_weight w[MAX_W];
 		int n_in = 0, n_w = 0;
 		memset(w, 0, sizeof w);
 		for (size_t k = 0; k < json_array_size(inb) && k < 16; k++)
 			inbound[n_in++] = json_string_value(json_array_get(inb, k));
-		for (size_t k = 0; rc == 0 && k < json_array_size(wf) && k < 16; k++) {
+		for (size_t k = 0; rc == 0 && k < json_array_size(wf) && k < MAX_W; k++) {
 			snprintf(path, sizeof path, "%s/%s", dir, json_string_value(json_array_get(wf, k)));
 			w[k].name = json_string_value(json_array_get(wn, k));
 			rc = load_npy(path, &w[k].a, &err);
