@@ -161,8 +161,119 @@ static void chunks(void)
 		li_array_release(&w[k].a);
 }
 
+/*
+ * Junk for every class of the family: configs and weights of every wrong kind either
+ * build or fail with LI_EDATA, and what builds runs (also masked) on a few shapes,
+ * inputs with NaN, negative and huge values included, without a crash (ASan/UBSan).
+ */
+static void junk(void)
+{
+	static const char *const classes[] = { "SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional",
+					       "TimeDistributed", "Embedding", "Masking" };
+	static const char *const configs[] = {
+		"{}", "{\"units\": 2}", "{\"units\": -1}", "{\"units\": 1e30}", "{\"units\": \"2\"}",
+		"{\"units\": 2, \"return_sequences\": true, \"go_backwards\": 1}",
+		"{\"units\": 2, \"activation\": null, \"recurrent_activation\": \"nope\"}",
+		"{\"units\": 2, \"reset_after\": true}", "{\"output_dim\": 2, \"inner_activation\": 3}",
+		"{\"cell\": {\"class_name\": \"GRUCell\", \"config\": {\"units\": 2}}}",
+		"{\"cell\": {\"class_name\": \"LSTMCell\"}}", "{\"cell\": 5}",
+		"{\"layer\": {\"class_name\": \"LSTM\", \"config\": {\"units\": 2}}}",
+		"{\"layer\": {\"class_name\": \"GRU\", \"config\": {\"units\": 2, \"return_sequences\": true}}, \"merge_mode\": \"mul\"}",
+		"{\"layer\": {\"class_name\": \"Dense\", \"config\": {\"units\": 2}}}",
+		"{\"layer\": {\"class_name\": \"TimeDistributed\", \"config\": {\"layer\": 1}}}",
+		"{\"layer\": \"LSTM\"}", "{\"merge_mode\": 3}",
+		"{\"input_dim\": 4, \"output_dim\": 2}", "{\"input_dim\": 4, \"output_dim\": 2, \"mask_zero\": true}",
+		"{\"input_dim\": 0, \"output_dim\": 2}", "{\"mask_value\": \"x\"}", "{\"mask_value\": 1}",
+	};
+	unsigned seed = 17;
+	/* weight sets: none; right for 2 units on 3 features (G = 1, 3, 4; GRU both biases);
+	 * wrong ranks and sizes; an embedding table */
+	int64_t sets[][3][2] = {
+		{ { 3, 2 }, { 2, 2 }, { 2, 0 } }, { { 3, 6 }, { 2, 6 }, { 6, 0 } },
+		{ { 3, 6 }, { 2, 6 }, { 2, 6 } }, { { 3, 8 }, { 2, 8 }, { 8, 0 } },
+		{ { 3, 8 }, { 2, 7 }, { 8, 0 } }, { { 0, 0 }, { 2, 2 }, { 2, 0 } }, { { 4, 2 }, { 0, 0 }, { 0, 0 } },
+	};
+	const char *names[3] = { "kernel", "recurrent_kernel", "bias" };
+	li_shape shapes[] = { { 2, { 4, 3 } }, { 1, { 3 } }, { 3, { 2, 2, 3 } }, { 2, { 0, 3 } },
+			      { 1, { 4 } } };
+	float x[64];
+	for (int i = 0; i < 64; i++)
+		x[i] = i % 7 == 0 ? 0.0f : frand(&seed) * 6;
+	x[5] = NAN, x[9] = -3, x[11] = 1e30f, x[13] = 3.9f;
+	int built = 0, ran = 0, bad = 0;
+	li_err err;
+	for (size_t c = 0; c < sizeof classes / sizeof classes[0]; c++)
+		for (size_t j = 0; j < sizeof configs / sizeof configs[0]; j++)
+			for (size_t k = 0; k <= sizeof sets / sizeof sets[0]; k++) {
+				li_weight w[6];
+				int n_w = 0;
+				for (int q = 0; k > 0 && q < 3; q++) {
+					const int64_t *d = sets[k - 1][q];
+					if (!d[0])
+						continue;
+					w[n_w] = weight(names[q], d[1] ? 2 : 1, d[0], d[1], &seed);
+					n_w++;
+				}
+				if (!strcmp(classes[c], "Bidirectional")) /* the same set for both copies */
+					for (int q = 0, m = n_w; q < m; q++) {
+						w[n_w] = w[q];
+						w[n_w].a.data = NULL;
+						if (li_array_alloc(&w[n_w].a, LI_DTYPE_F32, w[q].a.rank,
+								   w[q].a.shape, NULL) == 0)
+							memcpy(w[n_w].a.data, w[q].a.data,
+							       (size_t)li_array_count(&w[q].a) * sizeof(float));
+						n_w++;
+					}
+				json_t *cfg = json_loads(configs[j], 0, NULL);
+				li_layer l;
+				li_err_clear(&err);
+				int rc = li_layer_init(&l, classes[c], "j", cfg, w, n_w, &k2, &err);
+				json_decref(cfg);
+				for (int q = 0; q < n_w; q++)
+					li_array_release(&w[q].a);
+				if (rc != 0 && rc != LI_EDATA)
+					bad++;
+				if (rc)
+					continue;
+				built++;
+				for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+					li_shape o;
+					const float *xs = x;
+					float y[512];
+					unsigned char mk[16];
+					if (l.ops->out_shape(&l, 1, &shapes[sh], &o, &err) < 0 ||
+					    li_shape_elems(&o) < 0 || li_shape_elems(&o) * 2 > 512)
+						continue;
+					for (int m = 0; m < 2; m++) {
+						li_err_clear(&err);
+						rc = l.ops->forward(&l, 2, 1, &shapes[sh], &xs, &o, y, &err);
+						if (rc == 0 && l.hooks && l.hooks->forward_masked &&
+						    shapes[sh].rank >= 1) {
+							for (int q = 0; q < 16; q++)
+								mk[q] = (unsigned char)(q % 3 != 1);
+							rc = l.hooks->forward_masked(&l, 2, 1, &shapes[sh], &xs, mk,
+										     &o, y, &err);
+						}
+						if (rc == 0 && l.hooks && l.hooks->compute_mask &&
+						    shapes[sh].dim[0] <= 8)
+							rc = l.hooks->compute_mask(&l, 2, &shapes[sh], x, mk, &err) < 0
+								     ? LI_EDATA : 0;
+						if (rc != 0 && rc != LI_EDATA)
+							bad++;
+						ran++;
+						if (li_layer_carry_state(&l, 1, &err) < 0) /* stateless: next */
+							break;
+					}
+				}
+				li_layer_release(&l);
+			}
+	CHECK(bad == 0 && built > 30 && ran > 60,
+	      "junk configs and weights: %d built, %d ran, %d not refused cleanly", built, ran, bad);
+}
+
 int main(void)
 {
+	junk();
 	chunks();
 	li_err err;
 	li_layer l;
