@@ -40,7 +40,7 @@ static const char *const pending[] = {
 	"GlobalAvgPool2D", "GlobalAvgPool3D",
 	"UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
 	"ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
-	"CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D",
+	"ConvLSTM2D",
 };
 
 /* Classes that hold Python code or need a custom class: never runnable. */

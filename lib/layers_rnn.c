@@ -1,6 +1,7 @@
 /*
  * Recurrent layers: SimpleRNN, LSTM, GRU (reset_after false and true), in inference mode,
- * and the generic RNN layer around one SimpleRNNCell, LSTMCell or GRUCell.
+ * the generic RNN layer around one SimpleRNNCell, LSTMCell or GRUCell, and the CuDNNLSTM /
+ * CuDNNGRU layers of Keras 2.1-2.3 files (weights converted as Keras converts them).
  *
  * Input per row (T, F), output (T, units) with return_sequences, else (units). The input
  * projection of every step of every row is one cblas_sgemm (n*T x F)(F x G*units) plus
@@ -195,6 +196,58 @@ static int fused_weights(li_layer *l, rnn *r, const li_weight *w, int n_w, int u
 	return 0;
 }
 
+/*
+ * CuDNNLSTM / CuDNNGRU weights (Keras 2.1-2.3, tf.keras 1.x) into the plain layout, as
+ * Keras converts them when such a file is loaded into LSTM / GRU(reset_after=True): per
+ * gate the input kernel k [in, u] is read as the flat (u, in) matrix cuDNN saw and
+ * transposed (K[i][j] = flat(k)[j*in + i]), the recurrent kernel per gate is transposed,
+ * and the bias [2*G*u] holds input then recurrent biases (LSTM: summed; GRU: the two rows
+ * of reset_after's bias).
+ */
+static int cudnn_weights(li_layer *l, rnn *r, const li_weight *w, int n_w, li_err *err)
+{
+	static const char *const want[] = { "kernel", "recurrent_kernel", "bias" };
+	const li_weight *x[3];
+	if (li_weights_pick(l, w, n_w, want, 3, x, err) < 0)
+		return LI_EDATA;
+	int64_t u = r->units, G = r->gates, gu = G * u, b2 = 2 * gu;
+	r->n_in = x[0]->a.rank == 2 && x[0]->a.shape[0] > 0 ? x[0]->a.shape[0] : 1;
+	int64_t ks[2] = { r->n_in, gu }, rs[2] = { u, gu };
+	if (li_weight_check(l, x[0], 2, ks, err) < 0 || li_weight_check(l, x[1], 2, rs, err) < 0 ||
+	    li_weight_check(l, x[2], 1, &b2, err) < 0)
+		return LI_EDATA;
+	if (rnn_alloc(l, r, err) < 0)
+		return LI_ENOMEM;
+	r->bias = malloc((size_t)gu * sizeof(float));
+	r->rbias = r->kind == RNN_GRU ? malloc((size_t)gu * sizeof(float)) : NULL;
+	if (!r->bias || (r->kind == RNN_GRU && !r->rbias))
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	const float *W = x[0]->a.data, *R = x[1]->a.data, *b = x[2]->a.data;
+	int64_t in = r->n_in;
+	for (int64_t g = 0; g < G; g++) {
+		for (int64_t i = 0; i < in; i++)
+			for (int64_t j = 0; j < u; j++) {
+				int64_t f = j * in + i; /* flat index into gate g's [in, u] block */
+				r->kernel[i * gu + g * u + j] = W[(f / u) * gu + g * u + f % u];
+			}
+		for (int64_t i = 0; i < u; i++)
+			for (int64_t j = 0; j < u; j++)
+				r->rkernel[i * gu + g * u + j] = R[j * gu + g * u + i];
+	}
+	for (int64_t j = 0; j < gu; j++) {
+		if (r->kind == RNN_GRU) {
+			r->bias[j] = b[j];
+			r->rbias[j] = b[gu + j];
+		} else {
+			r->bias[j] = b[j] + b[gu + j];
+		}
+	}
+	if (r->rbias) /* z and r add both biases to one sum, as in fused_weights */
+		for (int64_t j = 0; j < 2 * u; j++)
+			r->bias[j] += r->rbias[j];
+	return 0;
+}
+
 /* An activation option: absent gives def; present (JSON null included) is parsed. */
 static int act_option(li_layer *l, const json_t *c, const char *keys, const char *def,
 		      const li_origin *o, li_act *a, li_err *err)
@@ -250,6 +303,9 @@ static int rnn_parse(li_layer *l, const json_t *c, const li_weight *w0, int n_w,
 			return li_layer_fail(l, err, "cell class '%s' is not supported", cls);
 		kind = cls;
 	}
+	int cudnn = !strncmp(kind, "CuDNN", 5);
+	if (cudnn)
+		kind += 5;
 	r->kind = !strncmp(kind, "LSTM", 4) ? RNN_LSTM : !strncmp(kind, "GRU", 3) ? RNN_GRU
 										  : RNN_SIMPLE;
 	r->gates = r->kind == RNN_LSTM ? 4 : r->kind == RNN_GRU ? 3 : 1;
@@ -270,6 +326,12 @@ static int rnn_parse(li_layer *l, const json_t *c, const li_weight *w0, int n_w,
 	if (time_major)
 		return li_layer_fail(l, err, "option 'time_major' = true is not supported");
 	r->units = units;
+	if (cudnn) { /* cuDNN's cells: tanh and sigmoid, the GRU reset-after */
+		li_act_init(&r->act, LI_ACT_TANH);
+		li_act_init(&r->ract, LI_ACT_SIGMOID);
+		r->reset_after = 1;
+		return cudnn_weights(l, r, w, n_w, err);
+	}
 	if (act_option(l, cc, "activation", "tanh", o, &r->act, err) < 0)
 		return LI_EDATA;
 	if (r->kind != RNN_SIMPLE &&
@@ -535,7 +597,8 @@ static const li_layer_hooks rnn_hooks = {
 	.forward_masked = rnn_forward_masked,
 };
 
-static const char *const rnn_classes[] = { "SimpleRNN", "LSTM", "GRU", "RNN", NULL };
+static const char *const rnn_classes[] = { "SimpleRNN", "LSTM", "GRU", "RNN", "CuDNNLSTM",
+					    "CuDNNGRU", NULL };
 const li_layer_ops li_rnn_ops = {
 	rnn_classes, rnn_parse, rnn_out_shape, rnn_forward, rnn_free,
 };

@@ -4,7 +4,8 @@ Writes the case file that tests/unit/test_layer_cases.c reads (the format of
 scripts/tfjs/layer-oracle.js). Covers: GRU reset_after=true (tf.keras 2 / Keras 3, bias
 [2, 3u]); the version defaults when a config omits recurrent_activation (hard_sigmoid up
 to Keras 2.2, sigmoid from 2.3) or GRU reset_after (false in standalone Keras 2, true in
-tf.keras and Keras 3); Keras 3's hard_sigmoid inside a cell; the Keras 1 dialect (output_dim,
+tf.keras and Keras 3); Keras 3's hard_sigmoid inside a cell; CuDNNLSTM/CuDNNGRU weights
+converted as Keras converts them; the Keras 1 dialect (output_dim,
 inner_activation, LSTM as 12 arrays in gate order i, c, f, o, GRU as 9, SimpleRNN W/U/b);
 weight names with a cell scope; Bidirectional as tf.keras saves it (cell scopes, masked
 steps zeroed with return_sequences); Embedding's Keras 1 table name; and bad input that
@@ -173,6 +174,30 @@ case("lstm cell-scoped names, relu", TFK, x,
             [("lstm_cell/kernel", Wl), ("lstm_cell/recurrent_kernel", Ul), ("lstm_cell/bias", bl)])],
      run_rnn("lstm", x, Wl, Ul, bl, ACT["relu"], sigmoid))
 
+# ---- CuDNNLSTM / CuDNNGRU: the weights as Keras converts them when it loads such a file
+# into LSTM / GRU(reset_after=True) (saving.py, preprocess_weights_for_loading) ----
+def from_cudnn(Wc, Rc, G):
+    K = np.hstack([k.T.reshape(k.shape, order="F") for k in np.hsplit(Wc, G)])
+    R = np.hstack([k.T for k in np.hsplit(Rc, G)])
+    return K, R
+
+
+for seq in (False, True):
+    Wc, Rc, bc = f32((F, 4 * u)), f32((u, 4 * u)), f32((8 * u,))
+    K, R = from_cudnn(Wc, Rc, 4)
+    case(f"cudnn lstm{' sequences' if seq else ''}", "2.1.6", x,
+         [layer("CuDNNLSTM", {"name": "layer", "units": u, "return_sequences": seq},
+                [("kernel", Wc), ("recurrent_kernel", Rc), ("bias", bc)])],
+         run_rnn("lstm", x, K, R, bc[:4 * u] + bc[4 * u:], np.tanh, sigmoid, seq))
+    Wc, Rc, bc = f32((F, 3 * u)), f32((u, 3 * u)), f32((6 * u,))
+    K, R = from_cudnn(Wc, Rc, 3)
+    b2 = bc.reshape(2, -1)
+    case(f"cudnn gru go_backwards{' sequences' if seq else ''}", "2.1.6", x,
+         [layer("CuDNNGRU", {"name": "layer", "units": u, "return_sequences": seq,
+                             "go_backwards": True},
+                [("kernel", Wc), ("recurrent_kernel", Rc), ("bias", bc)])],
+         run_rnn("gru", x, K, R, b2[0], np.tanh, sigmoid, seq, True, True, b2[1]))
+
 # ---- Keras 1 dialect ----
 def k1cfg(units, **kw):
     c = {"name": "layer", "output_dim": units, "return_sequences": False, "go_backwards": False,
@@ -320,6 +345,8 @@ bad = [
      [("backward_lstm/kernel", f32((F, 8))), ("backward_lstm/recurrent_kernel", Ul),
       ("backward_lstm/bias", bl)],
      "layer 'backward_layer' (LSTM): weight 'kernel' has shape (3, 8)"),
+    ("cudnn lstm bias of the plain layout", "CuDNNLSTM", {"name": "layer", "units": u}, lw,
+     "weight 'bias' has shape (16,), the config needs (32,)"),
     ("rnn with stacked cells", "RNN",
      {"name": "layer", "cell": [{"class_name": "LSTMCell", "config": {"units": u}}]}, lw,
      "stacked cells are not supported"),

@@ -169,7 +169,8 @@ static void chunks(void)
 static void junk(void)
 {
 	static const char *const classes[] = { "SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional",
-					       "TimeDistributed", "Embedding", "Masking" };
+					       "TimeDistributed", "Embedding", "Masking", "CuDNNLSTM",
+					       "CuDNNGRU" };
 	static const char *const configs[] = {
 		"{}", "{\"units\": 2}", "{\"units\": -1}", "{\"units\": 1e30}", "{\"units\": \"2\"}",
 		"{\"units\": 2, \"return_sequences\": true, \"go_backwards\": 1}",
@@ -192,6 +193,7 @@ static void junk(void)
 		{ { 3, 2 }, { 2, 2 }, { 2, 0 } }, { { 3, 6 }, { 2, 6 }, { 6, 0 } },
 		{ { 3, 6 }, { 2, 6 }, { 2, 6 } }, { { 3, 8 }, { 2, 8 }, { 8, 0 } },
 		{ { 3, 8 }, { 2, 7 }, { 8, 0 } }, { { 0, 0 }, { 2, 2 }, { 2, 0 } }, { { 4, 2 }, { 0, 0 }, { 0, 0 } },
+		{ { 3, 8 }, { 2, 8 }, { 16, 0 } }, { { 3, 6 }, { 2, 6 }, { 12, 0 } },
 	};
 	const char *names[3] = { "kernel", "recurrent_kernel", "bias" };
 	li_shape shapes[] = { { 2, { 4, 3 } }, { 1, { 3 } }, { 3, { 2, 2, 3 } }, { 2, { 0, 3 } },
