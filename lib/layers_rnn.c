@@ -4,10 +4,12 @@
  * CuDNNGRU layers of Keras 2.1-2.3 files (weights converted as Keras converts them).
  *
  * Input per row (T, F), output (T, units) with return_sequences, else (units). The input
- * projection of every step of every row is one cblas_sgemm (n*T x F)(F x G*units) plus
- * the input bias; then per step one cblas_sgemm of the batch's states (n x units) with
- * the recurrent kernel, and the gate arithmetic row by row. G = 1, 4 (LSTM gates i, f, c,
- * o) or 3 (GRU gates z, r, h), the Keras 2 fused layout.
+ * projection of every step of every row is one cblas_sgemm (n*T x F)(F x G*units), laid
+ * out time-major, plus the input bias; then per step one cblas_sgemm of the batch's
+ * states (n x units) with the recurrent kernel adds into that step's block, and the gate
+ * arithmetic runs row by row. G = 1, 4 (LSTM gates i, f, c, o) or 3 (GRU gates z, r, h),
+ * the Keras 2 fused layout. Rows are independent and run in chunks that bound the
+ * projection buffer.
  *
  *   SimpleRNN  h = act(x W + b + h U)
  *   LSTM       z = x W + b + h U; i, f, o = ract(z_i, z_f, z_o); c = f c + i act(z_c);
