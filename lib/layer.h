@@ -62,11 +62,46 @@ typedef struct li_layer_ops {
 	void (*free)(li_layer *l);
 } li_layer_ops;
 
+/*
+ * Optional hooks of a layer (NULL members where a family has no use for them). A family's
+ * parse sets l->hooks to its static record; li_layer_ops stays as it is.
+ */
+typedef struct li_layer_hooks {
+	/*
+	 * State across calls (recurrent layers and the wrappers around them). carry != 0:
+	 * each forward starts from the state the previous forward of this layer ended with
+	 * (row i continues row i; rows beyond the kept state start from zero) and keeps its
+	 * final state, as a Keras stateful layer does across predict() calls. carry == 0,
+	 * the default: every forward starts from zero state. Either call drops the kept
+	 * state. While carrying, forward updates l->p: do not run one layer concurrently.
+	 */
+	int (*carry_state)(li_layer *l, int carry, li_err *err);
+	/*
+	 * Keras masks. A layer that makes one (Embedding with mask_zero, Masking) writes for
+	 * each of n rows and each step of the first per-row axis of its input 1 (kept) or 0
+	 * (masked) into mask[n * in_shape->dim[0]], row-major. Returns 1 (writing nothing)
+	 * when this configuration makes no mask (Embedding without mask_zero).
+	 */
+	int (*compute_mask)(const li_layer *l, int64_t n, const li_shape *in_shape,
+			    const float *in, unsigned char *mask, li_err *err);
+	/*
+	 * A layer that consumes the mask of its first input (recurrent layers, Bidirectional):
+	 * forward with that mask, laid out as compute_mask writes it; mask NULL is forward.
+	 * The graph carries a mask along the layers Keras passes it through (Keras:
+	 * supports_masking) and calls this where it arrives. Layers without this hook
+	 * ignore masks, as Keras' Dense and merges do.
+	 */
+	int (*forward_masked)(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
+			      const float *const *in, const unsigned char *mask,
+			      const li_shape *out_shape, float *out, li_err *err);
+} li_layer_hooks;
+
 struct li_layer {
 	const li_layer_ops *ops;
 	char *name;           /* the Keras layer name */
 	char *class_name;     /* the Keras class name */
 	void *p;              /* family parameters */
+	const li_layer_hooks *hooks; /* optional hooks, or NULL (set by parse) */
 };
 
 /* The family for a Keras class name, or NULL. */
@@ -81,6 +116,10 @@ const li_layer_ops *li_layer_find(const char *class_name);
 int li_layer_init(li_layer *l, const char *class_name, const char *name, const json_t *config,
 		  const li_weight *w, int n_w, const li_origin *o, li_err *err) LI_RESULT_USED;
 void li_layer_release(li_layer *l);
+
+/* Sets whether l carries its state across forward calls (hooks->carry_state); a layer
+ * without state accepts carry == 0 and refuses carry != 0 with its name. */
+int li_layer_carry_state(li_layer *l, int carry, li_err *err);
 
 /* Element count of a shape (all dims known), -1 on overflow or unknown dims. */
 int64_t li_shape_elems(const li_shape *s);

@@ -21,6 +21,8 @@ static const li_layer_ops *const families[] = {
 	&li_thresholded_relu_ops, &li_softmax_ops,
 	&li_rescaling_ops, &li_normalization_ops, &li_batch_norm_ops, &li_layer_norm_ops,
 	&li_merge_ops, &li_concatenate_ops, &li_dot_ops, &li_merge1_ops,
+	&li_rnn_ops, &li_bidirectional_ops, &li_time_distributed_ops, &li_embedding_ops,
+	&li_masking_ops,
 };
 
 /* Classes of later families (convolution, pooling, recurrent, wrappers, embedding). */
@@ -38,8 +40,7 @@ static const char *const pending[] = {
 	"GlobalAvgPool2D", "GlobalAvgPool3D",
 	"UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
 	"ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
-	"SimpleRNN", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D", "RNN",
-	"Bidirectional", "TimeDistributed", "Embedding", "Masking",
+	"ConvLSTM2D",
 };
 
 /* Classes that hold Python code or need a custom class: never runnable. */
@@ -134,6 +135,13 @@ void li_layer_release(li_layer *l)
 	free(l->name);
 	free(l->class_name);
 	memset(l, 0, sizeof *l);
+}
+
+int li_layer_carry_state(li_layer *l, int carry, li_err *err)
+{
+	if (l->hooks && l->hooks->carry_state)
+		return l->hooks->carry_state(l, carry, err);
+	return carry ? li_layer_fail(l, err, "has no state to carry across calls") : 0;
 }
 
 int64_t li_shape_elems(const li_shape *s)

@@ -62,7 +62,10 @@ function runCase(c, seed) {
   const topo = model.toJSON(null, false);
   const layers = rec.map(({ layer, inbound }) => {
     const weights = layer.weights.map((w) => {
-      const short = w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
+      // the name after the layer's own ("kernel"; Bidirectional "forward_lstm_LSTM1/kernel")
+      const own = `${layer.name}/`;
+      const short = w.originalName.startsWith(own) ? w.originalName.slice(own.length)
+        : w.originalName.slice(w.originalName.lastIndexOf('/') + 1);
       const positive = /variance/.test(short);
       const data = positive ? values(r, count(w.shape), 0.5, 2) : values(r, count(w.shape), -1, 1);
       return { name: short, shape: w.shape, data };
@@ -74,7 +77,16 @@ function runCase(c, seed) {
   });
   const xs = c.inputs.map((shape, k) => {
     const full = [BATCH, ...shape];
-    return { name: ins[k].sourceLayer.name, shape: full, data: values(r, count(full), -s, s) };
+    let data = values(r, count(full), -s, s);
+    if (c.opt.ids) // token ids 0..ids-1 (Embedding), zeros among them
+      data = data.map((v) => Math.min(c.opt.ids - 1, Math.floor((v + s) / (2 * s) * c.opt.ids)));
+    if (c.opt.zeroSteps) { // whole steps of zeros or stepValue (Masking), a set per row
+      const T = shape[0], F = count(shape.slice(1));
+      for (let b = 0; b < BATCH; b++)
+        for (const t of c.opt.zeroSteps[b % c.opt.zeroSteps.length])
+          for (let j = 0; j < F; j++) data[(b * T + t) * F + j] = c.opt.stepValue || 0;
+    }
+    return { name: ins[k].sourceLayer.name, shape: full, data };
   });
   const y = model.predict(xs.map((x) => tf.tensor(x.data, x.shape)), { batchSize: BATCH });
   const expected = { shape: y.shape, data: Array.from(y.dataSync()) };
@@ -171,6 +183,69 @@ add('dense branches dot normalize', [[6]], ([x], call) =>
   call(L.dot({ axes: 1, normalize: true }), [call(L.dense({ units: 4 }), x), call(L.dense({ units: 4 }), x)]));
 add('repeat permute dense', [4], ([x], call) =>
   call(L.dense({ units: 2 }), call(L.permute({ dims: [2, 1] }), call(L.repeatVector({ n: 3 }), x))));
+// ---- recurrent (TF.js defaults: recurrent_activation hard_sigmoid, GRU reset_after false;
+// the saved configs state both) ----
+for (const [cls, make] of [['simple_rnn', L.simpleRNN], ['lstm', L.lstm], ['gru', L.gru]]) {
+  add(`${cls}`, [5, 3], () => make({ units: 4 }));
+  add(`${cls} return_sequences`, [5, 3], () => make({ units: 4, returnSequences: true }));
+  add(`${cls} go_backwards`, [5, 3], () => make({ units: 4, goBackwards: true }));
+  add(`${cls} go_backwards return_sequences`, [5, 3], () =>
+    make({ units: 4, goBackwards: true, returnSequences: true }));
+  add(`${cls} no bias`, [4, 3], () => make({ units: 3, useBias: false }));
+  add(`${cls} relu`, [4, 3], () => make({ units: 3, activation: 'relu', returnSequences: true }));
+  add(`${cls} one step`, [1, 6], () => make({ units: 5 }));
+  add(`${cls} dropout ignored`, [4, 3], () => make({ units: 3, dropout: 0.5, recurrentDropout: 0.5 }));
+  if (cls !== 'simple_rnn')
+    add(`${cls} recurrent sigmoid`, [6, 2], () =>
+      make({ units: 3, recurrentActivation: 'sigmoid', returnSequences: true }));
+}
+add('lstm unit_forget_bias false, tanh recurrent', [4, 3], () =>
+  L.lstm({ units: 3, unitForgetBias: false, recurrentActivation: 'tanh' }));
+add('gru elu activation', [4, 3], () => L.gru({ units: 3, activation: 'elu' }));
+add('rnn lstm_cell', [5, 3], () => L.rnn({ cell: L.lstmCell({ units: 4 }), returnSequences: true }));
+add('rnn gru_cell go_backwards', [5, 3], () => L.rnn({ cell: L.gruCell({ units: 3 }), goBackwards: true }));
+add('rnn simple_rnn_cell', [5, 3], () => L.rnn({ cell: L.simpleRNNCell({ units: 3, activation: 'relu' }) }));
+add('stacked lstm gru', [5, 3], ([x], call) =>
+  call(L.gru({ units: 3 }), call(L.lstm({ units: 4, returnSequences: true }), x)));
+// ---- wrappers ----
+for (const m of ['concat', 'sum', 'mul', 'ave']) {
+  add(`bidirectional lstm ${m}`, [5, 3], () => L.bidirectional({ layer: L.lstm({ units: 3 }), mergeMode: m }));
+  add(`bidirectional gru ${m} sequences`, [5, 3], () =>
+    L.bidirectional({ layer: L.gru({ units: 3, returnSequences: true }), mergeMode: m }));
+}
+add('bidirectional simple_rnn go_backwards sequences', [4, 3], () =>
+  L.bidirectional({ layer: L.simpleRNN({ units: 3, returnSequences: true, goBackwards: true }) }));
+add('time_distributed dense', [4, 3], () => L.timeDistributed({ layer: L.dense({ units: 5, activation: 'tanh' }) }));
+add('time_distributed dense rank 4', [2, 3, 4], () => L.timeDistributed({ layer: L.dense({ units: 2 }) }));
+add('time_distributed lstm', [2, 4, 3], () => L.timeDistributed({ layer: L.lstm({ units: 3 }) }));
+add('lstm then time_distributed dense', [5, 3], ([x], call) =>
+  call(L.timeDistributed({ layer: L.dense({ units: 2 }) }), call(L.lstm({ units: 4, returnSequences: true }), x)));
+// ---- embedding and masks ----
+add('embedding', [6], () => L.embedding({ inputDim: 7, outputDim: 3 }), { ids: 7 });
+add('embedding rank 2', [2, 3], () => L.embedding({ inputDim: 5, outputDim: 2 }), { ids: 5 });
+add('embedding mask_zero', [6], () => L.embedding({ inputDim: 7, outputDim: 3, maskZero: true }), { ids: 7 });
+add('embedding mask_zero lstm', [8], ([x], call) =>
+  call(L.lstm({ units: 3 }), call(L.embedding({ inputDim: 4, outputDim: 3, maskZero: true }), x)), { ids: 4 });
+add('embedding mask_zero gru sequences', [8], ([x], call) =>
+  call(L.gru({ units: 3, returnSequences: true }),
+    call(L.embedding({ inputDim: 4, outputDim: 3, maskZero: true }), x)), { ids: 4 });
+add('embedding mask_zero simple_rnn go_backwards sequences', [8], ([x], call) =>
+  call(L.simpleRNN({ units: 3, returnSequences: true, goBackwards: true }),
+    call(L.embedding({ inputDim: 4, outputDim: 3, maskZero: true }), x)), { ids: 4 });
+add('embedding mask_zero bidirectional lstm', [8], ([x], call) =>
+  call(L.bidirectional({ layer: L.lstm({ units: 3 }) }),
+    call(L.embedding({ inputDim: 4, outputDim: 3, maskZero: true }), x)), { ids: 4 });
+add('embedding mask_zero bidirectional gru sequences', [8], ([x], call) =>
+  call(L.bidirectional({ layer: L.gru({ units: 3, returnSequences: true }) }),
+    call(L.embedding({ inputDim: 4, outputDim: 3, maskZero: true }), x)), { ids: 4 });
+add('masking', [5, 3], () => L.masking({}), { zeroSteps: [[1, 3], [0], [4]] });
+add('masking value', [5, 3], () => L.masking({ maskValue: 0.5 }), { zeroSteps: [[2], [0, 4]], stepValue: 0.5 });
+add('masking value simple_rnn', [5, 3], ([x], call) =>
+  call(L.simpleRNN({ units: 3 }), call(L.masking({ maskValue: 0.5 }), x)), { zeroSteps: [[2], [0, 4], [4]], stepValue: 0.5 });
+add('masking lstm', [6, 3], ([x], call) =>
+  call(L.lstm({ units: 4 }), call(L.masking({}), x)), { zeroSteps: [[1, 5], [0, 2], [3]] });
+add('masking gru sequences', [6, 3], ([x], call) =>
+  call(L.gru({ units: 4, returnSequences: true }), call(L.masking({}), x)), { zeroSteps: [[1, 5], [0, 2], [3]] });
 
 // Inputs for merge cases were given as lists of shapes; single-input cases as one shape.
 for (const c of cases) if (!Array.isArray(c.inputs[0])) c.inputs = [c.inputs];

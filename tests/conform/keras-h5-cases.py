@@ -27,8 +27,10 @@ def arr(name, a):
 
 
 def short(layer, wname):
-    """'dense/kernel:0' -> 'kernel'; Keras 1 'dense_1_W:0' -> 'W'."""
-    n = wname.split("/")[-1]
+    """The name after the layer's own, as the engine passes it: 'dense/kernel:0' ->
+    'kernel'; 'bidirectional/forward_lstm/kernel:0' -> 'forward_lstm/kernel'; Keras 1
+    'dense_1_W:0' -> 'W'."""
+    n = wname[len(layer) + 1:] if wname.startswith(layer + "/") else wname.split("/")[-1]
     if n.endswith(":0"):
         n = n[:-2]
     if n.startswith(layer + "_"):

@@ -2,8 +2,9 @@
 # Real Keras .h5 fixtures (dl4j, keras2c: files saved by Keras 1.2.2 to 2.3.1 with the
 # outputs Keras computed): h5py reads each model's config and weights into a layer case
 # (tests/conform/keras-h5-cases.py) and test_layer_cases runs it through the layer
-# families. Models with layers of later issues (Conv2D, LSTM, SimpleRNN) are reported as
-# skipped with the layer named; so is a case without Keras outputs.
+# families (the LSTMs of Keras 1.2.2 as 12 gate arrays, Keras 2.1-2.2 LSTM/SimpleRNN).
+# Models with layers of later issues (Conv2D) are reported as skipped with the layer
+# named; so is a case without Keras outputs.
 . "$(dirname "$0")/../lib.sh"
 
 if ! require_shared || [ ! -d "$SHARED/fixtures/keras" ]; then

@@ -9,16 +9,26 @@
  *                                         or the numpy generators in tests/conform
  *   test_layer_cases [--mutate] --kerasjs CASE_DIR ...
  *                                         keras-js fixture folders (layer.json + .npy)
+ *   --rtol X                              relative tolerance (default 1e-5), for the
+ *                                         fixtures whose README asks for another
  *
  * A case file: {"origin": "tfjs-layers 4.22.0", "cases": [{"name", "origin"?, "inputs":
  * [{"name", "shape", "data"}], "layers": [{"name", "class_name", "config", "inbound":
  * [names], "weights": [{"name", "shape", "data"}]}], "expected": {"shape", "data"}}]}.
  * Layers run in the listed order; the last one's output is compared with "expected"
- * within 1e-5 relative (1e-5 absolute below magnitude 1).
+ * within 1e-5 relative (1e-5 absolute below magnitude 1). A case with "error": "TEXT"
+ * instead of "expected" is bad input: it passes when a layer refuses it with a message
+ * that holds TEXT.
  *
  * --mutate perturbs one weight (the first of the last layer that has weights) and
  * reports "ok" only when the comparison then FAILS: proof that the check can fail.
  * Cases whose layers are not yet supported are reported as skipped, with the reason.
+ * A layer whose config says "stateful": true (or whose wrapped layer's does) runs twice on
+ * its input with its state carried (li_layer_carry_state), and the second output counts:
+ * the keras-js stateful fixtures hold the second of two predict() calls.
+ * Masks travel as the graph carries them: the output of a layer with a compute_mask hook
+ * (Embedding mask_zero, Masking) carries its mask, which the next layer gets through
+ * forward_masked when it has that hook (recurrent layers, Bidirectional).
  */
 #include <dirent.h>
 #include <math.h>
@@ -29,12 +39,14 @@
 #include "li.h"
 
 #define MAX_T 64
+#define MAX_W 64 /* weights per layer (a Keras 1 Bidirectional LSTM has 24) */
 
 typedef struct tensor {
 	char name[160];
 	li_shape shape;
 	int64_t n;
 	float *data;
+	unsigned char *mask;  /* Keras mask, n * shape.dim[0], or NULL */
 } tensor;
 
 typedef struct run {
@@ -43,12 +55,15 @@ typedef struct run {
 } run;
 
 static int mutate;
+static double rtol = 1e-5; /* --rtol: relative tolerance */
 static int n_ok, n_bad, n_skip;
 
 static void run_free(run *r)
 {
-	for (int i = 0; i < r->n_t; i++)
+	for (int i = 0; i < r->n_t; i++) {
 		free(r->t[i].data);
+		free(r->t[i].mask);
+	}
 	r->n_t = 0;
 }
 
@@ -106,8 +121,25 @@ static int add_tensor(run *r, const char *name, li_array *a, li_err *err)
 	for (int i = 1; i < a->rank; i++)
 		t->shape.dim[i - 1] = a->shape[i];
 	t->data = a->data;
+	t->mask = NULL;
 	a->data = NULL;
 	return 0;
+}
+
+static int forward(const li_layer *l, int64_t n, int n_in, const li_shape *shapes,
+		   const float *const *in, const unsigned char *mask, const li_shape *out,
+		   float *y, li_err *err)
+{
+	if (mask && l->hooks && l->hooks->forward_masked)
+		return l->hooks->forward_masked(l, n, n_in, shapes, in, mask, out, y, err);
+	return l->ops->forward(l, n, n_in, shapes, in, out, y, err);
+}
+
+static int stateful(const json_t *config)
+{
+	const json_t *inner = json_object_get(json_object_get(config, "layer"), "config");
+	return json_is_true(json_object_get(config, "stateful")) ||
+	       json_is_true(json_object_get(inner, "stateful"));
 }
 
 /* Runs one layer on named inputs; adds its output tensor. */
@@ -133,12 +165,34 @@ static int run_layer(run *r, const char *cls, const char *name, const json_t *co
 	int rc = l.ops->out_shape(&l, n_in, shapes, &out, err);
 	int64_t m = rc < 0 ? 0 : li_shape_elems(&out);
 	float *y = NULL;
+	unsigned char *omask = NULL;
+	/* the mask of the first input reaches a layer that consumes masks */
+	const unsigned char *mask = n_in ? find(r, inbound[0])->mask : NULL;
 	if (rc == 0 && m < 0)
 		rc = li_err_set(err, LI_EDATA, "layer '%s': output shape not known", name);
 	if (rc == 0) {
 		y = malloc((size_t)(n * m + 1) * sizeof *y);
-		rc = y ? l.ops->forward(&l, n, n_in, shapes, in, &out, y, err)
-		       : li_err_set(err, LI_ENOMEM, "out of memory");
+		rc = y ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	/* A Keras stateful layer (config "stateful": true, or its wrapped layer's): the
+	 * fixtures hold the second of two calls on the same input, the state carried. */
+	if (rc == 0 && stateful(config)) {
+		rc = li_layer_carry_state(&l, 1, err);
+		if (rc == 0)
+			rc = forward(&l, n, n_in, shapes, in, mask, &out, y, err);
+	}
+	if (rc == 0)
+		rc = forward(&l, n, n_in, shapes, in, mask, &out, y, err);
+	/* a layer that makes a mask: the output tensor carries it, as the graph does */
+	if (rc == 0 && l.hooks && l.hooks->compute_mask && n_in == 1 && shapes[0].rank >= 1) {
+		omask = malloc((size_t)(n * shapes[0].dim[0] + 1));
+		rc = omask ? l.hooks->compute_mask(&l, n, &shapes[0], in[0], omask, err)
+			   : li_err_set(err, LI_ENOMEM, "out of memory");
+		if (rc == 1) {
+			free(omask);
+			omask = NULL;
+			rc = 0;
+		}
 	}
 	if (rc == 0 && r->n_t < MAX_T) {
 		tensor *t = &r->t[r->n_t++];
@@ -146,9 +200,12 @@ static int run_layer(run *r, const char *cls, const char *name, const json_t *co
 		t->shape = out;
 		t->n = n;
 		t->data = y;
+		t->mask = omask;
 		y = NULL;
+		omask = NULL;
 	}
 	free(y);
+	free(omask);
 	li_layer_release(&l);
 	return rc;
 }
@@ -171,7 +228,7 @@ static int compare(const tensor *t, const li_array *e, char *why, size_t nw)
 	int64_t c = li_array_count(e), worst = -1;
 	double wd = 0;
 	for (int64_t i = 0; i < c; i++) {
-		double d = fabs((double)x[i] - y[i]), lim = 1e-5 * fmax(1.0, fabs(y[i]));
+		double d = fabs((double)x[i] - y[i]), lim = rtol * fmax(1.0, fabs(y[i]));
 		if (!(d <= lim) && (worst < 0 || d > wd))
 			worst = i, wd = isnan(d) ? INFINITY : d;
 	}
@@ -217,7 +274,7 @@ static int json_weights(const json_t *layer, li_weight *w, int *n_w, li_err *err
 {
 	const json_t *ws = json_object_get(layer, "weights");
 	*n_w = 0;
-	for (size_t i = 0; json_is_array(ws) && i < json_array_size(ws) && i < 16; i++) {
+	for (size_t i = 0; json_is_array(ws) && i < json_array_size(ws) && i < MAX_W; i++) {
 		const json_t *x = json_array_get(ws, i);
 		w[i].name = json_string_value(json_object_get(x, "name"));
 		if (json_array_to(x, &w[i].a, err) < 0)
@@ -269,7 +326,7 @@ static void json_case(const json_t *c, const char *file_origin)
 		const json_t *L = json_array_get(layers, i), *inb = json_object_get(L, "inbound");
 		const char *inbound[16];
 		int n_in = 0, n_w = 0;
-		li_weight w[16];
+		li_weight w[MAX_W];
 		memset(w, 0, sizeof w);
 		for (size_t k = 0; k < json_array_size(inb) && k < 16; k++)
 			inbound[n_in++] = json_string_value(json_array_get(inb, k));
@@ -284,6 +341,23 @@ static void json_case(const json_t *c, const char *file_origin)
 			li_array_release(&w[k].a);
 		if (rc < 0)
 			rc = skip_reason(&err);
+	}
+	/* a bad-input case: the run must fail with a message holding "error" */
+	const char *want_err = json_string_value(json_object_get(c, "error"));
+	if (want_err) {
+		if (mutate) {
+			li_err_set(&err, LI_EDATA, "a bad-input case");
+			rc = 1;
+		} else if (rc == 0 || !strstr(err.msg, want_err)) {
+			snprintf(why, sizeof why, "expected an error with '%.60s', got %.200s", want_err,
+				 rc == 0 ? "success" : err.msg);
+			rc = -1;
+		} else {
+			rc = 0;
+		}
+		report(name, rc, &err, why);
+		run_free(&r);
+		return;
 	}
 	if (rc == 0 && mutate && last_w < 0)
 		rc = li_err_set(&err, LI_EDATA, "no weights to perturb") ? 1 : 1;
@@ -386,12 +460,12 @@ static void kerasjs_case(const char *dir)
 		const json_t *inb = json_object_get(L, "inbound"), *wf = json_object_get(L, "weights"),
 			     *wn = json_object_get(L, "weight_names");
 		const char *inbound[16];
-		li_weight w[16];
+		li_weight w[MAX_W];
 		int n_in = 0, n_w = 0;
 		memset(w, 0, sizeof w);
 		for (size_t k = 0; k < json_array_size(inb) && k < 16; k++)
 			inbound[n_in++] = json_string_value(json_array_get(inb, k));
-		for (size_t k = 0; rc == 0 && k < json_array_size(wf) && k < 16; k++) {
+		for (size_t k = 0; rc == 0 && k < json_array_size(wf) && k < MAX_W; k++) {
 			snprintf(path, sizeof path, "%s/%s", dir, json_string_value(json_array_get(wf, k)));
 			w[k].name = json_string_value(json_array_get(wn, k));
 			rc = load_npy(path, &w[k].a, &err);
@@ -447,6 +521,8 @@ int main(int argc, char **argv)
 			mutate = 1;
 		else if (!strcmp(argv[i], "--kerasjs"))
 			kerasjs = 1;
+		else if (!strcmp(argv[i], "--rtol") && i + 1 < argc)
+			rtol = atof(argv[++i]);
 	}
 	if (i == argc) {
 		json_t *root = json_loads(builtin, 0, NULL);

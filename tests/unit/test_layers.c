@@ -63,8 +63,7 @@ int main(void)
 	static const char *const later[] = {
 		"Conv1D", "Conv2D", "Convolution2D", "SeparableConv2D", "DepthwiseConv2D",
 		"Conv2DTranspose", "MaxPooling2D", "AveragePooling1D", "GlobalAveragePooling2D",
-		"UpSampling1D", "UpSampling2D", "ZeroPadding2D", "Cropping2D", "SimpleRNN", "LSTM",
-		"GRU", "Bidirectional", "TimeDistributed", "Embedding", "Masking",
+		"UpSampling1D", "UpSampling2D", "ZeroPadding2D", "Cropping2D", "ConvLSTM2D",
 	};
 	for (size_t i = 0; i < sizeof later / sizeof later[0]; i++) {
 		char want[200];
