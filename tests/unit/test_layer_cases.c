@@ -14,7 +14,8 @@
  * [{"name", "shape", "data"}], "layers": [{"name", "class_name", "config", "inbound":
  * [names], "weights": [{"name", "shape", "data"}]}], "expected": {"shape", "data"}}]}.
  * Layers run in the listed order; the last one's output is compared with "expected"
- * within 1e-5 relative (1e-5 absolute below magnitude 1).
+ * within 1e-5 relative (1e-5 absolute below magnitude 1). A case with "error": MESSAGE
+ * instead of "expected" passes only when a layer refuses with exactly that message.
  *
  * --mutate perturbs one weight (the first of the last layer that has weights) and
  * reports "ok" only when the comparison then FAILS: proof that the check can fail.
@@ -285,6 +286,22 @@ static void json_case(const json_t *c, const char *file_origin)
 		if (rc < 0)
 			rc = skip_reason(&err);
 	}
+	const char *want_err = json_string_value(json_object_get(c, "error"));
+	if (want_err && !mutate) {
+		/* a bad-input case: the layer must refuse with this message, nothing else */
+		if (rc < 0 && !strcmp(err.msg, want_err)) {
+			printf("ok - %s (refused: %s)\n", name, err.msg);
+			n_ok++;
+		} else {
+			printf("not ok - %s: expected the error '%s', got %s\n", name, want_err,
+			       rc < 0 ? err.msg : "success");
+			n_bad++;
+		}
+		run_free(&r);
+		return;
+	}
+	if (want_err)
+		rc = li_err_set(&err, LI_EDATA, "bad-input case") ? 1 : 1;
 	if (rc == 0 && mutate && last_w < 0)
 		rc = li_err_set(&err, LI_EDATA, "no weights to perturb") ? 1 : 1;
 	if (rc == 0)
