@@ -142,8 +142,11 @@ static int conv_out_shape(const li_layer *l, int n_in, const li_shape *in, li_sh
 	if (li_sp_in_grid(l, &in[0], v->rank, v->cfirst, &gi, err) < 0)
 		return LI_EDATA;
 	li_shape_text(&in[0], t, sizeof t);
+	if (gi.c != v->c.cin && v->c.groups == 1)
+		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel takes %lld",
+				     t, (long long)gi.c, (long long)v->c.cin);
 	if (gi.c != v->c.cin)
-		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel needs "
+		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel takes "
 				     "%lld (%lld groups of %lld)", t, (long long)gi.c,
 				     (long long)v->c.cin, (long long)v->c.groups,
 				     (long long)(v->c.cin / v->c.groups));

@@ -173,11 +173,30 @@ int li_sp_run(const li_layer *l, int64_t n, int rank, int cfirst, const li_shape
 	return rc;
 }
 
+/* bias + relu over one block: written so that the vectoriser turns the select into maxps
+ * (perf showed the scalar branchy loop at a fifth of a Conv2D's time). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("tree-vectorize")))
+#endif
+static void bias_relu(float *restrict y, int64_t rows, int64_t c, const float *restrict bias)
+{
+	for (int64_t r = 0; r < rows; r++, y += c)
+		for (int64_t j = 0; j < c; j++) {
+			float v = y[j] + bias[j];
+			y[j] = v > 0.0f ? v : 0.0f;
+		}
+}
+
 void li_bias_act(float *y, int64_t rows, int64_t c, const float *bias, const li_act *act)
 {
 	int ew = act && li_act_elementwise(act) && act->kind != LI_ACT_LINEAR;
 	if (!bias && !ew)
 		return;
+	if (bias && act && act->kind == LI_ACT_RELU && act->alpha == 0.0f &&
+	    act->threshold == 0.0f && !(act->max_value < INFINITY)) {
+		bias_relu(y, rows, c, bias);
+		return;
+	}
 	for (int64_t r = 0; r < rows; r++) {
 		float *p = y + r * c;
 		if (bias)
