@@ -236,6 +236,7 @@ static void im2col(const li_conv *c, const li_grid *gi, const li_grid *go, const
 	int64_t in_row = gi->dim[0] * gi->dim[1] * gi->dim[2] * gi->c;
 	int64_t pout = go->dim[0] * go->dim[1] * go->dim[2];
 	size_t bytes = (size_t)cw * sizeof(float);
+	int seg = cw == gi->c && c->d[2] == 1;
 	float *p = col;
 	int64_t b = q0 / pout, r = q0 % pout;
 	int64_t o2 = r % go->dim[2], o1 = r / go->dim[2] % go->dim[1], o0 = r / go->dim[2] / go->dim[1];
@@ -247,6 +248,25 @@ static void im2col(const li_conv *c, const li_grid *gi, const li_grid *go, const
 			for (int64_t k1 = 0; k1 < c->k[1]; k1++) {
 				int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
 				int in1 = in0 && i1 >= 0 && i1 < gi->dim[1];
+				if (seg) {
+					/* all channels, no dilation along W: the taps of this kernel
+					 * row are one contiguous run of the input row */
+					int64_t s2 = o2 * c->s[2] - pad[2], lo = s2 < 0 ? -s2 : 0;
+					int64_t hi = gi->dim[2] - s2 < c->k[2] ? gi->dim[2] - s2 : c->k[2];
+					if (!in1 || hi <= lo) {
+						memset(p, 0, bytes * (size_t)c->k[2]);
+					} else {
+						if (lo > 0)
+							memset(p, 0, bytes * (size_t)lo);
+						memcpy(p + lo * cw,
+						       xb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + s2 + lo) * gi->c,
+						       bytes * (size_t)(hi - lo));
+						if (hi < c->k[2])
+							memset(p + hi * cw, 0, bytes * (size_t)(c->k[2] - hi));
+					}
+					p += c->k[2] * cw;
+					continue;
+				}
 				for (int64_t k2 = 0; k2 < c->k[2]; k2++, p += cw) {
 					int64_t i2 = o2 * c->s[2] - pad[2] + k2 * c->d[2];
 					if (in1 && i2 >= 0 && i2 < gi->dim[2])
