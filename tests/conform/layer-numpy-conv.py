@@ -205,6 +205,19 @@ case("conv2d_transpose channels_first valid stride 2", K3, "Conv2DTranspose",
      cf(x), cf(tconv2d(x, w, b, (2, 2), ((3 - 1) * 2 + 3, (4 - 1) * 2 + 3), False)),
      [("kernel", w), ("bias", b)])
 
+# Keras 1 Deconvolution2D: W (rows, cols, filters, in), the output shape stated in config
+x = f32((BATCH, 3, 3, 2)); w = f32((3, 3, 2, 2)); b = f32((2,))
+case("keras1 Deconvolution2D output_shape", "1.2.2", "Deconvolution2D",
+     {"nb_filter": 2, "nb_row": 3, "nb_col": 3, "output_shape": [None, 6, 6, 2],
+      "subsample": [2, 2], "border_mode": "same", "dim_ordering": "tf"},
+     x, tconv2d(x, w, b, (2, 2), (6, 6), True), [("W", w), ("b", b)])
+# Keras 1 AtrousConvolution2D: dilation under its Keras 1 name
+x = f32((BATCH, 7, 7, 2)); w = f32((3, 3, 2, 3)); b = f32((3,))
+case("keras1 AtrousConvolution2D atrous_rate", "1.2.2", "AtrousConvolution2D",
+     {"nb_filter": 3, "nb_row": 3, "nb_col": 3, "atrous_rate": [2, 2], "border_mode": "valid",
+      "dim_ordering": "tf"}, x, correlate(x, w, b, [1, 1], [2, 2], [(0, 0), (0, 0)]),
+     [("W", w), ("b", b)])
+
 # ---- depthwise / separable 1D ----
 x = f32((BATCH, 7, 3)); dw = f32((3, 3, 2)); b = f32((6,))
 dwg = dw.reshape(3, 1, 6)  # depthwise = groups of one input channel: out ci*m + j
