@@ -13,6 +13,25 @@
 
 #include "layers_spatial.h"
 
+/* Channel-vector accumulation, written for the vectoriser (the ternary max is a
+ * compare-and-blend once vectorised; as a scalar loop it branched on random data). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define VECTORISE __attribute__((noinline, optimize("tree-vectorize")))
+#else
+#define VECTORISE
+#endif
+VECTORISE static void acc_max(float *restrict y, const float *restrict x, int64_t c)
+{
+	for (int64_t j = 0; j < c; j++)
+		y[j] = x[j] > y[j] ? x[j] : y[j];
+}
+
+VECTORISE static void acc_add(float *restrict y, const float *restrict x, int64_t c)
+{
+	for (int64_t j = 0; j < c; j++)
+		y[j] += x[j];
+}
+
 typedef struct pool {
 	int rank, cfirst, avg, global, keepdims, pad;
 	int64_t k[3], s[3];
@@ -112,11 +131,9 @@ static int pool_core(const li_layer *l, int64_t n, const li_grid *gi, const floa
 			for (int64_t i2 = lo[2]; i2 < hi[2]; i2++) {
 				const float *xp = xb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * C;
 				if (p->avg)
-					for (int64_t j = 0; j < C; j++)
-						y[j] += xp[j];
+					acc_add(y, xp, C);
 				else
-					for (int64_t j = 0; j < C; j++)
-						y[j] = xp[j] > y[j] ? xp[j] : y[j];
+					acc_max(y, xp, C);
 			}
 			if (p->avg) {
 				float inv = 1.0f / (float)((hi[0] - lo[0]) * (hi[1] - lo[1]) * (hi[2] - lo[2]));
@@ -148,11 +165,9 @@ static void global_pool(const pool *p, int64_t n, const li_grid *g, const float 
 		for (int64_t q = 0; q < P; q++) {
 			const float *xp = x + q * C;
 			if (p->avg)
-				for (int64_t j = 0; j < C; j++)
-					y[j] += xp[j];
+				acc_add(y, xp, C);
 			else
-				for (int64_t j = 0; j < C; j++)
-					y[j] = xp[j] > y[j] ? xp[j] : y[j];
+				acc_max(y, xp, C);
 		}
 		if (p->avg)
 			for (int64_t j = 0; j < C; j++)
