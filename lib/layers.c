@@ -27,7 +27,6 @@ static const li_layer_ops *const families[] = {
 
 /* Classes of later families (recurrent, wrappers, embedding). */
 static const char *const pending[] = {
-	"Deconvolution3D",
 	"SimpleRNN", "LSTM", "GRU", "CuDNNLSTM", "CuDNNGRU", "ConvLSTM2D", "RNN",
 	"Bidirectional", "TimeDistributed", "Embedding", "Masking",
 };

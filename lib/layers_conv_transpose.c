@@ -230,7 +230,8 @@ static void tconv_free(li_layer *l)
 
 static const char *const tconv_classes[] = {
 	"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose", "Convolution1DTranspose",
-	"Convolution2DTranspose", "Convolution3DTranspose", "Deconvolution2D", NULL,
+	"Convolution2DTranspose", "Convolution3DTranspose", "Deconvolution2D", "Deconvolution3D",
+	NULL,
 };
 const li_layer_ops li_conv_transpose_ops = {
 	tconv_classes, tconv_parse, tconv_out_shape, tconv_forward, tconv_free,

@@ -225,6 +225,13 @@ case("depthwise_conv1d multiplier 2", K3, "DepthwiseConv1D",
      {"kernel_size": 3, "depth_multiplier": 2, "padding": "valid"},
      x, correlate(x, dwg, b, [1], [1], [(0, 0)], groups=3),
      [("depthwise_kernel", dw), ("bias", b)])
+# (TF.js 4.22 on cpu gets DepthwiseConv2D with dilation wrong: covered here instead)
+x = f32((BATCH, 7, 7, 2)); dw = f32((3, 3, 2, 2)); b = f32((4,))
+case("depthwise_conv2d dilation 2 same multiplier 2", K3, "DepthwiseConv2D",
+     {"kernel_size": [3, 3], "depth_multiplier": 2, "dilation_rate": [2, 2], "padding": "same"},
+     x, correlate(x, dw.reshape(3, 3, 1, 4), b, [1, 1], [2, 2],
+                  [same_pad(7, 3, 1, 2), same_pad(7, 3, 1, 2)], groups=2),
+     [("depthwise_kernel", dw), ("bias", b)])
 x = f32((BATCH, 8, 2)); dw = f32((3, 2, 1)); pw = f32((1, 2, 3)); b = f32((3,))
 mid = correlate(x, dw.reshape(3, 1, 2), None, [2], [1], [same_pad(8, 3, 2, 1)], groups=2)
 case("separable_conv1d same stride 2", K3, "SeparableConv1D",
