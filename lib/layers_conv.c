@@ -42,8 +42,8 @@ int li_sp_kernel_size(const li_layer *l, const json_t *c, int rank, int64_t *k, 
 	for (int i = 0; i < rank; i++) {
 		if (li_cfg_int(l, c, k1[rank - 1][i], -1, &k[i], err) < 0)
 			return LI_EDATA;
-		if (k[i] < 1)
-			return li_layer_fail(l, err, "option 'kernel_size' is missing or not positive");
+		if (k[i] < 1 || k[i] > LI_SP_MAX)
+			return li_layer_fail(l, err, "option 'kernel_size' is missing or out of range");
 	}
 	return 0;
 }

@@ -76,9 +76,12 @@ static int tconv_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 	const json_t *os = li_cfg_get(c, "output_shape");
 	if (os && json_is_array(os) && (int)json_array_size(os) == rank + 2) {
 		/* Keras 1: (batch, rows, cols, filters) or th (batch, filters, rows, cols) */
-		for (int i = 0; i < rank; i++)
-			t->fixed[3 - rank + i] =
-				json_integer_value(json_array_get(os, (size_t)(cfirst ? i + 2 : i + 1)));
+		for (int i = 0; i < rank; i++) {
+			int64_t v = json_integer_value(json_array_get(os, (size_t)(cfirst ? i + 2 : i + 1)));
+			if (v < 1 || v > LI_SP_MAX_DIM)
+				return li_layer_fail(l, err, "option 'output_shape' holds %lld", (long long)v);
+			t->fixed[3 - rank + i] = v;
+		}
 	}
 	/* the kernel is (k..., filters, in): read it as a convolution kernel of filters
 	 * "inputs" and in "outputs", then transpose to [in][taps * filters] */

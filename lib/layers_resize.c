@@ -67,10 +67,10 @@ static int amounts(const li_layer *l, const json_t *c, const char *key, int rank
 	} else
 		ok = 0;
 	for (int i = 0; ok && i < rank; i++)
-		ok = before[i] >= 0 && after[i] >= 0;
+		ok = before[i] >= 0 && after[i] >= 0 && before[i] <= LI_SP_MAX && after[i] <= LI_SP_MAX;
 	if (!ok)
 		return li_layer_fail(l, err, "option '%s' must be an int, %d ints or %d pairs of "
-				     "non-negative ints", key, rank, rank);
+				     "ints from 0 to %lld", key, rank, rank, (long long)LI_SP_MAX);
 	return 0;
 }
 

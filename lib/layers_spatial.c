@@ -65,6 +65,9 @@ int li_sp_ints(const li_layer *l, const json_t *c, const char *keys, int rank, i
 		if (out[i] < lo)
 			return li_layer_fail(l, err, "option '%s' = %lld must be at least %lld", k,
 					     (long long)out[i], (long long)lo);
+		if (out[i] > LI_SP_MAX)
+			return li_layer_fail(l, err, "option '%s' = %lld is too large", k,
+					     (long long)out[i]);
 	}
 	return 0;
 }
@@ -113,9 +116,9 @@ int li_sp_grid(const li_shape *row, int rank, int cfirst, li_grid *g)
 		g->dim[3 - rank + i] = row->dim[cfirst ? i + 1 : i];
 	g->c = row->dim[cfirst ? 0 : rank];
 	for (int i = 0; i < 3; i++)
-		if (g->dim[i] <= 0)
+		if (g->dim[i] <= 0 || g->dim[i] > LI_SP_MAX_DIM)
 			return -1;
-	return g->c > 0 ? 0 : -1;
+	return g->c > 0 && g->c <= LI_SP_MAX_DIM ? 0 : -1;
 }
 
 void li_sp_shape(const li_grid *g, int rank, int cfirst, li_shape *row)
@@ -133,6 +136,10 @@ int li_sp_in_grid(const li_layer *l, const li_shape *in, int rank, int cfirst, l
 	if (li_sp_grid(in, rank, cfirst, g) == 0)
 		return 0;
 	li_shape_text(in, t, sizeof t);
+	for (int i = 0; i < in->rank; i++)
+		if (in->dim[i] > LI_SP_MAX_DIM)
+			return li_layer_fail(l, err, "input shape %s has a dimension above %lld", t,
+					     (long long)LI_SP_MAX_DIM);
 	return li_layer_fail(l, err, "input shape %s is not a known %dD %s input", t, rank,
 			     cfirst ? "channels_first" : "channels_last");
 }

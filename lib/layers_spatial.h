@@ -17,6 +17,12 @@
 
 enum { LI_PAD_VALID, LI_PAD_SAME, LI_PAD_CAUSAL };
 
+/* Bounds that keep every window and shape product inside int64: per-axis options
+ * (kernel size, strides, dilation, pool size, padding, upsampling factors) and input
+ * dimensions. */
+#define LI_SP_MAX ((int64_t)1 << 20)
+#define LI_SP_MAX_DIM ((int64_t)1 << 31)
+
 /* A batch row's spatial layout, channels last: dim[0..2] (D, H, W), c channels. */
 typedef struct li_grid {
 	int64_t dim[3], c;
@@ -24,7 +30,7 @@ typedef struct li_grid {
 
 /* data_format (Keras 2/3, TF.js "channelsFirst") or dim_ordering (Keras 1 "th"/"tf"). */
 int li_sp_format(const li_layer *l, const json_t *c, int *cfirst, li_err *err);
-/* An int or a list of rank ints, each >= lo; absent: def for every axis. out[rank]. */
+/* An int or a list of rank ints, each in [lo, LI_SP_MAX]; absent: def for every axis. */
 int li_sp_ints(const li_layer *l, const json_t *c, const char *keys, int rank, int64_t def,
 	       int64_t lo, int64_t *out, li_err *err);
 /* padding / border_mode: "valid", "same", "causal" (only when causal_ok). */
