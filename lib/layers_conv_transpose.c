@@ -18,7 +18,7 @@
 
 #include "layers_spatial.h"
 
-#define COL_LIMIT ((int64_t)4 << 20)
+#define COL_LIMIT ((int64_t)1 << 16)  /* floats of scratch per GEMM: cache-sized, as in the convolution */
 
 typedef struct tconv {
 	int rank, cfirst, pad;
