@@ -8,11 +8,14 @@
  * cblas_sgemm per chunk and group, then bias and activation while the block is in cache.
  * A 1x1 stride-1 convolution skips im2col (the input already is the matrix). Depthwise
  * convolutions (one input channel per group) use a direct loop: a GEMM with K = taps and
- * N = depth_multiplier would be all overhead.
+ * N = depth_multiplier would be all overhead. With several BLAS threads allowed, large
+ * convolutions share their GEMM blocks among that many threads of their own, BLAS running
+ * single-threaded inside each (never nested).
  */
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -339,6 +342,49 @@ static void depthwise(const li_conv *c, const li_grid *gi, const li_grid *go, co
 	}
 }
 
+/* One share of a convolution's GEMM blocks: blocks tid, tid + nth, ... */
+typedef struct conv_share {
+	const li_conv *c;
+	const li_grid *gi, *go;
+	const int64_t *pad;
+	const float *x;
+	float *y, *col;
+	int64_t cells, chunk, kw, cin_g;
+	int direct, tid, nth;
+} conv_share;
+
+static void conv_blocks(const conv_share *w)
+{
+	const li_conv *c = w->c;
+	int64_t cout_g = c->cout / c->groups;
+	for (int64_t q0 = w->tid * w->chunk; q0 < w->cells; q0 += w->nth * w->chunk) {
+		int64_t nq = w->cells - q0 < w->chunk ? w->cells - q0 : w->chunk;
+		float *yb = w->y + q0 * c->cout;
+		for (int64_t g = 0; g < c->groups; g++) {
+			const float *a = w->x + q0 * w->gi->c;  /* direct: cell q is input row q */
+			if (!w->direct) {
+				im2col(c, w->gi, w->go, w->pad, w->x, q0, nq, g * w->cin_g, w->cin_g, w->col);
+				a = w->col;
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nq, (int)cout_g,
+				    (int)w->kw, 1.0f, a, w->direct ? (int)w->gi->c : (int)w->kw,
+				    c->kernel + g * cout_g, (int)c->cout, 0.0f, yb + g * cout_g,
+				    (int)c->cout);
+		}
+		li_bias_act(yb, nq, c->cout, c->bias, &c->act);
+	}
+}
+
+static void *conv_worker(void *p)
+{
+	conv_blocks(p);
+	return NULL;
+}
+
+/* Work (multiply-adds) below which one thread does every block. */
+#define PAR_MIN ((int64_t)1 << 24)
+#define MAX_THREADS 64
+
 int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float *x,
 		    const li_grid *go, float *y, li_err *err)
 {
@@ -346,7 +392,7 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 	for (int i = 0; i < 3; i++)
 		li_sp_window(c->pad, gi->dim[i], c->k[i], c->s[i], c->d[i], &o, &pad[i]);
 	int64_t taps = c->k[0] * c->k[1] * c->k[2], cin_g = gi->c / c->groups;
-	int64_t cout_g = c->cout / c->groups, pout = go->dim[0] * go->dim[1] * go->dim[2];
+	int64_t pout = go->dim[0] * go->dim[1] * go->dim[2];
 	if (n == 0)
 		return 0;
 	if (c->groups > 1 && cin_g == 1) {
@@ -366,25 +412,45 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 		chunk = cells;
 	if (chunk > INT_MAX || kw > INT_MAX || c->cout > INT_MAX)
 		return li_err_set(err, LI_EDATA, "convolution too large for one GEMM");
-	float *col = direct ? NULL : malloc((size_t)(chunk * kw) * sizeof *col);
+	/*
+	 * Threads: cache-sized GEMMs are too small for OpenBLAS to split well, so when BLAS
+	 * may use T > 1 threads and the work is large, T threads take interleaved blocks,
+	 * each with its own im2col buffer, while BLAS runs single-threaded inside them
+	 * (never nested); its thread count is restored afterwards.
+	 */
+	int nth = direct ? 1 : openblas_get_num_threads();
+	int64_t blocks = (cells + chunk - 1) / chunk;
+	if (nth > MAX_THREADS)
+		nth = MAX_THREADS;
+	if (nth > blocks)
+		nth = (int)blocks;
+	if (nth > 1 && cells * kw * c->cout < PAR_MIN)
+		nth = 1;
+	conv_share sh[MAX_THREADS];
+	float *col = direct ? NULL : malloc((size_t)(nth * chunk * kw) * sizeof *col);
 	if (!direct && !col)
 		return li_err_set(err, LI_ENOMEM, "out of memory");
-	for (int64_t q0 = 0; q0 < cells; q0 += chunk) {
-		int64_t nq = cells - q0 < chunk ? cells - q0 : chunk;
-		float *yb = y + q0 * c->cout;
-		for (int64_t g = 0; g < c->groups; g++) {
-			const float *a = x + q0 * gi->c;  /* direct: cell q is input row q */
-			if (!direct) {
-				im2col(c, gi, go, pad, x, q0, nq, g * cin_g, cin_g, col);
-				a = col;
-			}
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nq, (int)cout_g,
-				    (int)kw, 1.0f, a, direct ? (int)gi->c : (int)kw,
-				    c->kernel + g * cout_g, (int)c->cout, 0.0f, yb + g * cout_g,
-				    (int)c->cout);
-		}
-		li_bias_act(yb, nq, c->cout, c->bias, &c->act);
+	for (int t = 0; t < nth; t++)
+		sh[t] = (conv_share){ c, gi, go, pad, x, y, col ? col + t * chunk * kw : NULL, cells,
+				      chunk, kw, cin_g, direct, t, nth };
+	if (nth == 1) {
+		conv_blocks(&sh[0]);
+		free(col);
+		return 0;
 	}
+	pthread_t th[MAX_THREADS];
+	int started = 1, blas = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	for (int t = 1; t < nth; t++, started++)
+		if (pthread_create(&th[t], NULL, conv_worker, &sh[t]) != 0)
+			break;
+	/* blocks of threads that could not start are done here */
+	conv_blocks(&sh[0]);
+	for (int t = started; t < nth; t++)
+		conv_blocks(&sh[t]);
+	for (int t = 1; t < started; t++)
+		pthread_join(th[t], NULL);
+	openblas_set_num_threads(blas);
 	free(col);
 	return 0;
 }

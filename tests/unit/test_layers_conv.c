@@ -5,8 +5,11 @@
  * a crash or an out-of-bounds access (ASan/UBSan watch this), including huge option values
  * and huge claimed input dimensions. Plus a few values worked by hand: TensorFlow's 'same'
  * split puts the odd padding cell after, average pooling divides by the cells inside.
+ * And a convolution shared among threads gives the same bytes as one thread.
  */
+#include <cblas.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -95,6 +98,35 @@ int main(void)
 		      l.ops->forward(&l, 1, 1, &in, xns, &o, out, &err) == 0 && out[1] == -3,
 		      "same max ignores padding (got %g)", out[1]);
 		li_layer_release(&l);
+	}
+
+	/* ---- threads: blocks shared among threads give the same bytes as one thread ---- */
+	{
+		int64_t kd[4] = { 3, 3, 16, 16 }, n = 8, cnt = n * 32 * 32 * 16;
+		li_weight k = weight("kernel", 4, kd);
+		float *xb = malloc((size_t)cnt * sizeof *xb), *y1 = malloc((size_t)cnt * sizeof *y1);
+		float *y3 = malloc((size_t)cnt * sizeof *y3);
+		for (int64_t i = 0; xb && i < cnt; i++)
+			xb[i] = (float)((i * 13) % 17) / 8.0f - 1.0f;
+		CHECK_INT(build("Conv2D", "{\"filters\": 16, \"kernel_size\": 3, \"padding\": "
+				"\"same\", \"use_bias\": false, \"activation\": \"relu\"}", &k, 1,
+				&err, &l), 0, "Conv2D 16 -> 16 builds");
+		li_shape in = { 3, { 32, 32, 16 } };
+		const float *xs[1] = { xb };
+		int blas = openblas_get_num_threads(), rc1, rc3;
+		openblas_set_num_threads(1);
+		rc1 = l.ops->out_shape(&l, 1, &in, &o, &err) ||
+		      l.ops->forward(&l, n, 1, &in, xs, &o, y1, &err);
+		openblas_set_num_threads(3);
+		rc3 = l.ops->forward(&l, n, 1, &in, xs, &o, y3, &err);
+		CHECK(xb && y1 && y3 && rc1 == 0 && rc3 == 0 &&
+		      !memcmp(y1, y3, (size_t)cnt * sizeof *y1),
+		      "3 threads give the bytes of 1 thread");
+		CHECK_INT(openblas_get_num_threads(), 3, "BLAS thread count restored");
+		openblas_set_num_threads(blas);
+		li_layer_release(&l);
+		li_array_release(&k.a);
+		free(xb), free(y1), free(y3);
 	}
 
 	/* ---- junk configs, mismatched weights, odd inputs ---- */
