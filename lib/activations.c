@@ -275,6 +275,17 @@ static inline float relu_full(const li_act *a, float x)
 
 #define EACH(expr) do { for (int64_t i = 0; i < count; i++) { float v = x[i]; x[i] = (expr); } } while (0)
 
+/* Plain relu as a select the vectoriser turns into compare-and-mask (the branchy scalar
+ * loop cost a fifth of a relu layer's time on random data). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((noinline, optimize("tree-vectorize")))
+#endif
+static void relu_plain(float *restrict x, int64_t count)
+{
+	for (int64_t i = 0; i < count; i++)
+		x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
 void li_act_apply_elems(const li_act *a, float *x, int64_t count)
 {
 	switch (a->kind) {
@@ -284,7 +295,7 @@ void li_act_apply_elems(const li_act *a, float *x, int64_t count)
 		break;
 	case LI_ACT_RELU:
 		if (a->alpha == 0.0f && a->threshold == 0.0f && !(a->max_value < INFINITY))
-			EACH(v > 0 ? v : 0.0f);
+			relu_plain(x, count);
 		else
 			EACH(relu_full(a, v));
 		break;

@@ -23,23 +23,12 @@ static const li_layer_ops *const families[] = {
 	&li_merge_ops, &li_concatenate_ops, &li_dot_ops, &li_merge1_ops,
 	&li_rnn_ops, &li_bidirectional_ops, &li_time_distributed_ops, &li_embedding_ops,
 	&li_masking_ops,
+	&li_conv_ops, &li_conv_transpose_ops, &li_sepconv_ops, &li_depthwise_ops, &li_pool_ops,
+	&li_resize_ops,
 };
 
-/* Classes of later families (convolution, pooling, recurrent, wrappers, embedding). */
+/* Classes of later families. */
 static const char *const pending[] = {
-	"Conv1D", "Conv2D", "Conv3D", "Convolution1D", "Convolution2D", "Convolution3D",
-	"SeparableConv1D", "SeparableConv2D", "SeparableConvolution1D", "SeparableConvolution2D",
-	"DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose",
-	"Conv3DTranspose", "Convolution2DTranspose", "Deconvolution2D", "Deconvolution3D",
-	"AtrousConvolution1D", "AtrousConvolution2D",
-	"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
-	"AveragePooling3D", "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D",
-	"AvgPool3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-	"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
-	"GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D",
-	"GlobalAvgPool2D", "GlobalAvgPool3D",
-	"UpSampling1D", "UpSampling2D", "UpSampling3D", "ZeroPadding1D", "ZeroPadding2D",
-	"ZeroPadding3D", "Cropping1D", "Cropping2D", "Cropping3D",
 	"ConvLSTM2D",
 };
 

@@ -19,6 +19,8 @@ extern const li_layer_ops li_rescaling_ops, li_normalization_ops, li_batch_norm_
 extern const li_layer_ops li_merge_ops, li_concatenate_ops, li_dot_ops, li_merge1_ops;
 extern const li_layer_ops li_rnn_ops, li_bidirectional_ops, li_time_distributed_ops,
 	li_embedding_ops, li_masking_ops;
+extern const li_layer_ops li_conv_ops, li_conv_transpose_ops, li_sepconv_ops,
+	li_depthwise_ops, li_pool_ops, li_resize_ops;
 
 /* Sets err to "layer 'NAME' (CLASS): MESSAGE"; returns LI_EDATA. */
 int li_layer_fail(const li_layer *l, li_err *err, const char *fmt, ...) LI_PRINTF(3, 4);

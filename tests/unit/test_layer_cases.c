@@ -18,7 +18,8 @@
  * Layers run in the listed order; the last one's output is compared with "expected"
  * within 1e-5 relative (1e-5 absolute below magnitude 1). A case with "error": "TEXT"
  * instead of "expected" is bad input: it passes when a layer refuses it with a message
- * that holds TEXT.
+ * that holds TEXT; one with "labels" and "min_correct" passes when the argmax of at
+ * least min_correct output rows equals their label.
  *
  * --mutate perturbs one weight (the first of the last layer that has weights) and
  * reports "ok" only when the comparison then FAILS: proof that the check can fail.
@@ -240,6 +241,30 @@ static int compare(const tensor *t, const li_array *e, char *why, size_t nw)
 	return 0;
 }
 
+/* Classification cases: the argmax of each output row must equal its label on at least
+ * min rows. */
+static int argmax_check(const tensor *t, const json_t *labels, int64_t min, char *why, size_t nw)
+{
+	int64_t m = li_shape_elems(&t->shape), hits = 0;
+	if ((int64_t)json_array_size(labels) != t->n || m < 1) {
+		snprintf(why, nw, "%zu labels for %lld rows", json_array_size(labels), (long long)t->n);
+		return -1;
+	}
+	for (int64_t i = 0; i < t->n; i++) {
+		const float *y = t->data + i * m;
+		int64_t best = 0;
+		for (int64_t j = 1; j < m; j++)
+			if (y[j] > y[best])
+				best = j;
+		hits += best == json_integer_value(json_array_get(labels, (size_t)i));
+	}
+	if (hits >= min)
+		return 0;
+	snprintf(why, nw, "argmax equals the label on %lld of %lld rows, needs %lld",
+		 (long long)hits, (long long)t->n, (long long)min);
+	return -1;
+}
+
 static void report(const char *name, int rc, const li_err *err, const char *why)
 {
 	if (rc == 1) {
@@ -361,9 +386,13 @@ static void json_case(const json_t *c, const char *file_origin)
 	}
 	if (rc == 0 && mutate && last_w < 0)
 		rc = li_err_set(&err, LI_EDATA, "no weights to perturb") ? 1 : 1;
-	if (rc == 0)
+	const json_t *labels = json_object_get(c, "labels");
+	if (rc == 0 && labels)
+		rc = argmax_check(&r.t[r.n_t - 1], labels,
+				  json_integer_value(json_object_get(c, "min_correct")), why, sizeof why);
+	else if (rc == 0)
 		rc = json_array_to(json_object_get(c, "expected"), &exp, &err);
-	if (rc == 0)
+	if (rc == 0 && !labels)
 		rc = compare(&r.t[r.n_t - 1], &exp, why, sizeof why);
 	report(name, rc, &err, why);
 	li_array_release(&exp);

@@ -1,0 +1,525 @@
+/*
+ * What the spatial layer families share: option readers, TensorFlow's window geometry,
+ * channels_first <-> channels_last, and the convolution core. See layers_spatial.h.
+ *
+ * The convolution core follows darknet's forward_convolutional_layer: im2col for a chunk
+ * of batch rows (each output position's receptive field laid out as one row, channels
+ * contiguous because data is channels-last, so the copy is a memcpy per kernel tap), one
+ * cblas_sgemm per chunk and group, then bias and activation while the block is in cache.
+ * A 1x1 stride-1 convolution skips im2col (the input already is the matrix). Depthwise
+ * convolutions (one input channel per group) use a direct loop: a GEMM with K = taps and
+ * N = depth_multiplier would be all overhead. With several BLAS threads allowed, large
+ * convolutions share their GEMM blocks among that many threads of their own, BLAS running
+ * single-threaded inside each (never nested).
+ */
+#include <cblas.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "layers_spatial.h"
+
+/* im2col scratch per GEMM, in floats; overridable for tuning (LI_CONV_BLOCK, floats). */
+#define COL_LIMIT col_limit()
+
+static int64_t col_limit(void)
+{
+	const char *e = getenv("LI_CONV_BLOCK");
+	long long v = e ? atoll(e) : 0;
+	return v >= 1024 ? (int64_t)v : (int64_t)1 << 16;
+}
+
+int li_sp_format(const li_layer *l, const json_t *c, int *cfirst, li_err *err)
+{
+	const char *f;
+	*cfirst = 0;
+	if (li_cfg_str(l, c, "data_format|dim_ordering", "channels_last", &f, err) < 0)
+		return LI_EDATA;
+	if (!strcmp(f, "channels_last") || !strcmp(f, "channelsLast") || !strcmp(f, "tf"))
+		return 0;
+	if (!strcmp(f, "channels_first") || !strcmp(f, "channelsFirst") || !strcmp(f, "th")) {
+		*cfirst = 1;
+		return 0;
+	}
+	return li_layer_fail(l, err, "option 'data_format' = '%s' is not supported", f);
+}
+
+int li_sp_ints(const li_layer *l, const json_t *c, const char *keys, int rank, int64_t def,
+	       int64_t lo, int64_t *out, li_err *err)
+{
+	int64_t v[3];
+	int n;
+	char k[64];
+	size_t kl = strcspn(keys, "|");
+	snprintf(k, sizeof k, "%.*s", (int)(kl < sizeof k ? kl : sizeof k - 1), keys);
+	if (li_cfg_ints(l, c, keys, v, 3, &n, err) < 0)
+		return LI_EDATA;
+	if (n == 0) {
+		for (int i = 0; i < rank; i++)
+			out[i] = def;
+		return 0;
+	}
+	if (n != 1 && n != rank)
+		return li_layer_fail(l, err, "option '%s' needs 1 or %d values, got %d", k, rank, n);
+	for (int i = 0; i < rank; i++) {
+		out[i] = v[n == 1 ? 0 : i];
+		if (out[i] < lo)
+			return li_layer_fail(l, err, "option '%s' = %lld must be at least %lld", k,
+					     (long long)out[i], (long long)lo);
+		if (out[i] > LI_SP_MAX)
+			return li_layer_fail(l, err, "option '%s' = %lld is too large", k,
+					     (long long)out[i]);
+	}
+	return 0;
+}
+
+int li_sp_padding(const li_layer *l, const json_t *c, int causal_ok, int *mode, li_err *err)
+{
+	const char *p;
+	if (li_cfg_str(l, c, "padding|border_mode", "valid", &p, err) < 0)
+		return LI_EDATA;
+	if (!strcmp(p, "valid"))
+		*mode = LI_PAD_VALID;
+	else if (!strcmp(p, "same"))
+		*mode = LI_PAD_SAME;
+	else if (causal_ok && !strcmp(p, "causal"))
+		*mode = LI_PAD_CAUSAL;
+	else
+		return li_layer_fail(l, err, "option 'padding' = '%s' is not supported", p);
+	return 0;
+}
+
+int li_sp_window(int mode, int64_t in, int64_t k, int64_t s, int64_t d, int64_t *out,
+		 int64_t *before)
+{
+	int64_t keff = (k - 1) * d + 1;
+	*before = 0;
+	if (mode == LI_PAD_SAME) {
+		*out = (in + s - 1) / s;
+		int64_t total = (*out - 1) * s + keff - in;
+		*before = total > 0 ? total / 2 : 0;
+	} else if (mode == LI_PAD_CAUSAL) {
+		*out = (in - 1) / s + 1;
+		*before = keff - 1;
+	} else {
+		*out = in >= keff ? (in - keff) / s + 1 : 0;
+	}
+	return *out >= 1 ? 0 : -1;
+}
+
+int li_sp_grid(const li_shape *row, int rank, int cfirst, li_grid *g)
+{
+	if (row->rank != rank + 1)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		g->dim[i] = 1;
+	for (int i = 0; i < rank; i++)
+		g->dim[3 - rank + i] = row->dim[cfirst ? i + 1 : i];
+	g->c = row->dim[cfirst ? 0 : rank];
+	for (int i = 0; i < 3; i++)
+		if (g->dim[i] <= 0 || g->dim[i] > LI_SP_MAX_DIM)
+			return -1;
+	return g->c > 0 && g->c <= LI_SP_MAX_DIM ? 0 : -1;
+}
+
+void li_sp_shape(const li_grid *g, int rank, int cfirst, li_shape *row)
+{
+	row->rank = rank + 1;
+	for (int i = 0; i < rank; i++)
+		row->dim[cfirst ? i + 1 : i] = g->dim[3 - rank + i];
+	row->dim[cfirst ? 0 : rank] = g->c;
+}
+
+int li_sp_in_grid(const li_layer *l, const li_shape *in, int rank, int cfirst, li_grid *g,
+		  li_err *err)
+{
+	char t[200];
+	if (li_sp_grid(in, rank, cfirst, g) == 0)
+		return 0;
+	li_shape_text(in, t, sizeof t);
+	for (int i = 0; i < in->rank; i++)
+		if (in->dim[i] > LI_SP_MAX_DIM)
+			return li_layer_fail(l, err, "input shape %s has a dimension above %lld", t,
+					     (long long)LI_SP_MAX_DIM);
+	return li_layer_fail(l, err, "input shape %s is not a known %dD %s input", t, rank,
+			     cfirst ? "channels_first" : "channels_last");
+}
+
+int li_sp_run(const li_layer *l, int64_t n, int rank, int cfirst, const li_shape *in_shape,
+	      const float *in, const li_shape *out_shape, float *out, const li_act *act,
+	      li_sp_core core, li_err *err)
+{
+	li_grid gi, go;
+	if (li_sp_in_grid(l, in_shape, rank, cfirst, &gi, err) < 0 ||
+	    li_sp_grid(out_shape, rank, cfirst, &go) < 0)
+		return li_layer_fail(l, err, "output shape is not known");
+	int rc;
+	if (!cfirst) {
+		rc = core(l, n, &gi, in, &go, out, err);
+	} else {
+		int64_t mi = li_shape_elems(in_shape), mo = li_shape_elems(out_shape);
+		float *xi = malloc((size_t)(n * mi + 1) * sizeof *xi);
+		float *yo = malloc((size_t)(n * mo + 1) * sizeof *yo);
+		if (!xi || !yo) {
+			free(xi);
+			free(yo);
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		}
+		int to_last[LI_MAX_RANK], to_first[LI_MAX_RANK];
+		li_shape cl;
+		for (int i = 0; i < rank; i++)
+			to_last[i] = i + 1;
+		to_last[rank] = 0;
+		to_first[0] = rank;
+		for (int i = 0; i < rank; i++)
+			to_first[i + 1] = i;
+		li_permute_rows(in, xi, n, in_shape, to_last);
+		rc = core(l, n, &gi, xi, &go, yo, err);
+		li_sp_shape(&go, rank, 0, &cl);
+		if (rc == 0)
+			li_permute_rows(yo, out, n, &cl, to_first);
+		free(xi);
+		free(yo);
+	}
+	if (rc == 0 && act && !li_act_elementwise(act) && li_act_apply(act, out, n, out_shape, err) < 0) {
+		li_err_prefix(err, "layer '%s' (%s)", l->name, l->class_name);
+		return LI_EDATA;
+	}
+	return rc;
+}
+
+/* bias + relu over one block: written so that the vectoriser turns the select into maxps
+ * (perf showed the scalar branchy loop at a fifth of a Conv2D's time). */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((noinline, optimize("tree-vectorize")))
+#endif
+static void bias_relu(float *restrict y, int64_t rows, int64_t c, const float *restrict bias)
+{
+	for (int64_t r = 0; r < rows; r++, y += c)
+		for (int64_t j = 0; j < c; j++) {
+			float v = y[j] + bias[j];
+			y[j] = v > 0.0f ? v : 0.0f;
+		}
+}
+
+void li_bias_act(float *y, int64_t rows, int64_t c, const float *bias, const li_act *act)
+{
+	int ew = act && li_act_elementwise(act) && act->kind != LI_ACT_LINEAR;
+	if (!bias && !ew)
+		return;
+	if (bias && act && act->kind == LI_ACT_RELU && act->alpha == 0.0f &&
+	    act->threshold == 0.0f && !(act->max_value < INFINITY)) {
+		bias_relu(y, rows, c, bias);
+		return;
+	}
+	for (int64_t r = 0; r < rows; r++) {
+		float *p = y + r * c;
+		if (bias)
+			for (int64_t j = 0; j < c; j++)
+				p[j] += bias[j];
+		if (ew)
+			li_act_apply_elems(act, p, c);
+	}
+}
+
+/* ---- convolution ---- */
+
+int li_conv_out(const li_conv *c, const li_grid *gi, li_grid *go)
+{
+	int64_t before;
+	for (int i = 0; i < 3; i++)
+		if (li_sp_window(c->pad, gi->dim[i], c->k[i], c->s[i], c->d[i], &go->dim[i],
+				 &before) < 0)
+			return -1;
+	go->c = c->cout;
+	return 0;
+}
+
+/* The receptive fields of output cells [q0, q0 + nq) of the batch (cell q is output
+ * position q % pout of row q / pout) for input channels [c0, c0 + cw): one row of
+ * taps * cw floats per cell. */
+static void im2col(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
+		   const float *x, int64_t q0, int64_t nq, int64_t c0, int64_t cw, float *col)
+{
+	int64_t in_row = gi->dim[0] * gi->dim[1] * gi->dim[2] * gi->c;
+	int64_t pout = go->dim[0] * go->dim[1] * go->dim[2];
+	size_t bytes = (size_t)cw * sizeof(float);
+	int seg = cw == gi->c && c->d[2] == 1;
+	float *p = col;
+	int64_t b = q0 / pout, r = q0 % pout;
+	int64_t o2 = r % go->dim[2], o1 = r / go->dim[2] % go->dim[1], o0 = r / go->dim[2] / go->dim[1];
+	for (int64_t q = 0; q < nq; q++) {
+		const float *xb = x + b * in_row + c0;
+		for (int64_t k0 = 0; k0 < c->k[0]; k0++) {
+			int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
+			int in0 = i0 >= 0 && i0 < gi->dim[0];
+			for (int64_t k1 = 0; k1 < c->k[1]; k1++) {
+				int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
+				int in1 = in0 && i1 >= 0 && i1 < gi->dim[1];
+				if (seg) {
+					/* all channels, no dilation along W: the taps of this kernel
+					 * row are one contiguous run of the input row */
+					int64_t s2 = o2 * c->s[2] - pad[2], lo = s2 < 0 ? -s2 : 0;
+					int64_t hi = gi->dim[2] - s2 < c->k[2] ? gi->dim[2] - s2 : c->k[2];
+					if (!in1 || hi <= lo) {
+						memset(p, 0, bytes * (size_t)c->k[2]);
+					} else {
+						if (lo > 0)
+							memset(p, 0, bytes * (size_t)lo);
+						memcpy(p + lo * cw,
+						       xb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + s2 + lo) * gi->c,
+						       bytes * (size_t)(hi - lo));
+						if (hi < c->k[2])
+							memset(p + hi * cw, 0, bytes * (size_t)(c->k[2] - hi));
+					}
+					p += c->k[2] * cw;
+					continue;
+				}
+				for (int64_t k2 = 0; k2 < c->k[2]; k2++, p += cw) {
+					int64_t i2 = o2 * c->s[2] - pad[2] + k2 * c->d[2];
+					if (in1 && i2 >= 0 && i2 < gi->dim[2])
+						memcpy(p, xb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * gi->c,
+						       bytes);
+					else
+						memset(p, 0, bytes);
+				}
+			}
+		}
+		/* next output cell */
+		if (++o2 == go->dim[2]) {
+			o2 = 0;
+			if (++o1 == go->dim[1]) {
+				o1 = 0;
+				if (++o0 == go->dim[0]) {
+					o0 = 0;
+					b++;
+				}
+			}
+		}
+	}
+}
+
+/* One input channel per group: y[pos][ci*m + j] = sum_taps x[tap][ci] * w[tap][ci*m + j]. */
+static void depthwise(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
+		      const float *x, int64_t n, float *y)
+{
+	int64_t in_row = gi->dim[0] * gi->dim[1] * gi->dim[2] * gi->c, cin = gi->c;
+	int64_t m = c->cout / cin, cout = c->cout;
+	int64_t taps_w = c->k[2];
+	for (int64_t b = 0; b < n; b++) {
+		const float *xb = x + b * in_row;
+		for (int64_t o0 = 0; o0 < go->dim[0]; o0++)
+		for (int64_t o1 = 0; o1 < go->dim[1]; o1++)
+		for (int64_t o2 = 0; o2 < go->dim[2]; o2++, y += cout) {
+			memset(y, 0, (size_t)cout * sizeof *y);
+			for (int64_t k0 = 0; k0 < c->k[0]; k0++) {
+				int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
+				if (i0 < 0 || i0 >= gi->dim[0])
+					continue;
+				for (int64_t k1 = 0; k1 < c->k[1]; k1++) {
+					int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
+					if (i1 < 0 || i1 >= gi->dim[1])
+						continue;
+					for (int64_t k2 = 0; k2 < taps_w; k2++) {
+						int64_t i2 = o2 * c->s[2] - pad[2] + k2 * c->d[2];
+						if (i2 < 0 || i2 >= gi->dim[2])
+							continue;
+						const float *xp = xb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * cin;
+						const float *w = c->kernel + ((k0 * c->k[1] + k1) * taps_w + k2) * cout;
+						if (m == 1)
+							for (int64_t j = 0; j < cout; j++)
+								y[j] += xp[j] * w[j];
+						else
+							for (int64_t ci = 0; ci < cin; ci++)
+								for (int64_t j = 0; j < m; j++)
+									y[ci * m + j] += xp[ci] * w[ci * m + j];
+					}
+				}
+			}
+		}
+	}
+}
+
+/* One share of a convolution's GEMM blocks: blocks tid, tid + nth, ... */
+typedef struct conv_share {
+	const li_conv *c;
+	const li_grid *gi, *go;
+	const int64_t *pad;
+	const float *x;
+	float *y, *col;
+	int64_t cells, chunk, kw, cin_g;
+	int direct, tid, nth;
+} conv_share;
+
+static void conv_blocks(const conv_share *w)
+{
+	const li_conv *c = w->c;
+	int64_t cout_g = c->cout / c->groups;
+	for (int64_t q0 = w->tid * w->chunk; q0 < w->cells; q0 += w->nth * w->chunk) {
+		int64_t nq = w->cells - q0 < w->chunk ? w->cells - q0 : w->chunk;
+		float *yb = w->y + q0 * c->cout;
+		for (int64_t g = 0; g < c->groups; g++) {
+			const float *a = w->x + q0 * w->gi->c;  /* direct: cell q is input row q */
+			if (!w->direct) {
+				im2col(c, w->gi, w->go, w->pad, w->x, q0, nq, g * w->cin_g, w->cin_g, w->col);
+				a = w->col;
+			}
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nq, (int)cout_g,
+				    (int)w->kw, 1.0f, a, w->direct ? (int)w->gi->c : (int)w->kw,
+				    c->kernel + g * cout_g, (int)c->cout, 0.0f, yb + g * cout_g,
+				    (int)c->cout);
+		}
+		li_bias_act(yb, nq, c->cout, c->bias, &c->act);
+	}
+}
+
+static void *conv_worker(void *p)
+{
+	conv_blocks(p);
+	return NULL;
+}
+
+/* Work (multiply-adds) below which one thread does every block. */
+#define PAR_MIN ((int64_t)1 << 24)
+#define MAX_THREADS 64
+
+int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float *x,
+		    const li_grid *go, float *y, li_err *err)
+{
+	int64_t pad[3], o;
+	for (int i = 0; i < 3; i++)
+		li_sp_window(c->pad, gi->dim[i], c->k[i], c->s[i], c->d[i], &o, &pad[i]);
+	int64_t taps = c->k[0] * c->k[1] * c->k[2], cin_g = gi->c / c->groups;
+	int64_t pout = go->dim[0] * go->dim[1] * go->dim[2];
+	if (n == 0)
+		return 0;
+	if (c->groups > 1 && cin_g == 1) {
+		depthwise(c, gi, go, pad, x, n, y);
+		li_bias_act(y, n * pout, c->cout, c->bias, &c->act);
+		return 0;
+	}
+	int direct = taps == 1 && c->groups == 1 && pad[0] + pad[1] + pad[2] == 0 &&
+		     c->s[0] == 1 && c->s[1] == 1 && c->s[2] == 1;
+	int64_t kw = taps * cin_g, cells = n * pout;
+	/* cells per GEMM: the whole batch when the input is the matrix; else as many as
+	 * keep the im2col block in L2 (perf: 1 MiB blocks ran 1.3-1.9x faster than 16 MiB) */
+	int64_t chunk = direct ? cells : COL_LIMIT / kw;
+	if (chunk < 16)
+		chunk = 16;
+	if (chunk > cells)
+		chunk = cells;
+	if (chunk > INT_MAX || kw > INT_MAX || c->cout > INT_MAX)
+		return li_err_set(err, LI_EDATA, "convolution too large for one GEMM");
+	/*
+	 * Threads: cache-sized GEMMs are too small for OpenBLAS to split well, so when BLAS
+	 * may use T > 1 threads and the work is large, T threads take interleaved blocks,
+	 * each with its own im2col buffer, while BLAS runs single-threaded inside them
+	 * (never nested); its thread count is restored afterwards.
+	 */
+	int nth = direct ? 1 : openblas_get_num_threads();
+	int64_t blocks = (cells + chunk - 1) / chunk;
+	if (nth > MAX_THREADS)
+		nth = MAX_THREADS;
+	if (nth > blocks)
+		nth = (int)blocks;
+	if (nth > 1 && cells * kw * c->cout < PAR_MIN)
+		nth = 1;
+	conv_share sh[MAX_THREADS];
+	float *col = direct ? NULL : malloc((size_t)(nth * chunk * kw) * sizeof *col);
+	if (!direct && !col)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	for (int t = 0; t < nth; t++)
+		sh[t] = (conv_share){ c, gi, go, pad, x, y, col ? col + t * chunk * kw : NULL, cells,
+				      chunk, kw, cin_g, direct, t, nth };
+	if (nth == 1) {
+		conv_blocks(&sh[0]);
+		free(col);
+		return 0;
+	}
+	pthread_t th[MAX_THREADS];
+	int started = 1, blas = openblas_get_num_threads();
+	openblas_set_num_threads(1);
+	for (int t = 1; t < nth; t++, started++)
+		if (pthread_create(&th[t], NULL, conv_worker, &sh[t]) != 0)
+			break;
+	/* blocks of threads that could not start are done here */
+	conv_blocks(&sh[0]);
+	for (int t = started; t < nth; t++)
+		conv_blocks(&sh[t]);
+	for (int t = 1; t < started; t++)
+		pthread_join(th[t], NULL);
+	openblas_set_num_threads(blas);
+	free(col);
+	return 0;
+}
+
+/* ---- kernels ---- */
+
+float *li_sp_kernel(const li_layer *l, const li_weight *w, int rank, const int64_t *kdims,
+		    int64_t cout, int th, int64_t *cin_g, li_err *err)
+{
+	const li_array *a = &w->a;
+	int64_t taps = 1, want[LI_MAX_RANK];
+	for (int i = 0; i < rank; i++)
+		taps *= kdims[i];
+	*cin_g = 0;
+	if (a->dtype != LI_DTYPE_F32 || !a->data) {
+		li_layer_fail(l, err, "weight '%s' is not float32", w->name ? w->name : "?");
+		return NULL;
+	}
+	int r = a->rank;
+	if (th && r == rank + 2 && a->shape[0] == cout) {
+		/* Keras 1 Theano (cout, cin, k...): transpose, flip every spatial axis */
+		int64_t ci = a->shape[1];
+		for (int i = 0; i < rank; i++)
+			if (a->shape[2 + i] != kdims[i])
+				goto bad;
+		float *k = malloc((size_t)(taps * ci * cout) * sizeof *k);
+		if (!k) {
+			li_err_set(err, LI_ENOMEM, "out of memory");
+			return NULL;
+		}
+		const float *s = a->data;
+		for (int64_t f = 0; f < cout; f++)
+			for (int64_t c = 0; c < ci; c++)
+				for (int64_t t = 0; t < taps; t++)
+					k[((taps - 1 - t) * ci + c) * cout + f] = s[(f * ci + c) * taps + t];
+		*cin_g = ci;
+		return k;
+	}
+	if (rank == 1 && r == 4 && a->shape[1] == 1) {
+		/* Keras 1 Conv1D: (k, 1, cin, cout) */
+		if (a->shape[0] != kdims[0] || a->shape[3] != cout)
+			goto bad;
+		*cin_g = a->shape[2];
+		return li_floats_dup(a);
+	}
+	if (r != rank + 2 || a->shape[rank + 1] != cout)
+		goto bad;
+	for (int i = 0; i < rank; i++)
+		if (a->shape[i] != kdims[i])
+			goto bad;
+	*cin_g = a->shape[rank];
+	if (*cin_g <= 0)
+		goto bad;
+	float *k = li_floats_dup(a);
+	if (!k)
+		li_err_set(err, LI_ENOMEM, "out of memory");
+	return k;
+bad:
+	for (int i = 0; i < rank; i++)
+		want[i] = kdims[i];
+	want[rank] = -1;
+	want[rank + 1] = cout;
+	{
+		char got[160], need[160];
+		li_shape_format(a->rank, a->shape, got, sizeof got);
+		li_shape_format(rank + 2, want, need, sizeof need);
+		li_layer_fail(l, err,
+			      "weight '%s' has shape %s, the config needs %s (kernel size, input "
+			      "channels, filters)", w->name ? w->name : "?", got, need);
+	}
+	return NULL;
+}
