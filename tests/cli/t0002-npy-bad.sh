@@ -52,7 +52,7 @@ test_expect_success 'a claim larger than a pipe holds is refused without a large
 	# under ASan (which reserves terabytes of address space) its allocator reports any
 	# huge allocation itself, so the address-space limit is only set in normal builds
 	limit=200000; [ -n "${LI_SANITIZED:-}" ] && limit=unlimited
-	# (one BLAS thread: OpenBLAS's thread pool spins when its arena cannot be mapped)
+	# (one BLAS thread: the OpenBLAS thread pool spins when its arena cannot be mapped)
 	cat claims.npy | ( ulimit -v $limit; OPENBLAS_NUM_THREADS=1 must_fail 1 li-convert - -o out.npy ) 2>err &&
 	grep -q "^li-convert: error: <stdin>: truncated data" err &&
 	! ls out.npy* 2>/dev/null
