@@ -13,5 +13,6 @@
 #include "npy.h"
 #include "rng.h"
 #include "h5save.h"
+#include "tsne.h"
 
 #endif

@@ -1,0 +1,36 @@
+/*
+ * Shared inside lib/ by tsne.c, tsne_bh.c and tsne_place.c only: a row-block parallel
+ * loop and the Barnes-Hut space-partitioning tree.
+ */
+#ifndef LI_TSNE_INTERNAL_H
+#define LI_TSNE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * Runs fn(ctx, lo, hi) over [0, n) in fixed blocks on up to `threads` threads (the calling
+ * thread included). Blocks do not depend on the thread count, and fn must write only
+ * per-item results, so the outcome is the same for any thread count. Falls back to one
+ * thread when threads cannot be started. Returns 0.
+ */
+int li_tsne_par_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
+		    void *ctx);
+
+/* A quadtree (2-D) or octree (3-D) over points Y (n*dims, double, borrowed: must outlive
+ * the tree). Built serially, so the same points give the same tree. */
+typedef struct li_bh_tree li_bh_tree;
+li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, li_err *err);
+void li_bh_free(li_bh_tree *t);
+
+/*
+ * Repulsion on point p from the tree's points, skipping tree point `self` (-1: none):
+ * adds sum_j w_j^2 (p - y_j) into f[dims] and returns sum_j w_j, w_j = 1/(1+|p-y_j|^2).
+ * A cell whose width / distance to its centre of mass is below theta (and which does not
+ * hold `self`) counts as one point of its mass; theta 0 makes it exact.
+ */
+double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double theta,
+		     double *f);
+
+#endif
