@@ -179,4 +179,41 @@ int li_tsne_transform(const li_tsne_model *m, const li_tsne_knn *g,
 int li_tsne_inverse(const li_tsne_model *m, const float *pts, int64_t n, int k, int threads,
 		    float *X, li_err *err) LI_RESULT_USED;
 
+/* ---- self-tuning (tsne_auto.c) ---- */
+
+/* Scores an embedding Y (n*dims) of the rows the caller tuned on, higher is better
+ * (li-reduce passes trustworthiness@10 on a sample). 0 or negative with err set. */
+typedef int (*li_tsne_score_fn)(void *ctx, const float *Y, int64_t n, int dims,
+				double *score, li_err *err);
+
+#define LI_TSNE_AUTO_MAX 8
+typedef struct li_tsne_auto_result {
+	int n_cand;                          /* candidates tried, in increasing perplexity */
+	double perplexity[LI_TSNE_AUTO_MAX]; /* as used (lowered for small N) */
+	double score[LI_TSNE_AUTO_MAX];
+	double kl[LI_TSNE_AUTO_MAX];
+	int chosen;                          /* index of the best score */
+	int is_default[LI_TSNE_AUTO_MAX];    /* 1 for base->perplexity (lowered) */
+	char why[256];                       /* one line: what was chosen and why */
+} li_tsne_auto_result;
+
+/*
+ * --auto for t-SNE: picks the perplexity. Start from a size-aware value,
+ * s = min(max(30, n/100), (n-1)/6) (Kobak and Berens' n/100 for large sets; small sets
+ * keep some six neighbourhoods apart), try s/2, s, 2s and base->perplexity (all lowered
+ * to at most (n-1)/3, at least 2, duplicates dropped), fit each with the other settings of
+ * base from the same initial embedding init (n*dims, not modified), score each with
+ * score(), and choose the best; ties go to the default, then the smaller perplexity.
+ * The defaults are a candidate, so the choice never scores below them. Deterministic
+ * when score is. g: kNN graph of the n rows with at least li_tsne_neighbors(n, 2s) (or
+ * base's) neighbours. Tune on a sample and fit the whole set with the chosen perplexity.
+ * Y (may be NULL): the chosen candidate's embedding.
+ */
+int li_tsne_auto(const li_tsne_params *base, const li_tsne_knn *g, const float *init,
+		 li_tsne_score_fn score, void *ctx, li_tsne_auto_result *res, float *Y,
+		 li_err *err) LI_RESULT_USED;
+
+/* The largest neighbour count li_tsne_auto needs for n rows and base perplexity. */
+int li_tsne_auto_neighbors(int64_t n, double base_perplexity);
+
 #endif

@@ -12,6 +12,11 @@
  *       --init pca|random --seed S
  *   tsne_tool transform XTRAIN YTRAIN XNEW OUT.npy [--threads T] [--exact-max N]
  *   tsne_tool inverse XTRAIN YTRAIN PTS OUT.npy [K]
+ *   tsne_tool auto X OUT.npy [--threads T] [--perplexity P]
+ *                                               self-tuning scored by trustworthiness@10
+ *                                               (computed here, as scikit-learn defines it);
+ *                                               prints "perplexity score kl [default]" per
+ *                                               candidate, then "chosen P"
  * Inputs are converted to float32 (Y for grad: float64). Errors: one line, exit 1.
  */
 #include <math.h>
@@ -385,6 +390,114 @@ static int cmd_inverse(int argc, char **argv, li_err *err)
 	return rc;
 }
 
+typedef struct trust_ctx {
+	const float *X;
+	int64_t d;
+} trust_ctx;
+
+/* scikit-learn's trustworthiness with k = 10: ranks of the input-space distances (ties by
+ * index, as a stable argsort), summed over embedding neighbours that are not input ones */
+static int trust(void *vctx, const float *Y, int64_t n, int dims, double *out, li_err *err)
+{
+	trust_ctx *c = vctx;
+	int k = 10;
+	if (n < 2 * k + 2)
+		k = (int)(n / 2 - 1);
+	cand *in = malloc((size_t)n * sizeof *in), *em = malloc((size_t)n * sizeof *em);
+	int64_t *rank = malloc((size_t)n * sizeof *rank);
+	if (!in || !em || !rank) {
+		free(in);
+		free(em);
+		free(rank);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	double t = 0;
+	for (int64_t i = 0; i < n; i++) {
+		for (int64_t j = 0; j < n; j++) {
+			double s = 0, e = 0;
+			for (int64_t a = 0; a < c->d; a++) {
+				double v = (double)c->X[i * c->d + a] - c->X[j * c->d + a];
+				s += v * v;
+			}
+			for (int a = 0; a < dims; a++) {
+				double v = (double)Y[i * dims + a] - Y[j * dims + a];
+				e += v * v;
+			}
+			in[j] = (cand){j == i ? -1 : s, j};
+			em[j] = (cand){j == i ? -1 : e, j};
+		}
+		qsort(in, (size_t)n, sizeof *in, cmp_cand);
+		qsort(em, (size_t)n, sizeof *em, cmp_cand);
+		for (int64_t r = 0; r < n; r++)
+			rank[in[r].j] = r; /* self has rank 0 */
+		for (int a = 1; a <= k; a++) {
+			int64_t r = rank[em[a].j];
+			if (r > k)
+				t += (double)(r - k);
+		}
+	}
+	*out = 1 - t * 2.0 / ((double)n * k * (2.0 * n - 3.0 * k - 1.0));
+	free(in);
+	free(em);
+	free(rank);
+	return 0;
+}
+
+static int cmd_auto(int argc, char **argv, li_err *err)
+{
+	if (argc < 4)
+		return li_err_set(err, LI_EUSAGE, "usage: auto X OUT.npy [options]");
+	li_tsne_params p;
+	li_tsne_params_init(&p);
+	for (int a = 4; a + 1 < argc; a += 2) {
+		if (!strcmp(argv[a], "--threads"))
+			p.threads = atoi(argv[a + 1]);
+		else if (!strcmp(argv[a], "--perplexity"))
+			p.perplexity = atof(argv[a + 1]);
+	}
+	li_array X = {0};
+	int64_t *idx = NULL;
+	float *dist = NULL, *init = NULL, *Y = NULL;
+	li_tsne_auto_result res;
+	int rc = load(argv[2], &X, LI_DTYPE_F32, err);
+	int64_t n = rc == 0 ? X.shape[0] : 0;
+	int k = 0;
+	if (rc == 0 && n < 2)
+		rc = li_err_set(err, LI_EDATA, "t-sne needs at least 2 rows, got %lld", (long long)n);
+	if (rc == 0) {
+		k = li_tsne_auto_neighbors(n, p.perplexity);
+		idx = malloc((size_t)n * (size_t)k * sizeof *idx);
+		dist = malloc((size_t)n * (size_t)k * sizeof *dist);
+		init = malloc((size_t)n * 2 * sizeof *init);
+		Y = malloc((size_t)n * 2 * sizeof *Y);
+		if (!idx || !dist || !init || !Y ||
+		    knn(X.data, n, X.data, n, X.shape[1], k, 1, idx, dist) < 0)
+			rc = li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	if (rc == 0)
+		rc = li_tsne_pca_init(X.data, n, X.shape[1], 2, init, err);
+	if (rc == 0) {
+		li_tsne_knn g = {n, k, idx, dist};
+		trust_ctx c = {X.data, X.shape[1]};
+		rc = li_tsne_auto(&p, &g, init, trust, &c, &res, Y, err);
+	}
+	if (rc == 0)
+		rc = save(argv[3], LI_DTYPE_F32, n, 2, Y, err);
+	if (rc == 0) {
+		for (int a = 0; a < res.n_cand; a++)
+			printf("%.9g %.9g %.9g%s\n", res.perplexity[a], res.score[a], res.kl[a],
+			       res.is_default[a] ? " default" : "");
+		printf("chosen %.9g\n", res.perplexity[res.chosen]);
+		fprintf(stderr, "%s\n", res.why);
+	}
+	li_array_release(&X);
+	free(idx);
+	free(dist);
+	free(init);
+	free(Y);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	li_err err;
@@ -407,6 +520,8 @@ int main(int argc, char **argv)
 		rc = cmd_transform(argc, argv, &err);
 	else if (!strcmp(c, "inverse"))
 		rc = cmd_inverse(argc, argv, &err);
+	else if (!strcmp(c, "auto"))
+		rc = cmd_auto(argc, argv, &err);
 	else
 		rc = li_err_set(&err, LI_EUSAGE, "unknown command '%s'", c);
 	if (rc < 0)
