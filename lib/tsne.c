@@ -265,11 +265,46 @@ typedef struct grad_job {
 	double *zrow;           /* n: sum_j w_ij */
 } grad_job;
 
+/* sum_j e p_ij w_ij (y_i - y_j) over row i of P, for a constant D (unrolled) */
+static inline __attribute__((always_inline)) void
+attract_d(const li_tsne_sparse *P, const double *Y, int64_t i, double exag, const int D,
+	  double *a)
+{
+	const double *yi = Y + i * D;
+	double s[3] = {0, 0, 0};
+	for (int64_t e = P->rowptr[i]; e < P->rowptr[i + 1]; e++) {
+		const double *yk = Y + P->col[e] * D;
+		double diff[3], d2 = 0;
+		for (int d = 0; d < D; d++) {
+			diff[d] = yi[d] - yk[d];
+			d2 += diff[d] * diff[d];
+		}
+		double pw = P->val[e] / (1 + d2);
+		for (int d = 0; d < D; d++)
+			s[d] += pw * diff[d];
+	}
+	for (int d = 0; d < D; d++)
+		a[d] = exag * s[d];
+}
+
+static void attract(const li_tsne_sparse *P, const double *Y, int64_t i, double exag, int D,
+		    double *a)
+{
+	if (D == 2)
+		attract_d(P, Y, i, exag, 2, a);
+	else if (D == 3)
+		attract_d(P, Y, i, exag, 3, a);
+	else
+		attract_d(P, Y, i, exag, 1, a);
+}
+
 static void grad_rows(void *ctx, int64_t lo, int64_t hi)
 {
 	grad_job *j = ctx;
 	int D = j->dims;
-	for (int64_t i = lo; i < hi; i++) {
+	const int64_t *order = j->tree ? li_bh_order(j->tree) : NULL;
+	for (int64_t t = lo; t < hi; t++) {
+		int64_t i = order ? order[t] : t;
 		const double *yi = j->Y + i * D;
 		double f[3] = {0, 0, 0}, a[3] = {0, 0, 0}, z = 0;
 		if (j->tree) {
@@ -290,17 +325,7 @@ static void grad_rows(void *ctx, int64_t lo, int64_t hi)
 					f[d] += w * w * diff[d];
 			}
 		}
-		for (int64_t e = j->P->rowptr[i]; e < j->P->rowptr[i + 1]; e++) {
-			const double *yk = j->Y + j->P->col[e] * D;
-			double diff[3], d2 = 0;
-			for (int d = 0; d < D; d++) {
-				diff[d] = yi[d] - yk[d];
-				d2 += diff[d] * diff[d];
-			}
-			double pw = j->exag * j->P->val[e] / (1 + d2);
-			for (int d = 0; d < D; d++)
-				a[d] += pw * diff[d];
-		}
+		attract(j->P, j->Y, i, j->exag, D, a);
 		for (int d = 0; d < D; d++) {
 			j->rep[i * D + d] = f[d];
 			j->attr[i * D + d] = a[d];

@@ -20,8 +20,7 @@
 
 typedef struct node {
 	double com[3];    /* centre of mass */
-	double center[3]; /* of the cell */
-	double width;     /* cell edge length */
+	double w2;        /* squared cell edge length */
 	int64_t start;    /* first point in perm */
 	int64_t count;
 	int64_t child;    /* index of the first child; children are contiguous; -1 = leaf */
@@ -34,7 +33,9 @@ struct li_bh_tree {
 	const double *Y;
 	int64_t *perm; /* points in tree order */
 	int64_t *pos;  /* pos[perm[i]] = i */
+	double *ys;    /* the points in tree order (n*dims), for leaf sums */
 	node *nodes;
+	double *geo;   /* per node: centre[3], edge length (build only) */
 	int64_t n_nodes, m_nodes;
 };
 
@@ -108,6 +109,10 @@ static int64_t new_nodes(li_bh_tree *t, int k)
 		if (!nn)
 			return -1;
 		t->nodes = nn;
+		double *ng = realloc(t->geo, (size_t)m * 4 * sizeof *ng);
+		if (!ng)
+			return -1;
+		t->geo = ng;
 		t->m_nodes = m;
 	}
 	int64_t at = t->n_nodes;
@@ -126,8 +131,9 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	for (int64_t a = s; a < s + c; a++)
 		for (int d = 0; d < D; d++)
 			com[d] += t->Y[t->perm[a] * D + d];
-	for (int d = 0; d < D; d++)
-		nd->com[d] = com[d] / (double)c;
+	for (int d = 0; d < 3; d++)
+		nd->com[d] = d < D ? com[d] / (double)c : 0;
+	nd->w2 = t->geo[i * 4 + 3] * t->geo[i * 4 + 3];
 	nd->child = -1;
 	nd->n_child = 0;
 	if (c <= LEAF_SIZE || depth >= MAX_DEPTH)
@@ -145,7 +151,7 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	for (int64_t a = s; a < s + c; a++) {
 		int q = 0;
 		for (int d = 0; d < D; d++)
-			if (t->Y[t->perm[a] * D + d] >= nd->center[d])
+			if (t->Y[t->perm[a] * D + d] >= t->geo[i * 4 + d])
 				q |= 1 << d;
 		quad[a] = (unsigned char)q;
 		cnt[q]++;
@@ -160,9 +166,9 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	for (int64_t a = s; a < s + c; a++)
 		tmp[off[quad[a]]++] = t->perm[a];
 	memcpy(t->perm + s, tmp + s, (size_t)c * sizeof *tmp);
-	double cw = nd->width / 2;
+	double cw = t->geo[i * 4 + 3] / 2;
 	double center[3];
-	memcpy(center, nd->center, sizeof center);
+	memcpy(center, t->geo + i * 4, sizeof center);
 	int64_t first = new_nodes(t, used);
 	if (first < 0)
 		return -1;
@@ -176,8 +182,8 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 			continue;
 		node *ch = &t->nodes[k];
 		for (int d = 0; d < D; d++)
-			ch->center[d] = center[d] + ((q >> d) & 1 ? cw / 2 : -cw / 2);
-		ch->width = cw;
+			t->geo[k * 4 + d] = center[d] + ((q >> d) & 1 ? cw / 2 : -cw / 2);
+		t->geo[k * 4 + 3] = cw;
 		ch->start = o;
 		ch->count = cnt[q];
 		o += cnt[q];
@@ -221,17 +227,25 @@ li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, li_err *err)
 	double w = 0;
 	node *root = &t->nodes[0];
 	for (int d = 0; d < dims; d++) {
-		root->center[d] = (lo[d] + hi[d]) / 2;
+		t->geo[d] = (lo[d] + hi[d]) / 2;
 		if (hi[d] - lo[d] > w)
 			w = hi[d] - lo[d];
 	}
-	root->width = w * (1 + 1e-9) + 1e-300;
+	t->geo[3] = w * (1 + 1e-9) + 1e-300;
 	root->start = 0;
 	root->count = n;
 	if (build(t, 0, 0, tmp, quad) < 0)
 		goto nomem;
-	for (int64_t i = 0; i < n; i++)
+	t->ys = malloc((size_t)n * (size_t)dims * sizeof *t->ys);
+	if (!t->ys)
+		goto nomem;
+	for (int64_t i = 0; i < n; i++) {
 		t->pos[t->perm[i]] = i;
+		for (int d = 0; d < dims; d++)
+			t->ys[i * dims + d] = Y[t->perm[i] * dims + d];
+	}
+	free(t->geo);
+	t->geo = NULL;
 	free(tmp);
 	free(quad);
 	return t;
@@ -250,51 +264,85 @@ void li_bh_free(li_bh_tree *t)
 		return;
 	free(t->perm);
 	free(t->pos);
+	free(t->ys);
 	free(t->nodes);
+	free(t->geo);
 	free(t);
 }
 
-static double repulse(const li_bh_tree *t, int64_t i, const double *p, int64_t self_pos,
-		      double theta2, double *f)
+/*
+ * The traversal, written once for a constant D so the compiler unrolls the coordinate
+ * loops; an explicit stack (depth <= MAX_DEPTH, at most 7 siblings pending per level).
+ */
+static inline __attribute__((always_inline)) double
+repulse_d(const li_bh_tree *t, const int D, const double *p, int64_t self_pos, double theta2,
+	  double *fout)
 {
-	const node *nd = &t->nodes[i];
-	int D = t->dims;
-	int holds_self = self_pos >= nd->start && self_pos < nd->start + nd->count;
-	if (nd->child < 0) {
-		double sum = 0;
-		for (int64_t a = nd->start; a < nd->start + nd->count; a++) {
-			if (a == self_pos)
-				continue;
-			const double *y = t->Y + t->perm[a] * D;
+	int64_t stack[8 * (MAX_DEPTH + 2)];
+	int top = 0;
+	double sum = 0, f[3] = {0, 0, 0};
+	stack[top++] = 0;
+	while (top > 0) {
+		const node *nd = &t->nodes[stack[--top]];
+		if (nd->child < 0) {
+			for (int64_t a = nd->start; a < nd->start + nd->count; a++) {
+				if (a == self_pos)
+					continue;
+				const double *y = t->ys + a * D;
+				double diff[3], d2 = 0;
+				for (int d = 0; d < D; d++) {
+					diff[d] = p[d] - y[d];
+					d2 += diff[d] * diff[d];
+				}
+				double w = 1 / (1 + d2);
+				sum += w;
+				for (int d = 0; d < D; d++)
+					f[d] += w * w * diff[d];
+			}
+			continue;
+		}
+		if (self_pos < nd->start || self_pos >= nd->start + nd->count) {
 			double diff[3], d2 = 0;
 			for (int d = 0; d < D; d++) {
-				diff[d] = p[d] - y[d];
+				diff[d] = p[d] - nd->com[d];
 				d2 += diff[d] * diff[d];
 			}
-			double w = 1 / (1 + d2);
-			sum += w;
-			for (int d = 0; d < D; d++)
-				f[d] += w * w * diff[d];
+			if (nd->w2 < theta2 * d2) {
+				double w = 1 / (1 + d2), m = (double)nd->count;
+				for (int d = 0; d < D; d++)
+					f[d] += m * w * w * diff[d];
+				sum += m * w;
+				continue;
+			}
 		}
-		return sum;
+		/* children pushed last-first, so they are visited in order: a fixed summation
+		 * order for a given tree */
+		for (int64_t c = nd->child + nd->n_child - 1; c >= nd->child; c--)
+			stack[top++] = c;
 	}
-	if (!holds_self) {
-		double diff[3], d2 = 0;
-		for (int d = 0; d < D; d++) {
-			diff[d] = p[d] - nd->com[d];
-			d2 += diff[d] * diff[d];
-		}
-		if (nd->width * nd->width < theta2 * d2) {
-			double w = 1 / (1 + d2), m = (double)nd->count;
-			for (int d = 0; d < D; d++)
-				f[d] += m * w * w * diff[d];
-			return m * w;
-		}
-	}
-	double sum = 0;
-	for (int64_t c = nd->child; c < nd->child + nd->n_child; c++)
-		sum += repulse(t, c, p, self_pos, theta2, f);
+	for (int d = 0; d < D; d++)
+		fout[d] += f[d];
 	return sum;
+}
+
+static double repulse2(const li_bh_tree *t, const double *p, int64_t s, double th2, double *f)
+{
+	return repulse_d(t, 2, p, s, th2, f);
+}
+
+static double repulse3(const li_bh_tree *t, const double *p, int64_t s, double th2, double *f)
+{
+	return repulse_d(t, 3, p, s, th2, f);
+}
+
+static double repulse1(const li_bh_tree *t, const double *p, int64_t s, double th2, double *f)
+{
+	return repulse_d(t, 1, p, s, th2, f);
+}
+
+const int64_t *li_bh_order(const li_bh_tree *t)
+{
+	return t->perm;
 }
 
 double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double theta,
@@ -303,5 +351,9 @@ double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double 
 	if (t->n <= 0)
 		return 0;
 	int64_t self_pos = self >= 0 ? t->pos[self] : -1;
-	return repulse(t, 0, p, self_pos, theta * theta, f);
+	if (t->dims == 2)
+		return repulse2(t, p, self_pos, theta * theta, f);
+	if (t->dims == 3)
+		return repulse3(t, p, self_pos, theta * theta, f);
+	return repulse1(t, p, self_pos, theta * theta, f);
 }

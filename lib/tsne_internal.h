@@ -32,5 +32,8 @@ void li_bh_free(li_bh_tree *t);
  */
 double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double theta,
 		     double *f);
+/* The tree's points in tree order (n; borrowed): visiting points in this order keeps
+ * successive traversals on the same nodes. */
+const int64_t *li_bh_order(const li_bh_tree *t);
 
 #endif

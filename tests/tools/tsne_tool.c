@@ -71,16 +71,21 @@ static int cmp_cand(const void *a, const void *b)
 	return (x->j > y->j) - (x->j < y->j);
 }
 
+static int cand_less(double d, int64_t j, const cand *c)
+{
+	return d < c->d || (d == c->d && j < c->j);
+}
+
 /* Exact kNN of the q rows Q among the n rows R (width d); self (same index) excluded when
- * self is set. idx, dist: q*k. */
+ * self is set. idx, dist: q*k. A sorted top-k list per row, ties by lower index. */
 static int knn(const float *Q, int64_t q, const float *R, int64_t n, int64_t d, int k, int self,
 	       int64_t *idx, float *dist)
 {
-	cand *c = malloc((size_t)n * sizeof *c);
+	cand *c = malloc((size_t)k * sizeof *c);
 	if (!c)
 		return -1;
 	for (int64_t i = 0; i < q; i++) {
-		int64_t m = 0;
+		int m = 0;
 		for (int64_t j = 0; j < n; j++) {
 			if (self && j == i)
 				continue;
@@ -89,11 +94,15 @@ static int knn(const float *Q, int64_t q, const float *R, int64_t n, int64_t d, 
 				double t = (double)Q[i * d + a] - (double)R[j * d + a];
 				s += t * t;
 			}
-			c[m].d = s;
-			c[m].j = j;
-			m++;
+			if (m == k && !cand_less(s, j, &c[k - 1]))
+				continue;
+			int at = m < k ? m++ : k - 1;
+			while (at > 0 && cand_less(s, j, &c[at - 1])) {
+				c[at] = c[at - 1];
+				at--;
+			}
+			c[at] = (cand){s, j};
 		}
-		qsort(c, (size_t)m, sizeof *c, cmp_cand);
 		for (int a = 0; a < k; a++) {
 			idx[i * k + a] = c[a].j;
 			dist[i * k + a] = (float)sqrt(c[a].d);
