@@ -8,6 +8,8 @@ T=$LI_TOOLS/tsne_tool
 FM=/usr/share/datasets/fashion-mnist
 # scikit-learn single-threaded: its OpenMP threads spin and starve on a busy machine
 export OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1
+test -f $FM/train-images-idx3-ubyte.gz ||
+	test_skip 'Fashion-MNIST parts (fit, KL, placing rows)' 'no dataset-fashion-mnist in '$FM
 
 test_expect_success 'data: Fashion-MNIST 2,500 x 50 (2,000 fit, 500 held out), blobs' '
 	$PY - <<-\PYEOF
