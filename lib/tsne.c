@@ -26,7 +26,17 @@ void li_tsne_params_init(li_tsne_params *p)
 	p->max_step_norm = 5;
 	p->theta = 0.5;
 	p->exact_max = 1000;
+	p->fft_min = 10000;
 	p->threads = 1;
+}
+
+int li_tsne_method(const li_tsne_params *p, int64_t n)
+{
+	if (n <= p->exact_max)
+		return LI_TSNE_EXACT;
+	if (p->dims == 2 && n >= p->fft_min)
+		return LI_TSNE_FFT;
+	return LI_TSNE_BH;
 }
 
 int li_tsne_neighbors(int64_t n, double perplexity, double *perp_used)
@@ -259,7 +269,8 @@ typedef struct grad_job {
 	int dims;
 	int64_t n;
 	double theta;
-	const li_bh_tree *tree; /* NULL: exact */
+	int skip_rep;           /* 1: repulsion computed elsewhere (FFT) */
+	const li_bh_tree *tree; /* NULL: exact (unless skip_rep) */
 	double *rep;            /* n*dims unnormalised repulsion */
 	double *attr;           /* n*dims attraction (times exag) */
 	double *zrow;           /* n: sum_j w_ij */
@@ -307,7 +318,10 @@ static void grad_rows(void *ctx, int64_t lo, int64_t hi)
 		int64_t i = order ? order[t] : t;
 		const double *yi = j->Y + i * D;
 		double f[3] = {0, 0, 0}, a[3] = {0, 0, 0}, z = 0;
-		if (j->tree) {
+		if (j->skip_rep) {
+			attract(j->P, j->Y, i, j->exag, D, j->attr + i * D);
+			continue;
+		} else if (j->tree) {
 			z = li_bh_repulse(j->tree, yi, i, j->theta, f);
 		} else {
 			for (int64_t k = 0; k < j->n; k++) {
@@ -337,17 +351,21 @@ static void grad_rows(void *ctx, int64_t lo, int64_t hi)
 /* Computes the gradient with scratch buffers owned by the caller (the optimiser reuses
  * them): rep, attr n*dims, zrow n. */
 static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
-		    double theta, int threads, double *grad, double *Z, double *rep, double *attr,
-		    double *zrow, li_err *err)
+		    int method, double theta, int threads, double *grad, double *Z, double *rep,
+		    double *attr, double *zrow, li_err *err)
 {
 	int64_t n = P->n;
 	li_bh_tree *tree = NULL;
-	if (theta > 0) {
+	if (method == LI_TSNE_BH) {
 		tree = li_bh_build(Y, n, dims, err);
 		if (!tree)
 			return err ? err->code : LI_ENOMEM;
+	} else if (method == LI_TSNE_FFT) {
+		int rc = li_fft_repulse(Y, n, threads, rep, zrow, err);
+		if (rc < 0)
+			return rc;
 	}
-	grad_job j = {P, exag, Y, dims, n, theta, tree, rep, attr, zrow};
+	grad_job j = {P, exag, Y, dims, n, theta, method == LI_TSNE_FFT, tree, rep, attr, zrow};
 	li_tsne_par_for(threads, n, grad_rows, &j);
 	li_bh_free(tree);
 	double z = 0;
@@ -368,10 +386,23 @@ static int check_dims(int dims, li_err *err)
 	return 0;
 }
 
+static int check_method(int method, int dims, double theta, li_err *err)
+{
+	if (method == LI_TSNE_FFT && dims != 2)
+		return li_err_set(err, LI_EUSAGE, "the fft gradient is for 2-d embeddings only");
+	if (method == LI_TSNE_BH && !(theta > 0))
+		return li_err_set(err, LI_EUSAGE, "barnes-hut needs theta > 0");
+	if (method != LI_TSNE_EXACT && method != LI_TSNE_BH && method != LI_TSNE_FFT)
+		return li_err_set(err, LI_EUSAGE, "unknown gradient method %d", method);
+	return 0;
+}
+
 int li_tsne_gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
-		     double theta, int threads, double *grad, double *Z, li_err *err)
+		     int method, double theta, int threads, double *grad, double *Z, li_err *err)
 {
 	int rc = check_dims(dims, err);
+	if (rc == 0)
+		rc = check_method(method, dims, theta, err);
 	if (rc < 0)
 		return rc;
 	size_t nd = (size_t)P->n * (size_t)dims;
@@ -380,21 +411,22 @@ int li_tsne_gradient(const li_tsne_sparse *P, double exag, const double *Y, int 
 	if (!rep || !attr || !zrow)
 		rc = li_err_set(err, LI_ENOMEM, "out of memory for the gradient");
 	else
-		rc = gradient(P, exag, Y, dims, theta, threads, grad, Z, rep, attr, zrow, err);
+		rc = gradient(P, exag, Y, dims, method, theta, threads, grad, Z, rep, attr, zrow,
+			      err);
 	free(rep);
 	free(attr);
 	free(zrow);
 	return rc;
 }
 
-int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, double theta,
-	       int threads, double *out, li_err *err)
+int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, int method,
+	       double theta, int threads, double *out, li_err *err)
 {
 	int64_t n = P->n;
 	double *g = malloc((size_t)n * (size_t)dims * sizeof *g + 1), Z = 0;
 	if (!g)
 		return li_err_set(err, LI_ENOMEM, "out of memory for the kl divergence");
-	int rc = li_tsne_gradient(P, 1, Y, dims, theta, threads, g, &Z, err);
+	int rc = li_tsne_gradient(P, 1, Y, dims, method, theta, threads, g, &Z, err);
 	free(g);
 	if (rc < 0)
 		return rc;
@@ -436,13 +468,14 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 	double *grad = buf, *update = buf + nd, *gains = buf + 2 * nd, *rep = buf + 3 * nd;
 	double *attr = buf + 4 * nd, *zrow = buf + 5 * nd;
 	double lr = p->learning_rate > 0 ? p->learning_rate : (double)n / exag;
-	double theta = n <= p->exact_max ? 0 : p->theta;
+	int method = li_tsne_method(p, n);
 	for (size_t i = 0; i < nd; i++) {
 		update[i] = 0;
 		gains[i] = 1;
 	}
 	for (int it = 0; it < iters; it++) {
-		int rc = gradient(P, exag, Y, D, theta, p->threads, grad, NULL, rep, attr, zrow, err);
+		int rc = gradient(P, exag, Y, D, method, p->theta, p->threads, grad, NULL, rep, attr,
+				  zrow, err);
 		if (rc < 0)
 			return rc;
 		for (size_t i = 0; i < nd; i++) {
@@ -495,7 +528,7 @@ int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsn
 		return li_err_set(err, LI_EDATA, "t-sne needs at least 2 rows, got %lld", (long long)n);
 	if (!(p->perplexity > 0) || isinf(p->perplexity))
 		return li_err_set(err, LI_EUSAGE, "perplexity must be a positive number");
-	if (p->early_iter < 0 || p->n_iter < 0 || !(p->early_exag > 0) || !(p->theta >= 0))
+	if (p->early_iter < 0 || p->n_iter < 0 || !(p->early_exag > 0) || !(p->theta > 0))
 		return li_err_set(err, LI_EUSAGE, "bad t-sne optimisation parameters");
 	double perp;
 	int k = li_tsne_neighbors(n, p->perplexity, &perp);
@@ -527,9 +560,9 @@ int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsn
 	if ((rc = phase(p, &P, Y, 1, p->n_iter, p->momentum_final, p->early_iter, total, buf,
 			err)) < 0)
 		goto out;
-	int exact = n <= p->exact_max;
+	int method = li_tsne_method(p, n);
 	double kl = 0;
-	if ((rc = li_tsne_kl(&P, Y, D, exact ? 0 : p->theta, p->threads, &kl, err)) < 0)
+	if ((rc = li_tsne_kl(&P, Y, D, method, p->theta, p->threads, &kl, err)) < 0)
 		goto out;
 	for (size_t i = 0; i < nd; i++)
 		Yf[i] = (float)Y[i];
@@ -537,7 +570,7 @@ int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsn
 		info->perplexity = perp;
 		info->k = k;
 		info->kl = kl;
-		info->exact = exact;
+		info->method = method;
 	}
 out:
 	li_tsne_sparse_release(&P);

@@ -5,12 +5,11 @@
  * Barnes-Hut gradient for large N; placing new rows into a fitted map as openTSNE's
  * transform does; and an approximate, neighbour-weighted inverse.
  *
- * Fast gradient: Barnes-Hut (quadtree in 2-D, octree in 3-D, theta 0.5), not FFT
- * interpolation. The spec's tests and maps fit at most tens of thousands of rows, where
- * openTSNE itself picks Barnes-Hut (its "auto" uses BH below 10,000 rows); BH works the
- * same in 2-D and 3-D, needs no extra dependency, and its per-point sums make the result
- * independent of the thread count. Up to `exact_max` rows (default 1000) the repulsive
- * forces are computed exactly, O(N^2).
+ * Gradient methods, chosen by size as openTSNE's "auto" does: exact O(N^2) repulsion up
+ * to `exact_max` rows (1,000); Barnes-Hut (quadtree in 2-D, octree in 3-D, theta 0.5) up
+ * to `fft_min` (10,000), where it is the faster one; above, in 2-D, FFT-accelerated
+ * interpolation (FIt-SNE; FFTW), O(N) per iteration. 3-D stays with the octree (a 3-D
+ * interpolation grid is too large, which is why openTSNE limits FFT to 2-D too).
  *
  * Gradient convention (openTSNE's, which is 1/4 of dKL/dy; hence learning rates 4x
  * scikit-learn's): grad_i = sum_j (e p_ij - q_ij) w_ij (y_i - y_j), w_ij = 1/(1+|y_i-y_j|^2),
@@ -52,6 +51,7 @@ typedef struct li_tsne_params {
 	double max_step_norm;  /* per-point step clipped to this length, as openTSNE [5] */
 	double theta;          /* Barnes-Hut opening angle [0.5] */
 	int64_t exact_max;     /* N <= this: exact repulsion [1000] */
+	int64_t fft_min;       /* 2-D and N >= this (and > exact_max): FFT [10000] */
 	int threads;           /* worker threads [1] */
 	/* optional: called every 50 iterations and at the end (iteration count so far) */
 	void (*progress)(void *ctx, int iter, int total);
@@ -61,13 +61,18 @@ typedef struct li_tsne_params {
 /* Fills p with the defaults above. */
 void li_tsne_params_init(li_tsne_params *p);
 
+/* Gradient methods. */
+enum { LI_TSNE_EXACT = 0, LI_TSNE_BH = 1, LI_TSNE_FFT = 2 };
+/* The method a fit of n rows with parameters p uses. */
+int li_tsne_method(const li_tsne_params *p, int64_t n);
+
 /* What a fit reports. */
 typedef struct li_tsne_info {
 	double perplexity; /* the perplexity used (after lowering, see params) */
 	int k;             /* neighbours per row used */
 	double kl;         /* KL(P || Q) of the final embedding: exact when the repulsion was
-			    * exact, else with Z from Barnes-Hut (as openTSNE estimates it) */
-	int exact;         /* 1 when the exact gradient was used */
+			    * exact, else with Z from BH or FFT (as openTSNE estimates it) */
+	int method;        /* LI_TSNE_EXACT, _BH or _FFT */
 } li_tsne_info;
 
 /* The neighbour count a fit of n rows with this perplexity needs: min(n-1, floor(3 x
@@ -97,15 +102,17 @@ void li_tsne_sparse_release(li_tsne_sparse *s);
 int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *P,
 		  li_err *err) LI_RESULT_USED;
 
-/* The gradient (convention above) at Y (n*dims, double) into grad (n*dims); theta 0 gives
- * the exact repulsion, theta > 0 Barnes-Hut. *Z (may be NULL) gets the normalisation. */
+/* The gradient (convention above) at Y (n*dims, double) into grad (n*dims) by method
+ * (theta: Barnes-Hut's, > 0; FFT: 2-D only). *Z (may be NULL) gets the normalisation.
+ * The FFT method plans with FFTW, whose planner is not thread-safe: do not run two FFT
+ * fits at once in one process. */
 int li_tsne_gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
-		     double theta, int threads, double *grad, double *Z, li_err *err)
-	LI_RESULT_USED;
+		     int method, double theta, int threads, double *grad, double *Z,
+		     li_err *err) LI_RESULT_USED;
 
 /* KL(P || Q) at Y into *kl: sum over the nonzero p_ij of p_ij log(p_ij / q_ij), with Z
- * exact (theta 0) or from Barnes-Hut. */
-int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, double theta,
+ * from the method (exact, BH or FFT). */
+int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, int method, double theta,
 	       int threads, double *kl, li_err *err) LI_RESULT_USED;
 
 /* Initial embedding from the first `dims` principal components of X (n*d, float32,

@@ -36,4 +36,11 @@ double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double 
  * successive traversals on the same nodes. */
 const int64_t *li_bh_order(const li_bh_tree *t);
 
+/*
+ * Repulsion of every point of a 2-D embedding Y (n*2) by FFT-accelerated interpolation
+ * (tsne_fft.c): rep[i] = sum_j w_ij^2 (y_i - y_j) (n*2), zi[i] = sum_{j != i} w_ij (n).
+ */
+int li_fft_repulse(const double *Y, int64_t n, int threads, double *rep, double *zi,
+		   li_err *err);
+
 #endif

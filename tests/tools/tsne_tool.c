@@ -5,10 +5,10 @@
  *
  *   tsne_tool cond X PERP P.npy DIST.npy        conditional P (n x k f64), distances (f32)
  *   tsne_tool grad X Y PERP THETA PJ.npy G.npy  dense joint P (f64), gradient at Y (f64);
- *                                               prints "KL Z"
+ *                                               prints "KL Z"; THETA 0: exact, "fft": FFT"
  *   tsne_tool pca X DIMS OUT.npy                PCA initialisation (f32)
- *   tsne_tool fit X OUT.npy [options]           prints the KL divergence, perplexity, k
- *       --perplexity P --dims D --threads T --exact-max N --early-iter N --iter N
+ *   tsne_tool fit X OUT.npy [options]           prints KL, perplexity, k, method
+ *       --perplexity P --dims D --threads T --exact-max N --fft-min N --early-iter N --iter N
  *       --init pca|random --seed S
  *   tsne_tool transform XTRAIN YTRAIN XNEW OUT.npy [--threads T] [--exact-max N]
  *   tsne_tool inverse XTRAIN YTRAIN PTS OUT.npy [K]
@@ -165,7 +165,9 @@ static int cmd_grad(int argc, char **argv, li_err *err)
 	int64_t *idx = NULL;
 	float *dist = NULL;
 	double *C = NULL, *G = NULL, *dense = NULL, perp = atof(argv[4]), used;
+	/* THETA: 0 exact, "fft" the FFT method, else Barnes-Hut with that theta */
 	double theta = atof(argv[5]), Z = 0, kl = 0;
+	int method = !strcmp(argv[5], "fft") ? LI_TSNE_FFT : theta > 0 ? LI_TSNE_BH : LI_TSNE_EXACT;
 	li_tsne_sparse P = {0};
 	li_tsne_knn g;
 	int rc = load(argv[2], &X, LI_DTYPE_F32, err);
@@ -190,9 +192,9 @@ static int cmd_grad(int argc, char **argv, li_err *err)
 	if (rc == 0)
 		rc = li_tsne_joint(&g, g.k, C, &P, err);
 	if (rc == 0)
-		rc = li_tsne_gradient(&P, 1, Y.data, D, theta, 2, G, &Z, err);
+		rc = li_tsne_gradient(&P, 1, Y.data, D, method, theta, 2, G, &Z, err);
 	if (rc == 0)
-		rc = li_tsne_kl(&P, Y.data, D, theta, 2, &kl, err);
+		rc = li_tsne_kl(&P, Y.data, D, method, theta, 2, &kl, err);
 	if (rc == 0) {
 		for (int64_t i = 0; i < n; i++)
 			for (int64_t e = P.rowptr[i]; e < P.rowptr[i + 1]; e++)
@@ -262,6 +264,8 @@ static int cmd_fit(int argc, char **argv, li_err *err)
 			p.threads = atoi(v);
 		else if (!strcmp(o, "--exact-max"))
 			p.exact_max = atoll(v);
+		else if (!strcmp(o, "--fft-min"))
+			p.fft_min = atoll(v);
 		else if (!strcmp(o, "--early-iter"))
 			p.early_iter = atoi(v);
 		else if (!strcmp(o, "--iter"))
@@ -299,7 +303,7 @@ static int cmd_fit(int argc, char **argv, li_err *err)
 	if (rc == 0)
 		rc = save(argv[3], LI_DTYPE_F32, X.shape[0], p.dims, Y, err);
 	if (rc == 0)
-		printf("%.9g %.9g %d %d\n", info.kl, info.perplexity, info.k, info.exact);
+		printf("%.9g %.9g %d %d\n", info.kl, info.perplexity, info.k, info.method);
 	li_array_release(&X);
 	free(idx);
 	free(dist);

@@ -60,16 +60,16 @@ int main(void)
 	 * attraction_0 = P01 w01 (y0 - y1) = 1/3 * 1/2 * (-1, 0) = (-1/6, 0);
 	 * repulsion_0 = (w01^2 (y0-y1) + w02^2 (y0-y2)) / Z = ((-1/4, 0) + (0, -2/25)) / Z */
 	double Y[6] = {0, 0, 1, 0, 0, 2}, G[6], Z;
-	CHECK(li_tsne_gradient(&J, 1, Y, 2, 0, 1, G, &Z, &err) == 0, "exact gradient");
+	CHECK(li_tsne_gradient(&J, 1, Y, 2, LI_TSNE_EXACT, 0, 1, G, &Z, &err) == 0, "exact gradient");
 	CHECK_NEAR(Z, 26.0 / 15, 1e-15, "Z");
 	CHECK_NEAR(G[0], -1.0 / 6 + 0.25 * 15 / 26, 1e-15, "gradient row 0, x");
 	CHECK_NEAR(G[1], 2.0 / 25 * 15 / 26, 1e-15, "gradient row 0, y");
 	double Gb[6], Zb;
-	CHECK(li_tsne_gradient(&J, 1, Y, 2, 1e-9, 2, Gb, &Zb, &err) == 0, "tree gradient");
+	CHECK(li_tsne_gradient(&J, 1, Y, 2, LI_TSNE_BH, 1e-9, 2, Gb, &Zb, &err) == 0, "tree gradient");
 	for (int a = 0; a < 6; a++)
 		CHECK_NEAR(Gb[a], G[a], 1e-14, "tree with theta ~0 is exact");
 	double kl;
-	CHECK(li_tsne_kl(&J, Y, 2, 0, 1, &kl, &err) == 0, "kl");
+	CHECK(li_tsne_kl(&J, Y, 2, LI_TSNE_EXACT, 0, 1, &kl, &err) == 0, "kl");
 	/* sum p log(p/q): P01=P10=1/3 (q = w01/Z), P12=P21=1/6 (q = w12/Z) */
 	double want = 2.0 / 3 * log((1.0 / 3) / (0.5 / Z)) + 1.0 / 3 * log((1.0 / 6) / (1.0 / 6 / Z));
 	CHECK_NEAR(kl, want, 1e-14, "kl by hand");
