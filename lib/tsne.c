@@ -352,7 +352,7 @@ static void grad_rows(void *ctx, int64_t lo, int64_t hi)
  * them): rep, attr n*dims, zrow n. */
 static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
 		    int method, double theta, int threads, double *grad, double *Z, double *rep,
-		    double *attr, double *zrow, li_err *err)
+		    double *attr, double *zrow, li_fft_ws **ws, li_err *err)
 {
 	int64_t n = P->n;
 	li_bh_tree *tree = NULL;
@@ -361,7 +361,7 @@ static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int d
 		if (!tree)
 			return err ? err->code : LI_ENOMEM;
 	} else if (method == LI_TSNE_FFT) {
-		int rc = li_fft_repulse(Y, n, threads, rep, zrow, err);
+		int rc = li_fft_repulse(ws, Y, n, threads, rep, zrow, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -408,11 +408,13 @@ int li_tsne_gradient(const li_tsne_sparse *P, double exag, const double *Y, int 
 	size_t nd = (size_t)P->n * (size_t)dims;
 	double *rep = malloc(nd * sizeof *rep + 1), *attr = malloc(nd * sizeof *attr + 1);
 	double *zrow = malloc((size_t)P->n * sizeof *zrow + 1);
+	li_fft_ws *ws = NULL;
 	if (!rep || !attr || !zrow)
 		rc = li_err_set(err, LI_ENOMEM, "out of memory for the gradient");
 	else
 		rc = gradient(P, exag, Y, dims, method, theta, threads, grad, Z, rep, attr, zrow,
-			      err);
+			      &ws, err);
+	li_fft_ws_free(ws);
 	free(rep);
 	free(attr);
 	free(zrow);
@@ -469,15 +471,18 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 	double *attr = buf + 4 * nd, *zrow = buf + 5 * nd;
 	double lr = p->learning_rate > 0 ? p->learning_rate : (double)n / exag;
 	int method = li_tsne_method(p, n);
+	li_fft_ws *ws = NULL;
 	for (size_t i = 0; i < nd; i++) {
 		update[i] = 0;
 		gains[i] = 1;
 	}
 	for (int it = 0; it < iters; it++) {
 		int rc = gradient(P, exag, Y, D, method, p->theta, p->threads, grad, NULL, rep, attr,
-				  zrow, err);
-		if (rc < 0)
+				  zrow, &ws, err);
+		if (rc < 0) {
+			li_fft_ws_free(ws);
 			return rc;
+		}
 		for (size_t i = 0; i < nd; i++) {
 			if (update[i] * grad[i] < 0)
 				gains[i] += 0.2;
@@ -511,6 +516,7 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 		if (p->progress && (now % 50 == 0 || now == total))
 			p->progress(p->progress_ctx, now, total);
 	}
+	li_fft_ws_free(ws);
 	return 0;
 }
 

@@ -102,9 +102,96 @@ static void gather_rows(void *ctx, int64_t lo, int64_t hi)
 	}
 }
 
-int li_fft_repulse(const double *Y, int64_t n, int threads, double *rep, double *zi,
-		   li_err *err)
+struct li_fft_ws {
+	int64_t m_n;          /* capacity of cell, wts */
+	int64_t *cell;
+	double *wts;
+	int ng;               /* grid the buffers and plans are for (0: none) */
+	double *charge, *pot; /* N_TERMS * ng * ng */
+	double *kr, *cr;      /* (2 ng)^2, fftw_malloc'd */
+	fftw_complex *kf, *cf;
+	fftw_plan fk, fc, bc;
+};
+
+static void drop_grid(li_fft_ws *w)
 {
+	if (w->fk)
+		fftw_destroy_plan(w->fk);
+	if (w->fc)
+		fftw_destroy_plan(w->fc);
+	if (w->bc)
+		fftw_destroy_plan(w->bc);
+	w->fk = w->fc = w->bc = NULL;
+	free(w->charge);
+	free(w->pot);
+	fftw_free(w->kr);
+	fftw_free(w->cr);
+	fftw_free(w->kf);
+	fftw_free(w->cf);
+	w->charge = w->pot = w->kr = w->cr = NULL;
+	w->kf = w->cf = NULL;
+	w->ng = 0;
+}
+
+void li_fft_ws_free(li_fft_ws *w)
+{
+	if (!w)
+		return;
+	drop_grid(w);
+	free(w->cell);
+	free(w->wts);
+	free(w);
+}
+
+/* Makes w fit n points and an ng x ng grid (plans made once per grid size). */
+static int prepare(li_fft_ws *w, int64_t n, int ng, li_err *err)
+{
+	if (n > w->m_n) {
+		int64_t *c = realloc(w->cell, (size_t)n * 2 * sizeof *c);
+		if (c)
+			w->cell = c;
+		double *t = c ? realloc(w->wts, (size_t)n * 6 * sizeof *t) : NULL;
+		if (!c || !t)
+			return li_err_set(err, LI_ENOMEM, "out of memory for the fft gradient");
+		w->wts = t;
+		w->m_n = n;
+	}
+	if (ng == w->ng)
+		return 0;
+	drop_grid(w);
+	int np = 2 * ng, nc = np / 2 + 1;
+	int64_t plane = (int64_t)ng * ng, cplane = (int64_t)np * nc, rplane = (int64_t)np * np;
+	w->charge = malloc((size_t)(N_TERMS * plane) * sizeof *w->charge);
+	w->pot = malloc((size_t)(N_TERMS * plane) * sizeof *w->pot);
+	w->kr = fftw_malloc((size_t)rplane * sizeof *w->kr);
+	w->cr = fftw_malloc((size_t)rplane * sizeof *w->cr);
+	w->kf = fftw_malloc((size_t)cplane * sizeof *w->kf);
+	w->cf = fftw_malloc((size_t)cplane * sizeof *w->cf);
+	if (!w->charge || !w->pot || !w->kr || !w->cr || !w->kf || !w->cf) {
+		drop_grid(w);
+		return li_err_set(err, LI_ENOMEM, "out of memory for the fft gradient (%d x %d grid)",
+				  ng, ng);
+	}
+	w->fk = fftw_plan_dft_r2c_2d(np, np, w->kr, w->kf, FFTW_ESTIMATE);
+	w->fc = fftw_plan_dft_r2c_2d(np, np, w->cr, w->cf, FFTW_ESTIMATE);
+	w->bc = fftw_plan_dft_c2r_2d(np, np, w->cf, w->cr, FFTW_ESTIMATE);
+	if (!w->fk || !w->fc || !w->bc) {
+		drop_grid(w);
+		return li_err_set(err, LI_ENOMEM, "fftw could not plan a %d x %d transform", np, np);
+	}
+	w->ng = ng;
+	return 0;
+}
+
+int li_fft_repulse(li_fft_ws **wsp, const double *Y, int64_t n, int threads, double *rep,
+		   double *zi, li_err *err)
+{
+	li_fft_ws *w = *wsp;
+	if (!w) {
+		w = *wsp = calloc(1, sizeof *w);
+		if (!w)
+			return li_err_set(err, LI_ENOMEM, "out of memory for the fft gradient");
+	}
 	double lo = Y[0], hi = Y[0];
 	for (int64_t i = 0; i < 2 * n; i++) {
 		lo = Y[i] < lo ? Y[i] : lo;
@@ -113,47 +200,33 @@ int li_fft_repulse(const double *Y, int64_t n, int threads, double *rep, double 
 	double span = hi - lo;
 	int nb = MIN_BOXES;
 	if (span > nb)
-		nb = span < 1e6 ? (int)ceil(span) : 1000000;
+		nb = span < 1e5 ? (int)ceil(span) : 100000;
 	nb = smooth_size(nb);
 	/* widen the square a little so the largest coordinate falls inside the last box */
 	double bw = span > 0 ? span * (1 + 1e-9) / nb : 1e-9;
 	int ng = N_INTERP * nb, np = 2 * ng, nc = np / 2 + 1;
 	double h = bw / N_INTERP;
 	int64_t plane = (int64_t)ng * ng, cplane = (int64_t)np * nc, rplane = (int64_t)np * np;
-	int rc = 0;
-	int64_t *cell = malloc((size_t)n * 2 * sizeof *cell);
-	double *wts = malloc((size_t)n * 6 * sizeof *wts);
-	double *charge = calloc((size_t)(N_TERMS * plane), sizeof *charge);
-	double *pot = malloc((size_t)(N_TERMS * plane) * sizeof *pot);
-	double *kr = fftw_malloc((size_t)rplane * sizeof *kr);
-	double *cr = fftw_malloc((size_t)rplane * sizeof *cr);
-	fftw_complex *kf = fftw_malloc((size_t)cplane * sizeof *kf);
-	fftw_complex *cf = fftw_malloc((size_t)cplane * sizeof *cf);
-	fftw_plan fk = NULL, fc = NULL, bc = NULL;
-	if (!cell || !wts || !charge || !pot || !kr || !cr || !kf || !cf) {
-		rc = li_err_set(err, LI_ENOMEM, "out of memory for the fft gradient (%d x %d grid)",
-				ng, ng);
-		goto out;
-	}
-	fk = fftw_plan_dft_r2c_2d(np, np, kr, kf, FFTW_ESTIMATE);
-	fc = fftw_plan_dft_r2c_2d(np, np, cr, cf, FFTW_ESTIMATE);
-	bc = fftw_plan_dft_c2r_2d(np, np, cf, cr, FFTW_ESTIMATE);
-	if (!fk || !fc || !bc) {
-		rc = li_err_set(err, LI_ENOMEM, "fftw could not plan a %d x %d transform", np, np);
-		goto out;
-	}
+	int rc = prepare(w, n, ng, err);
+	if (rc < 0)
+		return rc;
+	int64_t *cell = w->cell;
+	double *wts = w->wts, *charge = w->charge, *pot = w->pot, *kr = w->kr, *cr = w->cr;
+	fftw_complex *kf = w->kf, *cf = w->cf;
+	memset(charge, 0, (size_t)(N_TERMS * plane) * sizeof *charge);
 	fft_job j = {Y, lo, bw, nb, ng, cell, wts, pot, rep, zi};
 	li_tsne_par_for(threads, n, locate_rows, &j);
 	/* spread charges in point order (one thread: a fixed summation order) */
 	for (int64_t i = 0; i < n; i++) {
-		double c[N_TERMS] = {1, Y[i * 2], Y[i * 2 + 1], Y[i * 2] * Y[i * 2] + Y[i * 2 + 1] * Y[i * 2 + 1]};
+		double y0 = Y[i * 2], y1 = Y[i * 2 + 1];
+		double c[N_TERMS] = {1, y0, y1, y0 * y0 + y1 * y1};
 		const double *wx = wts + i * 6, *wy = wx + 3;
 		for (int a = 0; a < N_INTERP; a++)
 			for (int b = 0; b < N_INTERP; b++) {
-				double w = wx[a] * wy[b];
+				double wt = wx[a] * wy[b];
 				int64_t node = (cell[i * 2] + a) * ng + (cell[i * 2 + 1] + b);
 				for (int t = 0; t < N_TERMS; t++)
-					charge[t * plane + node] += w * c[t];
+					charge[t * plane + node] += wt * c[t];
 			}
 	}
 	/* the kernel on the circulant grid: offset k in [0, ng) and [ng+1, np) -> k - np */
@@ -165,40 +238,25 @@ int li_fft_repulse(const double *Y, int64_t n, int threads, double *rep, double 
 			kr[(int64_t)a * np + b] = v * v;
 		}
 	}
-	fftw_execute(fk);
+	fftw_execute(w->fk);
 	double scale = 1.0 / (double)rplane;
 	for (int t = 0; t < N_TERMS; t++) {
 		memset(cr, 0, (size_t)rplane * sizeof *cr);
 		for (int a = 0; a < ng; a++)
 			memcpy(cr + (int64_t)a * np, charge + t * plane + (int64_t)a * ng,
 			       (size_t)ng * sizeof *cr);
-		fftw_execute(fc);
+		fftw_execute(w->fc);
 		for (int64_t e = 0; e < cplane; e++) {
 			double re = cf[e][0] * kf[e][0] - cf[e][1] * kf[e][1];
 			double im = cf[e][0] * kf[e][1] + cf[e][1] * kf[e][0];
 			cf[e][0] = re;
 			cf[e][1] = im;
 		}
-		fftw_execute(bc);
+		fftw_execute(w->bc);
 		for (int a = 0; a < ng; a++)
 			for (int b = 0; b < ng; b++)
 				pot[t * plane + (int64_t)a * ng + b] = cr[(int64_t)a * np + b] * scale;
 	}
 	li_tsne_par_for(threads, n, gather_rows, &j);
-out:
-	if (fk)
-		fftw_destroy_plan(fk);
-	if (fc)
-		fftw_destroy_plan(fc);
-	if (bc)
-		fftw_destroy_plan(bc);
-	free(cell);
-	free(wts);
-	free(charge);
-	free(pot);
-	fftw_free(kr);
-	fftw_free(cr);
-	fftw_free(kf);
-	fftw_free(cf);
-	return rc;
+	return 0;
 }

@@ -40,7 +40,10 @@ const int64_t *li_bh_order(const li_bh_tree *t);
  * Repulsion of every point of a 2-D embedding Y (n*2) by FFT-accelerated interpolation
  * (tsne_fft.c): rep[i] = sum_j w_ij^2 (y_i - y_j) (n*2), zi[i] = sum_{j != i} w_ij (n).
  */
-int li_fft_repulse(const double *Y, int64_t n, int threads, double *rep, double *zi,
-		   li_err *err);
+typedef struct li_fft_ws li_fft_ws; /* buffers and FFTW plans kept across iterations */
+int li_fft_repulse(li_fft_ws **ws, const double *Y, int64_t n, int threads, double *rep,
+		   double *zi, li_err *err);
+/* *ws starts NULL (made on first use); free with li_fft_ws_free (NULL allowed). */
+void li_fft_ws_free(li_fft_ws *ws);
 
 #endif

@@ -95,6 +95,24 @@ test_expect_success 'Barnes-Hut gradient and KL within tolerance of exact (2-d, 
 	PYEOF
 '
 
+# FFT-accelerated interpolation (2-D only): 3 nodes per box, at least 50 boxes a side.
+# Documented tolerance on these spread-out points: gradient within 1% (relative L2 norm),
+# Z and KL within 0.1%.
+test_expect_success 'FFT gradient, Z and KL within tolerance of exact; refused in 3-d' '
+	$T grad x.npy y2.npy 30 fft fj2.npy f2.npy >fkl2.txt &&
+	$PY - <<-\PYEOF &&
+	import numpy as np
+	g = np.load("g2.npy"); f = np.load("f2.npy")
+	rel = np.linalg.norm(f - g) / np.linalg.norm(g)
+	assert 0 < rel < 0.01, rel
+	ke, ze = map(float, open("kl2.txt").read().split())
+	kf, zf = map(float, open("fkl2.txt").read().split())
+	assert abs(zf - ze) < 1e-3 * ze and abs(kf - ke) < 1e-3 * ke, (kf, ke, zf, ze)
+	PYEOF
+	expect_err "tsne_tool: error: the fft gradient is for 2-d embeddings only" \
+		$T grad x.npy y3.npy 30 fft fj3.npy f3.npy
+'
+
 test_expect_success 'PCA initialisation: numpy SVD, largest loading positive, std 1e-4' '
 	$T pca x.npy 2 i2.npy && $T pca x.npy 3 i3.npy &&
 	$PY - <<-\PYEOF

@@ -2,7 +2,8 @@
 # t-SNE fits against scikit-learn's TSNE with the same perplexity, PCA init and iterations
 # (trustworthiness@10, 10-NN label accuracy, KL), on 2,000 Fashion-MNIST rows (PCA to 50
 # dimensions in numpy: Barnes-Hut path) and 600 rows of blobs (exact path); placing 500
-# held-out Fashion-MNIST rows; the KL we report against numpy's; determinism.
+# held-out Fashion-MNIST rows; the KL we report against numpy's; determinism; the FFT
+# gradient forced on the blobs.
 . "$(dirname "$0")/../lib.sh"
 T=$LI_TOOLS/tsne_tool
 FM=/usr/share/datasets/fashion-mnist
@@ -109,6 +110,20 @@ test_expect_success 'same input, same bytes: 1 vs 2 threads, exact and Barnes-Hu
 	if test -f fmty.npy; then
 		$T transform fm.npy fmy.npy fmt.npy t1.npy --threads 1 && cmp t1.npy fmty.npy
 	fi
+'
+
+test_expect_success 'FFT gradient forced: blobs kept apart, same bytes at 1 and 2 threads' '
+	$T fit bl.npy f1.npy --threads 1 --iter 250 --exact-max 0 --fft-min 0 >f1.kl &&
+	$T fit bl.npy f2.npy --threads 2 --iter 250 --exact-max 0 --fft-min 0 >f2.kl &&
+	cmp f1.npy f2.npy && read kl perp k method <f1.kl && test "$method" = 2 &&
+	$PY - <<-\PYEOF
+	import numpy as np
+	from sklearn.manifold import trustworthiness
+	X = np.load("bl.npy")
+	t_fft = trustworthiness(X, np.load("f1.npy"), n_neighbors=10)
+	t_ex = trustworthiness(X, np.load("bly.npy"), n_neighbors=10)
+	assert t_fft >= t_ex - 0.01, (t_fft, t_ex)
+	PYEOF
 '
 
 test_done

@@ -20,6 +20,15 @@ int main(void)
 	CHECK_NEAR(perp, 19.0 / 3, 1e-15, "perplexity lowered to 19/3");
 	CHECK_INT(li_tsne_neighbors(2, 30, &perp), 1, "k for n=2");
 
+	/* method by size, as openTSNE's "auto": exact, Barnes-Hut, FFT (2-D only) */
+	li_tsne_params pp;
+	li_tsne_params_init(&pp);
+	CHECK_INT(li_tsne_method(&pp, 1000), LI_TSNE_EXACT, "1000 rows: exact");
+	CHECK_INT(li_tsne_method(&pp, 1001), LI_TSNE_BH, "1001 rows: barnes-hut");
+	CHECK_INT(li_tsne_method(&pp, 10000), LI_TSNE_FFT, "10000 rows: fft");
+	pp.dims = 3;
+	CHECK_INT(li_tsne_method(&pp, 100000), LI_TSNE_BH, "3-d: barnes-hut at any size");
+
 	/* four neighbours at equal distance: each 1/4 whatever beta is (entropy log 4) */
 	li_err err;
 	li_err_clear(&err);
