@@ -1,8 +1,8 @@
 /*
  * FFT-accelerated interpolation for t-SNE's repulsive forces in 2-D (Linderman et al.
  * 2019, "Fast interpolation-based t-SNE", as FIt-SNE and openTSNE do it). The embedding's
- * bounding square is cut into n_boxes x n_boxes boxes (at least 50 per side, at least one
- * per unit length), each with 3 x 3 equispaced interpolation nodes. Every point spreads
+ * bounding square is cut into n_boxes x n_boxes boxes (at least 50 per side, one per unit
+ * length up to 400), each with 3 x 3 equispaced interpolation nodes. Every point spreads
  * four charges (1, y1, y2, |y|^2) onto the 9 nodes of its box with Lagrange weights; the
  * node potentials under the kernel K(d) = 1/(1+d^2)^2 come from one circulant convolution
  * (FFTW, zero-padded to twice the grid), and are interpolated back to the points. Then
@@ -23,6 +23,7 @@
 
 #define N_INTERP 3
 #define MIN_BOXES 50
+#define MAX_BOXES 400
 #define N_TERMS 4
 
 /* The smallest n >= m whose only prime factors are 2, 3, 5 and 7 (fast FFT sizes). */
@@ -198,9 +199,11 @@ int li_fft_repulse(li_fft_ws **wsp, const double *Y, int64_t n, int threads, dou
 		hi = Y[i] > hi ? Y[i] : hi;
 	}
 	double span = hi - lo;
+	/* one box per unit length, at least MIN_BOXES; at most MAX_BOXES (wider boxes beyond:
+	 * less accurate, but memory stays bounded for an embedding that spread very far) */
 	int nb = MIN_BOXES;
 	if (span > nb)
-		nb = span < 1e5 ? (int)ceil(span) : 100000;
+		nb = span < MAX_BOXES ? (int)ceil(span) : MAX_BOXES;
 	nb = smooth_size(nb);
 	/* widen the square a little so the largest coordinate falls inside the last box */
 	double bw = span > 0 ? span * (1 + 1e-9) / nb : 1e-9;
