@@ -26,7 +26,7 @@ void li_tsne_params_init(li_tsne_params *p)
 	p->max_step_norm = 5;
 	p->theta = 0.5;
 	p->exact_max = 1000;
-	p->fft_min = 10000;
+	p->fft_min = 0;
 	p->threads = 1;
 }
 
@@ -34,7 +34,7 @@ int li_tsne_method(const li_tsne_params *p, int64_t n)
 {
 	if (n <= p->exact_max)
 		return LI_TSNE_EXACT;
-	if (p->dims == 2 && n >= p->fft_min)
+	if (p->dims == 2 && p->fft_min > 0 && n >= p->fft_min)
 		return LI_TSNE_FFT;
 	return LI_TSNE_BH;
 }

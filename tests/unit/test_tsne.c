@@ -20,12 +20,15 @@ int main(void)
 	CHECK_NEAR(perp, 19.0 / 3, 1e-15, "perplexity lowered to 19/3");
 	CHECK_INT(li_tsne_neighbors(2, 30, &perp), 1, "k for n=2");
 
-	/* method by size, as openTSNE's "auto": exact, Barnes-Hut, FFT (2-D only) */
+	/* method by size: exact, Barnes-Hut; FFT (2-D only) when asked for */
 	li_tsne_params pp;
 	li_tsne_params_init(&pp);
 	CHECK_INT(li_tsne_method(&pp, 1000), LI_TSNE_EXACT, "1000 rows: exact");
 	CHECK_INT(li_tsne_method(&pp, 1001), LI_TSNE_BH, "1001 rows: barnes-hut");
-	CHECK_INT(li_tsne_method(&pp, 10000), LI_TSNE_FFT, "10000 rows: fft");
+	CHECK_INT(li_tsne_method(&pp, 10000000), LI_TSNE_BH, "10M rows: barnes-hut by default");
+	pp.fft_min = 10000;
+	CHECK_INT(li_tsne_method(&pp, 9999), LI_TSNE_BH, "fft_min 10000, 9999 rows: barnes-hut");
+	CHECK_INT(li_tsne_method(&pp, 10000), LI_TSNE_FFT, "fft_min 10000, 10000 rows: fft");
 	pp.dims = 3;
 	CHECK_INT(li_tsne_method(&pp, 100000), LI_TSNE_BH, "3-d: barnes-hut at any size");
 
