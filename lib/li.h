@@ -28,5 +28,6 @@
 #include "blasinfo.h"
 #include "reduce.h"
 #include "data.h"
+#include "tsne.h"
 
 #endif

@@ -1,0 +1,587 @@
+/*
+ * t-SNE fitting: perplexity calibration on a kNN graph, the joint affinities, the
+ * gradient (exact, or Barnes-Hut through tsne_bh.c), the KL divergence, and the
+ * optimiser (gradient descent with momentum and delta-bar-delta gains, early
+ * exaggeration, openTSNE's automatic learning rate and step clipping).
+ * See tsne.h for conventions; tsne_place.c has initialisation, transform and inverse.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsne.h"
+#include "tsne_internal.h"
+
+void li_tsne_params_init(li_tsne_params *p)
+{
+	memset(p, 0, sizeof *p);
+	p->dims = 2;
+	p->perplexity = 30;
+	p->early_exag = 12;
+	p->early_iter = 250;
+	p->n_iter = 750;
+	p->learning_rate = 0;
+	p->momentum_early = 0.5;
+	p->momentum_final = 0.8;
+	p->max_step_norm = 5;
+	p->theta = 0.5;
+	p->exact_max = 1000;
+	p->fft_min = 0;
+	p->threads = 1;
+}
+
+int li_tsne_method(const li_tsne_params *p, int64_t n)
+{
+	if (n <= p->exact_max)
+		return LI_TSNE_EXACT;
+	if (p->dims == 2 && p->fft_min > 0 && n >= p->fft_min)
+		return LI_TSNE_FFT;
+	return LI_TSNE_BH;
+}
+
+int li_tsne_neighbors(int64_t n, double perplexity, double *perp_used)
+{
+	/* openTSNE (affinity.py): k = min(n - 1, floor(3 perplexity)); the perplexity is
+	 * lowered to (n - 1) / 3 when it asks for more neighbours than exist */
+	double perp = perplexity;
+	if (n >= 1 && 3 * perp > (double)(n - 1))
+		perp = (double)(n - 1) / 3;
+	if (perp_used)
+		*perp_used = perp;
+	double k = floor(3 * perp);
+	if (k > (double)(n - 1))
+		k = (double)(n - 1);
+	if (k < 1)
+		k = 1;
+	return (int)k;
+}
+
+/* ---- calibration ---- */
+
+typedef struct cond_job {
+	const li_tsne_knn *g;
+	int k;
+	double perp;
+	double *P, *beta;
+} cond_job;
+
+/*
+ * One row's binary search, step for step as scikit-learn's _binary_search_perplexity
+ * (sklearn/manifold/_utils.pyx): beta starts at 1 and doubles / halves until bracketed,
+ * then bisects; entropy H = log(sum) + beta * sum(d2 p) in nats.
+ */
+static void cond_rows(void *ctx, int64_t lo, int64_t hi)
+{
+	cond_job *j = ctx;
+	int k = j->k, gk = j->g->k;
+	double want = log(j->perp);
+	for (int64_t i = lo; i < hi; i++) {
+		const float *dist = j->g->dist + i * gk;
+		double *P = j->P + i * k;
+		double beta = 1, bmin = -INFINITY, bmax = INFINITY;
+		for (int step = 0; step < 100; step++) {
+			double sum = 0, sdp = 0;
+			for (int a = 0; a < k; a++) {
+				double d2 = (double)dist[a] * (double)dist[a];
+				P[a] = exp(-d2 * beta);
+				sum += P[a];
+			}
+			if (sum == 0)
+				sum = 1e-8;
+			for (int a = 0; a < k; a++) {
+				double d2 = (double)dist[a] * (double)dist[a];
+				P[a] /= sum;
+				sdp += d2 * P[a];
+			}
+			double diff = log(sum) + beta * sdp - want;
+			if (fabs(diff) <= 1e-5)
+				break;
+			if (diff > 0) {
+				bmin = beta;
+				beta = bmax == INFINITY ? beta * 2 : (beta + bmax) / 2;
+			} else {
+				bmax = beta;
+				beta = bmin == -INFINITY ? beta / 2 : (beta + bmin) / 2;
+			}
+		}
+		if (j->beta)
+			j->beta[i] = beta;
+	}
+}
+
+static int check_graph(const li_tsne_knn *g, int k, int64_t n_ref, li_err *err)
+{
+	if (k < 1 || k > g->k)
+		return li_err_set(err, LI_EUSAGE, "the knn graph has %d neighbours per row, %d needed",
+				  g->k, k);
+	for (int64_t i = 0; i < g->n; i++)
+		for (int a = 0; a < k; a++) {
+			int64_t j = g->idx[i * g->k + a];
+			float d = g->dist[i * g->k + a];
+			if (j < 0 || j >= n_ref)
+				return li_err_set(err, LI_EDATA, "knn graph row %lld: neighbour index %lld "
+						  "out of range", (long long)i, (long long)j);
+			if (!(d >= 0) || isinf(d))
+				return li_err_set(err, LI_EDATA, "knn graph row %lld: distance is not a "
+						  "finite non-negative number", (long long)i);
+		}
+	return 0;
+}
+
+int li_tsne_conditional(const li_tsne_knn *g, int k, double perplexity, int threads,
+			double *P, double *beta, li_err *err)
+{
+	if (!(perplexity > 0) || isinf(perplexity))
+		return li_err_set(err, LI_EUSAGE, "perplexity must be a positive number");
+	int rc = check_graph(g, k, INT64_MAX, err);
+	if (rc < 0)
+		return rc;
+	cond_job j = {g, k, perplexity, P, beta};
+	return li_tsne_par_for(threads, g->n, cond_rows, &j);
+}
+
+/* ---- joint affinities ---- */
+
+void li_tsne_sparse_release(li_tsne_sparse *s)
+{
+	if (!s)
+		return;
+	free(s->rowptr);
+	free(s->col);
+	free(s->val);
+	memset(s, 0, sizeof *s);
+}
+
+static int cmp_col(const void *a, const void *b)
+{
+	const int64_t *x = a, *y = b;
+	return (*x > *y) - (*x < *y);
+}
+
+/*
+ * P = (C + C^T) / 2n. Every entry (i, j, c) of C goes to row i and row j; rows are
+ * bucketed by a counting pass, each row sorted by column (entries of equal column
+ * summed in a fixed order: the order the pass met them), so the result is deterministic.
+ */
+int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *P,
+		  li_err *err)
+{
+	int64_t n = g->n, m = 2 * n * (int64_t)k;
+	memset(P, 0, sizeof *P);
+	int64_t *cnt = calloc((size_t)n + 1, sizeof *cnt);
+	int64_t *ent = malloc((size_t)m * 2 * sizeof *ent); /* (col, source index) pairs */
+	int64_t *fill = malloc(((size_t)n + 1) * sizeof *fill);
+	if (!cnt || !ent || !fill)
+		goto nomem;
+	for (int64_t i = 0; i < n; i++)
+		for (int a = 0; a < k; a++) {
+			int64_t j = g->idx[i * g->k + a];
+			if (j < 0 || j >= n) {
+				li_err_set(err, LI_EDATA, "knn graph row %lld: neighbour index %lld out of "
+					   "range", (long long)i, (long long)j);
+				goto fail;
+			}
+			cnt[i + 1]++;
+			cnt[j + 1]++;
+		}
+	for (int64_t i = 0; i < n; i++)
+		cnt[i + 1] += cnt[i];
+	memcpy(fill, cnt, ((size_t)n + 1) * sizeof *fill);
+	for (int64_t i = 0; i < n; i++)
+		for (int a = 0; a < k; a++) {
+			int64_t j = g->idx[i * g->k + a], src = i * k + a;
+			int64_t at = fill[i]++;
+			ent[2 * at] = j;
+			ent[2 * at + 1] = src;
+			at = fill[j]++;
+			ent[2 * at] = i;
+			ent[2 * at + 1] = src;
+		}
+	/* sort each row by (column, source): qsort on pairs compares the column first, and
+	 * the source index breaks ties so the order is total */
+	for (int64_t i = 0; i < n; i++) {
+		int64_t s = cnt[i], e = cnt[i + 1];
+		/* insertion sort is fine for short rows; long rows (hubs) use qsort */
+		if (e - s > 32) {
+			qsort(ent + 2 * s, (size_t)(e - s), 2 * sizeof *ent, cmp_col);
+		} else {
+			for (int64_t a = s + 1; a < e; a++) {
+				int64_t c0 = ent[2 * a], c1 = ent[2 * a + 1], b = a;
+				while (b > s && (ent[2 * (b - 1)] > c0 ||
+						 (ent[2 * (b - 1)] == c0 && ent[2 * (b - 1) + 1] > c1))) {
+					ent[2 * b] = ent[2 * (b - 1)];
+					ent[2 * b + 1] = ent[2 * (b - 1) + 1];
+					b--;
+				}
+				ent[2 * b] = c0;
+				ent[2 * b + 1] = c1;
+			}
+		}
+	}
+	P->n = n;
+	P->rowptr = malloc(((size_t)n + 1) * sizeof *P->rowptr);
+	P->col = malloc((size_t)(m ? m : 1) * sizeof *P->col);
+	P->val = malloc((size_t)(m ? m : 1) * sizeof *P->val);
+	if (!P->rowptr || !P->col || !P->val)
+		goto nomem;
+	int64_t nz = 0;
+	double scale = 1.0 / (2.0 * (double)n);
+	P->rowptr[0] = 0;
+	for (int64_t i = 0; i < n; i++) {
+		int64_t s = cnt[i], e = cnt[i + 1];
+		for (int64_t a = s; a < e; a++) {
+			int64_t c = ent[2 * a];
+			double v = C[ent[2 * a + 1]];
+			if (c == i)
+				continue; /* a row listed as its own neighbour (duplicates) */
+			if (nz > P->rowptr[i] && P->col[nz - 1] == c) {
+				P->val[nz - 1] += v;
+			} else {
+				P->col[nz] = c;
+				P->val[nz] = v;
+				nz++;
+			}
+		}
+		P->rowptr[i + 1] = nz;
+	}
+	for (int64_t a = 0; a < nz; a++)
+		P->val[a] *= scale;
+	free(cnt);
+	free(ent);
+	free(fill);
+	return 0;
+nomem:
+	li_err_set(err, LI_ENOMEM, "out of memory for the affinities of %lld rows", (long long)n);
+fail:
+	free(cnt);
+	free(ent);
+	free(fill);
+	li_tsne_sparse_release(P);
+	return err ? err->code : LI_ENOMEM;
+}
+
+/* ---- gradient ---- */
+
+typedef struct grad_job {
+	const li_tsne_sparse *P;
+	double exag;
+	const double *Y;
+	int dims;
+	int64_t n;
+	double theta;
+	int skip_rep;           /* 1: repulsion computed elsewhere (FFT) */
+	const li_bh_tree *tree; /* NULL: exact (unless skip_rep) */
+	double *rep;            /* n*dims unnormalised repulsion */
+	double *attr;           /* n*dims attraction (times exag) */
+	double *zrow;           /* n: sum_j w_ij */
+} grad_job;
+
+/* sum_j e p_ij w_ij (y_i - y_j) over row i of P, for a constant D (unrolled) */
+static inline __attribute__((always_inline)) void
+attract_d(const li_tsne_sparse *P, const double *Y, int64_t i, double exag, const int D,
+	  double *a)
+{
+	const double *yi = Y + i * D;
+	double s[3] = {0, 0, 0};
+	for (int64_t e = P->rowptr[i]; e < P->rowptr[i + 1]; e++) {
+		const double *yk = Y + P->col[e] * D;
+		double diff[3], d2 = 0;
+		for (int d = 0; d < D; d++) {
+			diff[d] = yi[d] - yk[d];
+			d2 += diff[d] * diff[d];
+		}
+		double pw = P->val[e] / (1 + d2);
+		for (int d = 0; d < D; d++)
+			s[d] += pw * diff[d];
+	}
+	for (int d = 0; d < D; d++)
+		a[d] = exag * s[d];
+}
+
+static void attract(const li_tsne_sparse *P, const double *Y, int64_t i, double exag, int D,
+		    double *a)
+{
+	if (D == 2)
+		attract_d(P, Y, i, exag, 2, a);
+	else if (D == 3)
+		attract_d(P, Y, i, exag, 3, a);
+	else
+		attract_d(P, Y, i, exag, 1, a);
+}
+
+static void grad_rows(void *ctx, int64_t lo, int64_t hi)
+{
+	grad_job *j = ctx;
+	int D = j->dims;
+	const int64_t *order = j->tree ? li_bh_order(j->tree) : NULL;
+	for (int64_t t = lo; t < hi; t++) {
+		int64_t i = order ? order[t] : t;
+		const double *yi = j->Y + i * D;
+		double f[3] = {0, 0, 0}, a[3] = {0, 0, 0}, z = 0;
+		if (j->skip_rep) {
+			attract(j->P, j->Y, i, j->exag, D, j->attr + i * D);
+			continue;
+		} else if (j->tree) {
+			z = li_bh_repulse(j->tree, yi, i, j->theta, f);
+		} else {
+			for (int64_t k = 0; k < j->n; k++) {
+				if (k == i)
+					continue;
+				const double *yk = j->Y + k * D;
+				double diff[3], d2 = 0;
+				for (int d = 0; d < D; d++) {
+					diff[d] = yi[d] - yk[d];
+					d2 += diff[d] * diff[d];
+				}
+				double w = 1 / (1 + d2);
+				z += w;
+				for (int d = 0; d < D; d++)
+					f[d] += w * w * diff[d];
+			}
+		}
+		attract(j->P, j->Y, i, j->exag, D, a);
+		for (int d = 0; d < D; d++) {
+			j->rep[i * D + d] = f[d];
+			j->attr[i * D + d] = a[d];
+		}
+		j->zrow[i] = z;
+	}
+}
+
+/* Computes the gradient with scratch buffers owned by the caller (the optimiser reuses
+ * them): rep, attr n*dims, zrow n. */
+static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
+		    int method, double theta, int threads, double *grad, double *Z, double *rep,
+		    double *attr, double *zrow, li_fft_ws **ws, li_err *err)
+{
+	int64_t n = P->n;
+	li_bh_tree *tree = NULL;
+	if (method == LI_TSNE_BH) {
+		tree = li_bh_build(Y, n, dims, err);
+		if (!tree)
+			return err ? err->code : LI_ENOMEM;
+	} else if (method == LI_TSNE_FFT) {
+		int rc = li_fft_repulse(ws, Y, n, threads, rep, zrow, err);
+		if (rc < 0)
+			return rc;
+	}
+	grad_job j = {P, exag, Y, dims, n, theta, method == LI_TSNE_FFT, tree, rep, attr, zrow};
+	li_tsne_par_for(threads, n, grad_rows, &j);
+	li_bh_free(tree);
+	double z = 0;
+	for (int64_t i = 0; i < n; i++)
+		z += zrow[i];
+	double iz = z > 0 ? 1 / z : 0;
+	for (int64_t i = 0; i < n * dims; i++)
+		grad[i] = attr[i] - rep[i] * iz;
+	if (Z)
+		*Z = z;
+	return 0;
+}
+
+static int check_dims(int dims, li_err *err)
+{
+	if (dims < 1 || dims > 3)
+		return li_err_set(err, LI_EUSAGE, "t-sne embeds into 1 to 3 dimensions, not %d", dims);
+	return 0;
+}
+
+static int check_method(int method, int dims, double theta, li_err *err)
+{
+	if (method == LI_TSNE_FFT && dims != 2)
+		return li_err_set(err, LI_EUSAGE, "the fft gradient is for 2-d embeddings only");
+	if (method == LI_TSNE_BH && !(theta > 0))
+		return li_err_set(err, LI_EUSAGE, "barnes-hut needs theta > 0");
+	if (method != LI_TSNE_EXACT && method != LI_TSNE_BH && method != LI_TSNE_FFT)
+		return li_err_set(err, LI_EUSAGE, "unknown gradient method %d", method);
+	return 0;
+}
+
+int li_tsne_gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
+		     int method, double theta, int threads, double *grad, double *Z, li_err *err)
+{
+	int rc = check_dims(dims, err);
+	if (rc == 0)
+		rc = check_method(method, dims, theta, err);
+	if (rc < 0)
+		return rc;
+	size_t nd = (size_t)P->n * (size_t)dims;
+	double *rep = malloc(nd * sizeof *rep + 1), *attr = malloc(nd * sizeof *attr + 1);
+	double *zrow = malloc((size_t)P->n * sizeof *zrow + 1);
+	li_fft_ws *ws = NULL;
+	if (!rep || !attr || !zrow)
+		rc = li_err_set(err, LI_ENOMEM, "out of memory for the gradient");
+	else
+		rc = gradient(P, exag, Y, dims, method, theta, threads, grad, Z, rep, attr, zrow,
+			      &ws, err);
+	li_fft_ws_free(ws);
+	free(rep);
+	free(attr);
+	free(zrow);
+	return rc;
+}
+
+int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, int method,
+	       double theta, int threads, double *out, li_err *err)
+{
+	int64_t n = P->n;
+	double *g = malloc((size_t)n * (size_t)dims * sizeof *g + 1), Z = 0;
+	if (!g)
+		return li_err_set(err, LI_ENOMEM, "out of memory for the kl divergence");
+	int rc = li_tsne_gradient(P, 1, Y, dims, method, theta, threads, g, &Z, err);
+	free(g);
+	if (rc < 0)
+		return rc;
+	/* KL = sum p log p - sum p log w + log Z (sum p = 1), summed in row order */
+	double kl = 0, psum = 0;
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t e = P->rowptr[i]; e < P->rowptr[i + 1]; e++) {
+			double p = P->val[e];
+			if (p <= 0)
+				continue;
+			const double *yi = Y + i * dims, *yk = Y + P->col[e] * dims;
+			double d2 = 0;
+			for (int d = 0; d < dims; d++)
+				d2 += (yi[d] - yk[d]) * (yi[d] - yk[d]);
+			kl += p * (log(p) + log1p(d2));
+			psum += p;
+		}
+	kl += psum * log(Z);
+	*out = kl;
+	return 0;
+}
+
+/* ---- optimiser ---- */
+
+/*
+ * One phase of gradient descent, as openTSNE's gradient_descent / scikit-learn's
+ * _gradient_descent: gains grow by 0.2 where the gradient and the previous update
+ * disagree in sign and shrink by 0.8 where they agree (min 0.01); update = momentum *
+ * update - lr * gains * grad; each point's step clipped to max_step_norm; the embedding
+ * re-centred after each step (openTSNE does so when no reference embedding is fixed).
+ * Gains and updates start afresh each phase, as in scikit-learn.
+ */
+static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, double exag,
+		 int iters, double momentum, int done, int total, double *buf, li_err *err)
+{
+	int64_t n = P->n;
+	int D = p->dims;
+	size_t nd = (size_t)n * (size_t)D;
+	double *grad = buf, *update = buf + nd, *gains = buf + 2 * nd, *rep = buf + 3 * nd;
+	double *attr = buf + 4 * nd, *zrow = buf + 5 * nd;
+	double lr = p->learning_rate > 0 ? p->learning_rate : (double)n / exag;
+	int method = li_tsne_method(p, n);
+	li_fft_ws *ws = NULL;
+	for (size_t i = 0; i < nd; i++) {
+		update[i] = 0;
+		gains[i] = 1;
+	}
+	for (int it = 0; it < iters; it++) {
+		int rc = gradient(P, exag, Y, D, method, p->theta, p->threads, grad, NULL, rep, attr,
+				  zrow, &ws, err);
+		if (rc < 0) {
+			li_fft_ws_free(ws);
+			return rc;
+		}
+		for (size_t i = 0; i < nd; i++) {
+			if (update[i] * grad[i] < 0)
+				gains[i] += 0.2;
+			else
+				gains[i] *= 0.8;
+			if (gains[i] < 0.01)
+				gains[i] = 0.01;
+			update[i] = momentum * update[i] - lr * gains[i] * grad[i];
+		}
+		double mean[3] = {0, 0, 0};
+		for (int64_t i = 0; i < n; i++) {
+			double *u = update + i * D;
+			if (p->max_step_norm > 0) {
+				double s = 0;
+				for (int d = 0; d < D; d++)
+					s += u[d] * u[d];
+				s = sqrt(s);
+				if (s > p->max_step_norm)
+					for (int d = 0; d < D; d++)
+						u[d] *= p->max_step_norm / s;
+			}
+			for (int d = 0; d < D; d++) {
+				Y[i * D + d] += u[d];
+				mean[d] += Y[i * D + d];
+			}
+		}
+		for (int64_t i = 0; i < n; i++)
+			for (int d = 0; d < D; d++)
+				Y[i * D + d] -= mean[d] / (double)n;
+		int now = done + it + 1;
+		if (p->progress && (now % 50 == 0 || now == total))
+			p->progress(p->progress_ctx, now, total);
+	}
+	li_fft_ws_free(ws);
+	return 0;
+}
+
+int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsne_info *info,
+		li_err *err)
+{
+	int64_t n = g->n;
+	int D = p->dims;
+	li_tsne_sparse P = {0};
+	double *C = NULL, *Y = NULL, *buf = NULL;
+	int rc = check_dims(D, err);
+	if (rc < 0)
+		return rc;
+	if (n < 2)
+		return li_err_set(err, LI_EDATA, "t-sne needs at least 2 rows, got %lld", (long long)n);
+	if (!(p->perplexity > 0) || isinf(p->perplexity))
+		return li_err_set(err, LI_EUSAGE, "perplexity must be a positive number");
+	if (p->early_iter < 0 || p->n_iter < 0 || !(p->early_exag > 0) || !(p->theta > 0))
+		return li_err_set(err, LI_EUSAGE, "bad t-sne optimisation parameters");
+	double perp;
+	int k = li_tsne_neighbors(n, p->perplexity, &perp);
+	if ((rc = check_graph(g, k, n, err)) < 0)
+		return rc;
+	size_t nd = (size_t)n * (size_t)D;
+	C = malloc((size_t)n * (size_t)k * sizeof *C);
+	Y = malloc(nd * sizeof *Y);
+	buf = malloc((5 * nd + (size_t)n) * sizeof *buf);
+	if (!C || !Y || !buf) {
+		rc = li_err_set(err, LI_ENOMEM, "out of memory for t-sne of %lld rows", (long long)n);
+		goto out;
+	}
+	for (size_t i = 0; i < nd; i++) {
+		Y[i] = Yf[i];
+		if (!isfinite(Y[i])) {
+			rc = li_err_set(err, LI_EDATA, "the initial embedding is not finite");
+			goto out;
+		}
+	}
+	if ((rc = li_tsne_conditional(g, k, perp, p->threads, C, NULL, err)) < 0)
+		goto out;
+	if ((rc = li_tsne_joint(g, k, C, &P, err)) < 0)
+		goto out;
+	int total = p->early_iter + p->n_iter;
+	if ((rc = phase(p, &P, Y, p->early_exag, p->early_iter, p->momentum_early, 0, total, buf,
+			err)) < 0)
+		goto out;
+	if ((rc = phase(p, &P, Y, 1, p->n_iter, p->momentum_final, p->early_iter, total, buf,
+			err)) < 0)
+		goto out;
+	int method = li_tsne_method(p, n);
+	double kl = 0;
+	if ((rc = li_tsne_kl(&P, Y, D, method, p->theta, p->threads, &kl, err)) < 0)
+		goto out;
+	for (size_t i = 0; i < nd; i++)
+		Yf[i] = (float)Y[i];
+	if (info) {
+		info->perplexity = perp;
+		info->k = k;
+		info->kl = kl;
+		info->method = method;
+	}
+out:
+	li_tsne_sparse_release(&P);
+	free(C);
+	free(Y);
+	free(buf);
+	return rc;
+}

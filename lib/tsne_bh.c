@@ -1,0 +1,359 @@
+/*
+ * Barnes-Hut for t-SNE's repulsive forces (van der Maaten 2014): a 2^dims-ary tree over
+ * the embedding (quadtree in 2-D, octree in 3-D) whose cells carry their point count and
+ * centre of mass. A far cell (width / distance < theta) acts as one heavy point.
+ *
+ * The tree is built by recursive partition of an index array (no pointer chasing, one
+ * node array), each leaf holding a contiguous range of the permuted points, so a leaf can
+ * hold several points: duplicates, or points still together at the depth limit, which
+ * are then summed exactly. Also the parallel-for helper shared by the t-SNE files.
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tsne_internal.h"
+
+#define MAX_DEPTH 48
+#define LEAF_SIZE 1
+
+typedef struct node {
+	double com[3];    /* centre of mass */
+	double w2;        /* squared cell edge length */
+	int64_t start;    /* first point in perm */
+	int64_t count;
+	int64_t child;    /* index of the first child; children are contiguous; -1 = leaf */
+	int n_child;
+} node;
+
+struct li_bh_tree {
+	int dims;
+	int64_t n;
+	const double *Y;
+	int64_t *perm; /* points in tree order */
+	int64_t *pos;  /* pos[perm[i]] = i */
+	double *ys;    /* the points in tree order (n*dims), for leaf sums */
+	node *nodes;
+	double *geo;   /* per node: centre[3], edge length (build only) */
+	int64_t n_nodes, m_nodes;
+};
+
+/* ---- parallel for ---- */
+
+#define PAR_BLOCK 64
+
+typedef struct par_job {
+	void (*fn)(void *, int64_t, int64_t);
+	void *ctx;
+	int64_t n;
+	int64_t next; /* next block start, taken under the lock */
+	pthread_mutex_t lock;
+} par_job;
+
+static void *par_worker(void *arg)
+{
+	par_job *j = arg;
+	for (;;) {
+		pthread_mutex_lock(&j->lock);
+		int64_t lo = j->next;
+		j->next += PAR_BLOCK;
+		pthread_mutex_unlock(&j->lock);
+		if (lo >= j->n)
+			break;
+		int64_t hi = lo + PAR_BLOCK < j->n ? lo + PAR_BLOCK : j->n;
+		j->fn(j->ctx, lo, hi);
+	}
+	return NULL;
+}
+
+int li_tsne_par_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
+		    void *ctx)
+{
+	if (n <= 0)
+		return 0;
+	int64_t blocks = (n + PAR_BLOCK - 1) / PAR_BLOCK;
+	if (threads > blocks)
+		threads = (int)blocks;
+	if (threads <= 1) {
+		fn(ctx, 0, n);
+		return 0;
+	}
+	par_job j = {.fn = fn, .ctx = ctx, .n = n, .next = 0};
+	pthread_mutex_init(&j.lock, NULL);
+	pthread_t tid[64];
+	if (threads > 64)
+		threads = 64;
+	int started = 0;
+	for (int t = 1; t < threads; t++) {
+		if (pthread_create(&tid[started], NULL, par_worker, &j) != 0)
+			break;
+		started++;
+	}
+	par_worker(&j);
+	for (int t = 0; t < started; t++)
+		pthread_join(tid[t], NULL);
+	pthread_mutex_destroy(&j.lock);
+	return 0;
+}
+
+/* ---- tree ---- */
+
+static int64_t new_nodes(li_bh_tree *t, int k)
+{
+	if (t->n_nodes + k > t->m_nodes) {
+		int64_t m = t->m_nodes ? t->m_nodes * 2 : 64;
+		while (m < t->n_nodes + k)
+			m *= 2;
+		node *nn = realloc(t->nodes, (size_t)m * sizeof *nn);
+		if (!nn)
+			return -1;
+		t->nodes = nn;
+		double *ng = realloc(t->geo, (size_t)m * 4 * sizeof *ng);
+		if (!ng)
+			return -1;
+		t->geo = ng;
+		t->m_nodes = m;
+	}
+	int64_t at = t->n_nodes;
+	t->n_nodes += k;
+	return at;
+}
+
+/* Fills node i's mass and, unless it is small enough to be a leaf, partitions its points
+ * into child cells and recurses. tmp, quad: scratch of n entries. */
+static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned char *quad)
+{
+	int D = t->dims;
+	node *nd = &t->nodes[i];
+	int64_t s = nd->start, c = nd->count;
+	double com[3] = {0, 0, 0};
+	for (int64_t a = s; a < s + c; a++)
+		for (int d = 0; d < D; d++)
+			com[d] += t->Y[t->perm[a] * D + d];
+	for (int d = 0; d < 3; d++)
+		nd->com[d] = d < D ? com[d] / (double)c : 0;
+	nd->w2 = t->geo[i * 4 + 3] * t->geo[i * 4 + 3];
+	nd->child = -1;
+	nd->n_child = 0;
+	if (c <= LEAF_SIZE || depth >= MAX_DEPTH)
+		return 0;
+	/* all points identical: a leaf, summed exactly */
+	int same = 1;
+	for (int64_t a = s + 1; a < s + c && same; a++)
+		for (int d = 0; d < D; d++)
+			if (t->Y[t->perm[a] * D + d] != t->Y[t->perm[s] * D + d])
+				same = 0;
+	if (same)
+		return 0;
+	int nq = 1 << D;
+	int64_t cnt[8] = {0};
+	for (int64_t a = s; a < s + c; a++) {
+		int q = 0;
+		for (int d = 0; d < D; d++)
+			if (t->Y[t->perm[a] * D + d] >= t->geo[i * 4 + d])
+				q |= 1 << d;
+		quad[a] = (unsigned char)q;
+		cnt[q]++;
+	}
+	int64_t off[8], o = s;
+	int used = 0;
+	for (int q = 0; q < nq; q++) {
+		off[q] = o;
+		o += cnt[q];
+		used += cnt[q] > 0;
+	}
+	for (int64_t a = s; a < s + c; a++)
+		tmp[off[quad[a]]++] = t->perm[a];
+	memcpy(t->perm + s, tmp + s, (size_t)c * sizeof *tmp);
+	double cw = t->geo[i * 4 + 3] / 2;
+	double center[3];
+	memcpy(center, t->geo + i * 4, sizeof center);
+	int64_t first = new_nodes(t, used);
+	if (first < 0)
+		return -1;
+	nd = &t->nodes[i]; /* the array may have moved */
+	nd->child = first;
+	nd->n_child = used;
+	int64_t k = first;
+	o = s;
+	for (int q = 0; q < nq; q++) {
+		if (!cnt[q])
+			continue;
+		node *ch = &t->nodes[k];
+		for (int d = 0; d < D; d++)
+			t->geo[k * 4 + d] = center[d] + ((q >> d) & 1 ? cw / 2 : -cw / 2);
+		t->geo[k * 4 + 3] = cw;
+		ch->start = o;
+		ch->count = cnt[q];
+		o += cnt[q];
+		k++;
+	}
+	for (int64_t ch = first; ch < first + used; ch++)
+		if (build(t, ch, depth + 1, tmp, quad) < 0)
+			return -1;
+	return 0;
+}
+
+li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, li_err *err)
+{
+	li_bh_tree *t = calloc(1, sizeof *t);
+	int64_t *tmp = NULL;
+	unsigned char *quad = NULL;
+	if (!t)
+		goto nomem;
+	t->dims = dims;
+	t->n = n;
+	t->Y = Y;
+	t->perm = malloc((size_t)n * sizeof *t->perm);
+	t->pos = malloc((size_t)n * sizeof *t->pos);
+	tmp = malloc((size_t)n * sizeof *tmp);
+	quad = malloc((size_t)n);
+	if (!t->perm || !t->pos || !tmp || !quad || new_nodes(t, 1) < 0)
+		goto nomem;
+	double lo[3], hi[3];
+	for (int d = 0; d < dims; d++)
+		lo[d] = hi[d] = Y[d];
+	for (int64_t i = 0; i < n; i++) {
+		t->perm[i] = i;
+		for (int d = 0; d < dims; d++) {
+			double v = Y[i * dims + d];
+			if (v < lo[d])
+				lo[d] = v;
+			if (v > hi[d])
+				hi[d] = v;
+		}
+	}
+	double w = 0;
+	node *root = &t->nodes[0];
+	for (int d = 0; d < dims; d++) {
+		t->geo[d] = (lo[d] + hi[d]) / 2;
+		if (hi[d] - lo[d] > w)
+			w = hi[d] - lo[d];
+	}
+	t->geo[3] = w * (1 + 1e-9) + 1e-300;
+	root->start = 0;
+	root->count = n;
+	if (build(t, 0, 0, tmp, quad) < 0)
+		goto nomem;
+	t->ys = malloc((size_t)n * (size_t)dims * sizeof *t->ys);
+	if (!t->ys)
+		goto nomem;
+	for (int64_t i = 0; i < n; i++) {
+		t->pos[t->perm[i]] = i;
+		for (int d = 0; d < dims; d++)
+			t->ys[i * dims + d] = Y[t->perm[i] * dims + d];
+	}
+	free(t->geo);
+	t->geo = NULL;
+	free(tmp);
+	free(quad);
+	return t;
+nomem:
+	li_err_set(err, LI_ENOMEM, "out of memory building the barnes-hut tree of %lld points",
+		   (long long)n);
+	free(tmp);
+	free(quad);
+	li_bh_free(t);
+	return NULL;
+}
+
+void li_bh_free(li_bh_tree *t)
+{
+	if (!t)
+		return;
+	free(t->perm);
+	free(t->pos);
+	free(t->ys);
+	free(t->nodes);
+	free(t->geo);
+	free(t);
+}
+
+/*
+ * The traversal, written once for a constant D so the compiler unrolls the coordinate
+ * loops; an explicit stack (depth <= MAX_DEPTH, at most 7 siblings pending per level).
+ */
+static inline __attribute__((always_inline)) double
+repulse_d(const li_bh_tree *t, const int D, const double *p, int64_t self_pos, double theta2,
+	  double *fout)
+{
+	int64_t stack[8 * (MAX_DEPTH + 2)];
+	int top = 0;
+	double sum = 0, f[3] = {0, 0, 0};
+	stack[top++] = 0;
+	while (top > 0) {
+		const node *nd = &t->nodes[stack[--top]];
+		if (nd->child < 0) {
+			for (int64_t a = nd->start; a < nd->start + nd->count; a++) {
+				if (a == self_pos)
+					continue;
+				const double *y = t->ys + a * D;
+				double diff[3], d2 = 0;
+				for (int d = 0; d < D; d++) {
+					diff[d] = p[d] - y[d];
+					d2 += diff[d] * diff[d];
+				}
+				double w = 1 / (1 + d2);
+				sum += w;
+				for (int d = 0; d < D; d++)
+					f[d] += w * w * diff[d];
+			}
+			continue;
+		}
+		if (self_pos < nd->start || self_pos >= nd->start + nd->count) {
+			double diff[3], d2 = 0;
+			for (int d = 0; d < D; d++) {
+				diff[d] = p[d] - nd->com[d];
+				d2 += diff[d] * diff[d];
+			}
+			if (nd->w2 < theta2 * d2) {
+				double w = 1 / (1 + d2), m = (double)nd->count;
+				for (int d = 0; d < D; d++)
+					f[d] += m * w * w * diff[d];
+				sum += m * w;
+				continue;
+			}
+		}
+		/* children pushed last-first, so they are visited in order: a fixed summation
+		 * order for a given tree */
+		for (int64_t c = nd->child + nd->n_child - 1; c >= nd->child; c--)
+			stack[top++] = c;
+	}
+	for (int d = 0; d < D; d++)
+		fout[d] += f[d];
+	return sum;
+}
+
+static double repulse2(const li_bh_tree *t, const double *p, int64_t s, double th2, double *f)
+{
+	return repulse_d(t, 2, p, s, th2, f);
+}
+
+static double repulse3(const li_bh_tree *t, const double *p, int64_t s, double th2, double *f)
+{
+	return repulse_d(t, 3, p, s, th2, f);
+}
+
+static double repulse1(const li_bh_tree *t, const double *p, int64_t s, double th2, double *f)
+{
+	return repulse_d(t, 1, p, s, th2, f);
+}
+
+const int64_t *li_bh_order(const li_bh_tree *t)
+{
+	return t->perm;
+}
+
+double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double theta,
+		     double *f)
+{
+	if (t->n <= 0)
+		return 0;
+	int64_t self_pos = self >= 0 ? t->pos[self] : -1;
+	if (t->dims == 2)
+		return repulse2(t, p, self_pos, theta * theta, f);
+	if (t->dims == 3)
+		return repulse3(t, p, self_pos, theta * theta, f);
+	return repulse1(t, p, self_pos, theta * theta, f);
+}

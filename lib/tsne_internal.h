@@ -1,0 +1,49 @@
+/*
+ * Shared inside lib/ by tsne.c, tsne_bh.c and tsne_place.c only: a row-block parallel
+ * loop and the Barnes-Hut space-partitioning tree.
+ */
+#ifndef LI_TSNE_INTERNAL_H
+#define LI_TSNE_INTERNAL_H
+
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * Runs fn(ctx, lo, hi) over [0, n) in fixed blocks on up to `threads` threads (the calling
+ * thread included). Blocks do not depend on the thread count, and fn must write only
+ * per-item results, so the outcome is the same for any thread count. Falls back to one
+ * thread when threads cannot be started. Returns 0.
+ */
+int li_tsne_par_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
+		    void *ctx);
+
+/* A quadtree (2-D) or octree (3-D) over points Y (n*dims, double, borrowed: must outlive
+ * the tree). Built serially, so the same points give the same tree. */
+typedef struct li_bh_tree li_bh_tree;
+li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, li_err *err);
+void li_bh_free(li_bh_tree *t);
+
+/*
+ * Repulsion on point p from the tree's points, skipping tree point `self` (-1: none):
+ * adds sum_j w_j^2 (p - y_j) into f[dims] and returns sum_j w_j, w_j = 1/(1+|p-y_j|^2).
+ * A cell whose width / distance to its centre of mass is below theta (and which does not
+ * hold `self`) counts as one point of its mass; theta 0 makes it exact.
+ */
+double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double theta,
+		     double *f);
+/* The tree's points in tree order (n; borrowed): visiting points in this order keeps
+ * successive traversals on the same nodes. */
+const int64_t *li_bh_order(const li_bh_tree *t);
+
+/*
+ * Repulsion of every point of a 2-D embedding Y (n*2) by FFT-accelerated interpolation
+ * (tsne_fft.c): rep[i] = sum_j w_ij^2 (y_i - y_j) (n*2), zi[i] = sum_{j != i} w_ij (n).
+ */
+typedef struct li_fft_ws li_fft_ws; /* buffers and FFTW plans kept across iterations */
+int li_fft_repulse(li_fft_ws **ws, const double *Y, int64_t n, int threads, double *rep,
+		   double *zi, li_err *err);
+/* *ws starts NULL (made on first use); free with li_fft_ws_free (NULL allowed). */
+void li_fft_ws_free(li_fft_ws *ws);
+
+#endif
