@@ -202,6 +202,10 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 		p.n_iter = o->iterations;
 	if (!(p.perplexity > 0) || isinf(p.perplexity))
 		return li_err_set(err, LI_EUSAGE, "perplexity must be a positive number");
+	if (n < 4)
+		return li_err_set(err, LI_EDATA, "t-SNE needs at least 4 rows, got %lld (the "
+				  "perplexity is at most (rows - 1) / 3, and below 1 means nothing)",
+				  (long long)n);
 	size_t nd = (size_t)n * (size_t)d, ny = (size_t)n * (size_t)dims;
 	float *xf = malloc(nd * sizeof *xf), *Y = malloc(ny * sizeof *Y), *dist = NULL;
 	int64_t *idx = NULL;
@@ -223,7 +227,7 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 	int k = li_tsne_neighbors(n, p.perplexity, &perp);
 	if (perp < p.perplexity)
 		note(m, "note: perplexity %.4g lowered to %.4g: %lld rows give at most %lld "
-		     "neighbours (3 x perplexity)", p.perplexity, perp, (long long)n,
+		     "neighbours each (3 x perplexity)", p.perplexity, perp, (long long)n,
 		     (long long)(n - 1));
 	if ((rc = graph(xf, n, x, n, d, k, 1, &g, &idx, &dist, err)) < 0)
 		goto out;
