@@ -45,7 +45,7 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  li-invert map.h5 xy.npy > latent.npy\n"
 		"  echo '1.5 -2' | li-invert map.h5 > point.npy\n"
-		"  li-invert --approx tsne.h5 xy.npy > latent.npy\n");
+		"  li-invert --approx tsne.h5 txy.npy > approx.npy\n");
 }
 
 typedef struct inv {

@@ -56,7 +56,7 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  li-reduce --save map.h5 --report fit.json latent.npy > xy.npy\n"
 		"  li-reduce --transform map.h5 more.npy > more-xy.npy\n"
-		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > xy.npy\n");
+		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > txy.npy\n");
 }
 
 /* Writes n x dims float64 coordinates as a float32 .npy to out. 0 or -1 (reported). */
