@@ -120,6 +120,14 @@ test_expect_success 'li-invert --approx: a training point gives its row; far awa
 	assert (f >= x.min(0)).all() and (f <= x.max(0)).all()
 	PY
 '
+if command -v gnuplot >/dev/null; then
+	test_expect_success 'li-plot titles the map with its trustworthiness and KL' '
+		li-plot map y.npy --map m.h5 --term dumb >pic.txt &&
+		grep -q "tsne map, trustworthiness 0\.9[0-9]*, KL [0-9]*\.[0-9]*" pic.txt
+	'
+else
+	test_skip 'li-plot title of a t-SNE map' 'gnuplot not installed'
+fi
 test_expect_success 'same seed: same bytes; --threads 1 and 2: same bytes' '
 	li-reduce -q --method tsne --threads 1 --save m1.h5 x.npy >y1.npy &&
 	li-reduce -q --method tsne --threads 1 --save m1b.h5 x.npy >y1b.npy &&
