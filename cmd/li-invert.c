@@ -1,6 +1,7 @@
 /*
  * li-invert: map 2-D/3-D coordinates back into the latent space through a saved map
- * (PCA: the exact inverse, whitened or not). Coordinates come as an N x DIMS .npy or as
+ * (PCA: the exact inverse, whitened or not; t-SNE: refused, or with --approx a
+ * neighbour-weighted estimate). Coordinates come as an N x DIMS .npy or as
  * text, one point per line ("1.5 -2" or "1.5,-2"); a .npy is told apart by its magic
  * bytes, so both work on a pipe. The output is float32 with the latent's row shape;
  * text of unknown length is spooled by the .npy writer. Rows stream in batches.
@@ -28,9 +29,14 @@ static void usage(FILE *f)
 		"COORDS ('-' or none: standard input) is an N x DIMS .npy, or text with one point\n"
 		"per line, numbers separated by spaces or commas (blank lines and lines starting\n"
 		"with '#' are skipped). The output is a float32 .npy of N rows of the latent's\n"
-		"row shape. PCA maps invert exactly; t-SNE maps have no inverse and are refused.\n"
+		"row shape. PCA maps invert exactly; t-SNE maps have no inverse and are refused\n"
+		"unless --approx.\n"
 		"\n"
 		"options:\n"
+		"      --approx       t-SNE: estimate each point's latent row from the 10 nearest\n"
+		"                     embedded training points, weights 1/distance (a training\n"
+		"                     point's own coordinate gives its row); PCA: exact anyway\n"
+		"      --threads N    worker threads [1 for t-SNE]\n"
 		"  -o, --output FILE  write here, atomically [standard output]\n"
 		"  -q, --quiet        no progress\n"
 		"  -h, --help         show this help and exit\n"
@@ -38,11 +44,13 @@ static void usage(FILE *f)
 		"\n"
 		"examples:\n"
 		"  li-invert map.h5 xy.npy > latent.npy\n"
-		"  echo '1.5 -2' | li-invert map.h5 > point.npy\n");
+		"  echo '1.5 -2' | li-invert map.h5 > point.npy\n"
+		"  li-invert --approx tsne.h5 txy.npy > approx.npy\n");
 }
 
 typedef struct inv {
 	const li_map *m;
+	int approx;     /* --approx */
 	const char *in_name, *out_name;
 	li_npy_writer *w;
 	int64_t batch;  /* rows per batch */
@@ -63,7 +71,8 @@ static int flush(inv *s, const double *y, int64_t n)
 				  (long long)(s->done + i / dims));
 			return -1;
 		}
-	if (li_map_inverse(s->m, y, n, s->x, &err)) {
+	if (s->approx ? li_map_inverse_approx(s->m, y, n, s->x, &err)
+		      : li_map_inverse(s->m, y, n, s->x, &err)) {
 		cli_error(s->in_name, "%s", err.msg);
 		return -1;
 	}
@@ -209,12 +218,18 @@ out:
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {CLI_COMMON_LONGOPTS, {0}};
+	enum { OPT_APPROX = CLI_OPT_FIRST_FREE };
+	static const struct option opts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"approx", no_argument, NULL, OPT_APPROX},
+		{0},
+	};
 	cli_common common = {0};
-	int c;
+	int c, approx = 0;
 	cli_init("li-invert");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1)
-		cli_common_option(c, optarg, &common, usage);
+		if (!cli_common_option(c, optarg, &common, usage) && c == OPT_APPROX)
+			approx = 1;
 	if (argc - optind < 1)
 		cli_usage_error("a map file is needed");
 	if (argc - optind > 2)
@@ -228,7 +243,8 @@ int main(int argc, char **argv)
 	li_err err = {0};
 	cli_out out = {0};
 	FILE *in = NULL;
-	inv s = {.in_name = cli_name(path), .out_name = cli_name(common.output)};
+	inv s = {.approx = approx, .in_name = cli_name(path),
+		 .out_name = cli_name(common.output)};
 	li_map *m = li_map_load(map_path, &err);
 	const char *why;
 	if (!m) {
@@ -236,7 +252,8 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	s.m = m;
-	if (!li_map_has_inverse(m, &why)) {
+	li_map_set_threads(m, common.threads);
+	if (!approx && !li_map_has_inverse(m, &why)) {
 		cli_error(map_path, "%s", why);
 		goto done;
 	}

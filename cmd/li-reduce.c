@@ -1,5 +1,5 @@
 /*
- * li-reduce: fit PCA (later UMAP, t-SNE) on latent rows and write their 2-D or 3-D
+ * li-reduce: fit PCA or t-SNE (later UMAP) on latent rows and write their 2-D or 3-D
  * coordinates; --save keeps the fitted map, --transform places new rows into a saved
  * map. Fitting needs every row in memory; --transform streams in batches.
  */
@@ -13,7 +13,8 @@
 
 enum {
 	OPT_METHOD = CLI_OPT_FIRST_FREE, OPT_DIMS, OPT_SAVE, OPT_REPORT, OPT_WHITEN,
-	OPT_SOLVER, OPT_TRANSFORM, OPT_TRUST_ROWS,
+	OPT_SOLVER, OPT_TRANSFORM, OPT_TRUST_ROWS, OPT_PERPLEXITY, OPT_EARLY_ITER, OPT_ITER,
+	OPT_AUTO,
 };
 
 static void usage(FILE *f)
@@ -24,11 +25,12 @@ static void usage(FILE *f)
 		"\n"
 		"Fit a dimension reduction on the rows of LATENT (.npy of any rank: each row is\n"
 		"flattened; '-' or none: standard input) and write their coordinates as a float32\n"
-		"N x DIMS .npy. The fit's quality (trustworthiness@10 on a sample, and PCA's\n"
-		"explained variance ratios) goes to standard error, --report and the map.\n"
+		"N x DIMS .npy. The fit's quality (trustworthiness@10 on a sample, PCA's explained\n"
+		"variance ratios, t-SNE's KL divergence) goes to standard error, --report and the\n"
+		"map.\n"
 		"\n"
 		"options:\n"
-		"      --method M        pca, umap or tsne (umap and tsne are not built yet) [pca]\n"
+		"      --method M        pca, umap or tsne (umap is not built yet) [pca]\n"
 		"      --dims N          2 or 3 output dimensions [2]\n"
 		"      --seed N          seed for randomized steps and the quality sample [0]\n"
 		"      --save MAP.h5     keep the fitted map (for --transform, li-invert, li-grid)\n"
@@ -36,9 +38,16 @@ static void usage(FILE *f)
 		"      --whiten          PCA: scale the components to unit variance\n"
 		"      --solver S        PCA: auto, eig, svd or randomized [auto: eig up to 1000\n"
 		"                        columns, svd up to 1000 rows, randomized beyond]\n"
+		"      --perplexity P    t-SNE: effective neighbour count, > 0; lowered to (N-1)/3\n"
+		"                        for small N, with a note [30]\n"
+		"      --early-iterations N  t-SNE: iterations with exaggeration 12 [250]\n"
+		"      --iterations N    t-SNE: iterations after them [750]\n"
+		"      --auto            t-SNE: choose the perplexity by trustworthiness@10 on a\n"
+		"                        sample of 2000 rows; prints candidates, scores, choice\n"
 		"      --trust-rows N    rows sampled for trustworthiness; 0 skips it [5000]\n"
 		"      --transform MAP   place the rows of NEW into a saved map instead of fitting\n"
-		"      --threads N       BLAS threads [all cores]\n"
+		"      --threads N       BLAS threads, and t-SNE's worker threads [all cores; t-SNE\n"
+		"                        workers 1]; results do not depend on it\n"
 		"  -o, --output FILE     write here, atomically [standard output]\n"
 		"  -q, --quiet           no quality line on standard error\n"
 		"  -h, --help            show this help and exit\n"
@@ -46,7 +55,8 @@ static void usage(FILE *f)
 		"\n"
 		"examples:\n"
 		"  li-reduce --save map.h5 --report fit.json latent.npy > xy.npy\n"
-		"  li-reduce --transform map.h5 more.npy > more-xy.npy\n");
+		"  li-reduce --transform map.h5 more.npy > more-xy.npy\n"
+		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > txy.npy\n");
 }
 
 /* Writes n x dims float64 coordinates as a float32 .npy to out. 0 or -1 (reported). */
@@ -121,6 +131,12 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		goto done;
 	if (!common->quiet) {
 		char line[512];
+		const char *note = li_map_note(m);
+		while (note && *note) {
+			size_t len = strcspn(note, "\n");
+			fprintf(stderr, "li-reduce: %.*s\n", (int)len, note);
+			note += len + (note[len] == '\n');
+		}
 		li_map_summary(m, line, sizeof line);
 		fprintf(stderr, "li-reduce: %s\n", line);
 	}
@@ -157,6 +173,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		cli_error(map_path, "%s", why);
 		goto done;
 	}
+	li_map_set_threads(m, common->threads);
 	if (!(in = cli_open_in(path)))
 		goto done;
 	if (!(r = li_npy_open(in, &err))) {
@@ -244,12 +261,16 @@ int main(int argc, char **argv)
 		{"solver", required_argument, NULL, OPT_SOLVER},
 		{"transform", required_argument, NULL, OPT_TRANSFORM},
 		{"trust-rows", required_argument, NULL, OPT_TRUST_ROWS},
+		{"perplexity", required_argument, NULL, OPT_PERPLEXITY},
+		{"early-iterations", required_argument, NULL, OPT_EARLY_ITER},
+		{"iterations", required_argument, NULL, OPT_ITER},
+		{"auto", no_argument, NULL, OPT_AUTO},
 		{0},
 	};
 	cli_common common = {0};
 	li_reduce_opts o = {.method = "pca", .dims = 2};
 	const char *save = NULL, *report = NULL, *map = NULL;
-	int c, fit_only = 0;
+	int c, fit_only = 0, tsne_only = 0;
 	long v;
 	cli_init("li-reduce");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
@@ -289,9 +310,27 @@ int main(int argc, char **argv)
 				cli_usage_error("--trust-rows: '%s' is not a count up to 1000000", optarg);
 			o.trust_rows = v ? v : -1;
 			break;
+		case OPT_PERPLEXITY:
+			if (cli_parse_double(optarg, &o.perplexity) || !(o.perplexity > 0) ||
+			    !(o.perplexity <= 1e6))
+				cli_usage_error("--perplexity: '%s' is not a number above 0", optarg);
+			tsne_only = 1;
+			break;
+		case OPT_EARLY_ITER:
+		case OPT_ITER:
+			if (cli_parse_long(optarg, 1, 100000, &v))
+				cli_usage_error("--%s: '%s' is not a count from 1 to 100000",
+						c == OPT_ITER ? "iterations" : "early-iterations", optarg);
+			*(c == OPT_ITER ? &o.iterations : &o.early_iter) = (int)v;
+			tsne_only = 1;
+			break;
+		case OPT_AUTO:
+			o.auto_tune = 1;
+			break;
 		}
 	}
 	o.seed = common.seed;
+	o.threads = common.threads;
 	if (common.threads)
 		openblas_set_num_threads(common.threads);
 	if (argc - optind > 1)
@@ -306,5 +345,10 @@ int main(int argc, char **argv)
 	const char *why;
 	if (!li_reduce_available(o.method, &why))
 		cli_usage_error("--method: '%s' %s", o.method, why);
+	if (tsne_only && strcmp(o.method, "tsne"))
+		cli_usage_error("--perplexity and --iterations are t-SNE options (--method tsne)");
+	if (o.auto_tune && strcmp(o.method, "tsne"))
+		cli_usage_error("--auto tunes t-SNE only so far (PCA has no parameter to search; "
+				"UMAP is not built)");
 	return cli_finish(fit(&o, path, &common, save, report));
 }

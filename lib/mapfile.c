@@ -57,6 +57,7 @@ void li_map_free(li_map *m)
 	json_decref(m->quality);
 	free(m->params_text);
 	free(m->quality_text);
+	free(m->note);
 	free(m);
 }
 
@@ -80,6 +81,8 @@ const double *li_map_extent(const li_map *m) { return m->extent; }
 const char *li_map_params(const li_map *m) { return m->params_text; }
 const char *li_map_quality(const li_map *m) { return m->quality_text; }
 int64_t li_map_rows(const li_map *m) { return m->rows; }
+const char *li_map_note(const li_map *m) { return m->note; }
+void li_map_set_threads(li_map *m, int threads) { m->threads = threads; }
 
 const int64_t *li_map_row_shape(const li_map *m, int *rank)
 {

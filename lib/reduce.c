@@ -24,10 +24,11 @@
 static const li_reduce_method methods[] = {
 	{"pca", &li_pca_ops, NULL, NULL},
 	{"umap", NULL, NULL, "method 'umap' is not built into this program yet"},
-	{"tsne", NULL,
+	{"tsne", &li_tsne_ops,
 	 "t-SNE has no inverse: its embedding is not a function of the latent space that "
-	 "could be reversed (fit PCA or UMAP for a map that li-invert can use)",
-	 "method 'tsne' is not built into this program yet"},
+	 "could be reversed (--approx gives a neighbour-weighted estimate; PCA maps invert "
+	 "exactly)",
+	 NULL},
 };
 
 const li_reduce_method *li_reduce_find(const char *name)
@@ -202,6 +203,23 @@ int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_er
 	return m->method->ops->inverse(m, y, n, x, err);
 }
 
+int li_map_inverse_approx(const li_map *m, const double *y, int64_t n, double *x,
+			  li_err *err)
+{
+	const char *why;
+	if (!m->method->no_inverse)
+		return li_map_inverse(m, y, n, x, err);
+	if (!li_map_can_transform(m, &why))
+		return li_err_set(err, LI_EDATA, "%s", why);
+	if (!m->method->ops->inverse)
+		return li_err_set(err, LI_EDATA, "%s", m->method->no_inverse);
+	int64_t bad = first_bad_row(y, n, m->dims);
+	if (bad >= 0)
+		return li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
+				  (long long)bad);
+	return m->method->ops->inverse(m, y, n, x, err);
+}
+
 char *li_map_report(const li_map *m)
 {
 	json_t *r = json_object(), *rs = json_array(), *ex = json_array();
@@ -238,6 +256,11 @@ void li_map_summary(const li_map *m, char *buf, size_t n)
 	if (solver)
 		ADD(" (%s%s)", solver, json_is_false(json_object_get(m->params, "exact")) ?
 			", approximate" : "");
+	json_t *perp = json_object_get(m->params, "perplexity_used");
+	if (json_is_number(perp))
+		ADD(" (perplexity %.4g, %s gradient)", json_number_value(perp),
+		    json_string_value(json_object_get(m->params, "gradient")) ?
+		    json_string_value(json_object_get(m->params, "gradient")) : "?");
 	ADD(" of %lld x %lld to %d-D", (long long)m->rows, (long long)m->n_features, m->dims);
 	json_t *evr = json_object_get(m->quality, "explained_variance_ratio");
 	if (json_is_array(evr)) {
@@ -249,6 +272,9 @@ void li_map_summary(const li_map *m, char *buf, size_t n)
 		ADD(" = %.4f", json_real_value(json_object_get(m->quality,
 							       "explained_variance_ratio_sum")));
 	}
+	json_t *kl = json_object_get(m->quality, "kl_divergence");
+	if (json_is_number(kl))
+		ADD(": KL divergence %.4f", json_number_value(kl));
 	json_t *t = json_object_get(m->quality, "trustworthiness");
 	if (json_is_real(t))
 		ADD(", trustworthiness@%d %.4f (%lld rows)", TRUST_K, json_real_value(t),

@@ -21,7 +21,7 @@ typedef struct li_map li_map;
 
 /* What to fit. Zero-initialise, then set; defaults are noted. */
 typedef struct li_reduce_opts {
-	const char *method;   /* "pca" (NULL: "pca"); "umap"/"tsne" are not built yet */
+	const char *method;   /* "pca" (NULL: "pca"), "tsne"; "umap" is not built yet */
 	int dims;             /* output dimensions, 2 or 3 (0: 2) */
 	uint64_t seed;        /* for randomized steps and the quality sample */
 	int whiten;           /* PCA: scale components to unit variance */
@@ -29,6 +29,12 @@ typedef struct li_reduce_opts {
 	int64_t trust_rows;   /* quality sample size: 0 means 5000, < 0 skips trustworthiness */
 	/* each method's own options go here (UMAP: neighbours, min_dist; t-SNE: perplexity),
 	 * with 0 meaning the method's default, so zero-initialised options stay valid */
+	int threads;          /* worker threads of the method's own loops (t-SNE) [1] */
+	int auto_tune;        /* search the method's main parameter, scored by
+			       * trustworthiness (t-SNE: perplexity; see li_tsne_auto) */
+	double perplexity;    /* t-SNE [30]; lowered to (N - 1) / 3 for small N, with a note */
+	int early_iter;       /* t-SNE: early-exaggeration iterations [250] */
+	int iterations;       /* t-SNE: iterations after them [750] */
 } li_reduce_opts;
 
 /*
@@ -62,6 +68,23 @@ int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_
  */
 int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_err *err)
 	LI_RESULT_USED;
+
+/*
+ * The approximate inverse of a method that has no exact one (t-SNE: for each point the
+ * 10 nearest embedded training points, weights 1 / distance, normalised, applied to
+ * their training rows; a training point's own coordinate gives its row exactly). For a
+ * method with an exact inverse (PCA) this is the exact one. 0 or negative (LI_EDATA when
+ * the method has neither).
+ */
+int li_map_inverse_approx(const li_map *m, const double *y, int64_t n, double *x,
+			  li_err *err) LI_RESULT_USED;
+
+/* Threads for transform and inverse of a loaded map (t-SNE; 0 or 1: one). */
+void li_map_set_threads(li_map *m, int threads);
+
+/* Lines the fit wants the user to see (a lowered perplexity, --auto's candidates and
+ * choice), newline-separated, or NULL. Borrowed. */
+const char *li_map_note(const li_map *m);
 
 /* 1 when this build can transform with the map; else 0 and *why gets the reason. */
 int li_map_can_transform(const li_map *m, const char **why);

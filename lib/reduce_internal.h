@@ -28,7 +28,11 @@ typedef struct li_reduce_ops {
 		   double *y, li_err *err);
 	/* New rows into the map (x: n x n_features -> y: n x dims). 0 or negative. */
 	int (*transform)(const li_map *m, const double *x, int64_t n, double *y, li_err *err);
-	/* Coordinates back to rows (y: n x dims -> x: n x n_features); NULL: no inverse. */
+	/*
+	 * Coordinates back to rows (y: n x dims -> x: n x n_features); NULL: no inverse.
+	 * When the table row has a no_inverse reason, this one is approximate and runs only
+	 * through li_map_inverse_approx (t-SNE).
+	 */
 	int (*inverse)(const li_map *m, const double *y, int64_t n, double *x, li_err *err);
 	/* Writes the method's datasets into file (see li_mapfile_write). 0 or negative. */
 	int (*save)(const li_map *m, hid_t file, li_err *err);
@@ -63,6 +67,8 @@ struct li_map {
 	char *quality_text;
 	void *state;              /* the method's; freed by ops->free_state */
 	int info_only;            /* loaded by li_map_load_info: no datasets, no state */
+	int threads;              /* worker threads for transform and inverse (0: 1) */
+	char *note;               /* lines for the user from the fit, or NULL (owned) */
 };
 
 /* Allocates an empty map for method (params and quality empty objects). */
@@ -86,7 +92,27 @@ int li_mapfile_read(hid_t loc, const char *name, li_dtype t, int rank, const int
 		    void *data, li_err *err);
 int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_err *err);
 
+/*
+ * Squared Euclidean distances of rows a (na x d) to rows b (nb x d) into out (na x nb),
+ * given their squared norms an, bn: |a|^2 + |b|^2 - 2 a.b by one dgemm, clamped at 0
+ * (reduce_knn.c; trust.c uses it too).
+ */
+void li_reduce_sqdist(const double *a, const double *an, int64_t na, const double *b,
+		      const double *bn, int64_t nb, int64_t d, double *out);
+
+/*
+ * Exact k nearest neighbours (reduce_knn.c; to be replaced by lib/knn.c): for each of
+ * n_q query rows q (n_q x d, float64), its k nearest reference rows ref (n_ref x d,
+ * float32) by Euclidean distance, nearest first, ties to the lower index. self: the
+ * queries are the reference rows in order, and row i is left out of its own list (a
+ * duplicate row still counts, at distance 0). idx, dist: caller's n_q x k buffers
+ * (dist not squared). k must be at most n_ref (minus 1 with self). 0 or negative.
+ */
+int li_reduce_knn(const float *ref, int64_t n_ref, const double *q, int64_t n_q, int64_t d,
+		  int k, int self, int64_t *idx, float *dist, li_err *err);
+
 /* Methods. */
 extern const li_reduce_ops li_pca_ops;
+extern const li_reduce_ops li_tsne_ops;
 
 #endif

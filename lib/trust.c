@@ -5,15 +5,15 @@
  * the original space, weighted by how far (their rank there beyond k).
  *
  * Original-space distances come a block of rows at a time from one GEMM each
- * (|a|^2 + |b|^2 - 2 a.b, the way scikit-learn's euclidean_distances computes them), so
+ * (li_reduce_sqdist in reduce_knn.c: |a|^2 + |b|^2 - 2 a.b, the way scikit-learn's
+ * euclidean_distances computes them), so
  * memory is a block x n, not n x n. A neighbour's rank is counted directly: one plus the
  * points strictly closer, plus the equally close ones of lower index (a stable order).
  * Embedding neighbours are exact (squared differences), ties again to the lower index.
  * Cost O(n^2 (d + k)); callers sample at most a few thousand rows.
  */
-#include "reduce.h"
+#include "reduce_internal.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,15 +63,10 @@ double li_trust(const double *x, int64_t n, int64_t d, const double *y, int dims
 	double sum = 0;
 	for (int64_t b0 = 0; b0 < n; b0 += BLOCK) {
 		int64_t nb = n - b0 < BLOCK ? n - b0 : BLOCK;
-		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)nb, (int)n, (int)d, 1.0,
-			    x + b0 * d, (int)d, x, (int)d, 0.0, g, (int)n);
+		li_reduce_sqdist(x + b0 * d, norm + b0, nb, x, norm, n, d, g);
 		for (int64_t bi = 0; bi < nb; bi++) {
 			int64_t i = b0 + bi;
 			double *dist = g + bi * n;
-			for (int64_t j = 0; j < n; j++) {
-				double v = norm[i] + norm[j] - 2 * dist[j];
-				dist[j] = v > 0 ? v : 0;
-			}
 			/* the embedding's k nearest, self excluded */
 			int len = 0;
 			for (int64_t j = 0; j < n; j++) {

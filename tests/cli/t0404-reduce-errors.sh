@@ -117,7 +117,7 @@ while IFS='|' read -r args input line; do
 		expect_err \"\$line\" li-invert -o out.npy $args <in.txt && expect_gone out.npy
 	"
 done <<'TABLE'
-tsne.h5|1 2\n|li-invert: error: tsne.h5: t-SNE has no inverse: its embedding is not a function of the latent space that could be reversed (fit PCA or UMAP for a map that li-invert can use)
+tsne.h5|1 2\n|li-invert: error: tsne.h5: no 'training_rows' dataset
 umap.h5|1 2\n|li-invert: error: umap.h5: method 'umap' is not built into this program yet
 v2.h5|1 2\n|li-invert: error: v2.h5: map file version 2 is newer than this program reads (1)
 trunc.h5|1 2\n|li-invert: error: trunc.h5: cannot open the HDF5 file (truncated?)
@@ -148,7 +148,6 @@ while IFS='|' read -r prog args line; do
 	"
 done <<'TABLE'
 li-reduce|--method umap|li-reduce: error: --method: 'umap' is not built yet
-li-reduce|--method tsne|li-reduce: error: --method: 'tsne' is not built yet
 li-reduce|--method foo|li-reduce: error: --method: 'foo' is not pca, umap or tsne
 li-reduce|--dims 4|li-reduce: error: --dims: '4' is not 2 or 3
 li-reduce|--solver qr|li-reduce: error: --solver: 'qr' is not auto, eig, svd or randomized

@@ -28,7 +28,7 @@ done
 test_expect_success 'the README examples of li-reduce and li-invert' '
 	sed -n "/^### Reduction and inversion/,/^###/p" "$LI_TOP/README.md" |
 		grep "^    li-\|^    echo" | sed "s/^    //" >ex.sh &&
-	test "$(wc -l <ex.sh)" -eq 3 && bash -e ex.sh 2>/dev/null &&
+	test "$(wc -l <ex.sh)" -eq 6 && bash -e ex.sh 2>/dev/null &&
 	$PY -c "import numpy as np; assert np.load(\"point.npy\").shape == (1, 4, 4, 2)"
 '
 test_done
