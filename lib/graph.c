@@ -553,6 +553,20 @@ int li_model_is_split(const li_model *m, int i)
 
 /* ---- running ---- */
 
+int li_model_carry_state(li_model *m, int carry, li_err *err)
+{
+	int count = 0;
+	for (int i = 0; i < m->n_layers; i++) {
+		li_layer *l = &m->layers[i];
+		if (!l->ops || !l->hooks || !l->hooks->carry_state)
+			continue;
+		if (l->hooks->carry_state(l, carry, err) < 0)
+			return err->code ? err->code : LI_EDATA;
+		count++;
+	}
+	return count;
+}
+
 struct li_run {
 	const li_model *m;
 	int n_feed, n_want;
