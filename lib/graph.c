@@ -553,20 +553,6 @@ int li_model_is_split(const li_model *m, int i)
 
 /* ---- running ---- */
 
-int li_model_carry_state(li_model *m, int carry, li_err *err)
-{
-	int count = 0;
-	for (int i = 0; i < m->n_layers; i++) {
-		li_layer *l = &m->layers[i];
-		if (!l->ops || !l->hooks || !l->hooks->carry_state)
-			continue;
-		if (l->hooks->carry_state(l, carry, err) < 0)
-			return err->code ? err->code : LI_EDATA;
-		count++;
-	}
-	return count;
-}
-
 struct li_run {
 	const li_model *m;
 	int n_feed, n_want;
@@ -579,6 +565,7 @@ struct li_run {
 	size_t *cap;            /* floats */
 	const float **val;      /* per row: the batch's values */
 	li_shape *shape;        /* per row: the batch's shape */
+	li_masks *masks;        /* Keras masks, or NULL when the run carries none */
 };
 
 li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
@@ -663,6 +650,9 @@ li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
 			goto fail;
 		}
 	}
+	r->masks = li_masks_new(m, r->need, r->fed_at, err);
+	if (!r->masks && err && err->code)
+		goto fail;
 	return r;
 nomem:
 	li_err_set(err, LI_ENOMEM, "out of memory");
@@ -686,6 +676,7 @@ void li_run_free(li_run *r)
 	free(r->last);
 	free(r->keep);
 	free(r->fed_at);
+	li_masks_free(r->masks);
 	free(r->feed);
 	free(r->want);
 	free(r);
@@ -777,6 +768,8 @@ int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *s
 			/* borrows its input's buffer: that buffer lives as long as this row */
 			r->val[i] = ins[0];
 			r->shape[i] = ish[0];
+			if (r->masks)
+				li_masks_identity(r->masks, i);
 			continue;
 		}
 		const li_layer *l = &m->layers[d->layer];
@@ -792,7 +785,10 @@ int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *s
 			r->buf[i] = g;
 			r->cap[i] = (size_t)(total ? total : 1);
 		}
-		if (n > 0 && l->ops->forward(l, n, d->n_in, ish, ins, &r->shape[i], r->buf[i], err))
+		if (n > 0 && (r->masks ? li_masks_forward(r->masks, i, n, ish, ins, &r->shape[i],
+							   r->buf[i], err)
+				       : l->ops->forward(l, n, d->n_in, ish, ins, &r->shape[i], r->buf[i],
+							 err)))
 			return err->code ? err->code : LI_EDATA;
 		r->val[i] = r->buf[i];
 		release_inputs(r, i);
