@@ -156,7 +156,7 @@ test_expect_success 'memory stays flat: 110,000 csv rows stream through' '
 import numpy as np
 np.savetxt(\"big.csv\", np.tile(np.load(\"x.npy\"), (10000, 1)), delimiter=\",\", fmt=\"%g\")
 " &&
-	( ulimit -v 400000; li-embed -q --threads 1 --batch 512 m4.h5 big.csv -o big.npy ) &&
+	( ulimit -v 400000; OPENBLAS_NUM_THREADS=1 li-embed -q --threads 1 --batch 512 m4.h5 big.csv -o big.npy ) &&
 	li-convert --rows -11: big.npy -o tail.npy &&
 	li-embed -q m4.h5 x.npy -o all.npy && cmp all.npy tail.npy
 '
