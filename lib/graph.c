@@ -682,25 +682,6 @@ void li_run_free(li_run *r)
 	free(r);
 }
 
-void li_shape_str(const li_shape *s, char *buf, size_t n)
-{
-	size_t k = 0;
-	if (s->rank < 0) {
-		snprintf(buf, n, "unknown");
-		return;
-	}
-	k += (size_t)snprintf(buf, n, "(");
-	for (int i = 0; i < s->rank && k < n; i++) {
-		if (s->dim[i] < 0)
-			k += (size_t)snprintf(buf + k, n - k, "%sNone", i ? ", " : "");
-		else
-			k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? ", " : "",
-					      (long long)s->dim[i]);
-	}
-	if (k < n)
-		snprintf(buf + k, n - k, s->rank == 1 ? ",)" : ")");
-}
-
 /* 1 when the batch's shape s fits the model's shape want (unknown dims match all). */
 static int shape_fits(const li_shape *want, const li_shape *s)
 {
