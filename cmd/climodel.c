@@ -33,24 +33,49 @@ int cm_row(const li_model *m, const char *spec)
 	return r;
 }
 
-/* The input side: one .npy stream per fed row. */
+void cm_prep_init(cm_prep *p)
+{
+	memset(p, 0, sizeof *p);
+	cli_data_init(&p->data);
+	p->batch = 256;
+}
+
+int cm_option(int c, const char *arg, cm_prep *p)
+{
+	long v;
+	if (cli_data_option(c, arg, &p->data) || cli_rows_option(c, arg, &p->sel))
+		return 1;
+	if (c == CM_OPT_BATCH) {
+		if (cli_parse_long(arg, 1, 1L << 24, &v))
+			cli_usage_error("--batch: give a number of rows from 1");
+		p->batch = v;
+		return 1;
+	}
+	if (c == CM_OPT_CARRY) {
+		p->carry_state = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* The input side: one data set per fed row, read through lib/data.h. */
 typedef struct src {
 	const char *path;
-	FILE *f;
-	li_npy_reader *r;
+	li_data *d;
 	li_array batch;
 } src;
 
-static int src_open(src *s, const char *path)
+static int src_open(src *s, const char *path, const cm_prep *p)
 {
-	li_err err = {0};
+	int status;
+	li_data_opts o = p->data;
+	o.pre.reshape_rank = 0; /* reshaped here, against the model's shape */
 	s->path = path ? path : "-";
-	s->f = cli_open_in(s->path);
-	if (!s->f)
+	s->d = cli_data_open(s->path, &o, &status);
+	if (!s->d)
 		return -1;
-	s->r = li_npy_open(s->f, &err);
-	if (!s->r) {
-		cli_error(cli_name(s->path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+	if (li_data_scalar(s->d)) {
+		cli_error(cli_name(s->path), "a 0-d array has no rows");
 		return -1;
 	}
 	return 0;
@@ -58,27 +83,25 @@ static int src_open(src *s, const char *path)
 
 static void src_close(src *s)
 {
-	li_npy_close(s->r);
-	cli_close_in(s->f);
+	li_data_close(s->d);
 	li_array_release(&s->batch);
 }
 
-/* Scales and gives the batch's rows the shape the model takes (see CONVENTIONS). */
+/* Gives the batch's rows the shape the model takes (see CONVENTIONS). */
 static int prep_batch(src *s, const cm_prep *p, const li_shape *want, li_shape *got)
 {
 	li_array *b = &s->batch;
-	int64_t n = b->shape[0], per = li_shape_row_elems(b->rank, b->shape);
-	float *x = b->data;
-	if (p->scale != 1.0 || p->offset != 0.0)
-		for (int64_t i = 0; i < n * per; i++)
-			x[i] = (float)(x[i] * p->scale + p->offset);
+	int64_t per = li_shape_row_elems(b->rank, b->shape);
 	got->rank = b->rank - 1;
 	memcpy(got->dim, b->shape + 1, sizeof(int64_t) * (size_t)got->rank);
-	if (p->reshape_rank > 0) {
-		li_shape r = {.rank = p->reshape_rank};
-		memcpy(r.dim, p->reshape, sizeof(int64_t) * (size_t)r.rank);
-		if (li_shape_elems(&r) != per) {
+	if (p->data.pre.reshape_rank > 0) {
+		li_err err = {0};
+		li_shape r;
+		r.rank = li_preprocess_row_shape(&p->data.pre, got->rank, got->dim, r.dim, &err);
+		if (r.rank < 0) {
 			char a[256], c[256];
+			r.rank = p->data.pre.reshape_rank;
+			memcpy(r.dim, p->data.pre.reshape, sizeof(int64_t) * (size_t)r.rank);
 			li_shape_str(&r, a, sizeof a);
 			li_shape_str(got, c, sizeof c);
 			cli_error(cli_name(s->path), "--reshape %s does not fit rows of shape %s", a, c);
@@ -183,7 +206,7 @@ static int dst_write(dst *d, const cm_sink *s, const li_model *m, const float *y
 	return 0;
 }
 
-int cm_stream(const li_model *m, const char *model_path, int n_feed, const int *feed, const char *const *in_paths,
+int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, const char *const *in_paths,
 	      int n_want, const int *want, const cm_sink *sinks, const cm_prep *prep,
 	      const cli_common *common)
 {
@@ -203,24 +226,56 @@ int cm_stream(const li_model *m, const char *model_path, int n_feed, const int *
 		cli_error(model_path, "%s", err.msg);
 		goto done;
 	}
-	int64_t total = -1;
+	if (prep->carry_state && li_model_carry_state(m, 1, &err) < 0) {
+		cli_error(model_path, "%s", err.msg);
+		goto done;
+	}
+	int64_t total = -1, lo = 0, hi = INT64_MAX;
 	for (int k = 0; k < n_feed; k++) {
-		if (src_open(&in[k], in_paths[k]))
+		if (src_open(&in[k], in_paths[k], prep))
 			goto done;
-		int64_t rows = li_npy_rows(in[k].r);
-		if (total >= 0 && rows != total) {
+		int64_t rows = li_data_rows(in[k].d);
+		if (k > 0 && rows != total && rows >= 0 && total >= 0) {
 			cli_error(cli_name(in[k].path), "%lld rows, the first input has %lld",
 				  (long long)rows, (long long)total);
 			goto done;
 		}
-		total = rows;
+		if (k == 0 || rows < 0)
+			total = rows;
+	}
+	if (prep->sel.kind) {
+		/* an unknown count (csv) serves a range from the start, not a shard */
+		const li_rowsel *sel = &prep->sel;
+		if (total < 0 && (sel->kind == 2 || (sel->has_a && sel->a < 0) ||
+				  (sel->has_b && sel->b < 0)))
+			cli_usage_error("--shard and negative --rows need a known row count; "
+					"convert the input to .npy first");
+		li_rowsel_resolve(sel, total < 0 ? INT64_MAX : total, &lo, &hi);
+		if (total >= 0)
+			total = hi - lo;
+		/* the rows before the selection are read and dropped (pipes cannot seek) */
+		for (int k = 0; k < n_feed; k++) {
+			for (int64_t skip = lo, got; skip > 0; skip -= got) {
+				got = li_data_read_batch(in[k].d, &in[k].batch, LI_DTYPE_F32,
+							 prep->batch < skip ? prep->batch : skip, &err);
+				if (got < 0) {
+					cli_error(cli_name(in[k].path), "%s", err.msg);
+					goto done;
+				}
+				if (got == 0)
+					break;
+			}
+		}
 	}
 	int64_t done_rows = 0;
 	for (;;) {
 		int64_t n = -1;
 		for (int k = 0; k < n_feed; k++) {
-			int64_t got = li_npy_read_batch(in[k].r, &in[k].batch, LI_DTYPE_F32, prep->batch,
-							&err);
+			int64_t want_n = hi - lo - done_rows;
+			if (want_n > prep->batch)
+				want_n = prep->batch;
+			int64_t got = want_n > 0 ? li_data_read_batch(in[k].d, &in[k].batch,
+									 LI_DTYPE_F32, want_n, &err) : 0;
 			if (got < 0) {
 				cli_error(cli_name(in[k].path), "%s", err.msg);
 				goto done;
@@ -286,6 +341,8 @@ done:
 	for (int k = 0; in && k < n_feed; k++)
 		src_close(&in[k]);
 	li_run_free(run);
+	if (prep->carry_state)
+		li_model_carry_state(m, 0, &err);
 	free(in);
 	free(out);
 	free(vals);

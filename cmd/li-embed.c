@@ -8,7 +8,7 @@
 
 #include "climodel.h"
 
-enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_BATCH, OPT_SCALE, OPT_OFFSET, OPT_RESHAPE, OPT_CONFIG };
+enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_CONFIG };
 
 static void usage(FILE *f)
 {
@@ -17,71 +17,47 @@ static void usage(FILE *f)
 		"\n"
 		"Run DATA through MODEL (a Keras .h5 or a TF.js model.json) up to layer --at, or\n"
 		"to its output, and write the activations (float32 .npy, one row per sample).\n"
-		"DATA is a .npy file ('-' or none: standard input); a model with several inputs\n"
-		"takes one DATA per input, in the order li-layers lists them.\n"
+		"DATA is a data set in any format li-convert reads (.npy, .csv, .json, .mat, IDX,\n"
+		"a labeled data-set folder; '-' or none: standard input); a model with several\n"
+		"inputs takes one DATA per input, in the order li-layers lists them.\n"
 		"\n"
 		"options:\n"
 		"  -o, --output FILE    write here, atomically [standard output]\n"
 		"      --at LAYER       stop after this layer: a name or an index as li-layers\n"
 		"                       prints it [the model's output]\n"
-		"      --batch N        rows per batch [256]\n"
-		"      --scale S        multiply the data by S (after conversion to float32) [1]\n"
-		"      --offset O       then add O [0]\n"
-		"      --reshape D,...  per-row shape of the data [automatic when the element\n"
-		"                       count equals the model input's, e.g. 784 -> 28,28,1]\n"
 		"      --config FILE    the JSON architecture of a weights-only .h5\n"
 		"      --threads N      OpenBLAS threads [OpenBLAS' default]\n"
 		"  -q, --quiet          no progress or notes\n"
 		"  -h, --help           show this help and exit\n"
 		"      --version        show the version and exit\n"
+		CM_USAGE
 		"\n"
 		"examples:\n"
 		"  li-embed model.h5 x.npy --at dense_1 -o latent.npy\n"
-		"  li-embed --scale 0.00392156862745098 cnn.h5 mnist.npy --at 5 > z.npy\n");
+		"  li-embed --scale 0.00392156862745098 cnn.h5 train-images-idx3-ubyte.gz --at 5 > z.npy\n"
+		"  li-embed --shard 0/4 model.h5 x.npy -o part0.npy   # li-cat part*.npy: all rows\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_LONGOPTS,
+		CLI_COMMON_LONGOPTS, CM_LONGOPTS,
 		{"at", required_argument, NULL, OPT_AT},
-		{"batch", required_argument, NULL, OPT_BATCH},
-		{"scale", required_argument, NULL, OPT_SCALE},
-		{"offset", required_argument, NULL, OPT_OFFSET},
-		{"reshape", required_argument, NULL, OPT_RESHAPE},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{0},
 	};
 	cli_common common = {0};
-	cm_prep prep = {.scale = 1.0, .offset = 0.0, .batch = 256};
+	cm_prep prep;
 	const char *at = NULL, *config = NULL;
-	long v;
 	int c;
 	cli_init("li-embed");
+	cm_prep_init(&prep);
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &common, usage))
+		if (cli_common_option(c, optarg, &common, usage) || cm_option(c, optarg, &prep))
 			continue;
 		switch (c) {
 		case OPT_AT: at = optarg; break;
 		case OPT_CONFIG: config = optarg; break;
-		case OPT_BATCH:
-			if (cli_parse_long(optarg, 1, 1L << 24, &v))
-				cli_usage_error("--batch: give a number of rows from 1");
-			prep.batch = v;
-			break;
-		case OPT_SCALE:
-			if (cli_parse_double(optarg, &prep.scale))
-				cli_usage_error("--scale: not a number: '%s'", optarg);
-			break;
-		case OPT_OFFSET:
-			if (cli_parse_double(optarg, &prep.offset))
-				cli_usage_error("--offset: not a number: '%s'", optarg);
-			break;
-		case OPT_RESHAPE:
-			prep.reshape_rank = cli_parse_dims(optarg, prep.reshape, LI_MAX_RANK);
-			if (prep.reshape_rank <= 0)
-				cli_usage_error("--reshape: give dimensions like 28,28,1");
-			break;
 		default:
 			cli_usage_error("unknown option");
 		}

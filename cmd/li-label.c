@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_data.h"
 
 enum {
 	OPT_X = CLI_OPT_FIRST_FREE, OPT_PROB, OPT_LABELS, OPT_LABEL, OPT_SET, OPT_CLASSES,
@@ -29,7 +30,8 @@ static void usage(FILE *f)
 		"safe with concurrent writers; a crash never leaves a torn data set.\n"
 		"\n"
 		"options:\n"
-		"      --x FILE        samples to add, .npy ('-': standard input); every append\n"
+		"      --x FILE        samples to add, in any format li-convert reads ('-':\n"
+		"                      standard input); every append\n"
 		"                      must have the data set's row shape and dtype\n"
 		"      --prob FILE     a probe's probabilities (.npy, N x classes; N x 1 is a\n"
 		"                      sigmoid): label = argmax, its probability kept in meta.json\n"
@@ -209,6 +211,77 @@ static int from_prob(const char *path, li_labeled_append_req *q, int64_t **idx, 
 	return 0;
 }
 
+/*
+ * The samples as the .npy stream li_labeled_append takes: a .npy file as it is; any other
+ * format li_data reads (csv, json, mat, IDX, gzip, a labeled folder) converted, in its own
+ * dtype, into an anonymous temporary file first, so that memory stays flat.
+ */
+static li_npy_reader *open_samples(const char *path, FILE **xf)
+{
+	li_err err = {0};
+	li_data_opts o;
+	li_array batch = {0};
+	li_npy_writer *w = NULL;
+	li_npy_reader *r = NULL;
+	int status;
+	li_format f = li_format_from_path(path);
+	if (!strcmp(path, "-")) {
+		/* a .npy stream on standard input streams straight through */
+		int c = getc(stdin);
+		if (c != EOF)
+			ungetc(c, stdin);
+		if (c == 0x93)
+			f = LI_FORMAT_NPY;
+	}
+	if (f == LI_FORMAT_NPY) {
+		if (!(*xf = cli_open_in(path)))
+			return NULL;
+		if (!(r = li_npy_open(*xf, &err)))
+			cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		return r;
+	}
+	li_data_opts_init(&o);
+	li_data *d = cli_data_open(path, &o, &status);
+	if (!d)
+		return NULL;
+	if (li_data_scalar(d)) {
+		li_data_close(d);
+		cli_error(cli_name(path), "samples have no rows axis (a 0-d array)");
+		return NULL;
+	}
+	int64_t shape[LI_MAX_RANK], k;
+	int rank = li_data_row_shape(d, shape + 1) + 1;
+	shape[0] = li_data_rows(d);
+	li_dtype t = li_data_dtype(d);
+	if (!(*xf = tmpfile())) {
+		li_data_close(d);
+		cli_error(NULL, "cannot make a temporary file");
+		return NULL;
+	}
+	if (!(w = li_npy_writer_open(*xf, t, rank, shape, &err)))
+		goto fail;
+	while ((k = li_data_read_batch(d, &batch, t, 4096, &err)) > 0)
+		if (li_npy_write_rows(w, batch.data, k, &err))
+			goto fail;
+	if (k < 0)
+		goto fail;
+	int rc = li_npy_writer_close(w, &err);
+	w = NULL;
+	if (rc || fflush(*xf) || fseek(*xf, 0, SEEK_SET))
+		goto fail;
+	if (!(r = li_npy_open(*xf, &err)))
+		goto fail;
+	li_data_close(d);
+	li_array_release(&batch);
+	return r;
+fail:
+	cli_error(cli_name(path), "%s", err.msg[0] ? err.msg : "cannot convert the samples");
+	li_npy_writer_free(w);
+	li_data_close(d);
+	li_array_release(&batch);
+	return NULL;
+}
+
 static int append(const opts *o)
 {
 	li_err err = {0};
@@ -283,12 +356,8 @@ static int append(const opts *o)
 	q.set_name = o->set_name;
 	q.made_by = "li-label " LI_VERSION;
 
-	if (!(xf = cli_open_in(o->x)))
+	if (!(r = open_samples(o->x, &xf)))
 		goto done;
-	if (!(r = li_npy_open(xf, &err))) {
-		cli_error(cli_name(o->x), "%s", err.code == LI_EEND ? "empty file" : err.msg);
-		goto done;
-	}
 	q.samples = r;
 	long long gen = 0;
 	if (li_labeled_append(o->dir, &q, &gen, &err)) {

@@ -9,17 +9,17 @@
 
 #include "climodel.h"
 
-enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_BATCH, OPT_SCALE, OPT_OFFSET, OPT_RESHAPE,
-       OPT_CONFIG, OPT_OUTNAME, OPT_ARGMAX, OPT_NAMES };
+enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_CONFIG, OPT_OUTNAME, OPT_ARGMAX, OPT_NAMES };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: li-propagate [options] MODEL [LATENT] [-o OUT]\n"
 		"\n"
-		"Run LATENT rows (.npy; '-' or none: standard input) through MODEL from the\n"
-		"layer --at to the outputs, or through the whole model. The cut must be a split\n"
-		"point (li-layers shows them). Writes float32 .npy, or class indices / names.\n"
+		"Run LATENT rows (any format li-convert reads; '-' or none: standard input)\n"
+		"through MODEL from the layer --at to the outputs, or through the whole model.\n"
+		"The cut must be a split point (li-layers shows them). Writes float32 .npy, or\n"
+		"class indices / names.\n"
 		"\n"
 		"options:\n"
 		"  -o, --output FILE    write here, atomically [standard output]; with several\n"
@@ -30,15 +30,12 @@ static void usage(FILE *f)
 		"                       write only this output layer (name or index)\n"
 		"      --argmax         write int64 class indices (.npy)\n"
 		"      --names          write class names, one per line (li_class_names)\n"
-		"      --batch N        rows per batch [256]\n"
-		"      --scale S, --offset O, --reshape D,...\n"
-		"                       preprocess the rows as li-embed does [none; automatic\n"
-		"                       reshape when the element count fits]\n"
 		"      --config FILE    the JSON architecture of a weights-only .h5\n"
 		"      --threads N      OpenBLAS threads [OpenBLAS' default]\n"
 		"  -q, --quiet          no progress or notes\n"
 		"  -h, --help           show this help and exit\n"
 		"      --version        show the version and exit\n"
+		CM_USAGE
 		"\n"
 		"examples:\n"
 		"  li-propagate model.h5 --at dense_1 latent.npy -o out.npy\n"
@@ -70,12 +67,8 @@ static char *per_output(const char *base, const char *name)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		CLI_COMMON_LONGOPTS,
+		CLI_COMMON_LONGOPTS, CM_LONGOPTS,
 		{"at", required_argument, NULL, OPT_AT},
-		{"batch", required_argument, NULL, OPT_BATCH},
-		{"scale", required_argument, NULL, OPT_SCALE},
-		{"offset", required_argument, NULL, OPT_OFFSET},
-		{"reshape", required_argument, NULL, OPT_RESHAPE},
 		{"config", required_argument, NULL, OPT_CONFIG},
 		{"output-name", required_argument, NULL, OPT_OUTNAME},
 		{"argmax", no_argument, NULL, OPT_ARGMAX},
@@ -83,13 +76,13 @@ int main(int argc, char **argv)
 		{0},
 	};
 	cli_common common = {0};
-	cm_prep prep = {.scale = 1.0, .offset = 0.0, .batch = 256};
+	cm_prep prep;
 	const char *at = NULL, *config = NULL, *outname = NULL;
 	int kind = CM_SINK_ARRAY, c;
-	long v;
 	cli_init("li-propagate");
+	cm_prep_init(&prep);
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &common, usage))
+		if (cli_common_option(c, optarg, &common, usage) || cm_option(c, optarg, &prep))
 			continue;
 		switch (c) {
 		case OPT_AT: at = optarg; break;
@@ -100,24 +93,6 @@ int main(int argc, char **argv)
 			if (kind != CM_SINK_ARRAY)
 				cli_usage_error("--argmax and --names exclude each other");
 			kind = c == OPT_ARGMAX ? CM_SINK_ARGMAX : CM_SINK_NAMES;
-			break;
-		case OPT_BATCH:
-			if (cli_parse_long(optarg, 1, 1L << 24, &v))
-				cli_usage_error("--batch: give a number of rows from 1");
-			prep.batch = v;
-			break;
-		case OPT_SCALE:
-			if (cli_parse_double(optarg, &prep.scale))
-				cli_usage_error("--scale: not a number: '%s'", optarg);
-			break;
-		case OPT_OFFSET:
-			if (cli_parse_double(optarg, &prep.offset))
-				cli_usage_error("--offset: not a number: '%s'", optarg);
-			break;
-		case OPT_RESHAPE:
-			prep.reshape_rank = cli_parse_dims(optarg, prep.reshape, LI_MAX_RANK);
-			if (prep.reshape_rank <= 0)
-				cli_usage_error("--reshape: give dimensions like 28,28,1");
 			break;
 		default:
 			cli_usage_error("unknown option");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "cli_data.h"
 
 enum { OPT_VAL_SPLIT = CLI_OPT_FIRST_FREE, OPT_VAL, OPT_C, OPT_MAX_ITER, OPT_CLASSES, OPT_REPORT };
 
@@ -19,8 +20,9 @@ static void usage(FILE *f)
 		"       li-train-lr [options] DATASET -o PROBE.h5\n"
 		"\n"
 		"Train a logistic-regression probe (L2, L-BFGS, standardized features) on latent\n"
-		"rows. LATENT is a .npy array (rows of any shape); LABELS a .npy of integers or a\n"
-		"text file of one integer or class name per line; or DATASET, a labeled data-set\n"
+		"rows. LATENT is a data set in any format li-convert reads (rows of any shape);\n"
+		"LABELS a .npy of integers, a text file of one integer or class name per line, or\n"
+		"labels in .json/.mat/IDX/a labeled folder; or DATASET, a labeled data-set\n"
 		"folder written by li-label (its samples, labels and class names). Prints train and\n"
 		"validation accuracy, per-class precision/recall/F1 and the confusion matrix on\n"
 		"standard error; saves the probe as a Keras .h5 model (Dense + softmax, class\n"
@@ -83,6 +85,57 @@ static int class_index(labeled_rows *r, const char *name, int add)
 	return r->names[r->n_names] ? r->n_names++ : -1;
 }
 
+/*
+ * LABELS: a .npy of integers or a text file of one integer or class name per line
+ * (li_labeled_read_labels, as li-label reads them); .json, .mat, IDX or a labeled folder
+ * through li_labels_load. Exactly one of *index / *names is set. 0, or 1 after printing
+ * an error.
+ */
+static int read_labels(const char *path, int64_t **index, char ***names, int64_t *n)
+{
+	li_err err = {0};
+	li_format f = li_format_from_path(path);
+	if (f == LI_FORMAT_JSON || f == LI_FORMAT_MAT || f == LI_FORMAT_IDX || is_dir(path)) {
+		li_labels l;
+		if (li_labels_load(path, NULL, &l, &err)) {
+			cli_error(cli_name(path), "%s", err.msg);
+			return 1;
+		}
+		*n = l.y.shape[0];
+		if (!l.names) {
+			*index = l.y.data;
+			l.y.data = NULL;
+		} else {
+			/* names per row, so that --classes can map them */
+			*names = calloc((size_t)(*n ? *n : 1), sizeof **names);
+			for (int64_t i = 0; *names && i < *n; i++) {
+				int64_t c = ((const int64_t *)l.y.data)[i];
+				if (!((*names)[i] = strdup(c >= 0 && c < l.n_names ? l.names[c] : "")))
+					break;
+			}
+			if (!*names || (*n && !(*names)[*n - 1])) {
+				li_labeled_free_names(*names, *n);
+				*names = NULL;
+				li_labels_release(&l);
+				cli_error(NULL, "out of memory");
+				return 1;
+			}
+		}
+		li_labels_release(&l);
+		return 0;
+	}
+	FILE *in = cli_open_in(path);
+	if (!in)
+		return 1;
+	int rc = li_labeled_read_labels(in, index, names, n, &err);
+	cli_close_in(in);
+	if (rc) {
+		cli_error(cli_name(path), "%s", err.msg);
+		return 1;
+	}
+	return 0;
+}
+
 /* Loads LATENT + LABELS (or a data-set folder) into r. Names given by --classes come in
  * through r->names beforehand; label names then must be among them. 0, or 1 after
  * printing an error. */
@@ -106,30 +159,28 @@ static int load_rows(labeled_rows *r, const char *latent, const char *labels, in
 		li_labeled_close(d);
 		return r->y ? 0 : (cli_error(latent, "out of memory"), 1);
 	}
-	FILE *in = cli_open_in(latent);
-	if (!in)
+	/* LATENT: any format lib/data.h reads */
+	int status;
+	li_data_opts o;
+	li_data_opts_init(&o);
+	li_data *dat = cli_data_open(latent, &o, &status);
+	if (!dat)
 		return 1;
-	int rc = li_npy_load(in, &r->x, LI_DTYPE_F32, &err);
-	cli_close_in(in);
+	int scalar = li_data_scalar(dat);
+	int rc = scalar ? 0 : li_data_read_all(dat, &r->x, LI_DTYPE_F32, &err);
+	li_data_close(dat);
 	if (rc) {
 		cli_error(cli_name(latent), "%s", err.code == LI_EEND ? "empty file" : err.msg);
 		return 1;
 	}
-	if (r->x.rank == 0) {
+	if (scalar || r->x.rank == 0) {
 		cli_error(cli_name(latent), "a 0-d array has no rows");
 		return 1;
 	}
-	in = cli_open_in(labels);
-	if (!in)
-		return 1;
 	int64_t *index = NULL, n = 0;
 	char **names = NULL;
-	rc = li_labeled_read_labels(in, &index, &names, &n, &err);
-	cli_close_in(in);
-	if (rc) {
-		cli_error(cli_name(labels), "%s", err.msg);
+	if (read_labels(labels, &index, &names, &n))
 		return 1;
-	}
 	if (n != r->x.shape[0]) {
 		cli_error(cli_name(labels), "%lld labels for %lld rows", (long long)n,
 			  (long long)r->x.shape[0]);

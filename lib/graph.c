@@ -565,6 +565,7 @@ struct li_run {
 	size_t *cap;            /* floats */
 	const float **val;      /* per row: the batch's values */
 	li_shape *shape;        /* per row: the batch's shape */
+	li_masks *masks;        /* Keras masks, or NULL when the run carries none */
 };
 
 li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
@@ -649,6 +650,9 @@ li_run *li_run_new(const li_model *m, int n_feed, const int *feed, int n_want,
 			goto fail;
 		}
 	}
+	r->masks = li_masks_new(m, r->need, r->fed_at, err);
+	if (!r->masks && err && err->code)
+		goto fail;
 	return r;
 nomem:
 	li_err_set(err, LI_ENOMEM, "out of memory");
@@ -672,28 +676,10 @@ void li_run_free(li_run *r)
 	free(r->last);
 	free(r->keep);
 	free(r->fed_at);
+	li_masks_free(r->masks);
 	free(r->feed);
 	free(r->want);
 	free(r);
-}
-
-void li_shape_str(const li_shape *s, char *buf, size_t n)
-{
-	size_t k = 0;
-	if (s->rank < 0) {
-		snprintf(buf, n, "unknown");
-		return;
-	}
-	k += (size_t)snprintf(buf, n, "(");
-	for (int i = 0; i < s->rank && k < n; i++) {
-		if (s->dim[i] < 0)
-			k += (size_t)snprintf(buf + k, n - k, "%sNone", i ? ", " : "");
-		else
-			k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? ", " : "",
-					      (long long)s->dim[i]);
-	}
-	if (k < n)
-		snprintf(buf + k, n - k, s->rank == 1 ? ",)" : ")");
 }
 
 /* 1 when the batch's shape s fits the model's shape want (unknown dims match all). */
@@ -763,6 +749,8 @@ int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *s
 			/* borrows its input's buffer: that buffer lives as long as this row */
 			r->val[i] = ins[0];
 			r->shape[i] = ish[0];
+			if (r->masks)
+				li_masks_identity(r->masks, i);
 			continue;
 		}
 		const li_layer *l = &m->layers[d->layer];
@@ -778,7 +766,10 @@ int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *s
 			r->buf[i] = g;
 			r->cap[i] = (size_t)(total ? total : 1);
 		}
-		if (n > 0 && l->ops->forward(l, n, d->n_in, ish, ins, &r->shape[i], r->buf[i], err))
+		if (n > 0 && (r->masks ? li_masks_forward(r->masks, i, n, ish, ins, &r->shape[i],
+							   r->buf[i], err)
+				       : l->ops->forward(l, n, d->n_in, ish, ins, &r->shape[i], r->buf[i],
+							 err)))
 			return err->code ? err->code : LI_EDATA;
 		r->val[i] = r->buf[i];
 		release_inputs(r, i);

@@ -7,6 +7,7 @@
  * layer and option, weight matching by name, axis and shape helpers.
  */
 #include "layers_internal.h"
+#include "model.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -409,4 +410,24 @@ int li_shape_known(const li_layer *l, const li_shape *in, li_err *err)
 		return 0;
 	li_shape_text(in, t, sizeof t);
 	return li_layer_fail(l, err, "input shape %s is not fully known", t);
+}
+
+/* Formats a shape (model.h). */
+void li_shape_str(const li_shape *s, char *buf, size_t n)
+{
+	size_t k = 0;
+	if (s->rank < 0) {
+		snprintf(buf, n, "unknown");
+		return;
+	}
+	k += (size_t)snprintf(buf, n, "(");
+	for (int i = 0; i < s->rank && k < n; i++) {
+		if (s->dim[i] < 0)
+			k += (size_t)snprintf(buf + k, n - k, "%sNone", i ? ", " : "");
+		else
+			k += (size_t)snprintf(buf + k, n - k, "%s%lld", i ? ", " : "",
+					      (long long)s->dim[i]);
+	}
+	if (k < n)
+		snprintf(buf + k, n - k, s->rank == 1 ? ",)" : ")");
 }

@@ -91,6 +91,9 @@ static void wrap_free(li_layer *l)
 static int wrap_carry_state(li_layer *l, int carry, li_err *err)
 {
 	wrap *p = l->p;
+	/* TimeDistributed around a stateless layer (Dense ...) has nothing to carry */
+	if (!p->bidir && !(p->fw.hooks && p->fw.hooks->carry_state))
+		return 0;
 	if (li_layer_carry_state(&p->fw, carry, err) < 0)
 		return LI_EDATA;
 	return p->bidir ? li_layer_carry_state(&p->bw, carry, err) : 0;

@@ -98,6 +98,17 @@ int li_run_batch(li_run *r, int64_t n, const float *const *in, const li_shape *s
 const float *li_run_output(const li_run *r, int k, li_shape *shape);
 void li_run_free(li_run *r);
 
+/*
+ * Recurrent state across batches (--carry-state): carry != 0 makes every layer that can
+ * keep state (recurrent layers, and Bidirectional / TimeDistributed around them) start
+ * each batch from the state its previous batch ended with, row i continuing row i, as
+ * Keras stateful layers do across predict() calls; carry == 0 (the default) starts every
+ * batch from zero. Either call drops kept state. This changes the model: no run may use
+ * it concurrently while carrying. Returns the number of layers that keep state (0 when
+ * the model has none), or negative with err set.
+ */
+int li_model_carry_state(li_model *m, int carry, li_err *err);
+
 /* Formats a shape as "(28, 28, 1)" ("None" for unknown dims) into buf. */
 void li_shape_str(const li_shape *s, char *buf, size_t n);
 

@@ -127,6 +127,23 @@ struct li_model {
 	int n_class_names;
 };
 
+/* ---- graph_state.c: Keras masks along a run (the rules are there) ---- */
+typedef struct li_masks li_masks;
+/*
+ * Plans the masks of a run (need: rows computed; fed_at: row -> feed index or -1).
+ * Returns NULL with err untouched when no row of the run carries a mask (the run then
+ * ignores masks), NULL with err set when a mask would reach a layer that cannot take it
+ * or a cut loses a mask used after it, else the plan. Free with li_masks_free.
+ */
+li_masks *li_masks_new(const li_model *m, const char *need, const int *fed_at, li_err *err);
+/* Row i (a layer) of a batch: forward, with its input's mask where the layer uses one,
+ * and the mask of its output recorded. */
+int li_masks_forward(li_masks *k, int i, int64_t n, const li_shape *ish, const float *const *in,
+		     const li_shape *osh, float *out, li_err *err);
+/* Row i is an identity row (a nested model's output): its mask is its input's. */
+void li_masks_identity(li_masks *k, int i);
+void li_masks_free(li_masks *k);
+
 /* Builds m's layers and nodes from a parsed root config and a weight source. */
 int li_graph_build(li_model *m, const json_t *root, const li_wsource *ws, li_err *err)
 	LI_RESULT_USED;

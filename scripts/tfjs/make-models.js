@@ -7,8 +7,12 @@
 // unet (encoder/decoder with skip merges), nested (a Sequential and a two-output
 // functional model used as layers), multiio (two inputs, a shared layer called twice, a
 // nested model called twice, two outputs), seqnest (a Sequential first in a Sequential),
-// twohead (one input, two outputs). Only Dense and Add are used, so the engine's graph
-// is what is tested.
+// twohead (one input, two outputs). Only Dense and Add are used there, so the engine's
+// graph is what is tested. The recurrent models test what the graph carries for them:
+// embmask (Embedding mask_zero -> Dropout -> Dense -> LSTM returning sequences ->
+// Bidirectional GRU: the mask travels to both), maskgru (Masking -> TimeDistributed(Dense)
+// -> GRU), seqrnn (LSTM returning sequences -> GRU -> Dense: a rank-3 cut); their inputs
+// hold masked steps (id 0, all-zero steps).
 'use strict';
 const path = require('path');
 const tf = require('@tensorflow/tfjs');
@@ -124,6 +128,61 @@ models.twohead = () => {
     at: {trunk}};
 };
 
+function rnnInit(extra) {
+  seed += 1;
+  return Object.assign({
+    kernelInitializer: tf.initializers.randomNormal({mean: 0, stddev: 0.5, seed: seed * 7}),
+    recurrentInitializer: tf.initializers.randomNormal({mean: 0, stddev: 0.5, seed: seed * 7 + 1}),
+    biasInitializer: tf.initializers.randomNormal({mean: 0, stddev: 0.3, seed: seed * 7 + 2}),
+  }, extra);
+}
+
+// embmask: ids -> Embedding(mask_zero) -> Dropout -> Dense -> LSTM(seq) -> Bidirectional(GRU)
+models.embmask = () => {
+  const x = tf.input({shape: [6], name: 'x'});
+  seed += 1;
+  const emb = tf.layers.embedding({inputDim: 7, outputDim: 4, maskZero: true, name: 'emb',
+    embeddingsInitializer: tf.initializers.randomNormal({mean: 0, stddev: 1, seed: seed * 7})})
+    .apply(x);
+  const drop = tf.layers.dropout({rate: 0.3, name: 'drop'}).apply(emb);
+  const proj = dense(5, 'tanh', 'proj').apply(drop);
+  const lstm = tf.layers.lstm(rnnInit({units: 4, returnSequences: true, name: 'lstm'}))
+    .apply(proj);
+  const bidi = tf.layers.bidirectional({layer: tf.layers.gru(rnnInit({units: 3, name: 'gru'})),
+    mergeMode: 'concat', name: 'bidi'}).apply(lstm);
+  const out = dense(2, 'linear', 'out').apply(bidi);
+  // ids with padding at the end and zeros inside (both masked)
+  const ids = [[1, 2, 3, 4, 5, 6], [3, 0, 2, 0, 0, 0], [6, 6, 1, 0, 0, 0], [0, 0, 0, 0, 0, 0],
+    [2, 5, 0, 4, 1, 0], [0, 3, 0, 3, 0, 3], [5, 0, 0, 0, 0, 1]];
+  return {model: tf.model({inputs: x, outputs: out, name: 'embmask'}), inputs: [[6]],
+    data: [tf.tensor2d(ids, [7, 6], 'float32')], at: {proj, lstm, bidi}};
+};
+
+// maskgru: (steps, features) -> Masking -> TimeDistributed(Dense) -> GRU -> Dense
+models.maskgru = () => {
+  const x = tf.input({shape: [5, 3], name: 'x'});
+  const mask = tf.layers.masking({maskValue: 0, name: 'mask'}).apply(x);
+  const td = tf.layers.timeDistributed({layer: dense(4, 'relu', 'td_dense'), name: 'td'})
+    .apply(mask);
+  const gru = tf.layers.gru(rnnInit({units: 3, name: 'gru'})).apply(td);
+  const out = dense(2, 'linear', 'out').apply(gru);
+  const v = tf.randomNormal([7, 5, 3], 0, 1, 'float32', 77).arraySync();
+  for (const [r, t] of [[0, 4], [1, 1], [1, 3], [2, 0], [3, 2], [3, 3], [3, 4], [5, 0], [5, 1]])
+    v[r][t] = [0, 0, 0];
+  return {model: tf.model({inputs: x, outputs: out, name: 'maskgru'}), inputs: [[5, 3]],
+    data: [tf.tensor3d(v, [7, 5, 3], 'float32')], at: {td, gru}};
+};
+
+// seqrnn: LSTM returning sequences -> GRU -> Dense (no masks): a cut of rank 3
+models.seqrnn = () => {
+  const x = tf.input({shape: [5, 3], name: 'x'});
+  const lstm = tf.layers.lstm(rnnInit({units: 4, returnSequences: true, name: 'lstm'})).apply(x);
+  const gru = tf.layers.gru(rnnInit({units: 3, name: 'gru'})).apply(lstm);
+  const out = dense(2, 'linear', 'out').apply(gru);
+  return {model: tf.model({inputs: x, outputs: out, name: 'seqrnn'}), inputs: [[5, 3]],
+    at: {lstm}};
+};
+
 async function main() {
   await tf.setBackend('cpu');
   const out = process.argv[2];
@@ -133,10 +192,10 @@ async function main() {
   }
   const rows = 7;
   for (const [name, make] of Object.entries(models)) {
-    const {model, inputs, at} = make();
+    const {model, inputs, at, data} = make();
     const dir = path.join(out, name);
     await model.save(saveTo(dir));
-    const xs = inputs.map((shape, k) =>
+    const xs = data || inputs.map((shape, k) =>
       tf.randomNormal([rows, ...shape], 0, 1, 'float32', 1000 + 17 * k + name.length));
     xs.forEach((x, k) => writeNpy(path.join(dir, `input_${k}.npy`), x));
     let ys = model.predict(xs.length === 1 ? xs[0] : xs);

@@ -58,7 +58,7 @@ li-label: error: ds: origin rows have 3 values but the data set's have 4	--x x.n
 li-label: error: trunc.npy: shape claims 96 bytes of data but the file holds 89	--x trunc.npy --label a
 li-label: error: ds: class name ' a' begins or ends with a space	--x x.npy --label " a"
 li-label: error: missing.npy: No such file or directory	--x missing.npy --label a
-li-label: error: c.txt: not a .npy file (bad magic)	--x c.txt --label a
+li-label: error: c.txt: line 1, column 0: 'a' is not a number	--x c.txt --label a
 EOT
 
 test_expect_success 'a name with a tab' '
