@@ -105,6 +105,52 @@ static int set_default(json_t *cfg, const char *key, json_t *v)
 	return json_object_set_new(cfg, key, v);
 }
 
+/*
+ * Keras 1 configs arrive with their options renamed to Keras 2 (kerascfg.c) but with the
+ * Keras 1 spellings that have no effect on the engine still beside them; the Keras 2
+ * dialect has none of them.
+ */
+static int keras1_clean(json_t *cfg)
+{
+	static const struct { const char *from, *to; } renames[] = {
+		{"W_regularizer", "kernel_regularizer"}, {"b_regularizer", "bias_regularizer"},
+		{"U_regularizer", "recurrent_regularizer"}, {"W_constraint", "kernel_constraint"},
+		{"b_constraint", "bias_constraint"}, {"U_constraint", "recurrent_constraint"},
+		{"input_dtype", "dtype"}, {"beta_init", "beta_initializer"},
+		{"gamma_init", "gamma_initializer"}, {"forget_bias_init", "unit_forget_bias"},
+	};
+	static const char *drop[] = {"nb_row", "nb_col", "dim_ordering", "stride", "concat_axis",
+				     "dot_axes", "mode_type", "output_shape_type", "output_mask",
+				     "output_mask_type", "node_indices", "tensor_indices", "layers",
+				     "arguments", "consume_less", "output_dim", "init",
+				     "inner_init", "inner_activation", "border_mode", "subsample",
+				     "nb_filter", "filter_length", "subsample_length",
+				     "pool_length", "atrous_rate", "dropout_W", "dropout_U", "p"};
+	int rc = 0;
+	for (size_t i = 0; i < sizeof renames / sizeof *renames; i++) {
+		json_t *v = json_object_get(cfg, renames[i].from);
+		if (!v)
+			continue;
+		if (!json_object_get(cfg, renames[i].to))
+			rc |= json_object_set(cfg, renames[i].to,
+					      strcmp(renames[i].to, "unit_forget_bias") ? v :
+					      json_true());
+		rc |= json_object_del(cfg, renames[i].from);
+	}
+	/* Embedding keeps output_dim; Keras 1's "bias" flag became use_bias */
+	for (size_t i = 0; i < sizeof drop / sizeof *drop; i++) {
+		if (!strcmp(drop[i], "output_dim") && !json_object_get(cfg, "units"))
+			continue;
+		json_object_del(cfg, drop[i]);
+	}
+	json_t *b = json_object_get(cfg, "bias");
+	if (json_is_boolean(b) && json_object_get(cfg, "use_bias"))
+		json_object_del(cfg, "bias");
+	if (json_object_get(cfg, "mode") && json_object_get(cfg, "epsilon"))
+		json_object_del(cfg, "mode"); /* BatchNormalization mode 0, the only one run */
+	return rc ? -1 : 0;
+}
+
 /* The defaults graph families assume when a config leaves a setting out (layers_rnn.c,
  * layers_act.c, layers_resize.c, layers_norm.c), written explicitly. */
 static int explicit_settings(const char *cls, json_t *cfg, const li_origin *o, int depth)
@@ -112,6 +158,8 @@ static int explicit_settings(const char *cls, json_t *cfg, const li_origin *o, i
 	int rc = 0;
 	if (!json_is_object(cfg) || depth > 8)
 		return 0;
+	if (o->keras_major == 1 && keras1_clean(cfg))
+		return -1;
 	json_t *d = json_object_get(cfg, "dtype");
 	if (d && !json_is_string(d) && !json_is_null(d))
 		rc |= json_object_set_new(cfg, "dtype", dtype_str(d));
