@@ -143,6 +143,18 @@ static int keras1_clean(json_t *cfg)
 			continue;
 		json_object_del(cfg, drop[i]);
 	}
+	/* Keras 1 regularizers {"name": "WeightRegularizer", "l1": .., "l2": ..} -> L1L2 */
+	const char *iter_key;
+	json_t *v;
+	json_object_foreach(cfg, iter_key, v) {
+		const char *rn = json_string_value(json_object_get(v, "name"));
+		if (!strstr(iter_key, "regularizer") || !rn || strstr(rn, "Regularizer") == NULL)
+			continue;
+		json_t *l1 = json_object_get(v, "l1"), *l2 = json_object_get(v, "l2");
+		json_t *r = json_pack("{s:s,s:{s:f,s:f}}", "class_name", "L1L2", "config", "l1",
+				      json_number_value(l1), "l2", json_number_value(l2));
+		rc |= !r || json_object_set_new(cfg, iter_key, r);
+	}
 	json_t *b = json_object_get(cfg, "bias");
 	if (json_is_boolean(b) && json_object_get(cfg, "use_bias"))
 		json_object_del(cfg, "bias");
