@@ -163,6 +163,30 @@ static int keras1_clean(json_t *cfg)
 	return rc ? -1 : 0;
 }
 
+/* Keras 3 serializes objects as {"module", "class_name", "config", "registered_name"};
+ * tf.keras 2.4 as {"class_name", "config"}. */
+static void keras3_clean(json_t *v, int depth)
+{
+	const char *key;
+	json_t *e;
+	size_t i;
+	if (depth > 32)
+		return;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+			keras3_clean(e, depth + 1);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	if (json_object_get(v, "class_name") && json_object_get(v, "config")) {
+		json_object_del(v, "module");
+		json_object_del(v, "registered_name");
+	}
+	json_object_foreach(v, key, e)
+		keras3_clean(e, depth + 1);
+}
+
 /* The defaults graph families assume when a config leaves a setting out (layers_rnn.c,
  * layers_act.c, layers_resize.c, layers_norm.c), written explicitly. */
 static int explicit_settings(const char *cls, json_t *cfg, const li_origin *o, int depth)
@@ -172,6 +196,8 @@ static int explicit_settings(const char *cls, json_t *cfg, const li_origin *o, i
 		return 0;
 	if (o->keras_major == 1 && keras1_clean(cfg))
 		return -1;
+	if (o->keras_major >= 3 && depth == 0)
+		keras3_clean(cfg, 0);
 	json_t *d = json_object_get(cfg, "dtype");
 	if (d && !json_is_string(d) && !json_is_null(d))
 		rc |= json_object_set_new(cfg, "dtype", dtype_str(d));
