@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "cli_data.h"
 
 enum { OPT_DTYPE = CLI_OPT_FIRST_FREE, OPT_TO, OPT_OUT_VAR, OPT_MAT_VERSION, OPT_LABELS_OUT,
@@ -48,7 +50,48 @@ static void usage(FILE *f)
 		"  cat labels.npy | li-convert --dtype int64 > labels64.npy\n"
 		"  li-convert train-images-idx3-ubyte.gz --dtype float32 --scale 0.00392156862745098 -o x.npy\n"
 		"  li-convert data.csv --label-col species --labels-out y.npy -o x.npy\n"
-		"  li-convert --shard 2/4 x.npy -o part2.npy\n");
+		"  li-convert --shard 2/4 x.npy -o part2.npy\n"
+		"\n"
+		"A model converts too: a TF.js model.json or a Keras .h5 (any version) becomes a\n"
+		"Keras .h5 laid out as tf.keras 2.4 writes it, with the same outputs:\n"
+		"  li-convert model.json -o model.h5\n");
+}
+
+/* 1 when path is a model: a Keras .h5 file, or a TF.js model.json (with modelTopology). */
+static int is_model(const char *path)
+{
+	const char *dot = strrchr(path, '.');
+	if (!dot || strchr(dot, '/'))
+		return 0;
+	if (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))
+		return 1;
+	if (strcmp(dot, ".json"))
+		return 0;
+	json_t *j = json_load_file(path, 0, NULL);
+	int yes = json_is_object(json_object_get(j, "modelTopology"));
+	json_decref(j);
+	return yes;
+}
+
+/* Model conversion: TF.js model.json or an older Keras .h5 to a tf.keras 2.4 .h5. */
+static int convert_model(const char *path, const char *out)
+{
+	li_err err = {0};
+	if (!out || !strcmp(out, "-"))
+		cli_usage_error("a model converts to a Keras .h5 file: give -o MODEL.h5");
+	const char *dot = strrchr(out, '.');
+	if (!dot || (strcmp(dot, ".h5") && strcmp(dot, ".hdf5")))
+		cli_usage_error("a model converts to a Keras .h5 file, not '%s'", out);
+	li_model *m = li_model_load(path, NULL, &err);
+	if (!m) {
+		cli_error(path, "%s", err.msg);
+		return cli_finish(EXIT_DATA);
+	}
+	int rc = li_model_save_part(m, LI_PART_WHOLE, 0, out, &err);
+	if (rc)
+		cli_error(out, "%s", err.msg);
+	li_model_free(m);
+	return cli_finish(rc ? EXIT_DATA : 0);
 }
 
 typedef struct outputs {
@@ -183,6 +226,8 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		cli_usage_error("one input at a time");
 	const char *path = optind < argc ? argv[optind] : "-";
+	if (is_model(path))
+		return convert_model(path, common.output);
 	if (o.to == LI_FORMAT_AUTO && common.output && strcmp(common.output, "-"))
 		o.to = li_format_from_path(common.output);
 	if (o.to == LI_FORMAT_AUTO || o.to == LI_FORMAT_IDX || o.to == LI_FORMAT_FOLDER)

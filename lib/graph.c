@@ -152,8 +152,26 @@ static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsou
 /* Builds the layer of a kc_layer (first call) and returns its index in m->layers; -1
  * with *problem set when no family runs the class (the row is kept, opaque), or another
  * negative code on error. */
+/* A copy of n weights (names and arrays), or NULL when out of memory. */
+static li_weight *weights_copy(const li_weight *w, int n)
+{
+	li_weight *c = n < 0 ? NULL : calloc(n ? (size_t)n : 1, sizeof *c);
+	li_err e = {0};
+	for (int i = 0; c && i < n; i++) {
+		c[i].name = strdup(w[i].name);
+		if (!c[i].name || li_array_alloc(&c[i].a, LI_DTYPE_F32, w[i].a.rank, w[i].a.shape,
+						 &e)) {
+			li_weights_free(c, i + 1);
+			return NULL;
+		}
+		memcpy(c[i].a.data, w[i].a.data, sizeof(float) * (size_t)li_array_count(&w[i].a));
+	}
+	return c;
+}
+
 static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsource *ws,
-		      const char *row_name, int64_t *params, char **problem, li_err *err)
+		      const char *row_name, int64_t *params, char **problem, li_weight **raw,
+		      int *n_raw, li_err *err)
 {
 	li_weight *w = NULL;
 	int n_w = 0;
@@ -166,6 +184,11 @@ static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsour
 	*params = 0;
 	for (int i = 0; i < n_w; i++)
 		*params += li_array_count(&w[i].a);
+	if (!(*raw = weights_copy(w, n_w))) {
+		li_weights_free(w, n_w);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	*n_raw = n_w;
 	if (kc_fix_weights(kl->class_name, kl->config, w, n_w, &m->origin, m->backend, err)) {
 		li_weights_free(w, n_w);
 		return err->code;
@@ -252,9 +275,12 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 	}
 	int64_t params = 0;
 	char *problem = NULL;
+	li_weight *raw = NULL;
+	int n_raw = 0;
 	if (layer_idx[0] == -1) {
-		int li = make_layer(m, kl, sc, ws, name, &params, &problem, err);
+		int li = make_layer(m, kl, sc, ws, name, &params, &problem, &raw, &n_raw, err);
 		if (li < -1 || (li == -1 && !problem)) {
+			li_weights_free(raw, n_raw);
 			free(name);
 			return li;
 		}
@@ -274,10 +300,14 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 	int r = add_node(m, name, kl->class_name, opaque ? LI_NODE_OPAQUE : LI_NODE_LAYER,
 			 opaque ? -1 : layer_idx[0], n_in, in, err);
 	if (r < 0) {
+		li_weights_free(raw, n_raw);
 		free(problem);
 		return r;
 	}
 	m->nodes[r].problem = problem;
+	m->nodes[r].raw = raw;
+	m->nodes[r].n_raw = n_raw;
+	m->nodes[r].config = json_incref(kl->config);
 	m->nodes[r].params = sc->count_params ? params : 0;
 	if (opaque)
 		return map_put(sc, kl->name, node, 0, r, err);
@@ -353,6 +383,7 @@ static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsou
 			if (row < 0)
 				return row;
 			m->nodes[row].shape = s;
+			m->nodes[row].config = json_incref(kl->config);
 			if (k < 256)
 				in_rows[k] = row;
 		}

@@ -13,6 +13,7 @@
 #include "npy.h"
 #include "rng.h"
 #include "h5save.h"
+#include "modelsave.h"
 #include "rows.h"
 #include "layer.h"
 #include "activations.h"

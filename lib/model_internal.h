@@ -110,6 +110,13 @@ typedef struct li_node {
 	li_shape shape;    /* output shape per row */
 	int64_t params;    /* counted at a layer's first call */
 	char *problem;     /* OPAQUE: why it cannot run (owned) */
+	/* For the model writer (modelsave.c): the layer's config as read (Keras 1 names
+	 * renamed; owned reference, NULL for INPUT and IDENTITY rows) and, on the row of a
+	 * layer's first call, its weights as the file holds them, before kc_fix_weights
+	 * (owned; the writer keeps keras_version/backend, so the reader fixes them again). */
+	json_t *config;
+	li_weight *raw;
+	int n_raw;
 } li_node;
 
 struct li_model {

@@ -1,0 +1,132 @@
+/*
+ * li-split: cut a model after a layer into a head (the input up to that layer) and a
+ * tail (the rest, from a new input of that layer's output shape), each written as a
+ * Keras whole-model .h5 file (lib/modelsave.h). A cut that is not a split point is
+ * refused with the tensors that cross it; nothing is written then.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "climodel.h"
+
+enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_HEAD, OPT_TAIL, OPT_CONFIG };
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: li-split [options] MODEL --at LAYER\n"
+		"\n"
+		"Cut a Keras .h5 model or a TF.js model.json after LAYER (a name or a 0-based\n"
+		"index as li-layers prints it) into two Keras .h5 files: the head, from the\n"
+		"model's inputs to LAYER's output, and the tail, from a new input of LAYER's\n"
+		"output shape to the model's outputs. li-propagate TAIL on li-embed HEAD's\n"
+		"output gives the model's output. LAYER must be a split point (li-layers says\n"
+		"'yes'): a cut inside a residual unit or across a U-Net's skip connections is\n"
+		"refused, naming the tensors that cross it, and nothing is written.\n"
+		"\n"
+		"options:\n"
+		"      --at LAYER     the head ends with LAYER (required)\n"
+		"      --head FILE    write the head here [MODEL's stem + .head.h5, beside MODEL]\n"
+		"      --tail FILE    write the tail here [MODEL's stem + .tail.h5, beside MODEL]\n"
+		"      --config FILE  the JSON architecture of a weights-only .h5\n"
+		"  -q, --quiet        no notes\n"
+		"  -h, --help         show this help and exit\n"
+		"      --version      show the version and exit\n");
+}
+
+/* MODEL's path without its extension (.h5, .hdf5, .keras, .json) plus suffix. */
+static char *beside(const char *model, const char *suffix)
+{
+	size_t n = strlen(model), k = n;
+	const char *dot = strrchr(model, '.'), *slash = strrchr(model, '/');
+	static const char *ext[] = {".h5", ".hdf5", ".keras", ".json"};
+	for (size_t i = 0; dot && (!slash || dot > slash) && i < sizeof ext / sizeof *ext; i++)
+		if (!strcmp(dot, ext[i]))
+			k = (size_t)(dot - model);
+	char *s = malloc(k + strlen(suffix) + 1);
+	if (s) {
+		memcpy(s, model, k);
+		strcpy(s + k, suffix);
+	}
+	return s;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		CLI_COMMON_LONGOPTS,
+		{"at", required_argument, NULL, OPT_AT},
+		{"head", required_argument, NULL, OPT_HEAD},
+		{"tail", required_argument, NULL, OPT_TAIL},
+		{"config", required_argument, NULL, OPT_CONFIG},
+		{0},
+	};
+	cli_common common = {0};
+	const char *at = NULL, *head = NULL, *tail = NULL, *config = NULL;
+	int c;
+	cli_init("li-split");
+	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+		if (cli_common_option(c, optarg, &common, usage))
+			continue;
+		if (c == OPT_AT)
+			at = optarg;
+		else if (c == OPT_HEAD)
+			head = optarg;
+		else if (c == OPT_TAIL)
+			tail = optarg;
+		else if (c == OPT_CONFIG)
+			config = optarg;
+		else
+			cli_usage_error("unknown option");
+	}
+	if (argc - optind != 1)
+		cli_usage_error("give one MODEL");
+	if (!at)
+		cli_usage_error("give the layer to cut after with --at");
+	if (common.output)
+		cli_usage_error("-o is not used; name the parts with --head and --tail");
+	const char *path = argv[optind];
+	char *hpath = head ? strdup(head) : beside(path, ".head.h5");
+	char *tpath = tail ? strdup(tail) : beside(path, ".tail.h5");
+	if (!hpath || !tpath) {
+		fprintf(stderr, "li-split: error: out of memory\n");
+		return EXIT_DATA;
+	}
+	if (!strcmp(hpath, tpath))
+		cli_usage_error("the head and the tail would be the same file '%s'", hpath);
+	int status = EXIT_DATA;
+	li_err err = {0};
+	li_model *m = cm_load(path, config);
+	if (!m)
+		goto done;
+	int row = li_model_find(m, at);
+	if (row < 0) {
+		li_model_free(m);
+		free(hpath);
+		free(tpath);
+		cli_usage_error("--at: no layer '%s' (li-layers lists them)", at);
+	}
+	if (!li_model_is_split(m, row)) {
+		char buf[1024];
+		li_model_crossing_str(m, row, buf, sizeof buf);
+		cli_error(path, "cannot cut after '%s': %s also cross the cut (not a split point; "
+			  "li-layers lists the split points)", li_model_row_name(m, row), buf);
+		goto done;
+	}
+	if (li_model_save_part(m, LI_PART_HEAD, row, hpath, &err)) {
+		cli_error(hpath, "%s", err.msg);
+		goto done;
+	}
+	if (li_model_save_part(m, LI_PART_TAIL, row, tpath, &err)) {
+		cli_error(tpath, "%s", err.msg);
+		unlink(hpath); /* both parts or neither */
+		goto done;
+	}
+	status = 0;
+done:
+	li_model_free(m);
+	free(hpath);
+	free(tpath);
+	return cli_finish(status);
+}
