@@ -18,8 +18,9 @@ LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
-CLI_SRC  := $(filter-out cmd/li-%.c,$(wildcard cmd/*.c))
-CLI_OBJ  := $(CLI_SRC:cmd/%.c=$(BUILD)/cmd/%.o)
+# what the programs share (cmd/common/: option parsing, errors, output, data and model glue)
+CLI_SRC  := $(wildcard cmd/common/*.c)
+CLI_OBJ  := $(CLI_SRC:cmd/common/%.c=$(BUILD)/cmd/common/%.o)
 PROGS    := $(patsubst cmd/%.c,$(BIN)/%,$(sort $(wildcard cmd/li-*.c)))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -36,8 +37,8 @@ deps:
 
 $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(BUILD)/cmd/%.o: cmd/%.c $(wildcard lib/*.h cmd/*.h) | $(BUILD)/cmd
-	$(CC) $(ALL_CFLAGS) -Icmd -c $< -o $@
+$(BUILD)/cmd/%.o: cmd/%.c $(wildcard lib/*.h cmd/common/*.h) | $(BUILD)/cmd/common
+	$(CC) $(ALL_CFLAGS) -Icmd/common -c $< -o $@
 $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(BIN)/li-%: $(BUILD)/cmd/li-%.o $(CLI_OBJ) $(LIBA) | $(BIN)
@@ -46,7 +47,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIBA) $(LIBS) -o $@
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA) | $(BUILD)/tools
 	$(CC) $(ALL_CFLAGS) $< $(LIBA) $(LIBS) -o $@
-$(BUILD)/lib $(BUILD)/cmd $(BUILD)/tests $(BUILD)/tools $(BIN):
+$(BUILD)/lib $(BUILD)/cmd/common $(BUILD)/tests $(BUILD)/tools $(BIN):
 	mkdir -p $@
 
 # The README's test command. Installs missing packages first (quick when present).
