@@ -14,7 +14,7 @@ PKGS     := hdf5-serial jansson matio zlib
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilib -I/usr/include/openblas $(PKG_CFLAGS)
-LIBS     := $(PKG_LIBS) -lcsv -llapacke -lopenblas -lpthread -lm
+LIBS     := $(PKG_LIBS) -lcsv -llapacke -lopenblas -lqhull_r -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
@@ -67,3 +67,11 @@ install: all
 
 clean:
 	rm -rf build bin
+
+# ---- test tools (tests/tools/*.c -> $(BUILD)/tests/tools/*), added for the UMAP tests ----
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+all: $(TOOLS)
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIBA) $(wildcard lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $< $(LIBA) $(LIBS) -o $@
