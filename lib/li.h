@@ -12,5 +12,8 @@
 #include "array.h"
 #include "npy.h"
 #include "rng.h"
+#include "parallel.h"
+#include "knn.h"
+#include "umap.h"
 
 #endif
