@@ -426,7 +426,7 @@ static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 	double *cur = j->cur + tid * d;
 	for (int64_t r = r0; r < r1; r++) {
 		const float *yr = j->y + 2 * r;
-		double p[2] = { yr[0], yr[1] }, h[2];
+		double p[2] = { yr[0], yr[1] }, h[2] = { yr[0], yr[1] };
 		float *o = j->out + r * d;
 		uint64_t stream = row_stream(yr, 2);
 		int64_t s = locate(j->t, m->embedding, p);
@@ -441,7 +441,10 @@ static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 		/* outside the hull: inverse at the nearest hull point plus the triangle's
 		 * linear trend */
 		s = nearest_hull(j->t, m->embedding, p, h);
-		inverse_point(j, tid, h, s, stream);
+		if (s < 0)
+			s = 0; /* no hull edge: cannot happen with a triangle, but stay defined */
+		float hf[2] = { (float)h[0], (float)h[1] };
+		inverse_point(j, tid, h, s, row_stream(hf, 2));
 		double lp[3], lh[3];
 		if (bary(j->t, m->embedding, s, p, lp) && bary(j->t, m->embedding, s, h, lh)) {
 			for (int c = 0; c < 3; c++) {
