@@ -375,6 +375,7 @@ static int lanczos(const li_umap_graph *g, int dim, uint64_t seed, double *vecs,
 	double *S = malloc(sizeof(double) * (size_t)mmax * (size_t)mmax);
 	if (!dinv || !v0 || !Q || !w || !al || !be || !dd || !ee || !S)
 		goto out;
+	rc = 1; /* from here on, a failure is numerical: the caller falls back */
 	double nv = 0;
 	for (int64_t i = 0; i < n; i++) {
 		double deg = 0;

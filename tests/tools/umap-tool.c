@@ -11,7 +11,7 @@
  *   umap-tool [OPTS] transform DIR X.npy Q.npy OUT.npy   new rows into DIR's model
  *   umap-tool [OPTS] inverse DIR X.npy Y.npy OUT.npy OUTSIDE.npy
  * OPTS: --seed S, --threads T, --epochs E, --neighbors K, --knn auto|exact|approx,
- *       --min-dist M. The method knn used goes to stderr as "knn: exact|approx".
+ *       --min-dist M, --dim D. The method knn used goes to stderr as "knn: exact|approx".
  */
 #include <errno.h>
 #include <stdio.h>
@@ -292,6 +292,8 @@ int main(int argc, char **argv)
 			P.n_epochs = atoi(v);
 		else if (!strcmp(o, "--neighbors"))
 			P.n_neighbors = atoi(v);
+		else if (!strcmp(o, "--dim"))
+			P.n_components = atoi(v);
 		else if (!strcmp(o, "--min-dist"))
 			P.min_dist = atof(v);
 		else if (!strcmp(o, "--knn"))
