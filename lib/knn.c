@@ -84,23 +84,63 @@ static double dist2_exact(const float *a, const float *b, int64_t d)
 	return s;
 }
 
+/*
+ * Squared distance and dot product of float rows with 8-lane vectors (GCC vector
+ * extensions; an AVX2 clone is picked at run time where the CPU has it). The lanes are
+ * summed in a fixed order, and the clones do the same arithmetic (no FMA), so the
+ * result does not depend on the machine's vector width.
+ */
+typedef float v8f __attribute__((vector_size(32)));
+
+static float hsum(const v8f *p)
+{
+	const float *v = (const float *)p;
+	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
+}
+
+__attribute__((target_clones("avx2", "default")))
 static float dist2(const float *a, const float *b, int64_t d)
 {
-	float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+	v8f s0 = { 0 }, s1 = { 0 };
 	int64_t t = 0;
-	for (; t + 4 <= d; t += 4) {
-		float u0 = a[t] - b[t], u1 = a[t + 1] - b[t + 1];
-		float u2 = a[t + 2] - b[t + 2], u3 = a[t + 3] - b[t + 3];
+	for (; t + 16 <= d; t += 16) {
+		v8f x0, y0, x1, y1;
+		memcpy(&x0, a + t, sizeof(x0));
+		memcpy(&y0, b + t, sizeof(y0));
+		memcpy(&x1, a + t + 8, sizeof(x1));
+		memcpy(&y1, b + t + 8, sizeof(y1));
+		v8f u0 = x0 - y0, u1 = x1 - y1;
 		s0 += u0 * u0;
 		s1 += u1 * u1;
-		s2 += u2 * u2;
-		s3 += u3 * u3;
 	}
+	v8f s01 = s0 + s1;
+	float s = hsum(&s01);
 	for (; t < d; t++) {
 		float u = a[t] - b[t];
-		s0 += u * u;
+		s += u * u;
 	}
-	return (s0 + s1) + (s2 + s3);
+	return s;
+}
+
+__attribute__((target_clones("avx2", "default")))
+static float dotf(const float *a, const float *b, int64_t d)
+{
+	v8f s0 = { 0 }, s1 = { 0 };
+	int64_t t = 0;
+	for (; t + 16 <= d; t += 16) {
+		v8f x0, y0, x1, y1;
+		memcpy(&x0, a + t, sizeof(x0));
+		memcpy(&y0, b + t, sizeof(y0));
+		memcpy(&x1, a + t + 8, sizeof(x1));
+		memcpy(&y1, b + t + 8, sizeof(y1));
+		s0 += x0 * y0;
+		s1 += x1 * y1;
+	}
+	v8f s01 = s0 + s1;
+	float s = hsum(&s01);
+	for (; t < d; t++)
+		s += a[t] * b[t];
+	return s;
 }
 
 /*
@@ -308,9 +348,7 @@ static void build_tree(forest *f, int tree)
 		int64_t nl = 0, nr = 0;
 		for (int64_t t = lo; t < hi; t++) {
 			const float *xp = f->x + (int64_t)perm[t] * d;
-			float s = -off;
-			for (int64_t u = 0; u < d; u++)
-				s += nv[u] * xp[u];
+			float s = dotf(nv, xp, d) - off;
 			int left = s < 0 || (s == 0 && (li_rng_next(&r) & 1));
 			if (left)
 				perm[lo + nl++] = perm[t];
