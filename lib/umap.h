@@ -11,9 +11,10 @@
  * vertex, edge or query row, never a thread, so the same data and seed give the same
  * bytes at any thread count. The fit's SGD gets there by updating, in each epoch, every
  * vertex only through its own edges (the graph is symmetric, so edge j->i stands for the
- * other half of umap-learn's move_other update, which is applied to i as a second pull),
- * reading the other endpoints from a copy of the embedding taken at the start of the
- * epoch. Transform and inverse optimise each query row alone: a row's result depends
+ * other half of umap-learn's move_other update, which is applied to i as a second pull
+ * from where the first left it), and by running the vertices in 16 fixed blocks one
+ * after the other: within a block, vertices run in parallel and read the others from a
+ * copy of the embedding refreshed after each block. Transform and inverse optimise each query row alone: a row's result depends
  * only on that row, the model and the seed, never on the other rows of the batch
  * (umap-learn's transform and inverse share one random stream and one weight maximum
  * across the batch; ours take the maximum per row).
@@ -26,7 +27,7 @@
 #include "err.h"
 
 typedef struct li_umap_params {
-	int n_neighbors;           /* 15; clamped to n - 1 by the fit (reported in knn_k) */
+	int n_neighbors;           /* 15, at most 1024; the fit clamps it to n - 1 */
 	int n_components;          /* 2 */
 	double min_dist, spread;   /* 0.1, 1.0 */
 	int n_epochs;              /* 0: 500 up to 10,000 rows, else 200 (umap-learn) */
@@ -71,9 +72,9 @@ typedef struct li_umap_model {
 
 /*
  * Fits UMAP to x (n x d). Returns a new model (caller frees with li_umap_free()), or NULL
- * with err filled: LI_EUSAGE for n < 2 or bad parameters, LI_ENOMEM. n_neighbors larger
- * than n - 1 is clamped (umap-learn warns and does the same); model->params says what
- * was used. x is copied.
+ * with err filled: LI_EUSAGE for n < 3 or bad parameters, LI_EDATA for a non-finite
+ * value, LI_ENOMEM. n_neighbors larger than n - 1 is clamped (umap-learn warns and does
+ * the same); model->params says what was used. x is copied.
  */
 li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_params *p,
 	li_err *err);

@@ -14,6 +14,8 @@
 #include "parallel.h"
 #include "rng.h"
 
+#define SGD_BLOCKS 16
+
 static double clip4(double v)
 {
 	return v > 4 ? 4 : (v < -4 ? -4 : v);
@@ -57,8 +59,8 @@ oom:
 
 static int params_check(const li_umap_params *p, li_err *err)
 {
-	if (p->n_neighbors < 2)
-		return li_err_set(err, LI_EUSAGE, "n_neighbors must be at least 2, not %d", p->n_neighbors);
+	if (p->n_neighbors < 2 || p->n_neighbors > 1024)
+		return li_err_set(err, LI_EUSAGE, "n_neighbors must be in [2, 1024], not %d", p->n_neighbors);
 	if (p->n_components < 1 || p->n_components > 100)
 		return li_err_set(err, LI_EUSAGE, "bad number of components %d", p->n_components);
 	if (!(p->spread > 0) || !(p->min_dist >= 0) || p->min_dist > p->spread)
@@ -75,7 +77,7 @@ li_umap_model *li_umap_model_from_arrays(const li_umap_params *p, int64_t n, int
 	const float *rhos, int64_t nnz, const int64_t *indptr, const int32_t *indices,
 	const float *weights, li_err *err)
 {
-	if (n < 2 || d < 1 || dim < 1 || nnz < 0 || n > INT32_MAX) {
+	if (n < 3 || d < 1 || dim < 1 || nnz < 0 || n > INT32_MAX) {
 		li_err_set(err, LI_EDATA, "bad umap model shape: %lld rows of %lld, %lld dims",
 			(long long)n, (long long)d, (long long)dim);
 		return NULL;
@@ -157,6 +159,7 @@ typedef struct sgd {
 	double a, b, gamma, alpha;
 	int neg_rate, epoch;
 	uint64_t seed;
+	int64_t base;           /* first vertex of the block being run */
 	float fb;               /* b, for powf: single precision is plenty for a gradient
 	                         * step and several times faster than pow */
 } sgd;
@@ -167,34 +170,41 @@ static void sgd_rows(void *ctx, int64_t i0, int64_t i1, int tid)
 	sgd *s = ctx;
 	int dim = s->dim;
 	double n = s->epoch;
-	for (int64_t j = i0; j < i1; j++) {
+	for (int64_t j = s->base + i0; j < s->base + i1; j++) {
 		float *cur = s->emb + j * dim;
 		li_rng r = li_rng_stream(s->seed, (uint64_t)s->epoch * (uint64_t)s->n + (uint64_t)j);
 		for (int64_t e = s->indptr[j]; e < s->indptr[j + 1]; e++) {
 			if (s->next[e] > n)
 				continue;
 			const float *oth = s->prev + (int64_t)s->tail[e] * dim;
-			double d2 = 0;
-			for (int t = 0; t < dim; t++) {
-				double u = (double)cur[t] - oth[t];
-				d2 += u * u;
+			double d2;
+			/*
+			 * Two pulls, each from the position the previous one left: this edge's
+			 * own, and the one umap-learn gives this vertex as the tail of the
+			 * symmetric edge (move_other), which it computes at another moment too.
+			 */
+			for (int pull = 0; pull < 2; pull++) {
+				d2 = 0;
+				for (int t = 0; t < dim; t++) {
+					double u = (double)cur[t] - oth[t];
+					d2 += u * u;
+				}
+				double gc = 0;
+				if (d2 > 0) {
+					/* d2^(b-1) as d2^b / d2: one pow instead of two */
+					double pb = powf((float)d2, s->fb);
+					gc = -2.0 * s->a * s->b * (pb / d2) / (s->a * pb + 1.0);
+				}
+				for (int t = 0; t < dim; t++)
+					cur[t] += (float)(clip4(gc * ((double)cur[t] - oth[t])) * s->alpha);
 			}
-			double gc = 0;
-			if (d2 > 0) {
-				/* d2^(b-1) as d2^b / d2: one pow instead of two */
-				double pb = powf((float)d2, s->fb);
-				gc = -2.0 * s->a * s->b * (pb / d2) / (s->a * pb + 1.0);
-			}
-			/* twice: this edge's pull and, for the symmetric edge, the pull umap-learn
-			 * gives the tail through move_other */
-			for (int t = 0; t < dim; t++)
-				cur[t] += (float)(2.0 * clip4(gc * ((double)cur[t] - oth[t])) * s->alpha);
 			s->next[e] += s->eps[e];
 			double epn = s->eps[e] / s->neg_rate;
 			int nneg = (int)((n - s->next_neg[e]) / epn);
 			for (int p = 0; p < nneg; p++) {
 				int64_t k = (int64_t)li_rng_below(&r, (uint64_t)s->n);
 				const float *o = s->prev + k * dim;
+				double gc;
 				d2 = 0;
 				for (int t = 0; t < dim; t++) {
 					double u = (double)cur[t] - o[t];
@@ -258,15 +268,13 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 	double *eps = NULL, *next = NULL, *next_neg = NULL;
 	if (params_check(&p, err))
 		return NULL;
-	if (n < 2 || d < 1 || n > INT32_MAX) {
-		li_err_set(err, LI_EUSAGE, "umap needs at least 2 rows, not %lld", (long long)n);
+	if (n < 3 || d < 1 || n > INT32_MAX) {
+		li_err_set(err, LI_EUSAGE, "umap needs at least 3 rows, not %lld", (long long)n);
 		return NULL;
 	}
 	if (p.n_neighbors > n - 1)
 		p.n_neighbors = (int)(n - 1);
-	if (p.n_neighbors < 2 && n > 2)
-		p.n_neighbors = 2;
-	int k = p.n_neighbors > n ? (int)n : p.n_neighbors;
+	int k = p.n_neighbors;
 	int dim = p.n_components;
 	if (!(p.a > 0 && p.b > 0) && li_umap_find_ab(p.spread, p.min_dist, &p.a, &p.b)) {
 		li_err_set(err, LI_EUSAGE, "cannot fit a and b for min_dist %g spread %g", p.min_dist, p.spread);
@@ -356,11 +364,24 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 		next_neg[e] = eps[e] / p.negative_sample_rate;
 	}
 	sgd s = { n, dim, indptr, tail, eps, next, next_neg, emb, prev, p.a, p.b,
-		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, p.seed, (float)p.b };
+		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, p.seed, 0, (float)p.b };
+	/*
+	 * Each epoch runs in SGD_BLOCKS fixed blocks of vertices, one after the other; the
+	 * vertices of a block run in parallel and read the others from prev, which is
+	 * brought up to date after each block. So the positions read are at most one
+	 * block old (umap-learn's serial loop reads them fresh), and the blocks, not the
+	 * threads, decide what is read: the same bytes at any thread count.
+	 */
+	memcpy(prev, emb, sizeof(float) * (size_t)(n * dim));
+	int64_t bsz = (n + SGD_BLOCKS - 1) / SGD_BLOCKS;
 	for (int ep = 0; ep < n_epochs; ep++) {
-		memcpy(prev, emb, sizeof(float) * (size_t)(n * dim));
 		s.epoch = ep;
-		li_parallel_for(n, 256, p.threads, sgd_rows, &s);
+		for (int64_t b0 = 0; b0 < n; b0 += bsz) {
+			int64_t len = n - b0 < bsz ? n - b0 : bsz;
+			s.base = b0;
+			li_parallel_for(len, 64, p.threads, sgd_rows, &s);
+			memcpy(prev + b0 * dim, emb + b0 * dim, sizeof(float) * (size_t)(len * dim));
+		}
 		s.alpha = p.learning_rate * (1.0 - (double)ep / n_epochs);
 	}
 	goto out;
@@ -512,8 +533,6 @@ int li_umap_transform(const li_umap_model *m, const float *q, int64_t nq, float 
 {
 	const li_umap_params *p = &m->params;
 	int k = p->n_neighbors < m->n ? p->n_neighbors : (int)m->n;
-	if (k > 1024)
-		k = 1024;
 	if (nq <= 0)
 		return 0;
 	for (int64_t i = 0; i < nq * m->d; i++)
