@@ -97,7 +97,9 @@ void li_umap_free(li_umap_model *m);
  * membership-weighted mean of the neighbours' embeddings, then n_epochs / 3 epochs (100
  * when n_epochs is 0) of SGD of the new points against the fixed training embedding,
  * learning rate / 4. out is m x dim. Each row depends only on itself, the model and the
- * seed.
+ * seed: its random stream comes from its bytes, its weak-edge cut and edge schedule from
+ * its own largest weight, and the epochs stay 100 for any batch size (umap-learn uses
+ * the batch's largest weight and drops to 30 epochs above 10,000 rows).
  */
 int li_umap_transform(const li_umap_model *model, const float *q, int64_t m, float *out,
 	li_err *err) LI_RESULT_USED;
@@ -107,7 +109,9 @@ int li_umap_transform(const li_umap_model *model, const float *q, int64_t m, flo
  * umap-learn's inverse_transform does (Delaunay triangulation of the training
  * embedding, containing triangle, breadth-first search over its edges for the
  * min(d, n) nearest vertices, weights 1/(1 + a dist^(2b)), weighted mean of their rows,
- * then SGD in the row space using the training sigmas and rhos).
+ * then n_epochs / 3 (100 when n_epochs is 0, for any batch size) epochs of SGD in the
+ * row space using the training sigmas and rhos). As in transform, each row's result
+ * depends only on that point, the model and the seed.
  *
  * Outside the convex hull of the training embedding (umap-learn silently uses the last
  * triangle) the rule is: let h be the point of the hull nearest to y and T the triangle
