@@ -23,6 +23,18 @@ int li_parallel_threads(int req);
  */
 int li_parallel_for(int64_t n, int64_t chunk, int threads, li_parallel_fn fn, void *ctx);
 
+/*
+ * A team of threads for loops with many short steps (an SGD epoch in blocks): runs
+ * fn(ctx, tid, nth) on nth threads at once (the caller is tid 0; nth is
+ * li_parallel_threads(threads), fewer when threads cannot be created) and returns nth
+ * after all have returned. Inside fn, li_parallel_sync(ctx's team) waits for all nth.
+ */
+typedef struct li_team li_team;
+typedef void (*li_team_fn)(void *ctx, li_team *team, int tid, int nth);
+int li_parallel_team(int threads, li_team_fn fn, void *ctx);
+/* Waits until every thread of the team has called it (a barrier). */
+void li_parallel_sync(li_team *team);
+
 /* Sets OpenBLAS to one thread and returns the previous count (for nesting BLAS calls
  * inside li_parallel_for); li_blas_threads_restore puts it back. */
 int li_blas_threads_single(void);

@@ -155,24 +155,23 @@ typedef struct sgd {
 	const double *eps;      /* epochs per sample */
 	double *next, *next_neg;
 	float *emb;             /* heads, updated in place */
-	const float *prev;      /* tails and negatives: the embedding at the epoch's start */
+	float *prev;            /* tails and negatives: emb as it was after the last block */
 	double a, b, gamma, alpha;
-	int neg_rate, epoch;
+	int neg_rate, n_epochs;
+	double lr;
 	uint64_t seed;
-	int64_t base;           /* first vertex of the block being run */
 	float fb;               /* b, for powf: single precision is plenty for a gradient
 	                         * step and several times faster than pow */
 } sgd;
 
-static void sgd_rows(void *ctx, int64_t i0, int64_t i1, int tid)
+/* One epoch of SGD for the vertices [i0, i1). */
+static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 {
-	(void)tid;
-	sgd *s = ctx;
 	int dim = s->dim;
-	double n = s->epoch;
-	for (int64_t j = s->base + i0; j < s->base + i1; j++) {
+	double n = epoch;
+	for (int64_t j = i0; j < i1; j++) {
 		float *cur = s->emb + j * dim;
-		li_rng r = li_rng_stream(s->seed, (uint64_t)s->epoch * (uint64_t)s->n + (uint64_t)j);
+		li_rng r = li_rng_stream(s->seed, (uint64_t)epoch * (uint64_t)s->n + (uint64_t)j);
 		for (int64_t e = s->indptr[j]; e < s->indptr[j + 1]; e++) {
 			if (s->next[e] > n)
 				continue;
@@ -222,6 +221,35 @@ static void sgd_rows(void *ctx, int64_t i0, int64_t i1, int tid)
 				}
 			}
 			s->next_neg[e] += nneg * epn;
+		}
+	}
+}
+
+/*
+ * The epochs, run by a team of nth threads. Each epoch runs in SGD_BLOCKS fixed blocks
+ * of vertices, one after the other; the vertices of a block are dealt to the threads in
+ * chunks of 64 (chunk c to thread c mod nth) and read the other vertices from prev,
+ * which thread 0 brings up to date after each block. So the positions read are at most
+ * one block old (umap-learn's serial loop reads them fresh), and the blocks, not the
+ * threads, decide what is read: the same bytes at any thread count.
+ */
+static void sgd_team(void *ctx, li_team *team, int tid, int nth)
+{
+	sgd *s = ctx;
+	int64_t n = s->n, bsz = (n + SGD_BLOCKS - 1) / SGD_BLOCKS;
+	for (int ep = 0; ep < s->n_epochs; ep++) {
+		for (int64_t b0 = 0; b0 < n; b0 += bsz) {
+			int64_t len = n - b0 < bsz ? n - b0 : bsz;
+			for (int64_t c = (int64_t)tid * 64; c < len; c += (int64_t)nth * 64)
+				sgd_rows(s, b0 + c, b0 + (c + 64 < len ? c + 64 : len), ep);
+			li_parallel_sync(team);
+			if (tid == 0) {
+				memcpy(s->prev + b0 * s->dim, s->emb + b0 * s->dim,
+					sizeof(float) * (size_t)(len * s->dim));
+				if (b0 + len >= n)
+					s->alpha = s->lr * (1.0 - (double)ep / s->n_epochs);
+			}
+			li_parallel_sync(team);
 		}
 	}
 }
@@ -364,26 +392,11 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 		next_neg[e] = eps[e] / p.negative_sample_rate;
 	}
 	sgd s = { n, dim, indptr, tail, eps, next, next_neg, emb, prev, p.a, p.b,
-		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, p.seed, 0, (float)p.b };
-	/*
-	 * Each epoch runs in SGD_BLOCKS fixed blocks of vertices, one after the other; the
-	 * vertices of a block run in parallel and read the others from prev, which is
-	 * brought up to date after each block. So the positions read are at most one
-	 * block old (umap-learn's serial loop reads them fresh), and the blocks, not the
-	 * threads, decide what is read: the same bytes at any thread count.
-	 */
+		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b };
 	memcpy(prev, emb, sizeof(float) * (size_t)(n * dim));
-	int64_t bsz = (n + SGD_BLOCKS - 1) / SGD_BLOCKS;
-	for (int ep = 0; ep < n_epochs; ep++) {
-		s.epoch = ep;
-		for (int64_t b0 = 0; b0 < n; b0 += bsz) {
-			int64_t len = n - b0 < bsz ? n - b0 : bsz;
-			s.base = b0;
-			li_parallel_for(len, 64, p.threads, sgd_rows, &s);
-			memcpy(prev + b0 * dim, emb + b0 * dim, sizeof(float) * (size_t)(len * dim));
-		}
-		s.alpha = p.learning_rate * (1.0 - (double)ep / n_epochs);
-	}
+	s.n_epochs = n_epochs;
+	s.lr = p.learning_rate;
+	li_parallel_team(p.threads, sgd_team, &s);
 	goto out;
 oom:
 	li_err_set(err, LI_ENOMEM, "out of memory for umap of %lld rows", (long long)n);

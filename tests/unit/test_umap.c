@@ -22,8 +22,38 @@ static void count(void *ctx, int64_t b, int64_t e, int tid)
 		hits[i]++;
 }
 
+/* Each member adds to its own slot in phase 1; after a barrier, member 0 checks every
+ * slot was written (a missing barrier would let it read too early). */
+typedef struct team_ctx {
+	int slot[16];
+	int seen_all;
+} team_ctx;
+
+static void team_body(void *ctx, li_team *team, int tid, int nth)
+{
+	team_ctx *c = ctx;
+	for (int round = 1; round <= 50; round++) {
+		c->slot[tid] = round;
+		li_parallel_sync(team);
+		if (tid == 0) {
+			int ok = 1;
+			for (int i = 0; i < nth; i++)
+				ok &= c->slot[i] == round;
+			c->seen_all += ok;
+		}
+		li_parallel_sync(team);
+	}
+}
+
 int main(void)
 {
+	for (int t = 1; t <= 8; t *= 2) {
+		team_ctx c = { { 0 }, 0 };
+		int nth = li_parallel_team(t, team_body, &c);
+		CHECK(nth == t && c.seen_all == 50, "li_parallel_team with %d threads: %d rounds synced", t,
+			c.seen_all);
+	}
+
 	/* li_parallel_for covers every item once, at any thread count and chunk size */
 	for (int t = 1; t <= 4; t++) {
 		int hits[1000] = { 0 };
