@@ -202,6 +202,8 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 			int nneg = (int)((n - s->next_neg[e]) / epn);
 			for (int p = 0; p < nneg; p++) {
 				int64_t k = (int64_t)li_rng_below(&r, (uint64_t)s->n);
+				if (k == j)
+					continue; /* umap-learn skips itself (its distance is 0 there) */
 				const float *o = s->prev + k * dim;
 				double gc;
 				d2 = 0;
@@ -211,10 +213,8 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 				}
 				if (d2 > 0)
 					gc = 2.0 * s->gamma * s->b / ((0.001 + d2) * (s->a * powf((float)d2, s->fb) + 1));
-				else if (k == j)
-					continue;
 				else
-					gc = 0;
+					gc = 0; /* a distinct point at the same place: pushed by 4 */
 				for (int t = 0; t < dim; t++) {
 					double g = gc > 0 ? clip4(gc * ((double)cur[t] - o[t])) : 4.0;
 					cur[t] += (float)(g * s->alpha);
