@@ -29,6 +29,12 @@ typedef struct li_reduce_opts {
 	int64_t trust_rows;   /* quality sample size: 0 means 5000, < 0 skips trustworthiness */
 	/* each method's own options go here (UMAP: neighbours, min_dist; t-SNE: perplexity),
 	 * with 0 meaning the method's default, so zero-initialised options stay valid */
+	int threads;          /* UMAP: worker threads (0: one per CPU); same bytes at any count */
+	int neighbors;        /* UMAP: n_neighbors [15] */
+	double min_dist;      /* UMAP: used when min_dist_set, else 0.1 */
+	int min_dist_set;
+	double spread;        /* UMAP: [1.0] */
+	int epochs;           /* UMAP: [500 up to 10,000 rows, else 200] */
 } li_reduce_opts;
 
 /*
@@ -62,6 +68,13 @@ int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_
  */
 int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_err *err)
 	LI_RESULT_USED;
+
+/*
+ * Like li_map_inverse; outside (n entries, may be NULL) gets 1 for each point the method
+ * placed by its rule for points outside the training embedding's hull (UMAP), else 0.
+ */
+int li_map_inverse_outside(const li_map *m, const double *y, int64_t n, double *x,
+			   uint8_t *outside, li_err *err) LI_RESULT_USED;
 
 /* 1 when this build can transform with the map; else 0 and *why gets the reason. */
 int li_map_can_transform(const li_map *m, const char **why);

@@ -36,6 +36,9 @@ typedef struct li_reduce_ops {
 	int (*load)(li_map *m, hid_t file, li_err *err);
 	/* Frees m->state (NULL allowed). */
 	void (*free_state)(void *state);
+	/* Optional: inverse that also flags points outside the hull (n entries). */
+	int (*inverse_outside)(const li_map *m, const double *y, int64_t n, double *x,
+			       uint8_t *outside, li_err *err);
 } li_reduce_ops;
 
 /* One row of reduce.c's method table. ops is NULL for a method not built yet. */
@@ -88,5 +91,6 @@ int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_e
 
 /* Methods. */
 extern const li_reduce_ops li_pca_ops;
+extern const li_reduce_ops li_umap_ops;
 
 #endif
