@@ -283,8 +283,8 @@ int main(int argc, char **argv)
 	if (cli_out_commit(&out))
 		goto done;
 	if (!common.quiet && !strcmp(li_map_method(m), "umap"))
-		fprintf(stderr, "li-invert: %lld of %lld point%s outside the training embedding's "
-			"hull (extrapolated from the nearest hull edge)\n", (long long)s.n_outside,
+		fprintf(stderr, "li-invert: %lld of %lld point%s outside the hull of the training "
+			"embedding (extrapolated from the nearest hull edge)\n", (long long)s.n_outside,
 			(long long)s.done, s.done == 1 ? "" : "s");
 	status = 0;
 done:
