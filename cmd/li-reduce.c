@@ -141,7 +141,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		goto done;
 	int64_t asked = json_neighbors_asked(m);
 	if (asked > 0)
-		fprintf(stderr, "li-reduce: warning: %s: --neighbors %lld is not below the %lld "
+		fprintf(stderr, "li-reduce: warning: %s: n_neighbors %lld is not below the %lld "
 			"rows: using %lld\n", cli_name(path), (long long)asked, (long long)n,
 			(long long)n - 1);
 	if (!common->quiet) {
@@ -375,6 +375,9 @@ int main(int argc, char **argv)
 		cli_usage_error("--transform takes none of the fitting options");
 	if (!map && (fit_only & 2))
 		cli_usage_error("--rows and --shard go with --transform (a fit needs every row)");
+	if (o.min_dist_set && o.min_dist > (o.spread ? o.spread : 1.0))
+		cli_usage_error("--min-dist %g is larger than --spread %g", o.min_dist,
+				o.spread ? o.spread : 1.0);
 	if (strcmp(o.method, "umap") &&
 	    (o.neighbors || o.min_dist_set || o.spread || o.epochs))
 		cli_usage_error("--neighbors, --min-dist, --spread and --epochs are UMAP options");
