@@ -1,5 +1,5 @@
 /*
- * li-reduce: fit PCA (later UMAP, t-SNE) on latent rows and write their 2-D or 3-D
+ * li-reduce: fit PCA or UMAP (later t-SNE) on latent rows and write their 2-D or 3-D
  * coordinates; --save keeps the fitted map, --transform places new rows into a saved
  * map. Fitting needs every row in memory; --transform streams in batches.
  */
