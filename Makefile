@@ -14,7 +14,7 @@ PKGS     := hdf5-serial jansson matio zlib fftw3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilib -I/usr/include/openblas $(PKG_CFLAGS)
-LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lpthread -lm
+LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lqhull_r -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)

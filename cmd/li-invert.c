@@ -29,8 +29,10 @@ static void usage(FILE *f)
 		"COORDS ('-' or none: standard input) is an N x DIMS .npy, or text with one point\n"
 		"per line, numbers separated by spaces or commas (blank lines and lines starting\n"
 		"with '#' are skipped). The output is a float32 .npy of N rows of the latent's\n"
-		"row shape. PCA maps invert exactly; t-SNE maps have no inverse and are refused\n"
-		"unless --approx.\n"
+		"row shape. PCA maps invert exactly; UMAP maps (2-D) as umap-learn's\n"
+		"inverse_transform, with points outside the training embedding's hull\n"
+		"extrapolated from the nearest hull edge (their count goes to standard error);\n"
+		"t-SNE maps have no inverse and are refused unless --approx.\n"
 		"\n"
 		"options:\n"
 		"      --approx       t-SNE: estimate each point's latent row from the 10 nearest\n"
@@ -38,7 +40,7 @@ static void usage(FILE *f)
 		"                     point's own coordinate gives its row); PCA: exact anyway\n"
 		"      --threads N    worker threads [1 for t-SNE]\n"
 		"  -o, --output FILE  write here, atomically [standard output]\n"
-		"  -q, --quiet        no progress\n"
+		"  -q, --quiet        no progress, no count of outside points\n"
 		"  -h, --help         show this help and exit\n"
 		"      --version      show the version and exit\n"
 		"\n"
@@ -56,7 +58,9 @@ typedef struct inv {
 	int64_t batch;  /* rows per batch */
 	double *x;      /* batch x features */
 	float *xf;
+	uint8_t *outside; /* batch: 1 where the point was outside the training hull (UMAP) */
 	int64_t done;   /* rows written */
+	int64_t n_outside;
 } inv;
 
 /* Inverts n coordinate rows and appends them. 0 or -1 (reported). */
@@ -71,11 +75,14 @@ static int flush(inv *s, const double *y, int64_t n)
 				  (long long)(s->done + i / dims));
 			return -1;
 		}
+	memset(s->outside, 0, (size_t)n); /* --approx has no notion of outside */
 	if (s->approx ? li_map_inverse_approx(s->m, y, n, s->x, &err)
-		      : li_map_inverse(s->m, y, n, s->x, &err)) {
+		      : li_map_inverse_outside(s->m, y, n, s->x, s->outside, &err)) {
 		cli_error(s->in_name, "%s", err.msg);
 		return -1;
 	}
+	for (int64_t i = 0; i < n; i++)
+		s->n_outside += s->outside[i];
 	li_convert(s->xf, LI_DTYPE_F32, s->x, LI_DTYPE_F64, (size_t)(n * d));
 	if (li_npy_write_rows(s->w, s->xf, n, &err)) {
 		cli_error(s->out_name, "%s", err.msg);
@@ -265,7 +272,8 @@ int main(int argc, char **argv)
 	s.batch = s.batch < 1 ? 1 : s.batch > BATCH_MAX ? BATCH_MAX : s.batch;
 	s.x = malloc((size_t)s.batch * (size_t)d * sizeof *s.x);
 	s.xf = malloc((size_t)s.batch * (size_t)d * sizeof *s.xf);
-	if (!s.x || !s.xf) {
+	s.outside = malloc((size_t)s.batch);
+	if (!s.x || !s.xf || !s.outside) {
 		cli_error(map_path, "out of memory");
 		goto done;
 	}
@@ -291,12 +299,17 @@ int main(int argc, char **argv)
 	}
 	if (cli_out_commit(&out))
 		goto done;
+	if (!common.quiet && !strcmp(li_map_method(m), "umap"))
+		fprintf(stderr, "li-invert: %lld of %lld point%s outside the hull of the training "
+			"embedding (extrapolated from the nearest hull edge)\n", (long long)s.n_outside,
+			(long long)s.done, s.done == 1 ? "" : "s");
 	status = 0;
 done:
 	li_npy_writer_free(s.w);
 	cli_out_abort(&out);
 	free(s.x);
 	free(s.xf);
+	free(s.outside);
 	cli_close_in(in);
 	li_map_free(m);
 	return cli_finish(status);

@@ -1,5 +1,5 @@
 /*
- * li-reduce: fit PCA or t-SNE (later UMAP) on latent rows and write their 2-D or 3-D
+ * li-reduce: fit PCA, UMAP or t-SNE on latent rows and write their 2-D or 3-D
  * coordinates; --save keeps the fitted map, --transform places new rows into a saved
  * map. Fitting needs every row in memory; --transform streams in batches.
  */
@@ -9,12 +9,25 @@
 
 #include <cblas.h>
 
+#include <jansson.h>
+
 #include "cli.h"
+
+/* The n_neighbors the user asked when the fit clamped it (params "n_neighbors_asked"),
+ * else 0. */
+static int64_t json_neighbors_asked(const li_map *m)
+{
+	json_t *j = json_loads(li_map_params(m), 0, NULL);
+	json_t *a = json_object_get(j, "n_neighbors_asked");
+	int64_t v = json_is_integer(a) ? json_integer_value(a) : 0;
+	json_decref(j);
+	return v;
+}
 
 enum {
 	OPT_METHOD = CLI_OPT_FIRST_FREE, OPT_DIMS, OPT_SAVE, OPT_REPORT, OPT_WHITEN,
 	OPT_SOLVER, OPT_TRANSFORM, OPT_TRUST_ROWS, OPT_PERPLEXITY, OPT_EARLY_ITER, OPT_ITER,
-	OPT_AUTO,
+	OPT_AUTO, OPT_NEIGHBORS, OPT_MIN_DIST, OPT_SPREAD, OPT_EPOCHS,
 };
 
 static void usage(FILE *f)
@@ -30,7 +43,7 @@ static void usage(FILE *f)
 		"map.\n"
 		"\n"
 		"options:\n"
-		"      --method M        pca, umap or tsne (umap is not built yet) [pca]\n"
+		"      --method M        pca, umap or tsne [pca]\n"
 		"      --dims N          2 or 3 output dimensions [2]\n"
 		"      --seed N          seed for randomized steps and the quality sample [0]\n"
 		"      --save MAP.h5     keep the fitted map (for --transform, li-invert, li-grid)\n"
@@ -38,6 +51,10 @@ static void usage(FILE *f)
 		"      --whiten          PCA: scale the components to unit variance\n"
 		"      --solver S        PCA: auto, eig, svd or randomized [auto: eig up to 1000\n"
 		"                        columns, svd up to 1000 rows, randomized beyond]\n"
+		"      --neighbors K     UMAP: n_neighbors, 2 to 1024 [15]\n"
+		"      --min-dist D      UMAP: min_dist, 0 to --spread [0.1]\n"
+		"      --spread S        UMAP: spread [1.0]\n"
+		"      --epochs N        UMAP: SGD epochs [500 up to 10,000 rows, else 200]\n"
 		"      --perplexity P    t-SNE: effective neighbour count, > 0; lowered to (N-1)/3\n"
 		"                        for small N, with a note [30]\n"
 		"      --early-iterations N  t-SNE: iterations with exaggeration 12 [250]\n"
@@ -46,8 +63,9 @@ static void usage(FILE *f)
 		"                        sample of 2000 rows; prints candidates, scores, choice\n"
 		"      --trust-rows N    rows sampled for trustworthiness; 0 skips it [5000]\n"
 		"      --transform MAP   place the rows of NEW into a saved map instead of fitting\n"
-		"      --threads N       BLAS threads, and t-SNE's worker threads [all cores; t-SNE\n"
-		"                        workers 1]; results do not depend on it\n"
+		CLI_ROWS_HELP
+		"      --threads N       BLAS threads, and UMAP's and t-SNE's worker threads [all\n"
+		"                        cores; t-SNE workers 1]; results do not depend on it\n"
 		"  -o, --output FILE     write here, atomically [standard output]\n"
 		"  -q, --quiet           no quality line on standard error\n"
 		"  -h, --help            show this help and exit\n"
@@ -56,6 +74,7 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  li-reduce --save map.h5 --report fit.json latent.npy > xy.npy\n"
 		"  li-reduce --transform map.h5 more.npy > more-xy.npy\n"
+		"  li-reduce --method umap --neighbors 30 --save umap.h5 latent.npy > xy.npy\n"
 		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > txy.npy\n");
 }
 
@@ -129,6 +148,11 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	if (!cli_out_open(&out, common->output, 1) ||
 	    write_coords(out.f, cli_name(common->output), y, n, dims) || cli_out_commit(&out))
 		goto done;
+	int64_t asked = json_neighbors_asked(m);
+	if (asked > 0)
+		fprintf(stderr, "li-reduce: warning: %s: n_neighbors %lld is not below the %lld "
+			"rows: using %lld\n", cli_name(path), (long long)asked, (long long)n,
+			(long long)n - 1);
 	if (!common->quiet) {
 		char line[512];
 		const char *note = li_map_note(m);
@@ -152,7 +176,8 @@ done:
 	return status;
 }
 
-static int transform(const char *map_path, const char *path, const cli_common *common)
+static int transform(const char *map_path, const char *path, const cli_common *common,
+		     const li_rowsel *sel)
 {
 	int status = EXIT_DATA;
 	li_err err = {0};
@@ -188,6 +213,17 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 			  (long long)(info->rank < 1 ? 1 : d), (long long)li_map_features(m));
 		goto done;
 	}
+	int64_t lo = 0, hi = INT64_MAX;
+	if (sel->kind) {
+		/* the rows before the selection are read and dropped (pipes cannot seek) */
+		li_rowsel_resolve(sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
+		if (rows >= 0)
+			rows = hi - lo;
+		if (lo > 0 && li_npy_skip_rows(r, lo, &err) < 0) {
+			cli_error(cli_name(path), "%s", err.msg);
+			goto done;
+		}
+	}
 	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, shape[2] = {rows, dims};
 	y = malloc((size_t)per * (size_t)dims * sizeof *y);
 	yf = malloc((size_t)per * (size_t)dims * sizeof *yf);
@@ -202,13 +238,17 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		goto done;
 	}
 	int64_t done_rows = 0;
-	while ((k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, per, &err)) > 0) {
+	k = 0;
+	while (done_rows < hi - lo &&
+	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64,
+				      per < hi - lo - done_rows ? per : hi - lo - done_rows,
+				      &err)) > 0) {
 		/* checked here so that the row number counts from the start of the file */
 		const double *xb = batch.data;
 		for (int64_t i = 0; i < k * d; i++)
 			if (!isfinite(xb[i])) {
 				cli_error(cli_name(path), "row %lld: not a finite number (NaN or infinity)",
-					  (long long)(done_rows + i / d));
+					  (long long)(lo + done_rows + i / d));
 				goto done;
 			}
 		if (li_map_transform(m, batch.data, k, y, &err)) {
@@ -253,6 +293,11 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_ROWS_LONGOPTS,
+		{"neighbors", required_argument, NULL, OPT_NEIGHBORS},
+		{"min-dist", required_argument, NULL, OPT_MIN_DIST},
+		{"spread", required_argument, NULL, OPT_SPREAD},
+		{"epochs", required_argument, NULL, OPT_EPOCHS},
 		{"method", required_argument, NULL, OPT_METHOD},
 		{"dims", required_argument, NULL, OPT_DIMS},
 		{"save", required_argument, NULL, OPT_SAVE},
@@ -272,10 +317,16 @@ int main(int argc, char **argv)
 	const char *save = NULL, *report = NULL, *map = NULL;
 	int c, fit_only = 0, tsne_only = 0;
 	long v;
+	double dv;
+	li_rowsel sel = {0};
 	cli_init("li-reduce");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
+		if (cli_rows_option(c, optarg, &sel)) {
+			fit_only |= 2;
+			continue;
+		}
 		fit_only |= c != OPT_TRANSFORM;
 		switch (c) {
 		case OPT_METHOD:
@@ -304,6 +355,27 @@ int main(int argc, char **argv)
 			break;
 		case OPT_TRANSFORM:
 			map = optarg;
+			break;
+		case OPT_NEIGHBORS:
+			if (cli_parse_long(optarg, 2, 1024, &v))
+				cli_usage_error("--neighbors: '%s' is not a count from 2 to 1024", optarg);
+			o.neighbors = (int)v;
+			break;
+		case OPT_MIN_DIST:
+			if (cli_parse_double(optarg, &dv) || !(dv >= 0) || !isfinite(dv))
+				cli_usage_error("--min-dist: '%s' is not a number >= 0", optarg);
+			o.min_dist = dv;
+			o.min_dist_set = 1;
+			break;
+		case OPT_SPREAD:
+			if (cli_parse_double(optarg, &dv) || !(dv > 0) || !isfinite(dv))
+				cli_usage_error("--spread: '%s' is not a number > 0", optarg);
+			o.spread = dv;
+			break;
+		case OPT_EPOCHS:
+			if (cli_parse_long(optarg, 1, 100000, &v))
+				cli_usage_error("--epochs: '%s' is not a count from 1 to 100000", optarg);
+			o.epochs = (int)v;
 			break;
 		case OPT_TRUST_ROWS:
 			if (cli_parse_long(optarg, 0, 1000000, &v))
@@ -336,12 +408,20 @@ int main(int argc, char **argv)
 	if (argc - optind > 1)
 		cli_usage_error("one input at a time");
 	const char *path = optind < argc ? argv[optind] : "-";
-	if (map && fit_only)
+	if (map && (fit_only & 1))
 		cli_usage_error("--transform takes none of the fitting options");
+	if (!map && (fit_only & 2))
+		cli_usage_error("--rows and --shard go with --transform (a fit needs every row)");
+	if (o.min_dist_set && o.min_dist > (o.spread ? o.spread : 1.0))
+		cli_usage_error("--min-dist %g is larger than --spread %g", o.min_dist,
+				o.spread ? o.spread : 1.0);
+	if (strcmp(o.method, "umap") &&
+	    (o.neighbors || o.min_dist_set || o.spread || o.epochs))
+		cli_usage_error("--neighbors, --min-dist, --spread and --epochs are UMAP options");
 	if (report && !strcmp(report, "-") && (!common.output || !strcmp(common.output, "-")))
 		cli_usage_error("--report and the coordinates cannot both go to standard output");
 	if (map)
-		return cli_finish(transform(map, path, &common));
+		return cli_finish(transform(map, path, &common, &sel));
 	const char *why;
 	if (!li_reduce_available(o.method, &why))
 		cli_usage_error("--method: '%s' %s", o.method, why);
@@ -349,6 +429,6 @@ int main(int argc, char **argv)
 		cli_usage_error("--perplexity and --iterations are t-SNE options (--method tsne)");
 	if (o.auto_tune && strcmp(o.method, "tsne"))
 		cli_usage_error("--auto tunes t-SNE only so far (PCA has no parameter to search; "
-				"UMAP is not built)");
+				"UMAP's are not searched yet)");
 	return cli_finish(fit(&o, path, &common, save, report));
 }

@@ -30,5 +30,8 @@
 #include "reduce.h"
 #include "data.h"
 #include "tsne.h"
+#include "parallel.h"
+#include "knn.h"
+#include "umap.h"
 
 #endif

@@ -23,7 +23,7 @@
 
 static const li_reduce_method methods[] = {
 	{"pca", &li_pca_ops, NULL, NULL},
-	{"umap", NULL, NULL, "method 'umap' is not built into this program yet"},
+	{"umap", &li_umap_ops, NULL, NULL},
 	{"tsne", &li_tsne_ops,
 	 "t-SNE has no inverse: its embedding is not a function of the latent space that "
 	 "could be reversed (--approx gives a neighbour-weighted estimate; PCA maps invert "
@@ -193,6 +193,12 @@ int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_
 
 int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_err *err)
 {
+	return li_map_inverse_outside(m, y, n, x, NULL, err);
+}
+
+int li_map_inverse_outside(const li_map *m, const double *y, int64_t n, double *x,
+			   uint8_t *outside, li_err *err)
+{
 	const char *why;
 	if (!li_map_has_inverse(m, &why))
 		return li_err_set(err, LI_EDATA, "%s", why);
@@ -200,6 +206,10 @@ int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_er
 	if (bad >= 0)
 		return li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
 				  (long long)bad);
+	if (outside)
+		memset(outside, 0, (size_t)n);
+	if (m->method->ops->inverse_outside)
+		return m->method->ops->inverse_outside(m, y, n, x, outside, err);
 	return m->method->ops->inverse(m, y, n, x, err);
 }
 
@@ -252,7 +262,10 @@ void li_map_summary(const li_map *m, char *buf, size_t n)
 		if (w_ > 0) used += (size_t)w_; \
 	} while (0)
 	const char *solver = json_string_value(json_object_get(m->params, "solver"));
+	const char *knn = json_string_value(json_object_get(m->params, "knn"));
 	ADD("%s", m->method->name);
+	if (knn)
+		ADD(" (%s kNN)", knn);
 	if (solver)
 		ADD(" (%s%s)", solver, json_is_false(json_object_get(m->params, "exact")) ?
 			", approximate" : "");

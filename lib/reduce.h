@@ -29,12 +29,18 @@ typedef struct li_reduce_opts {
 	int64_t trust_rows;   /* quality sample size: 0 means 5000, < 0 skips trustworthiness */
 	/* each method's own options go here (UMAP: neighbours, min_dist; t-SNE: perplexity),
 	 * with 0 meaning the method's default, so zero-initialised options stay valid */
-	int threads;          /* worker threads of the method's own loops (t-SNE) [1] */
+	int threads;          /* worker threads of the method's own loops; 0: the method's
+			       * default (t-SNE: 1, UMAP: one per CPU); same bytes at any count */
 	int auto_tune;        /* search the method's main parameter, scored by
 			       * trustworthiness (t-SNE: perplexity; see li_tsne_auto) */
 	double perplexity;    /* t-SNE [30]; lowered to (N - 1) / 3 for small N, with a note */
 	int early_iter;       /* t-SNE: early-exaggeration iterations [250] */
 	int iterations;       /* t-SNE: iterations after them [750] */
+	int neighbors;        /* UMAP: n_neighbors [15] */
+	double min_dist;      /* UMAP: used when min_dist_set, else 0.1 */
+	int min_dist_set;
+	double spread;        /* UMAP: [1.0] */
+	int epochs;           /* UMAP: [500 up to 10,000 rows, else 200] */
 } li_reduce_opts;
 
 /*
@@ -85,6 +91,11 @@ void li_map_set_threads(li_map *m, int threads);
 /* Lines the fit wants the user to see (a lowered perplexity, --auto's candidates and
  * choice), newline-separated, or NULL. Borrowed. */
 const char *li_map_note(const li_map *m);
+ * Like li_map_inverse; outside (n entries, may be NULL) gets 1 for each point the method
+ * placed by its rule for points outside the training embedding's hull (UMAP), else 0.
+ */
+int li_map_inverse_outside(const li_map *m, const double *y, int64_t n, double *x,
+			   uint8_t *outside, li_err *err) LI_RESULT_USED;
 
 /* 1 when this build can transform with the map; else 0 and *why gets the reason. */
 int li_map_can_transform(const li_map *m, const char **why);

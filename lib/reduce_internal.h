@@ -40,6 +40,9 @@ typedef struct li_reduce_ops {
 	int (*load)(li_map *m, hid_t file, li_err *err);
 	/* Frees m->state (NULL allowed). */
 	void (*free_state)(void *state);
+	/* Optional: inverse that also flags points outside the hull (n entries). */
+	int (*inverse_outside)(const li_map *m, const double *y, int64_t n, double *x,
+			       uint8_t *outside, li_err *err);
 } li_reduce_ops;
 
 /* One row of reduce.c's method table. ops is NULL for a method not built yet. */
@@ -114,5 +117,6 @@ int li_reduce_knn(const float *ref, int64_t n_ref, const double *q, int64_t n_q,
 /* Methods. */
 extern const li_reduce_ops li_pca_ops;
 extern const li_reduce_ops li_tsne_ops;
+extern const li_reduce_ops li_umap_ops;
 
 #endif

@@ -93,7 +93,7 @@ while IFS='|' read -r args line; do
 	"
 done <<'TABLE'
 v2.h5 x.npy|li-reduce: error: v2.h5: map file version 2 is newer than this program reads (1)
-umap.h5 x.npy|li-reduce: error: umap.h5: method 'umap' is not built into this program yet
+umap.h5 x.npy|li-reduce: error: umap.h5: params: 'n_neighbors' is missing or not a number
 foo.h5 x.npy|li-reduce: error: foo.h5: unknown method 'foo'
 fmt.h5 x.npy|li-reduce: error: fmt.h5: not a map file (li_format is 'keras')
 plain.h5 x.npy|li-reduce: error: plain.h5: not a map file (no 'li_format' attribute)
@@ -118,7 +118,7 @@ while IFS='|' read -r args input line; do
 	"
 done <<'TABLE'
 tsne.h5|1 2\n|li-invert: error: tsne.h5: no 'training_rows' dataset
-umap.h5|1 2\n|li-invert: error: umap.h5: method 'umap' is not built into this program yet
+umap.h5|1 2\n|li-invert: error: umap.h5: params: 'n_neighbors' is missing or not a number
 v2.h5|1 2\n|li-invert: error: v2.h5: map file version 2 is newer than this program reads (1)
 trunc.h5|1 2\n|li-invert: error: trunc.h5: cannot open the HDF5 file (truncated?)
 m.h5|1 2 3\n|li-invert: error: <stdin>: line 1: 3 numbers; the map needs 2 per point
@@ -147,7 +147,6 @@ while IFS='|' read -r prog args line; do
 		echo \"\$line\" >want && cmp want first
 	"
 done <<'TABLE'
-li-reduce|--method umap|li-reduce: error: --method: 'umap' is not built yet
 li-reduce|--method foo|li-reduce: error: --method: 'foo' is not pca, umap or tsne
 li-reduce|--dims 4|li-reduce: error: --dims: '4' is not 2 or 3
 li-reduce|--solver qr|li-reduce: error: --solver: 'qr' is not auto, eig, svd or randomized

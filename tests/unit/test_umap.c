@@ -1,0 +1,124 @@
+/*
+ * Unit tests for lib/parallel.c, lib/knn.c and the small pieces of lib/umap.c, with
+ * values worked out by hand:
+ * - smooth-kNN of one row with distances {0, 1, 2}, k = 3: rho = 1 (first nonzero);
+ *   the sum over j >= 1 is 1 + exp(-1/sigma) = log2(3), so sigma = -1/ln(log2(3) - 1).
+ * - the fuzzy union of a 3-point path: memberships w(0,1) = 1 (d = rho) and
+ *   w + w^T - w w^T per pair.
+ * - a, b for min_dist 0.1, spread 1: 1.5769, 0.8951 (ANCHORS 1.3, refitted there).
+ * - kNN of points 0, 1, 3, 7 on a line.
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "check.h"
+#include "li.h"
+
+static void count(void *ctx, int64_t b, int64_t e, int tid)
+{
+	(void)tid;
+	int *hits = ctx;
+	for (int64_t i = b; i < e; i++)
+		hits[i]++;
+}
+
+/* Each member adds to its own slot in phase 1; after a barrier, member 0 checks every
+ * slot was written (a missing barrier would let it read too early). */
+typedef struct team_ctx {
+	int slot[16];
+	int seen_all;
+} team_ctx;
+
+static void team_body(void *ctx, li_team *team, int tid, int nth)
+{
+	team_ctx *c = ctx;
+	for (int round = 1; round <= 50; round++) {
+		c->slot[tid] = round;
+		li_parallel_sync(team);
+		if (tid == 0) {
+			int ok = 1;
+			for (int i = 0; i < nth; i++)
+				ok &= c->slot[i] == round;
+			c->seen_all += ok;
+		}
+		li_parallel_sync(team);
+	}
+}
+
+int main(void)
+{
+	for (int t = 1; t <= 8; t *= 2) {
+		team_ctx c = { { 0 }, 0 };
+		int nth = li_parallel_team(t, team_body, &c);
+		CHECK(nth == t && c.seen_all == 50, "li_parallel_team with %d threads: %d rounds synced", t,
+			c.seen_all);
+	}
+
+	/* li_parallel_for covers every item once, at any thread count and chunk size */
+	for (int t = 1; t <= 4; t++) {
+		int hits[1000] = { 0 };
+		li_parallel_for(1000, t == 3 ? 7 : 0, t, count, hits);
+		int ok = 1;
+		for (int i = 0; i < 1000; i++)
+			ok &= hits[i] == 1;
+		CHECK(ok, "li_parallel_for with %d threads visits each item once", t);
+	}
+
+	/* smooth kNN */
+	float d[3] = { 0, 1, 2 }, sig, rho;
+	li_umap_smooth_knn(d, 1, 3, 1.0, &sig, &rho);
+	CHECK_NEAR(rho, 1.0, 0, "rho is the first nonzero distance");
+	CHECK_NEAR(sig, -1.0 / log(log2(3.0) - 1.0), 1e-4, "sigma solves 1 + exp(-1/sigma) = log2(3)");
+
+	/* local_connectivity 1.5 interpolates between the first and second nonzero distance */
+	li_umap_smooth_knn(d, 1, 3, 1.5, &sig, &rho);
+	CHECK_NEAR(rho, 1.5, 1e-7, "rho with local_connectivity 1.5");
+
+	/* fuzzy union of 3 points on a line: 0 -- 1 -- 2 at distances 1 and 2 */
+	int32_t idx[6] = { 0, 1, 1, 0, 2, 1 };
+	float dist[6] = { 0, 1, 0, 1, 0, 2 };
+	float sg[3] = { 1, 1, 1 }, rh[3] = { 1, 1, 2 };
+	li_umap_graph g = { 0 };
+	li_err e = { 0 };
+	CHECK(li_umap_fuzzy_graph(idx, dist, 3, 2, sg, rh, 1.0, &g, &e) == 0, "fuzzy graph builds");
+	/* w(0,1) = 1, w(1,0) = 1, w(2,1) = 1 (d = rho); union: (0,1) = 1, (1,2) = (2,1) = 1 */
+	CHECK_INT(g.nnz, 4, "fuzzy graph entries");
+	CHECK_INT(g.indptr[1], 1, "row 0 has one entry");
+	CHECK_INT(g.indices[0], 1, "row 0 links to 1");
+	CHECK_NEAR(g.weights[0], 1.0, 0, "w(0,1)");
+	CHECK_INT(g.indptr[2] - g.indptr[1], 2, "row 1 has two entries");
+	li_umap_graph_release(&g);
+
+	/* half memberships: w(0,1) = 0.5 one way, 0.5 the other: union 0.75 */
+	float dist2[6] = { 0, 1 + (float)log(2.0), 0, 1 + (float)log(2.0), 0, 5 };
+	float sg2[3] = { 1, 1, 1 }, rh2[3] = { 1, 1, 5 };
+	CHECK(li_umap_fuzzy_graph(idx, dist2, 3, 2, sg2, rh2, 1.0, &g, &e) == 0, "fuzzy graph builds");
+	CHECK_NEAR(g.weights[0], 0.75, 1e-6, "0.5 + 0.5 - 0.25");
+	li_umap_graph_release(&g);
+
+	double a, b;
+	CHECK(li_umap_find_ab(1.0, 0.1, &a, &b) == 0, "a, b converge");
+	CHECK_NEAR(a, 1.5769, 1e-4, "a for min_dist 0.1");
+	CHECK_NEAR(b, 0.8951, 1e-4, "b for min_dist 0.1");
+
+	/* kNN on a line */
+	float x[4] = { 0, 1, 3, 7 };
+	int32_t ki[8];
+	float kd[8];
+	li_knn_opts o = { .k = 2, .method = LI_KNN_EXACT, .threads = 2 };
+	int used = 0;
+	CHECK(li_knn_graph(x, 4, 1, &o, ki, kd, &used, &e) == 0, "exact kNN runs");
+	CHECK_INT(used, LI_KNN_EXACT, "exact was used");
+	static const int32_t want_i[8] = { 0, 1, 1, 0, 2, 1, 3, 2 };
+	static const float want_d[8] = { 0, 1, 0, 1, 0, 2, 0, 4 };
+	int ok = 1;
+	for (int i = 0; i < 8; i++)
+		ok &= ki[i] == want_i[i] && kd[i] == want_d[i];
+	CHECK(ok, "neighbours of 0, 1, 3, 7");
+	float q[2] = { 2.2f, 6 };
+	CHECK(li_knn_query(x, 4, q, 2, 1, 1, 1, ki, kd, &e) == 0, "query runs");
+	CHECK(ki[0] == 2 && ki[1] == 3 && fabsf(kd[0] - 0.8f) < 1e-6f && kd[1] == 1, "query neighbours");
+	o.k = 5;
+	CHECK(li_knn_graph(x, 4, 1, &o, ki, kd, &used, &e) == LI_EUSAGE, "k > n is refused");
+	return check_done();
+}
