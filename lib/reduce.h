@@ -91,6 +91,8 @@ void li_map_set_threads(li_map *m, int threads);
 /* Lines the fit wants the user to see (a lowered perplexity, --auto's candidates and
  * choice), newline-separated, or NULL. Borrowed. */
 const char *li_map_note(const li_map *m);
+
+/*
  * Like li_map_inverse; outside (n entries, may be NULL) gets 1 for each point the method
  * placed by its rule for points outside the training embedding's hull (UMAP), else 0.
  */

@@ -19,7 +19,7 @@ test_expect_success 'blobs: 600 rows to fit (rank 3: 4 x 5), 100 held out' '
 '
 test_expect_success 'fit with --save and --report; KL and trustworthiness on stderr' '
 	li-reduce --method tsne --threads 2 --save m.h5 --report r.json x.npy >y.npy 2>err &&
-	grep -q "^li-reduce: tsne (perplexity 30, exact gradient) of 600 x 20 to 2-D: KL divergence [0-9.]*, trustworthiness@10 0\.[0-9]* (600 rows)$" err
+	grep -q "^li-reduce: tsne (exact kNN) (perplexity 30, exact gradient) of 600 x 20 to 2-D: KL divergence [0-9.]*, trustworthiness@10 0\.[0-9]* (600 rows)$" err
 '
 test_expect_success 'map file: CONVENTIONS attributes and t-SNE datasets (h5py)' '
 	$PY - <<-\PY

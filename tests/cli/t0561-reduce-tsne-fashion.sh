@@ -30,7 +30,7 @@ test_expect_success 'read 1,500 Fashion-MNIST images (1,200 to fit, 300 held out
 '
 test_expect_success 'fit (Barnes-Hut), place the held-out rows, invert approximately' '
 	li-reduce --method tsne --threads 2 --save m.h5 --report r.json fm.npy >y.npy 2>err &&
-	grep -q "^li-reduce: tsne (perplexity 30, barnes-hut gradient) of 1200 x 784 to 2-D: KL divergence" err &&
+	grep -q "^li-reduce: tsne (exact kNN) (perplexity 30, barnes-hut gradient) of 1200 x 784 to 2-D: KL divergence" err &&
 	li-reduce --transform m.h5 --threads 2 fmt.npy >yt.npy &&
 	li-invert --approx m.h5 yt.npy >back.npy
 '
