@@ -121,20 +121,24 @@ int main(int argc, char **argv)
 	li_npy_writer *w = NULL;
 	float *row = NULL;
 	if (map) {
-		li_mapinfo mi;
-		if (li_mapinfo_read(map, &mi, &err)) {
+		li_map *m = li_map_load_info(map, &err);
+		if (!m) {
 			cli_error(map, "%s", err.msg);
 			goto done;
 		}
-		if (mi.dims != 2) {
-			cli_error(map, "the map has %d dimensions; li-grid makes 2-D grids", mi.dims);
+		int dims = li_map_dims(m);
+		if (dims != 2) {
+			li_map_free(m);
+			cli_error(map, "the map has %d dimensions; li-grid makes 2-D grids", dims);
 			goto done;
 		}
-		double w0 = mi.hi[0] - mi.lo[0], w1 = mi.hi[1] - mi.lo[1];
+		const double *e = li_map_extent(m); /* min x, min y, max x, max y */
+		double w0 = e[2] - e[0], w1 = e[3] - e[1];
 		if (!have_x)
-			xr[0] = mi.lo[0] - margin * w0, xr[1] = mi.hi[0] + margin * w0;
+			xr[0] = e[0] - margin * w0, xr[1] = e[2] + margin * w0;
 		if (!have_y)
-			yr[0] = mi.lo[1] - margin * w1, yr[1] = mi.hi[1] + margin * w1;
+			yr[0] = e[1] - margin * w1, yr[1] = e[3] + margin * w1;
+		li_map_free(m);
 	}
 	if (!cli_out_open(&out, common.output, 1))
 		goto done;

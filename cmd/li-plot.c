@@ -263,7 +263,7 @@ static int image_shape(const args *a, const li_array *arr, const char *path, li_
 	return -1;
 }
 
-static int do_map(const args *a, li_plot_opts *o, FILE *out, li_err *err, li_mapinfo *mi)
+static int do_map(const args *a, li_plot_opts *o, FILE *out, li_err *err, const li_map *map)
 {
 	int rc = -1;
 	li_array xy = {0}, marks = {0};
@@ -299,8 +299,8 @@ static int do_map(const args *a, li_plot_opts *o, FILE *out, li_err *err, li_map
 	if (a->mark && load_points(a->mark, &marks, &n_marks))
 		goto out;
 	char title[256];
-	if (!o->title && mi) {
-		li_mapinfo_summary(mi, title, sizeof title);
+	if (!o->title && map) {
+		li_map_title(map, title, sizeof title);
 		o->title = title;
 	}
 	if (li_plot_map(o, xy.data, n, lab, (const char *const *)classes.s, (int)classes.n,
@@ -317,7 +317,7 @@ out:
 	return rc;
 }
 
-static int do_images(const args *a, li_plot_opts *o, FILE *out, li_err *err, li_mapinfo *mi)
+static int do_images(const args *a, li_plot_opts *o, FILE *out, li_err *err, const li_map *map)
 {
 	int rc = -1;
 	li_array arr = {0}, grid = {0}, data = {0};
@@ -368,11 +368,12 @@ static int do_images(const args *a, li_plot_opts *o, FILE *out, li_err *err, li_
 	if (a->data && load_points(a->data, &data, &n_data))
 		goto out;
 	double extent[4];
-	if (mi) {
-		extent[0] = mi->lo[0], extent[1] = mi->hi[0];
-		extent[2] = mi->dims > 1 ? mi->lo[1] : 0, extent[3] = mi->dims > 1 ? mi->hi[1] : 0;
+	if (map) { /* the map's extent holds [min, max] x dims; a mosaic is 2-D */
+		const double *e = li_map_extent(map);
+		int d = li_map_dims(map);
+		extent[0] = e[0], extent[1] = e[d], extent[2] = e[1], extent[3] = e[d + 1];
 	}
-	if (li_plot_mosaic(o, grid.data, &im, data.data, n_data, mi ? extent : NULL, out, err))
+	if (li_plot_mosaic(o, grid.data, &im, data.data, n_data, map ? extent : NULL, out, err))
 		goto fail;
 	rc = 0;
 	goto out;
@@ -393,7 +394,7 @@ int main(int argc, char **argv)
 	cli_common common = {0};
 	li_err err = {0};
 	cli_out out = {0};
-	li_mapinfo mi;
+	li_map *map = NULL;
 	cli_init("li-plot");
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 			 !strcmp(argv[1], "--version"))) {
@@ -428,18 +429,19 @@ int main(int argc, char **argv)
 		a.o.term = LI_PLOT_DUMB;
 
 	int status = EXIT_DATA;
-	if (a.map && li_mapinfo_read(a.map, &mi, &err)) {
+	if (a.map && !(map = li_map_load_info(a.map, &err))) {
 		cli_error(a.map, "%s", err.msg);
 		goto done;
 	}
 	if (!cli_out_open(&out, common.output, li_plot_term_binary(a.o.term)))
 		goto done;
-	int rc = is_map ? do_map(&a, &a.o, out.f, &err, a.map ? &mi : NULL)
-			: do_images(&a, &a.o, out.f, &err, a.map ? &mi : NULL);
+	int rc = is_map ? do_map(&a, &a.o, out.f, &err, map)
+			: do_images(&a, &a.o, out.f, &err, map);
 	if (rc || cli_out_commit(&out))
 		goto done;
 	status = 0;
 done:
 	cli_out_abort(&out);
+	li_map_free(map);
 	return cli_finish(status);
 }

@@ -21,7 +21,6 @@
 #include "plot.h"
 #include "textlist.h"
 #include "h5attr.h"
-#include "mapinfo.h"
 #include "labeled.h"
 #include "logreg.h"
 #include "probe.h"

@@ -13,8 +13,11 @@
  */
 #include "reduce_internal.h"
 
+#include "h5util.h"
+
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,11 +26,6 @@
 
 #define MAP_FORMAT "li-map"
 #define MAP_VERSION 1
-
-static void quiet_hdf5(void)
-{
-	H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
 
 li_map *li_map_new(const li_reduce_method *method, li_err *err)
 {
@@ -83,6 +81,24 @@ const char *li_map_quality(const li_map *m) { return m->quality_text; }
 int64_t li_map_rows(const li_map *m) { return m->rows; }
 const char *li_map_note(const li_map *m) { return m->note; }
 void li_map_set_threads(li_map *m, int threads) { m->threads = threads; }
+
+void li_map_title(const li_map *m, char *buf, size_t n)
+{
+	static const struct { const char *key, *what; } q[] = {
+		{"trustworthiness", "trustworthiness"},
+		{"explained_variance_ratio_sum", "explained variance"},
+		{"kl_divergence", "KL"},
+	};
+	size_t used = 0;
+	int w = snprintf(buf, n, "%s map", m->method->name);
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		json_t *v = json_object_get(m->quality, q[i].key);
+		if (w < 0 || (used += (size_t)w) >= n)
+			return;
+		w = json_is_number(v) ? snprintf(buf + used, n - used, ", %s %.3f", q[i].what,
+						 json_number_value(v)) : 0;
+	}
+}
 
 const int64_t *li_map_row_shape(const li_map *m, int *rank)
 {
@@ -319,7 +335,7 @@ static int write_root(const li_map *m, hid_t f, li_err *err)
 
 int li_map_save(const li_map *m, const char *path, li_err *err)
 {
-	quiet_hdf5();
+	li_h5_quiet();
 	if (!m->method->ops)
 		return li_err_set(err, LI_EUSAGE, "method '%s' is not built yet", m->method->name);
 	if (m->info_only)
@@ -381,57 +397,14 @@ out:
 
 /* ---- reading ---- */
 
-/* Reads a string attribute (variable or fixed length) into a malloc'd string. */
+/* Reads a string attribute into a malloc'd string (h5util reads every form of one). */
 static char *get_str(hid_t loc, const char *name, li_err *err)
 {
 	char *out = NULL;
-	hid_t a = -1, t = -1, mt = -1, sp = -1;
-	if (H5Aexists(loc, name) <= 0) {
+	int rc = li_h5_attr_string(loc, name, &out, err);
+	if (rc == LI_EEND)
 		li_err_set(err, LI_EDATA, "no '%s' attribute", name);
-		return NULL;
-	}
-	a = H5Aopen(loc, name, H5P_DEFAULT);
-	t = a >= 0 ? H5Aget_type(a) : -1;
-	sp = a >= 0 ? H5Aget_space(a) : -1;
-	if (t < 0 || sp < 0 || H5Tget_class(t) != H5T_STRING ||
-	    H5Sget_simple_extent_npoints(sp) != 1) {
-		li_err_set(err, LI_EDATA, "attribute '%s' is not a string", name);
-		goto out;
-	}
-	mt = H5Tcopy(H5T_C_S1);
-	/* HDF5 converts no string between character sets: read in the file's own */
-	H5Tset_cset(mt, H5Tget_cset(t));
-	if (H5Tis_variable_str(t) > 0) {
-		char *s = NULL;
-		if (H5Tset_size(mt, H5T_VARIABLE) < 0 || H5Aread(a, mt, &s) < 0 || !s) {
-			li_err_set(err, LI_EDATA, "cannot read attribute '%s'", name);
-			goto out;
-		}
-		out = strdup(s);
-		H5free_memory(s);
-	} else {
-		size_t sz = H5Tget_size(t);
-		char *s = calloc(1, sz + 1);
-		if (s && H5Tset_size(mt, sz + 1) >= 0 && H5Aread(a, mt, s) >= 0) {
-			out = s;
-		} else {
-			free(s);
-			li_err_set(err, LI_EDATA, "cannot read attribute '%s'", name);
-			goto out;
-		}
-	}
-	if (!out)
-		li_err_set(err, LI_ENOMEM, "out of memory");
-out:
-	if (mt >= 0)
-		H5Tclose(mt);
-	if (sp >= 0)
-		H5Sclose(sp);
-	if (t >= 0)
-		H5Tclose(t);
-	if (a >= 0)
-		H5Aclose(a);
-	return out;
+	return rc ? NULL : out;
 }
 
 /*
@@ -568,7 +541,9 @@ static int read_root(li_map **out, hid_t f, li_err *err)
 	json_decref(m->params);
 	json_decref(m->quality);
 	m->quality = NULL;
-	if (!(m->params = get_json(f, "params", err)) || !(m->quality = get_json(f, "quality", err)))
+	/* quality is optional: a map measured nothing when asked not to */
+	if (!(m->params = get_json(f, "params", err)) ||
+	    !(m->quality = H5Aexists(f, "quality") > 0 ? get_json(f, "quality", err) : json_object()))
 		goto fail;
 	hsize_t max = LI_MAX_RANK, rd = 0;
 	if (get_array(f, "row_shape", H5T_INTEGER, H5T_NATIVE_INT64, 1, &max, &rd, m->row_shape,
@@ -591,6 +566,12 @@ static int read_root(li_map **out, hid_t f, li_err *err)
 		goto fail;
 	}
 	m->dims = (int)ed[1];
+	for (int d = 0; d < m->dims; d++)
+		if (!isfinite(m->extent[d]) || !isfinite(m->extent[m->dims + d]) ||
+		    m->extent[d] > m->extent[m->dims + d]) {
+			li_err_set(err, LI_EDATA, "the extent of dimension %d is not a range", d);
+			goto fail;
+		}
 	json_t *rows = json_object_get(m->params, "rows");
 	m->rows = json_is_integer(rows) ? json_integer_value(rows) : 0;
 	*out = m;
@@ -602,7 +583,7 @@ fail:
 
 static li_map *load(const char *path, int info_only, li_err *err)
 {
-	quiet_hdf5();
+	li_h5_quiet();
 	struct stat st;
 	if (stat(path, &st) != 0) {
 		li_err_set(err, LI_EIO, "%s", strerror(errno));

@@ -152,6 +152,9 @@ char *li_map_report(const li_map *m);
 /* One human line on the fit's quality, e.g. for standard error (no newline). */
 void li_map_summary(const li_map *m, char *buf, size_t n);
 
+/* A picture's title: the method and its quality, e.g. "umap map, trustworthiness 0.953". */
+void li_map_title(const li_map *m, char *buf, size_t n);
+
 /*
  * Trustworthiness (Venna and Kaski 2001, as sklearn.manifold.trustworthiness):
  *   T(k) = 1 - 2 / (n k (2n - 3k - 1)) * sum_i sum_{j in U_k(i)} (r(i, j) - k)

@@ -159,7 +159,7 @@ test_expect_success 'bad inputs: one line, status 1, no output file' '
 		li-plot images odd.npy --shape 3,3 -o x.png &&
 	expect_err "li-plot: error: g.npy: 12 grid points for 5 outputs" \
 		li-plot mosaic --coords g.npy im.npy -o x.png &&
-	expect_err "li-plot: error: v2.h5: map file version 2 is not supported (1 is)" \
+	expect_err "li-plot: error: v2.h5: map file version 2 is newer than this program reads (1)" \
 		li-plot map xy.npy --map v2.h5 -o x.png &&
 	expect_err "li-plot: error: other.h5: not a map file (li_format is '"'"'something'"'"')" \
 		li-plot map xy.npy --map other.h5 -o x.png &&

@@ -28,6 +28,11 @@ mapfile('map3.h5', [[0, 0, 0], [1, 1, 1]])
 mapfile('v9.h5', [[0, 0], [1, 1]], version=9)
 with h5py.File('noext.h5', 'w') as f:
     f.attrs['li_format'] = 'li-map'; f.attrs['li_version'] = 1; f.attrs['method'] = 'umap'
+    f.attrs['params'] = '{}'; f.attrs['row_shape'] = np.array([8], 'i8')
+with h5py.File('badext.h5', 'w') as f:
+    f.attrs['li_format'] = 'li-map'; f.attrs['li_version'] = 1; f.attrs['method'] = 'umap'
+    f.attrs['params'] = '{}'; f.attrs['row_shape'] = np.array([8], 'i8')
+    f.attrs['extent'] = np.array([[0, 1], [1, float('nan')]], 'f8')
 "
 
 # x range, nx, y range, ny: one grid per line
@@ -60,10 +65,12 @@ test_expect_success '--map: the extent widened by --margin on each side' '
 test_expect_success 'bad map files: one line, status 1, no output' '
 	expect_err "li-grid: error: map3.h5: the map has 3 dimensions; li-grid makes 2-D grids" \
 		li-grid --map map3.h5 -o x.npy &&
-	expect_err "li-grid: error: v9.h5: map file version 9 is not supported (1 is)" \
+	expect_err "li-grid: error: v9.h5: map file version 9 is newer than this program reads (1)" \
 		li-grid --map v9.h5 -o x.npy &&
-	expect_err "li-grid: error: noext.h5: no root attribute '"'"'extent'"'"'" \
+	expect_err "li-grid: error: noext.h5: no '"'"'extent'"'"' attribute" \
 		li-grid --map noext.h5 -o x.npy &&
+	expect_err "li-grid: error: badext.h5: the extent of dimension 1 is not a range" \
+		li-grid --map badext.h5 -o x.npy &&
 	expect_err "li-grid: error: missing.h5: No such file or directory" li-grid --map missing.h5 -o x.npy &&
 	test ! -e x.npy
 '
