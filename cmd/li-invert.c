@@ -38,6 +38,8 @@ static void usage(FILE *f)
 		"      --approx       t-SNE: estimate each point's latent row from the 10 nearest\n"
 		"                     embedded training points, weights 1/distance (a training\n"
 		"                     point's own coordinate gives its row); PCA: exact anyway\n"
+		CLI_ROWS_HELP
+		"                     (text: --rows A:B with A, B >= 0 only)\n"
 		"      --threads N    worker threads [1 for t-SNE]\n"
 		"  -o, --output FILE  write here, atomically [standard output]\n"
 		"  -q, --quiet        no progress, no count of outside points\n"
@@ -60,6 +62,7 @@ typedef struct inv {
 	float *xf;
 	uint8_t *outside; /* batch: 1 where the point was outside the training hull (UMAP) */
 	int64_t done;   /* rows written */
+	int64_t lo, hi; /* --rows/--shard: input rows [lo, hi) (hi INT64_MAX: to the end) */
 	int64_t n_outside;
 } inv;
 
@@ -72,7 +75,7 @@ static int flush(inv *s, const double *y, int64_t n)
 	for (int64_t i = 0; i < n * dims; i++)
 		if (!isfinite(y[i])) {
 			cli_error(s->in_name, "row %lld: not a finite number (NaN or infinity)",
-				  (long long)(s->done + i / dims));
+				  (long long)(s->lo + s->done + i / dims));
 			return -1;
 		}
 	memset(s->outside, 0, (size_t)n); /* --approx has no notion of outside */
@@ -93,12 +96,12 @@ static int flush(inv *s, const double *y, int64_t n)
 }
 
 static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
-		    const cli_common *common)
+		    const cli_common *common, const li_rowsel *sel)
 {
 	li_err err = {0};
 	li_array batch = {0};
 	int rc = -1, dims = li_map_dims(s->m);
-	int64_t k;
+	int64_t k = 0;
 	li_npy_reader *r = li_npy_open(in, &err);
 	if (!r) {
 		cli_error(s->in_name, "%s", err.msg);
@@ -111,14 +114,22 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		cli_error(s->in_name, "coordinates of shape %s; the map needs N x %d", buf, dims);
 		goto out;
 	}
-	shape[0] = info->shape[0];
+	li_rowsel_resolve(sel, info->shape[0], &s->lo, &s->hi);
+	shape[0] = s->hi - s->lo;
+	/* the rows before the selection are read and dropped (pipes cannot seek) */
+	if (s->lo > 0 && li_npy_skip_rows(r, s->lo, &err) < 0) {
+		cli_error(s->in_name, "%s", err.msg);
+		goto out;
+	}
 	if (!cli_out_open(out, common->output, 1))
 		goto out;
 	if (!(s->w = li_npy_writer_open(out->f, LI_DTYPE_F32, rank, shape, &err))) {
 		cli_error(s->out_name, "%s", err.msg);
 		goto out;
 	}
-	while ((k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, s->batch, &err)) > 0) {
+	while (s->done < shape[0] &&
+	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, shape[0] - s->done < s->batch ?
+				      shape[0] - s->done : s->batch, &err)) > 0) {
 		if (flush(s, batch.data, k))
 			goto out;
 		cli_progress(common, "rows", s->done, shape[0]);
@@ -182,7 +193,7 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	int dims = li_map_dims(s->m), rc = -1;
 	char *line = NULL;
 	size_t cap = 0;
-	int64_t lineno = 0, have = 0;
+	int64_t lineno = 0, have = 0, seen = 0; /* seen: points read, kept or not */
 	double *y = malloc((size_t)s->batch * (size_t)dims * sizeof *y);
 	if (!y) {
 		cli_error(s->in_name, "out of memory");
@@ -201,7 +212,13 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		int got = parse_line(s, line, lineno, y + have * dims);
 		if (got < 0)
 			goto out;
-		have += got;
+		if (!got)
+			continue;
+		if (seen++ < s->lo)
+			continue;
+		if (seen > s->hi)
+			break;
+		have++;
 		if (have == s->batch) {
 			if (flush(s, y, have))
 				goto out;
@@ -228,14 +245,17 @@ int main(int argc, char **argv)
 	enum { OPT_APPROX = CLI_OPT_FIRST_FREE };
 	static const struct option opts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_ROWS_LONGOPTS,
 		{"approx", no_argument, NULL, OPT_APPROX},
 		{0},
 	};
 	cli_common common = {0};
 	int c, approx = 0;
+	li_rowsel sel = {0};
 	cli_init("li-invert");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1)
-		if (!cli_common_option(c, optarg, &common, usage) && c == OPT_APPROX)
+		if (!cli_common_option(c, optarg, &common, usage) && !cli_rows_option(c, optarg, &sel) &&
+		    c == OPT_APPROX)
 			approx = 1;
 	if (argc - optind < 1)
 		cli_usage_error("a map file is needed");
@@ -287,7 +307,12 @@ int main(int argc, char **argv)
 	if (first != EOF)
 		ungetc(first, in);
 	/* 0x93 starts the .npy magic "\x93NUMPY"; text never does */
-	int rc = first == 0x93 ? from_npy(&s, in, shape, rank + 1, &out, &common)
+	if (first != 0x93 && (sel.kind == 2 || (sel.has_a && sel.a < 0) || (sel.has_b && sel.b < 0)))
+		cli_usage_error("--shard and negative --rows need a known row count: a .npy input, "
+				"not text");
+	/* text: a range counted from the start (its end, if any, is not known up front) */
+	li_rowsel_resolve(&sel, INT64_MAX, &s.lo, &s.hi);
+	int rc = first == 0x93 ? from_npy(&s, in, shape, rank + 1, &out, &common, &sel)
 			       : from_text(&s, in, shape, rank + 1, &out, &common);
 	if (rc)
 		goto done;
