@@ -116,7 +116,7 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	}
 	li_rowsel_resolve(sel, info->shape[0], &s->lo, &s->hi);
 	shape[0] = s->hi - s->lo;
-	/* the rows before the selection are read and dropped (pipes cannot seek) */
+	/* the rows before the selection: a file seeks, a pipe reads and drops them */
 	if (s->lo > 0 && li_npy_skip_rows(r, s->lo, &err) < 0) {
 		cli_error(s->in_name, "%s", err.msg);
 		goto out;

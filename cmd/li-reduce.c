@@ -280,7 +280,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	}
 	int64_t lo = 0, hi = INT64_MAX;
 	if (sel->kind) {
-		/* the rows before the selection are read and dropped (pipes cannot seek) */
+		/* the rows before the selection: a file seeks, a pipe reads and drops them */
 		li_rowsel_resolve(sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
 		if (rows >= 0)
 			rows = hi - lo;

@@ -253,19 +253,12 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 		li_rowsel_resolve(sel, total < 0 ? INT64_MAX : total, &lo, &hi);
 		if (total >= 0)
 			total = hi - lo;
-		/* the rows before the selection are read and dropped (pipes cannot seek) */
-		for (int k = 0; k < n_feed; k++) {
-			for (int64_t skip = lo, got; skip > 0; skip -= got) {
-				got = li_data_read_batch(in[k].d, &in[k].batch, LI_DTYPE_F32,
-							 prep->batch < skip ? prep->batch : skip, &err);
-				if (got < 0) {
-					cli_error(cli_name(in[k].path), "%s", err.msg);
-					goto done;
-				}
-				if (got == 0)
-					break;
+		/* the rows before the selection: a .npy file seeks, a pipe reads and drops them */
+		for (int k = 0; k < n_feed; k++)
+			if (lo > 0 && li_data_skip_rows(in[k].d, lo, &err) < 0) {
+				cli_error(cli_name(in[k].path), "%s", err.msg);
+				goto done;
 			}
-		}
 	}
 	int64_t done_rows = 0;
 	for (;;) {
