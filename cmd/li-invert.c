@@ -66,17 +66,31 @@ typedef struct inv {
 	int64_t n_outside;
 } inv;
 
-/* Inverts n coordinate rows and appends them. 0 or -1 (reported). */
-static int flush(inv *s, const double *y, int64_t n)
+/*
+ * Inverts the n coordinate rows of y, whose first is input row pos, and appends those
+ * inside the selection [lo, hi). Batches are counted from row 0 and a selection is
+ * inverted in the batches that hold it, whole, so each batch is the same as in the whole
+ * run and a shard's bytes are the whole run's (whatever a GEMM does with the batch size).
+ * 0 or -1 (reported).
+ */
+static int flush(inv *s, double *y, int64_t n, int64_t pos)
 {
 	li_err err = {0};
 	int64_t d = li_map_features(s->m), dims = li_map_dims(s->m);
-	/* checked here so that the row number counts from the start of the input */
+	int64_t off = s->lo > pos ? s->lo - pos : 0;
+	int64_t cnt = (pos + n < s->hi ? pos + n : s->hi) - pos - off;
+	if (cnt < 0)
+		cnt = 0;
+	/* checked here so that the row number counts from the start of the input; rows
+	 * outside the selection are only company: a bad one there is zeroed, not refused */
 	for (int64_t i = 0; i < n * dims; i++)
 		if (!isfinite(y[i])) {
-			cli_error(s->in_name, "row %lld: not a finite number (NaN or infinity)",
-				  (long long)(s->lo + s->done + i / dims));
-			return -1;
+			if (i / dims >= off && i / dims < off + cnt) {
+				cli_error(s->in_name, "row %lld: not a finite number (NaN or infinity)",
+					  (long long)(pos + i / dims));
+				return -1;
+			}
+			y[i] = 0;
 		}
 	memset(s->outside, 0, (size_t)n); /* --approx has no notion of outside */
 	if (s->approx ? li_map_inverse_approx(s->m, y, n, s->x, &err)
@@ -84,14 +98,14 @@ static int flush(inv *s, const double *y, int64_t n)
 		cli_error(s->in_name, "%s", err.msg);
 		return -1;
 	}
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = off; i < off + cnt; i++)
 		s->n_outside += s->outside[i];
-	li_convert(s->xf, LI_DTYPE_F32, s->x, LI_DTYPE_F64, (size_t)(n * d));
-	if (li_npy_write_rows(s->w, s->xf, n, &err)) {
+	li_convert(s->xf, LI_DTYPE_F32, s->x + off * d, LI_DTYPE_F64, (size_t)(cnt * d));
+	if (li_npy_write_rows(s->w, s->xf, cnt, &err)) {
 		cli_error(s->out_name, "%s", err.msg);
 		return -1;
 	}
-	s->done += n;
+	s->done += cnt;
 	return 0;
 }
 
@@ -116,8 +130,10 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	}
 	li_rowsel_resolve(sel, info->shape[0], &s->lo, &s->hi);
 	shape[0] = s->hi - s->lo;
-	/* the rows before the selection: a file seeks, a pipe reads and drops them */
-	if (s->lo > 0 && li_npy_skip_rows(r, s->lo, &err) < 0) {
+	int64_t pos = s->lo / s->batch * s->batch;
+	int64_t end_read = (s->hi + s->batch - 1) / s->batch * s->batch;
+	/* the rows before the first batch: a file seeks, a pipe reads and drops them */
+	if (pos > 0 && li_npy_skip_rows(r, pos, &err) < 0) {
 		cli_error(s->in_name, "%s", err.msg);
 		goto out;
 	}
@@ -127,11 +143,12 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		cli_error(s->out_name, "%s", err.msg);
 		goto out;
 	}
-	while (s->done < shape[0] &&
-	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, shape[0] - s->done < s->batch ?
-				      shape[0] - s->done : s->batch, &err)) > 0) {
-		if (flush(s, batch.data, k))
+	while (pos < end_read &&
+	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, end_read - pos < s->batch ?
+				      end_read - pos : s->batch, &err)) > 0) {
+		if (flush(s, batch.data, k, pos))
 			goto out;
+		pos += k;
 		cli_progress(common, "rows", s->done, shape[0]);
 	}
 	cli_progress_end(common);
@@ -214,13 +231,14 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 			goto out;
 		if (!got)
 			continue;
-		if (seen++ < s->lo)
-			continue;
-		if (seen > s->hi)
+		/* from the batch that holds lo to the one that holds hi - 1 (see flush) */
+		if (seen >= s->hi && seen % s->batch == 0)
 			break;
+		if (seen++ < s->lo / s->batch * s->batch)
+			continue;
 		have++;
 		if (have == s->batch) {
-			if (flush(s, y, have))
+			if (flush(s, y, have, seen - have))
 				goto out;
 			have = 0;
 			cli_progress(common, "rows", s->done, 0);
@@ -230,7 +248,7 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		cli_error(s->in_name, "read error: %s", strerror(errno));
 		goto out;
 	}
-	if (have && flush(s, y, have))
+	if (have && flush(s, y, have, seen - have))
 		goto out;
 	cli_progress_end(common);
 	rc = 0;

@@ -24,6 +24,9 @@ static int64_t json_neighbors_asked(const li_map *m)
 	return v;
 }
 
+/* rows per --transform batch (fewer for wide rows): the unit a shard is aligned to */
+#define TRANSFORM_BATCH 1024
+
 enum {
 	OPT_METHOD = CLI_OPT_FIRST_FREE, OPT_DIMS, OPT_SAVE, OPT_REPORT, OPT_WHITEN,
 	OPT_SOLVER, OPT_TRANSFORM, OPT_TRUST_ROWS, OPT_PERPLEXITY, OPT_EARLY_ITER, OPT_ITER,
@@ -85,8 +88,8 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  li-reduce --save map.h5 --report fit.json latent.npy > xy.npy\n"
 		"  li-reduce --transform map.h5 more.npy > more-xy.npy\n"
-		"  li-reduce --method umap --sample 20000 --save umap.h5 big.npy > /dev/null\n"
-		"  li-reduce --transform umap.h5 --shard 3/8 big.npy > part3.npy\n"
+		"  li-reduce --method umap --sample 50 --save sample.h5 latent.npy > /dev/null\n"
+		"  li-reduce --transform sample.h5 --shard 3/8 latent.npy > part3.npy\n"
 		"  li-reduce --method umap --neighbors 30 --save umap.h5 latent.npy > xy.npy\n"
 		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > txy.npy\n");
 }
@@ -278,18 +281,29 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 			  (long long)(info->rank < 1 ? 1 : d), (long long)li_map_features(m));
 		goto done;
 	}
-	int64_t lo = 0, hi = INT64_MAX;
+	/*
+	 * Rows go in batches of a fixed size counted from row 0, and a selection [lo, hi) is
+	 * placed in the batches that hold it, whole (the rows around it are read, placed and
+	 * dropped): each batch is the same as in the whole run, so a shard's bytes are the
+	 * whole run's whatever a GEMM in the neighbour search does with the batch size. The
+	 * placement itself is row by row against the fixed map (no row sees another).
+	 */
+	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, lo = 0, hi = INT64_MAX, base = 0;
+	if (per > TRANSFORM_BATCH)
+		per = TRANSFORM_BATCH;
 	if (sel->kind) {
-		/* the rows before the selection: a file seeks, a pipe reads and drops them */
 		li_rowsel_resolve(sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
 		if (rows >= 0)
 			rows = hi - lo;
-		if (lo > 0 && li_npy_skip_rows(r, lo, &err) < 0) {
+		base = lo / per * per;
+		/* the rows before: a file seeks, a pipe reads and drops them */
+		if (base > 0 && li_npy_skip_rows(r, base, &err) < 0) {
 			cli_error(cli_name(path), "%s", err.msg);
 			goto done;
 		}
 	}
-	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, shape[2] = {rows, dims};
+	int64_t shape[2] = {rows, dims}, end_read = hi < INT64_MAX - per ? (hi + per - 1) / per * per
+									 : INT64_MAX;
 	y = malloc((size_t)per * (size_t)dims * sizeof *y);
 	yf = malloc((size_t)per * (size_t)dims * sizeof *yf);
 	if (!y || !yf) {
@@ -302,30 +316,37 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		cli_error(cli_name(common->output), "%s", err.msg);
 		goto done;
 	}
-	int64_t done_rows = 0;
+	int64_t done_rows = 0, pos = base;
 	k = 0;
-	while (done_rows < hi - lo &&
-	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64,
-				      per < hi - lo - done_rows ? per : hi - lo - done_rows,
+	while (pos < end_read &&
+	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, per < end_read - pos ? per : end_read - pos,
 				      &err)) > 0) {
-		/* checked here so that the row number counts from the start of the file */
-		const double *xb = batch.data;
+		int64_t off = lo > pos ? lo - pos : 0, cnt = (pos + k < hi ? pos + k : hi) - pos - off;
+		if (cnt < 0)
+			cnt = 0;
+		/* checked here so that the row number counts from the start of the file; rows
+		 * outside the selection are only company: a bad one there is zeroed, not refused */
+		double *xb = batch.data;
 		for (int64_t i = 0; i < k * d; i++)
 			if (!isfinite(xb[i])) {
-				cli_error(cli_name(path), "row %lld: not a finite number (NaN or infinity)",
-					  (long long)(lo + done_rows + i / d));
-				goto done;
+				if (i / d >= off && i / d < off + cnt) {
+					cli_error(cli_name(path), "row %lld: not a finite number (NaN or "
+						  "infinity)", (long long)(pos + i / d));
+					goto done;
+				}
+				xb[i] = 0;
 			}
 		if (li_map_transform(m, batch.data, k, y, &err)) {
 			cli_error(cli_name(path), "%s", err.msg);
 			goto done;
 		}
-		li_convert(yf, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(k * dims));
-		if (li_npy_write_rows(w, yf, k, &err)) {
+		li_convert(yf, LI_DTYPE_F32, y + off * dims, LI_DTYPE_F64, (size_t)(cnt * dims));
+		if (li_npy_write_rows(w, yf, cnt, &err)) {
 			cli_error(cli_name(common->output), "%s", err.msg);
 			goto done;
 		}
-		done_rows += k;
+		pos += k;
+		done_rows += cnt;
 		cli_progress(common, "rows", done_rows, rows);
 	}
 	cli_progress_end(common);
