@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"options:\n"
 		"      --model PROBE.h5 class names from the model (root attribute li_class_names)\n"
 		"      --max-show N     rows of the table at most [20]\n"
+		"      --rows A:B       check only rows A to B-1 of IN, of --expect and of an\n"
+		"                       --argmax file (0-based; negative from the end) [all]\n"
+		"      --shard I/N      check only the I-th of N near-equal contiguous parts\n"
 		"  -q, --quiet          no table or summary; only the exit status\n"
 		"  -h, --help           show this help and exit\n"
 		"      --version        show the version and exit\n"
@@ -278,14 +281,16 @@ int main(int argc, char **argv)
 		{"min-prob", required_argument, NULL, OPT_MIN_PROB},
 		{"range", required_argument, NULL, OPT_RANGE},
 		{"max-show", required_argument, NULL, OPT_MAX_SHOW},
+		CLI_ROWS_LONGOPTS,
 		{0},
 	};
 	cli_common common = {0};
 	check k = {.atol = 1e-5, .rtol = 1e-5, .max_show = 20};
+	li_rowsel sel = {0};
 	int c;
 	cli_init("li-check");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
-		if (cli_common_option(c, optarg, &common, usage))
+		if (cli_common_option(c, optarg, &common, usage) || cli_rows_option(c, optarg, &sel))
 			continue;
 		switch (c) {
 		case OPT_EXPECT: k.expect = optarg; break;
@@ -327,6 +332,7 @@ int main(int argc, char **argv)
 	li_array batch = {0}, ebatch = {0};
 	li_npy_reader *r = NULL, *e = NULL;
 	FILE *in = NULL, *ein = NULL;
+	int64_t n = 0;
 	if (k.model && load_names(&k))
 		goto done;
 	if (k.argmax && load_argmax(&k))
@@ -379,12 +385,28 @@ int main(int argc, char **argv)
 			report(&k, "shape", "expect", got, want);
 		}
 	}
+	/* --rows/--shard: the same rows of the input, of --expect and of an --argmax list */
+	int64_t lo = 0, hi = k.rows;
+	if (sel.kind) {
+		if (info->rank < 2)
+			cli_usage_error("--rows and --shard need an array of rows (rank 2 or more)");
+		li_rowsel_resolve(&sel, k.rows, &lo, &hi);
+		if (lo > 0 && li_npy_skip_rows(r, lo, &err) < 0) {
+			cli_error(cli_name(k.in), "%s", err.msg);
+			goto done;
+		}
+		if (e && same_shape && lo > 0 && li_npy_skip_rows(e, lo, &err) < 0) {
+			cli_error(cli_name(k.expect), "%s", err.msg);
+			goto done;
+		}
+	}
 	/* rows stream through in batches of about a million values */
-	int64_t per = k.width > 0 ? (1 << 20) / k.width : 1 << 20, n, row = 0;
+	int64_t per = k.width > 0 ? (1 << 20) / k.width : 1 << 20, row = lo;
 	int whole = 0, ewhole = 0;
 	if (per < 1)
 		per = 1;
-	while ((n = read_rows(r, &batch, per, k.width, &whole, &err)) > 0) {
+	while (row < hi && (n = read_rows(r, &batch, per < hi - row ? per : hi - row, k.width,
+					  &whole, &err)) > 0) {
 		if (e && same_shape) {
 			int64_t m = read_rows(e, &ebatch, n, k.width, &ewhole, &err);
 			if (m != n) {
@@ -405,6 +427,7 @@ int main(int argc, char **argv)
 		cli_error(cli_name(k.in), "%s", err.msg);
 		goto done;
 	}
+	k.rows = hi - lo; /* the rows checked */
 	if (!k.failures) {
 		if (!k.quiet)
 			fprintf(stderr, "li-check: ok: %lld row%s, every expectation holds\n",

@@ -276,16 +276,11 @@ int main(int argc, char **argv)
 		li_rowsel_resolve(&sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
 		if (rows >= 0)
 			rows = hi - lo;
-		/* the rows before the selection are read and dropped (pipes cannot seek) */
-		for (int64_t skip = lo; skip > 0; skip -= k) {
-			k = li_data_read_batch(d, &batch, li_data_dtype(d), per < skip ? per : skip, &err);
-			if (k < 0) {
-				cli_error(cli_name(path), "%s", err.msg);
-				status = cli_status(&err);
-				goto done;
-			}
-			if (k == 0)
-				break;
+		/* the rows before the selection: a .npy file seeks, a pipe reads and drops them */
+		if (lo > 0 && li_data_skip_rows(d, lo, &err) < 0) {
+			cli_error(cli_name(path), "%s", err.msg);
+			status = cli_status(&err);
+			goto done;
 		}
 	}
 	shape[0] = rows;

@@ -38,6 +38,8 @@ static void usage(FILE *f)
 		"      --approx       t-SNE: estimate each point's latent row from the 10 nearest\n"
 		"                     embedded training points, weights 1/distance (a training\n"
 		"                     point's own coordinate gives its row); PCA: exact anyway\n"
+		CLI_ROWS_HELP
+		"                     (text: --rows A:B with A, B >= 0 only)\n"
 		"      --threads N    worker threads [1 for t-SNE]\n"
 		"  -o, --output FILE  write here, atomically [standard output]\n"
 		"  -q, --quiet        no progress, no count of outside points\n"
@@ -60,20 +62,35 @@ typedef struct inv {
 	float *xf;
 	uint8_t *outside; /* batch: 1 where the point was outside the training hull (UMAP) */
 	int64_t done;   /* rows written */
+	int64_t lo, hi; /* --rows/--shard: input rows [lo, hi) (hi INT64_MAX: to the end) */
 	int64_t n_outside;
 } inv;
 
-/* Inverts n coordinate rows and appends them. 0 or -1 (reported). */
-static int flush(inv *s, const double *y, int64_t n)
+/*
+ * Inverts the n coordinate rows of y, whose first is input row pos, and appends those
+ * inside the selection [lo, hi). Batches are counted from row 0 and a selection is
+ * inverted in the batches that hold it, whole, so each batch is the same as in the whole
+ * run and a shard's bytes are the whole run's (whatever a GEMM does with the batch size).
+ * 0 or -1 (reported).
+ */
+static int flush(inv *s, double *y, int64_t n, int64_t pos)
 {
 	li_err err = {0};
 	int64_t d = li_map_features(s->m), dims = li_map_dims(s->m);
-	/* checked here so that the row number counts from the start of the input */
+	int64_t off = s->lo > pos ? s->lo - pos : 0;
+	int64_t cnt = (pos + n < s->hi ? pos + n : s->hi) - pos - off;
+	if (cnt < 0)
+		cnt = 0;
+	/* checked here so that the row number counts from the start of the input; rows
+	 * outside the selection are only company: a bad one there is zeroed, not refused */
 	for (int64_t i = 0; i < n * dims; i++)
 		if (!isfinite(y[i])) {
-			cli_error(s->in_name, "row %lld: not a finite number (NaN or infinity)",
-				  (long long)(s->done + i / dims));
-			return -1;
+			if (i / dims >= off && i / dims < off + cnt) {
+				cli_error(s->in_name, "row %lld: not a finite number (NaN or infinity)",
+					  (long long)(pos + i / dims));
+				return -1;
+			}
+			y[i] = 0;
 		}
 	memset(s->outside, 0, (size_t)n); /* --approx has no notion of outside */
 	if (s->approx ? li_map_inverse_approx(s->m, y, n, s->x, &err)
@@ -81,24 +98,24 @@ static int flush(inv *s, const double *y, int64_t n)
 		cli_error(s->in_name, "%s", err.msg);
 		return -1;
 	}
-	for (int64_t i = 0; i < n; i++)
+	for (int64_t i = off; i < off + cnt; i++)
 		s->n_outside += s->outside[i];
-	li_convert(s->xf, LI_DTYPE_F32, s->x, LI_DTYPE_F64, (size_t)(n * d));
-	if (li_npy_write_rows(s->w, s->xf, n, &err)) {
+	li_convert(s->xf, LI_DTYPE_F32, s->x + off * d, LI_DTYPE_F64, (size_t)(cnt * d));
+	if (li_npy_write_rows(s->w, s->xf, cnt, &err)) {
 		cli_error(s->out_name, "%s", err.msg);
 		return -1;
 	}
-	s->done += n;
+	s->done += cnt;
 	return 0;
 }
 
 static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
-		    const cli_common *common)
+		    const cli_common *common, const li_rowsel *sel)
 {
 	li_err err = {0};
 	li_array batch = {0};
 	int rc = -1, dims = li_map_dims(s->m);
-	int64_t k;
+	int64_t k = 0;
 	li_npy_reader *r = li_npy_open(in, &err);
 	if (!r) {
 		cli_error(s->in_name, "%s", err.msg);
@@ -111,16 +128,27 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		cli_error(s->in_name, "coordinates of shape %s; the map needs N x %d", buf, dims);
 		goto out;
 	}
-	shape[0] = info->shape[0];
+	li_rowsel_resolve(sel, info->shape[0], &s->lo, &s->hi);
+	shape[0] = s->hi - s->lo;
+	int64_t pos = s->lo / s->batch * s->batch;
+	int64_t end_read = (s->hi + s->batch - 1) / s->batch * s->batch;
+	/* the rows before the first batch: a file seeks, a pipe reads and drops them */
+	if (pos > 0 && li_npy_skip_rows(r, pos, &err) < 0) {
+		cli_error(s->in_name, "%s", err.msg);
+		goto out;
+	}
 	if (!cli_out_open(out, common->output, 1))
 		goto out;
 	if (!(s->w = li_npy_writer_open(out->f, LI_DTYPE_F32, rank, shape, &err))) {
 		cli_error(s->out_name, "%s", err.msg);
 		goto out;
 	}
-	while ((k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, s->batch, &err)) > 0) {
-		if (flush(s, batch.data, k))
+	while (pos < end_read &&
+	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, end_read - pos < s->batch ?
+				      end_read - pos : s->batch, &err)) > 0) {
+		if (flush(s, batch.data, k, pos))
 			goto out;
+		pos += k;
 		cli_progress(common, "rows", s->done, shape[0]);
 	}
 	cli_progress_end(common);
@@ -182,7 +210,7 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	int dims = li_map_dims(s->m), rc = -1;
 	char *line = NULL;
 	size_t cap = 0;
-	int64_t lineno = 0, have = 0;
+	int64_t lineno = 0, have = 0, seen = 0; /* seen: points read, kept or not */
 	double *y = malloc((size_t)s->batch * (size_t)dims * sizeof *y);
 	if (!y) {
 		cli_error(s->in_name, "out of memory");
@@ -201,9 +229,16 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		int got = parse_line(s, line, lineno, y + have * dims);
 		if (got < 0)
 			goto out;
-		have += got;
+		if (!got)
+			continue;
+		/* from the batch that holds lo to the one that holds hi - 1 (see flush) */
+		if (seen >= s->hi && seen % s->batch == 0)
+			break;
+		if (seen++ < s->lo / s->batch * s->batch)
+			continue;
+		have++;
 		if (have == s->batch) {
-			if (flush(s, y, have))
+			if (flush(s, y, have, seen - have))
 				goto out;
 			have = 0;
 			cli_progress(common, "rows", s->done, 0);
@@ -213,7 +248,7 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		cli_error(s->in_name, "read error: %s", strerror(errno));
 		goto out;
 	}
-	if (have && flush(s, y, have))
+	if (have && flush(s, y, have, seen - have))
 		goto out;
 	cli_progress_end(common);
 	rc = 0;
@@ -228,14 +263,17 @@ int main(int argc, char **argv)
 	enum { OPT_APPROX = CLI_OPT_FIRST_FREE };
 	static const struct option opts[] = {
 		CLI_COMMON_LONGOPTS,
+		CLI_ROWS_LONGOPTS,
 		{"approx", no_argument, NULL, OPT_APPROX},
 		{0},
 	};
 	cli_common common = {0};
 	int c, approx = 0;
+	li_rowsel sel = {0};
 	cli_init("li-invert");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1)
-		if (!cli_common_option(c, optarg, &common, usage) && c == OPT_APPROX)
+		if (!cli_common_option(c, optarg, &common, usage) && !cli_rows_option(c, optarg, &sel) &&
+		    c == OPT_APPROX)
 			approx = 1;
 	if (argc - optind < 1)
 		cli_usage_error("a map file is needed");
@@ -287,7 +325,12 @@ int main(int argc, char **argv)
 	if (first != EOF)
 		ungetc(first, in);
 	/* 0x93 starts the .npy magic "\x93NUMPY"; text never does */
-	int rc = first == 0x93 ? from_npy(&s, in, shape, rank + 1, &out, &common)
+	if (first != 0x93 && (sel.kind == 2 || (sel.has_a && sel.a < 0) || (sel.has_b && sel.b < 0)))
+		cli_usage_error("--shard and negative --rows need a known row count: a .npy input, "
+				"not text");
+	/* text: a range counted from the start (its end, if any, is not known up front) */
+	li_rowsel_resolve(&sel, INT64_MAX, &s.lo, &s.hi);
+	int rc = first == 0x93 ? from_npy(&s, in, shape, rank + 1, &out, &common, &sel)
 			       : from_text(&s, in, shape, rank + 1, &out, &common);
 	if (rc)
 		goto done;

@@ -24,11 +24,21 @@ static int64_t json_neighbors_asked(const li_map *m)
 	return v;
 }
 
+/* rows per --transform batch (fewer for wide rows): the unit a shard is aligned to */
+#define TRANSFORM_BATCH 1024
+
 enum {
 	OPT_METHOD = CLI_OPT_FIRST_FREE, OPT_DIMS, OPT_SAVE, OPT_REPORT, OPT_WHITEN,
 	OPT_SOLVER, OPT_TRANSFORM, OPT_TRUST_ROWS, OPT_PERPLEXITY, OPT_EARLY_ITER, OPT_ITER,
-	OPT_AUTO, OPT_NEIGHBORS, OPT_MIN_DIST, OPT_SPREAD, OPT_EPOCHS,
+	OPT_AUTO, OPT_NEIGHBORS, OPT_MIN_DIST, OPT_SPREAD, OPT_EPOCHS, OPT_SAMPLE,
+	OPT_SAMPLE_INDEX,
 };
+
+/* --sample: fit on a seeded random sample of the rows */
+typedef struct sample_opts {
+	int64_t rows;          /* 0: every row */
+	const char *index;     /* --sample-index FILE: the sampled row numbers */
+} sample_opts;
 
 static void usage(FILE *f)
 {
@@ -62,6 +72,10 @@ static void usage(FILE *f)
 		"      --auto            t-SNE: choose the perplexity by trustworthiness@10 on a\n"
 		"                        sample of 2000 rows; prints candidates, scores, choice\n"
 		"      --trust-rows N    rows sampled for trustworthiness; 0 skips it [5000]\n"
+		"      --sample N        fit on a random sample of N rows (--seed picks it; the\n"
+		"                        others are read and dropped); the coordinates written\n"
+		"                        are the sample's, in input order [every row]\n"
+		"      --sample-index F  write the sampled row numbers (int64 .npy) to F\n"
 		"      --transform MAP   place the rows of NEW into a saved map instead of fitting\n"
 		CLI_ROWS_HELP
 		"      --threads N       BLAS threads, and UMAP's and t-SNE's worker threads [all\n"
@@ -74,6 +88,8 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  li-reduce --save map.h5 --report fit.json latent.npy > xy.npy\n"
 		"  li-reduce --transform map.h5 more.npy > more-xy.npy\n"
+		"  li-reduce --method umap --sample 50 --save sample.h5 latent.npy > /dev/null\n"
+		"  li-reduce --transform sample.h5 --shard 3/8 latent.npy > part3.npy\n"
 		"  li-reduce --method umap --neighbors 30 --save umap.h5 latent.npy > xy.npy\n"
 		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > txy.npy\n");
 }
@@ -95,8 +111,42 @@ static int write_coords(FILE *out, const char *name, const double *y, int64_t n,
 	return 0;
 }
 
+/* Writes the n sampled row numbers as an int64 .npy. 0 or -1 (reported). */
+static int write_index(const char *path, const int64_t *idx, int64_t n)
+{
+	li_err err = {0};
+	li_array a = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {n}, .data = (void *)idx};
+	cli_out out = {0};
+	if (!cli_out_open(&out, path, 1))
+		return -1;
+	if (li_npy_save(out.f, &a, &err)) {
+		cli_error(cli_name(path), "%s", err.msg);
+		cli_out_abort(&out);
+		return -1;
+	}
+	return cli_out_commit(&out) ? -1 : 0;
+}
+
+/* The --report document with "sample": {"rows", "of", "seed"} added; caller frees. */
+static char *report_text(const li_map *m, const sample_opts *so, int64_t n, int64_t of,
+			 uint64_t seed)
+{
+	char *text = li_map_report(m);
+	if (!text || !so->rows)
+		return text;
+	json_t *j = json_loads(text, 0, NULL);
+	free(text);
+	if (!j)
+		return NULL;
+	json_object_set_new(j, "sample", json_pack("{sIsIsI}", "rows", (json_int_t)n, "of",
+						   (json_int_t)of, "seed", (json_int_t)seed));
+	text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
+	json_decref(j);
+	return text;
+}
+
 static int fit(const li_reduce_opts *o, const char *path, const cli_common *common,
-	       const char *save, const char *report)
+	       const char *save, const char *report, const sample_opts *so)
 {
 	int status = EXIT_DATA;
 	li_err err = {0};
@@ -105,10 +155,20 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	double *y = NULL;
 	cli_out out = {0}, rep = {0};
 	char *text = NULL;
+	int64_t *idx = NULL, of = 0;
+	li_npy_reader *r = NULL;
 	FILE *in = cli_open_in(path);
 	if (!in)
 		return EXIT_DATA;
-	if (li_npy_load(in, &x, LI_DTYPE_F64, &err)) {
+	if (so->rows) {
+		/* only the sample is kept: memory grows with --sample, not with the input */
+		if (!(r = li_npy_open(in, &err)) ||
+		    li_rows_sample(r, so->rows, common->seed, LI_DTYPE_F64, &x, &idx, &err) < 0) {
+			cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			goto done;
+		}
+		of = li_npy_rows(r);
+	} else if (li_npy_load(in, &x, LI_DTYPE_F64, &err)) {
 		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
 		goto done;
 	}
@@ -135,7 +195,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		goto done;
 	}
 	if (report) {
-		if (!(text = li_map_report(m))) {
+		if (!(text = report_text(m, so, n, of, common->seed))) {
 			cli_error(report, "out of memory");
 			goto done;
 		}
@@ -145,6 +205,8 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		if (cli_out_commit(&rep))
 			goto done;
 	}
+	if (so->index && write_index(so->index, idx, n))
+		goto done;
 	if (!cli_out_open(&out, common->output, 1) ||
 	    write_coords(out.f, cli_name(common->output), y, n, dims) || cli_out_commit(&out))
 		goto done;
@@ -155,6 +217,10 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 			(long long)n - 1);
 	if (!common->quiet) {
 		char line[512];
+		if (so->rows)
+			fprintf(stderr, "li-reduce: fitted on a random sample of %lld of %lld rows "
+				"(seed %llu)\n", (long long)n, (long long)of,
+				(unsigned long long)common->seed);
 		const char *note = li_map_note(m);
 		while (note && *note) {
 			size_t len = strcspn(note, "\n");
@@ -170,8 +236,10 @@ done:
 	cli_out_abort(&out);
 	free(text);
 	free(y);
+	free(idx);
 	li_map_free(m);
 	li_array_release(&x);
+	li_npy_close(r);
 	cli_close_in(in);
 	return status;
 }
@@ -213,18 +281,29 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 			  (long long)(info->rank < 1 ? 1 : d), (long long)li_map_features(m));
 		goto done;
 	}
-	int64_t lo = 0, hi = INT64_MAX;
+	/*
+	 * Rows go in batches of a fixed size counted from row 0, and a selection [lo, hi) is
+	 * placed in the batches that hold it, whole (the rows around it are read, placed and
+	 * dropped): each batch is the same as in the whole run, so a shard's bytes are the
+	 * whole run's whatever a GEMM in the neighbour search does with the batch size. The
+	 * placement itself is row by row against the fixed map (no row sees another).
+	 */
+	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, lo = 0, hi = INT64_MAX, base = 0;
+	if (per > TRANSFORM_BATCH)
+		per = TRANSFORM_BATCH;
 	if (sel->kind) {
-		/* the rows before the selection are read and dropped (pipes cannot seek) */
 		li_rowsel_resolve(sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
 		if (rows >= 0)
 			rows = hi - lo;
-		if (lo > 0 && li_npy_skip_rows(r, lo, &err) < 0) {
+		base = lo / per * per;
+		/* the rows before: a file seeks, a pipe reads and drops them */
+		if (base > 0 && li_npy_skip_rows(r, base, &err) < 0) {
 			cli_error(cli_name(path), "%s", err.msg);
 			goto done;
 		}
 	}
-	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, shape[2] = {rows, dims};
+	int64_t shape[2] = {rows, dims}, end_read = hi < INT64_MAX - per ? (hi + per - 1) / per * per
+									 : INT64_MAX;
 	y = malloc((size_t)per * (size_t)dims * sizeof *y);
 	yf = malloc((size_t)per * (size_t)dims * sizeof *yf);
 	if (!y || !yf) {
@@ -237,30 +316,37 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		cli_error(cli_name(common->output), "%s", err.msg);
 		goto done;
 	}
-	int64_t done_rows = 0;
+	int64_t done_rows = 0, pos = base;
 	k = 0;
-	while (done_rows < hi - lo &&
-	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64,
-				      per < hi - lo - done_rows ? per : hi - lo - done_rows,
+	while (pos < end_read &&
+	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, per < end_read - pos ? per : end_read - pos,
 				      &err)) > 0) {
-		/* checked here so that the row number counts from the start of the file */
-		const double *xb = batch.data;
+		int64_t off = lo > pos ? lo - pos : 0, cnt = (pos + k < hi ? pos + k : hi) - pos - off;
+		if (cnt < 0)
+			cnt = 0;
+		/* checked here so that the row number counts from the start of the file; rows
+		 * outside the selection are only company: a bad one there is zeroed, not refused */
+		double *xb = batch.data;
 		for (int64_t i = 0; i < k * d; i++)
 			if (!isfinite(xb[i])) {
-				cli_error(cli_name(path), "row %lld: not a finite number (NaN or infinity)",
-					  (long long)(lo + done_rows + i / d));
-				goto done;
+				if (i / d >= off && i / d < off + cnt) {
+					cli_error(cli_name(path), "row %lld: not a finite number (NaN or "
+						  "infinity)", (long long)(pos + i / d));
+					goto done;
+				}
+				xb[i] = 0;
 			}
 		if (li_map_transform(m, batch.data, k, y, &err)) {
 			cli_error(cli_name(path), "%s", err.msg);
 			goto done;
 		}
-		li_convert(yf, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(k * dims));
-		if (li_npy_write_rows(w, yf, k, &err)) {
+		li_convert(yf, LI_DTYPE_F32, y + off * dims, LI_DTYPE_F64, (size_t)(cnt * dims));
+		if (li_npy_write_rows(w, yf, cnt, &err)) {
 			cli_error(cli_name(common->output), "%s", err.msg);
 			goto done;
 		}
-		done_rows += k;
+		pos += k;
+		done_rows += cnt;
 		cli_progress(common, "rows", done_rows, rows);
 	}
 	cli_progress_end(common);
@@ -310,6 +396,8 @@ int main(int argc, char **argv)
 		{"early-iterations", required_argument, NULL, OPT_EARLY_ITER},
 		{"iterations", required_argument, NULL, OPT_ITER},
 		{"auto", no_argument, NULL, OPT_AUTO},
+		{"sample", required_argument, NULL, OPT_SAMPLE},
+		{"sample-index", required_argument, NULL, OPT_SAMPLE_INDEX},
 		{0},
 	};
 	cli_common common = {0};
@@ -319,6 +407,7 @@ int main(int argc, char **argv)
 	long v;
 	double dv;
 	li_rowsel sel = {0};
+	sample_opts so = {0};
 	cli_init("li-reduce");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
@@ -399,6 +488,14 @@ int main(int argc, char **argv)
 		case OPT_AUTO:
 			o.auto_tune = 1;
 			break;
+		case OPT_SAMPLE:
+			if (cli_parse_long(optarg, 1, INT32_MAX, &v))
+				cli_usage_error("--sample: '%s' is not a row count from 1", optarg);
+			so.rows = v;
+			break;
+		case OPT_SAMPLE_INDEX:
+			so.index = optarg;
+			break;
 		}
 	}
 	o.seed = common.seed;
@@ -430,5 +527,7 @@ int main(int argc, char **argv)
 	if (o.auto_tune && strcmp(o.method, "tsne"))
 		cli_usage_error("--auto tunes t-SNE only so far (PCA has no parameter to search; "
 				"UMAP's are not searched yet)");
-	return cli_finish(fit(&o, path, &common, save, report));
+	if (so.index && !so.rows)
+		cli_usage_error("--sample-index goes with --sample");
+	return cli_finish(fit(&o, path, &common, save, report, &so));
 }

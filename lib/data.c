@@ -473,6 +473,26 @@ int64_t li_data_read_batch(li_data *d, li_array *batch, li_dtype want, int64_t m
 	return k;
 }
 
+int64_t li_data_skip_rows(li_data *d, int64_t k, li_err *err)
+{
+	li_array scratch = {0};
+	int64_t left = k, got = 0, per = d->row_elems > 0 ? (1 << 20) / d->row_elems + 1 : 1 << 20;
+	if (k <= 0)
+		return 0;
+	if (d->ops == &npy_ops) {
+		/* a regular file seeks past them (li_npy_skip_rows) */
+		if ((got = li_npy_skip_rows(d->impl, k, err)) > 0)
+			d->done += got;
+		return got;
+	}
+	/* float32 whatever the type, so that --scale/--offset are never refused here */
+	while (left > 0 &&
+	       (got = li_data_read_batch(d, &scratch, LI_DTYPE_F32, left < per ? left : per, err)) > 0)
+		left -= got;
+	li_array_release(&scratch);
+	return got < 0 ? got : k - left;
+}
+
 int li_data_read_all(li_data *d, li_array *out, li_dtype want, li_err *err)
 {
 	li_array batch = {0};

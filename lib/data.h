@@ -110,6 +110,13 @@ int64_t li_data_rows(const li_data *d);
 int64_t li_data_read_batch(li_data *d, li_array *batch, li_dtype want, int64_t max_rows,
 			   li_err *err) LI_RESULT_USED;
 
+/*
+ * Skips up to k rows (what --rows/--shard leave out before their part): a .npy on a
+ * regular file seeks past them, anything else is read and dropped, so memory stays flat.
+ * Returns the rows skipped (fewer at the end of the data), or negative on error.
+ */
+int64_t li_data_skip_rows(li_data *d, int64_t k, li_err *err) LI_RESULT_USED;
+
 /* Whether rows come with labels (labeled folder, csv --label-col). */
 int li_data_has_labels(const li_data *d);
 /* The int64 labels of the rows the last li_data_read_batch returned; borrowed until the

@@ -1,11 +1,14 @@
 /*
- * --rows and --shard selections (see rows.h).
+ * --rows and --shard selections, and a seeded random sample of a stream's rows (see
+ * rows.h).
  */
 #include "rows.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "rng.h"
 
 static int parse_i64(const char *s, const char *end, int64_t *out)
 {
@@ -75,4 +78,79 @@ void li_rowsel_resolve(const li_rowsel *s, int64_t n, int64_t *lo, int64_t *hi)
 	}
 	if (*hi < *lo)
 		*hi = *lo;
+}
+
+/*
+ * Knuth's selection sampling (Algorithm S), as li_rng_sample, decided row by row as the
+ * rows arrive: the draws stop at the end of the stream, so a header that claims more rows
+ * than a pipe holds neither sizes an allocation nor makes the pass hang; out and the
+ * index list grow with the rows kept.
+ */
+int64_t li_rows_sample(li_npy_reader *r, int64_t k, uint64_t seed, li_dtype want,
+		       li_array *out, int64_t **idx, li_err *err)
+{
+	const li_npy_info *info = li_npy_info_of(r);
+	int64_t n = li_npy_rows(r), re = li_npy_row_elems(r), *pick = NULL, kept = 0, at = 0, got;
+	size_t es = li_dtype_size(want), row_bytes = (size_t)re * es, cap = 0;
+	li_array batch = {0};
+	memset(out, 0, sizeof *out);
+	if (idx)
+		*idx = NULL;
+	if (info->rank < 1)
+		return li_err_set(err, LI_EDATA, "a 0-d array has no rows to sample");
+	if (k > n)
+		k = n;
+	li_rng g = li_rng_stream(seed, 0x73616d706c65ull); /* "sample" */
+	int64_t per = re > 0 ? (1 << 20) / re + 1 : 1 << 20;
+	while (kept < k && (got = li_npy_read_batch(r, &batch, want, per, err)) > 0) {
+		for (int64_t i = 0; i < got && kept < k; i++, at++) {
+			if (!((double)(n - at) * li_rng_uniform(&g) < (double)(k - kept)))
+				continue;
+			if (kept == (int64_t)cap) {
+				size_t nc = cap ? 2 * cap : 1024;
+				if (nc > (size_t)k)
+					nc = (size_t)k;
+				void *p = row_bytes && nc > SIZE_MAX / row_bytes ? NULL
+					: realloc(out->data, nc * row_bytes + 1);
+				if (p)
+					out->data = p;
+				int64_t *q = p ? realloc(pick, nc * sizeof *pick) : NULL;
+				if (!q) {
+					li_err_set(err, LI_ENOMEM, "out of memory for a sample of %lld rows",
+						   (long long)k);
+					goto fail;
+				}
+				pick = q;
+				cap = nc;
+			}
+			memcpy((char *)out->data + (size_t)kept * row_bytes,
+			       (const char *)batch.data + (size_t)i * row_bytes, row_bytes);
+			pick[kept++] = at;
+		}
+	}
+	if (kept < k) {
+		if (!err->code)
+			li_err_set(err, LI_EDATA, "truncated data: the stream ended before row %lld of "
+				   "an array that claims %lld rows", (long long)at, (long long)n);
+		goto fail;
+	}
+	if ((!out->data && !(out->data = malloc(1))) || (!pick && !(pick = malloc(sizeof *pick)))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto fail;
+	}
+	out->dtype = want;
+	out->rank = info->rank;
+	memcpy(out->shape, info->shape, (size_t)info->rank * sizeof *info->shape);
+	out->shape[0] = k;
+	li_array_release(&batch);
+	if (idx)
+		*idx = pick;
+	else
+		free(pick);
+	return k;
+fail:
+	li_array_release(&batch);
+	li_array_release(out);
+	free(pick);
+	return err->code;
 }

@@ -243,6 +243,15 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 		if (k == 0 || rows < 0)
 			total = rows;
 	}
+	/*
+	 * A selection [lo, hi) is computed in the batches of the whole run: from the batch
+	 * boundary at or before lo to the one at or after hi, every batch the same rows in the
+	 * same places as when all rows go through, and only the selected rows are written.
+	 * So a shard's bytes are the whole run's bytes whatever a GEMM does with the batch
+	 * size (OpenBLAS picks kernels, and so summation orders, by matrix size), at the cost
+	 * of up to two extra batches per shard.
+	 */
+	int64_t B = prep->batch, base = 0, end_read = INT64_MAX;
 	if (prep->sel.kind) {
 		/* an unknown count (csv) serves a range from the start, not a shard */
 		const li_rowsel *sel = &prep->sel;
@@ -250,30 +259,29 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 				  (sel->has_b && sel->b < 0)))
 			cli_usage_error("--shard and negative --rows need a known row count; "
 					"convert the input to .npy first");
+		if (prep->carry_state)
+			cli_usage_error("--carry-state carries recurrent state from the first row on: "
+					"it cannot go with --rows or --shard");
 		li_rowsel_resolve(sel, total < 0 ? INT64_MAX : total, &lo, &hi);
 		if (total >= 0)
 			total = hi - lo;
-		/* the rows before the selection are read and dropped (pipes cannot seek) */
-		for (int k = 0; k < n_feed; k++) {
-			for (int64_t skip = lo, got; skip > 0; skip -= got) {
-				got = li_data_read_batch(in[k].d, &in[k].batch, LI_DTYPE_F32,
-							 prep->batch < skip ? prep->batch : skip, &err);
-				if (got < 0) {
-					cli_error(cli_name(in[k].path), "%s", err.msg);
-					goto done;
-				}
-				if (got == 0)
-					break;
+		base = lo / B * B;
+		if (hi < INT64_MAX - B)
+			end_read = (hi + B - 1) / B * B;
+		/* the rows before: a .npy file seeks, a pipe reads and drops them */
+		for (int k = 0; k < n_feed; k++)
+			if (base > 0 && li_data_skip_rows(in[k].d, base, &err) < 0) {
+				cli_error(cli_name(in[k].path), "%s", err.msg);
+				goto done;
 			}
-		}
 	}
-	int64_t done_rows = 0;
+	int64_t done_rows = 0, pos = base;
 	for (;;) {
 		int64_t n = -1;
 		for (int k = 0; k < n_feed; k++) {
-			int64_t want_n = hi - lo - done_rows;
-			if (want_n > prep->batch)
-				want_n = prep->batch;
+			int64_t want_n = end_read - pos;
+			if (want_n > B)
+				want_n = B;
 			int64_t got = want_n > 0 ? li_data_read_batch(in[k].d, &in[k].batch,
 									 LI_DTYPE_F32, want_n, &err) : 0;
 			if (got < 0) {
@@ -293,18 +301,28 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 				vals[k] = in[k].batch.data;
 			}
 		}
-		if (n <= 0 && done_rows > 0)
+		if (n <= 0 && pos > base)
 			break;
 		if (n > 0 && li_run_batch(run, n, vals, shapes, &err)) {
 			cli_error(cli_name(in[0].path), "%s", err.msg);
 			goto done;
 		}
+		/* the selected rows of this batch: [off, off + cnt) */
+		int64_t off = lo > pos ? lo - pos : 0, last = pos + (n > 0 ? n : 0);
+		int64_t cnt = (last < hi ? last : hi) - pos - off;
+		if (cnt < 0)
+			cnt = 0;
 		for (int k = 0; k < n_want; k++) {
 			li_shape s = *li_model_row_shape(m, want[k]);
 			const float *y = NULL;
-			if (n > 0)
+			if (n > 0) {
 				y = li_run_output(run, k, &s);
-			int rc = dst_write(&out[k], &sinks[k], m, y, &s, n > 0 ? n : 0, total, &err);
+				int64_t e = 1;
+				for (int r = 0; r < s.rank; r++)
+					e *= s.dim[r];
+				y += off * e;
+			}
+			int rc = dst_write(&out[k], &sinks[k], m, y, &s, cnt, total, &err);
 			if (rc == -2)
 				goto done;
 			if (rc) {
@@ -314,7 +332,8 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 		}
 		if (n <= 0)
 			break;
-		done_rows += n;
+		pos += n;
+		done_rows += cnt;
 		cli_progress(common, "rows", done_rows, total);
 	}
 	cli_progress_end(common);
