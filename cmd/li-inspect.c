@@ -385,8 +385,8 @@ static char *gp_map_clause(state *s, li_err *err)
 		}
 		if (!cnt)
 			continue;
-		fprintf(cl, "%s'%s' binary format='%%float%%float' with points pt 7 ps 0.5 lc %d title ",
-			first ? "" : ", ", path, k + 1);
+		fprintf(cl, "%s'%s' binary format='%%float%%float' with points pt 7 ps %s lc %d title ",
+			first ? "" : ", ", path, n < 5000 ? "0.8" : n < 50000 ? "0.5" : "0.3", k + 1);
 		first = 0;
 		const char *name = y && k < nc ? names[k] : "data";
 		fputc('\'', cl);

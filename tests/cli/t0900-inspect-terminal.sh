@@ -111,4 +111,16 @@ test_expect_success '--at and --method make their own caches; t-SNE says it inve
 	grep -q "^point 1: 0 0" out && test $(ls nums/.li-inspect | wc -l) = 3
 '
 
+test_expect_success 'the README walk-through runs as shown' '
+	make_project readme && mv readme proj2 &&
+	sed -n "/^    \$ printf .0 0.*li-inspect/,/^\$/p" "$LI_TOP/README.md" >block &&
+	cmd=$(head -1 block | sed "s/^    \$ //; s/ proj / proj2 /") &&
+	eval "$cmd" >out &&
+	sed -n "2,\$p" block | sed "s/^    //" | grep -v "^\.\.\.\$" | grep -v "^\$" >lines &&
+	test $(wc -l <lines) = 5 &&
+	while IFS= read -r l; do grep -qxF -- "$l" out || { echo "missing: $l"; exit 1; }; done <lines &&
+	test $(ls proj2/labeled/current/labels.npy) &&
+	test "$($PY -c "import numpy as np; print(len(np.load(\"proj2/labeled/current/labels.npy\")))")" = 2
+'
+
 test_done
