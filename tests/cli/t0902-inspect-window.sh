@@ -30,7 +30,75 @@ if [ -z "$why" ]; then
 fi
 if [ -n "$why" ]; then
 	test_skip 'li-inspect in a window under Xvfb' "$why"
-	test_done
+	test_expect_success 'zoom (right-button box) stays through clicks; clicks probe the zoomed map' '
+	rm -f out err &&
+	{ li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 200 150 click 3 && sleep 0.3 &&
+	xdotool mousemove --window $win 400 300 click 3 && sleep 0.8 &&
+	xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.5 && xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 2:" &&
+	sleep 0.3 && xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //; s/ (outside the data)//" >zoomed.txt &&
+	$PY -c "
+import h5py, numpy as np, sys
+e = h5py.File(sys.argv[1], \"r\").attrs[\"extent\"]
+x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
+dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
+x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+W, H = $W, $H
+px = lambda p: x0 + (p - 0.10 * W) / (0.70 * W) * (x1 - x0)
+py = lambda p: y1 - (p - 0.10 * H) / (0.80 * H) * (y1 - y0)
+cx, cy = (px(200) + px(400)) / 2, (py(150) + py(300)) / 2
+got = np.loadtxt(\"zoomed.txt\")
+# two pixels of the unzoomed map: each corner of the box and the click round to a pixel
+tx, ty = (x1 - x0) / (0.70 * W), (y1 - y0) / (0.80 * H)
+for gx, gy in got:
+    assert abs(gx - cx) <= 2 * tx and abs(gy - cy) <= 2 * ty, (gx, gy, cx, cy, tx, ty)
+    # and not where pixel (270, 200) lies on the unzoomed map (30 pixels away)
+    assert abs(gx - px(270)) > 20 * tx, (gx, px(270))
+assert np.array_equal(got[0], got[1]), got
+" $(cache_map proj)
+'
+
+test_expect_success 'render kind command: the project executable draws the output' '
+	rm -rf cmdp && cp -r proj cmdp && rm -rf cmdp/.li-inspect cmdp/labeled &&
+	cat >cmdp/render.sh <<-\EOF &&
+	#!/bin/sh
+	cp "$1" "$(dirname "$0")/last-output.npy"
+	convert -size 64x64 xc:orange "$2"
+	EOF
+	chmod +x cmdp/render.sh &&
+	$PY -c "
+import json; m = json.load(open(\"cmdp/project.json\"))
+m[\"render\"] = {\"kind\": \"command\", \"run\": \"render.sh\"}
+json.dump(m, open(\"cmdp/project.json\", \"w\"))" &&
+	rm -f out err &&
+	{ li-inspect cmdp --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.8 && import -window root shot2.png &&
+	xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //" | li-invert $(cache_map cmdp) |
+		li-propagate -q cmdp/model.h5 --at code -o want.npy &&
+	$PY -c "
+import numpy as np
+got = np.load(\"cmdp/last-output.npy\"); want = np.load(\"want.npy\")
+assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
+" &&
+	test "$(convert shot2.png -fuzz 5% -fill black +opaque "#ffa500" -fill white -opaque "#ffa500" \
+		-format "%[fx:mean > 0.001]" info:)" = 1
+'
+
+test_done
 	exit 0
 fi
 trap 'kill $xvfb 2>/dev/null; [ -n "${li:-}" ] && kill $li 2>/dev/null' EXIT
@@ -104,6 +172,74 @@ assert cls[y[1]] == open(\"names.txt\").read().split()[1], (cls, y)
 
 test_expect_success 'the screenshot is not blank' '
 	test "$(convert shot.png -colorspace gray -format "%[fx:standard_deviation > 0.05]" info:)" = 1
+'
+
+test_expect_success 'zoom (right-button box) stays through clicks; clicks probe the zoomed map' '
+	rm -f out err &&
+	{ li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 200 150 click 3 && sleep 0.3 &&
+	xdotool mousemove --window $win 400 300 click 3 && sleep 0.8 &&
+	xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.5 && xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 2:" &&
+	sleep 0.3 && xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //; s/ (outside the data)//" >zoomed.txt &&
+	$PY -c "
+import h5py, numpy as np, sys
+e = h5py.File(sys.argv[1], \"r\").attrs[\"extent\"]
+x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
+dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
+x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+W, H = $W, $H
+px = lambda p: x0 + (p - 0.10 * W) / (0.70 * W) * (x1 - x0)
+py = lambda p: y1 - (p - 0.10 * H) / (0.80 * H) * (y1 - y0)
+cx, cy = (px(200) + px(400)) / 2, (py(150) + py(300)) / 2
+got = np.loadtxt(\"zoomed.txt\")
+# two pixels of the unzoomed map: each corner of the box and the click round to a pixel
+tx, ty = (x1 - x0) / (0.70 * W), (y1 - y0) / (0.80 * H)
+for gx, gy in got:
+    assert abs(gx - cx) <= 2 * tx and abs(gy - cy) <= 2 * ty, (gx, gy, cx, cy, tx, ty)
+    # and not where pixel (270, 200) lies on the unzoomed map (30 pixels away)
+    assert abs(gx - px(270)) > 20 * tx, (gx, px(270))
+assert np.array_equal(got[0], got[1]), got
+" $(cache_map proj)
+'
+
+test_expect_success 'render kind command: the project executable draws the output' '
+	rm -rf cmdp && cp -r proj cmdp && rm -rf cmdp/.li-inspect cmdp/labeled &&
+	cat >cmdp/render.sh <<-\EOF &&
+	#!/bin/sh
+	cp "$1" "$(dirname "$0")/last-output.npy"
+	convert -size 64x64 xc:orange "$2"
+	EOF
+	chmod +x cmdp/render.sh &&
+	$PY -c "
+import json; m = json.load(open(\"cmdp/project.json\"))
+m[\"render\"] = {\"kind\": \"command\", \"run\": \"render.sh\"}
+json.dump(m, open(\"cmdp/project.json\", \"w\"))" &&
+	rm -f out err &&
+	{ li-inspect cmdp --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.8 && import -window root shot2.png &&
+	xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //" | li-invert $(cache_map cmdp) |
+		li-propagate -q cmdp/model.h5 --at code -o want.npy &&
+	$PY -c "
+import numpy as np
+got = np.load(\"cmdp/last-output.npy\"); want = np.load(\"want.npy\")
+assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
+" &&
+	test "$(convert shot2.png -fuzz 5% -fill black +opaque "#ffa500" -fill white -opaque "#ffa500" \
+		-format "%[fx:mean > 0.001]" info:)" = 1
 '
 
 test_done
