@@ -516,6 +516,15 @@ static int window_loop(state *s)
 		cli_error(NULL, "cannot open the gnuplot window (%s); try --no-window", err.msg);
 		goto out;
 	}
+	if (li_gplive_said(s->g)) {
+		/* gnuplot-nox: no x11 terminal; no X server at DISPLAY */
+		const char *said = li_gplive_said(s->g);
+		if (!strncmp(said, "gnuplot: ", 9))
+			said += 9;
+		cli_error(NULL, "cannot open the gnuplot window (gnuplot: %s); gnuplot-x11 and a "
+			  "display are needed, or --no-window", said);
+		goto out;
+	}
 	if (!s->c->quiet)
 		fprintf(stderr, "li-inspect: click the map; keys: l label, s save, u undo, q quit\n");
 	for (;;) {
@@ -540,6 +549,12 @@ static int window_loop(state *s)
 						 "LI_Y0=GPVAL_Y_MIN\nLI_Y1=GPVAL_Y_MAX\n");
 			}
 			gp_plot_map(s, clause);
+			if (li_gplive_sync(s->g, &err)) {
+				cli_error(NULL, "%s", err.msg);
+				goto out;
+			}
+			if (li_gplive_said(s->g))
+				loop_error(s, "gnuplot: %s", li_gplive_said(s->g));
 		} else if (ev.key == 'l') {
 			if (!s->n_pts) {
 				loop_error(s, "no point to label yet");

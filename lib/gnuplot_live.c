@@ -2,7 +2,9 @@
  * The live gnuplot session (gnuplot_live.h). gnuplot's standard output and standard
  * error both come back through one pipe; the lines this file asks gnuplot to print carry
  * a marker ("LI-SYNC n", "LI-EVENT ...") and every other line is gnuplot talking (kept as
- * the last message, for the error when gnuplot exits).
+ * the last message, for the error when gnuplot exits, and the first since the last sync,
+ * for li_gplive_said). gnuplot reading commands from a pipe reports a refused command
+ * and goes on, so a caller checks li_gplive_said after a sync that matters.
  *
  * Events: `pause mouse button1,keypress,close` returns on a left click, a key or the
  * window closing (the right button's zoom and the wheel's pan keep working during the
@@ -28,6 +30,7 @@ struct li_gplive {
 	FILE *from;        /* its standard output and error */
 	char dir[256];
 	char last[512];    /* gnuplot's last message */
+	char said[512];    /* its first message since the last sync began ("" if none) */
 	int dead;
 	unsigned sync;
 };
@@ -85,7 +88,7 @@ li_gplive *li_gplive_start(li_err *err)
 		close(out[0]);
 		close(out[1]);
 		execlp(prog, prog, (char *)NULL);
-		printf("cannot run '%s' (install gnuplot-x11): %s\n", prog, strerror(errno));
+		dprintf(1, "cannot run '%s' (install gnuplot-x11): %s\n", prog, strerror(errno));
 		_exit(127);
 	}
 	close(in[0]);
@@ -170,8 +173,11 @@ static int read_until(li_gplive *g, const char *marker, char *buf, size_t n, li_
 		const char *p = line;
 		while (*p == ' ' || *p == '^')
 			p++;
-		if (*p)
+		if (*p && strncmp(p, "gnuplot>", 8)) {
 			snprintf(g->last, sizeof g->last, "%.500s", p);
+			if (!g->said[0])
+				snprintf(g->said, sizeof g->said, "%.500s", p);
+		}
 	}
 	g->dead = 1;
 	return li_err_set(err, LI_EDATA, "gnuplot ended: %s",
@@ -183,6 +189,7 @@ int li_gplive_sync(li_gplive *g, li_err *err)
 	if (g->dead)
 		return li_err_set(err, LI_EDATA, "gnuplot has ended: %s", g->last);
 	char want[64], got[64];
+	g->said[0] = 0;
 	snprintf(want, sizeof want, "%u", ++g->sync);
 	fprintf(g->to, "\nprint 'LI-SYNC %s'\n", want);
 	if (fflush(g->to)) {
@@ -194,6 +201,11 @@ int li_gplive_sync(li_gplive *g, li_err *err)
 			return -1;
 	} while (strcmp(got, want));
 	return 0;
+}
+
+const char *li_gplive_said(const li_gplive *g)
+{
+	return g->said[0] ? g->said : NULL;
 }
 
 int li_gplive_wait(li_gplive *g, li_gplive_event *ev, li_err *err)

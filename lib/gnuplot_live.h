@@ -38,10 +38,16 @@ void li_gplive_quote(li_gplive *g, const char *s);
 
 /*
  * Waits until gnuplot has executed everything sent so far. 0, or negative with err set
- * to gnuplot's last message when it has exited (a refused command ends a gnuplot that
- * reads from a pipe), or when writing to it failed.
+ * to gnuplot's last message when it has exited or writing to it failed. A refused
+ * command does not end gnuplot: see li_gplive_said.
  */
 int li_gplive_sync(li_gplive *g, li_err *err) LI_RESULT_USED;
+
+/* The first thing gnuplot said (an error, a warning: "line 0: unknown or ambiguous
+ * terminal type ...", "gnuplot: unable to open display ':7'") while executing what the
+ * last li_gplive_sync waited for; NULL when it said nothing. Borrowed until the next
+ * call on g. */
+const char *li_gplive_said(const li_gplive *g);
 
 enum { LI_GPLIVE_CLICK = 1, LI_GPLIVE_KEY, LI_GPLIVE_CLOSE };
 

@@ -60,4 +60,10 @@ test_expect_success 'bad usage: exit 2' '
 	li-inspect --help | grep -q "^usage: li-inspect PROJECT_DIR"
 '
 
+test_expect_success 'a window without gnuplot: one line, exit 1' '
+	DISPLAY=:9999 LI_GNUPLOT=/nonexistent/gnuplot must_fail 1 li-inspect -q p </dev/null 2>err &&
+	test $(wc -l <err) = 1 &&
+	grep -q "^li-inspect: error: cannot open the gnuplot window (gnuplot ended: cannot run ./nonexistent/gnuplot. (install gnuplot-x11)" err
+'
+
 test_done

@@ -98,6 +98,25 @@ assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
 		-format "%[fx:mean > 0.001]" info:)" = 1
 '
 
+for kind in curves numbers; do
+	test_expect_success "render kind $kind in the window; closing the window (ctrl-q) ends li-inspect" '
+		rm -rf k && cp -r proj k && rm -rf k/labeled &&
+		$PY -c "
+import json; m = json.load(open(\"k/project.json\"))
+m[\"render\"] = {\"kind\": \"$kind\", \"channels\": [\"a\", \"b\"]}
+json.dump(m, open(\"k/project.json\", \"w\"))" &&
+		rm -f out err &&
+		{ li-inspect k --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+		li=$(cat pid) &&
+		wait_for err "click the map" &&
+		win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+		xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+		sleep 0.5 && xdotool mousemove --window $win 300 200 && xdotool key ctrl+q &&
+		for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+		! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err
+	'
+done
+
 test_done
 	exit 0
 fi
@@ -112,6 +131,11 @@ wait_for() {
 W=600 H=400
 test_expect_success 'setup: a project, prepared' '
 	make_project proj && unset DISPLAY && echo quit | li-inspect -q proj
+'
+
+test_expect_success 'a display without an X server: one line, exit 1' '
+	DISPLAY=:9999 must_fail 1 li-inspect -q proj </dev/null 2>err && test $(wc -l <err) = 1 &&
+	grep -q "^li-inspect: error: cannot open the gnuplot window (gnuplot: unable to open display" err
 '
 
 test_expect_success 'clicks, keys and quit in the window' '
@@ -241,5 +265,24 @@ assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
 	test "$(convert shot2.png -fuzz 5% -fill black +opaque "#ffa500" -fill white -opaque "#ffa500" \
 		-format "%[fx:mean > 0.001]" info:)" = 1
 '
+
+for kind in curves numbers; do
+	test_expect_success "render kind $kind in the window; closing the window (ctrl-q) ends li-inspect" '
+		rm -rf k && cp -r proj k && rm -rf k/labeled &&
+		$PY -c "
+import json; m = json.load(open(\"k/project.json\"))
+m[\"render\"] = {\"kind\": \"$kind\", \"channels\": [\"a\", \"b\"]}
+json.dump(m, open(\"k/project.json\", \"w\"))" &&
+		rm -f out err &&
+		{ li-inspect k --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+		li=$(cat pid) &&
+		wait_for err "click the map" &&
+		win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+		xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+		sleep 0.5 && xdotool mousemove --window $win 300 200 && xdotool key ctrl+q &&
+		for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+		! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err
+	'
+done
 
 test_done
