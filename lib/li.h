@@ -32,5 +32,8 @@
 #include "parallel.h"
 #include "knn.h"
 #include "umap.h"
+#include "project.h"
+#include "inspect.h"
+#include "gnuplot_live.h"
 
 #endif

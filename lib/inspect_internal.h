@@ -1,0 +1,36 @@
+/*
+ * What lib/inspect.c (preparation, cache) and lib/inspect_point.c (points, saving,
+ * rendering) share. Not for cmd/.
+ */
+#ifndef LI_INSPECT_INTERNAL_H
+#define LI_INSPECT_INTERNAL_H
+
+#include "inspect.h"
+#include "model.h"
+
+struct li_inspect {
+	const li_project *p;
+	li_model *m;
+	int cut, out_row;
+	li_shape lshape;          /* the latent's per-row shape */
+	int64_t d;                /* numbers per latent row */
+	li_run *tail;
+	li_model *probe;
+	li_run *prun;
+	li_map *map;
+	int approx;               /* t-SNE: the approximate inverse */
+	int64_t n;
+	float *xy;
+	int64_t *labels;
+	char **classes;
+	int n_classes;
+	char *cache;
+	char *probe_path;
+	double *work;             /* d doubles */
+};
+
+/* Runs argv[0] with its arguments (standard output to standard error) and waits: 0 when
+ * it exited 0, else negative with err naming the program and how it failed. */
+int li_inspect_run_program(char *const *argv, li_err *err) LI_RESULT_USED;
+
+#endif

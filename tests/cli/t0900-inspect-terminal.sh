@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# li-inspect without a window: commands piped in; what it prints for a point equals
+# li-invert | li-propagate at the same coordinates; "save" grows the labeled data set by
+# exactly the saved points, with their labels and coordinates; the preparation is cached
+# (the second start loads it) and keyed by the method; errors inside the loop are shown
+# and the loop goes on.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/inspect-lib.sh"
+unset DISPLAY
+
+test_expect_success 'setup: a project folder' '
+	make_project proj && cp -r proj nums &&
+	$PY -c "
+import json; m = json.load(open(\"nums/project.json\")); m[\"render\"] = {\"kind\": \"numbers\"}
+json.dump(m, open(\"nums/project.json\", \"w\"))"
+'
+
+test_expect_success 'first start prepares: the cut with the smallest latent, the map, the probe' '
+	echo quit | li-inspect nums 2>err >out &&
+	grep -q "^li-inspect: no DISPLAY: commands from standard input" err &&
+	grep -q "^li-inspect: cut at .code. (the split point with the smallest latent, 3 numbers" err &&
+	grep -q "^li-inspect: probe: 3 classes" err &&
+	grep -q "^li-inspect: prepared and cached in nums/.li-inspect/" err &&
+	grep -q "^li-inspect: pca (eig) of 180 x 3 to 2-D" err &&
+	test -s $(cache_map nums) && ! test -s out
+'
+
+test_expect_success 'second start loads the cache' '
+	echo quit | li-inspect nums 2>err &&
+	grep -q "^li-inspect: using the preparation cached in nums/.li-inspect/" err &&
+	! grep -q "prepared" err && test $(ls nums/.li-inspect | wc -l) = 1
+'
+
+test_expect_success 'printed outputs equal li-invert | li-propagate at the same points' '
+	printf "0 0\n1.5, -2\n  -3 2.25  \n40 -40\n" >pts.txt &&
+	li-inspect -q nums <pts.txt >out &&
+	li-invert $(cache_map nums) pts.txt | li-propagate -q nums/model.h5 --at code -o want.npy &&
+	li-invert $(cache_map nums) pts.txt |
+		li-propagate -q $(dirname $(cache_map nums))/probe.h5 -o prob.npy &&
+	$PY -c "
+import numpy as np
+want = np.load(\"want.npy\"); prob = np.load(\"prob.npy\")
+lines = open(\"out\").read().splitlines()
+names = [\"ring\", \"bar\", \"dot\"]
+heads = [i for i, l in enumerate(lines) if l.startswith(\"point \")]
+assert len(heads) == 4, lines
+for k, i in enumerate(heads):
+    rows = [list(map(float, l.split()[1:])) for l in lines[i + 1:i + 9]]
+    assert all(l.startswith(\"output: \") for l in lines[i + 1:i + 9])
+    got = np.array(rows, dtype=np.float32)
+    assert np.array_equal(got, want[k]), (k, np.abs(got - want[k]).max())
+    c = int(prob[k].argmax())
+    assert lines[i + 9] == \"label: %s (probe: p = %.4f)\" % (names[c], prob[k][c]), lines[i + 9]
+assert lines[heads[1]] == \"point 2: 1.5 -2\"
+"
+'
+
+test_expect_success 'image outputs print as a text picture of 8 lines' '
+	echo "0 0" | li-inspect -q proj >out &&
+	test $(wc -l <out) = 10 && sed -n 2,9p out | grep -vq "^output" &&
+	test $(sed -n 2p out | wc -c) = 9
+'
+
+test_expect_success 'save: the labeled data set grows by exactly the saved points' '
+	printf "0 0\nlabel not a number\nsave\n1 1\n2 -1\nsave\nundo\nsave\nquit\n3 3\nsave\n" |
+		li-inspect -q proj >out &&
+	$PY -c "
+import numpy as np
+d = \"proj/labeled/current/\"
+s = np.load(d + \"samples.npy\"); y = np.load(d + \"labels.npy\"); o = np.load(d + \"origin.npy\")
+cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
+assert s.shape == (3, 8, 8) and s.dtype == np.float32, s.shape
+assert cls[:3] == [\"ring\", \"bar\", \"dot\"] and cls[y[0]] == \"not a number\", (cls, y)
+assert o.tolist() == [[0, 0], [2, -1], [1, 1]], o
+" &&
+	printf "2 -1\n1 1\n" | li-invert $(cache_map proj) | li-propagate -q proj/model.h5 --at code -o w.npy &&
+	$PY -c "
+import numpy as np
+s = np.load(\"proj/labeled/current/samples.npy\"); w = np.load(\"w.npy\")
+assert np.array_equal(s[1:], w)
+"
+'
+
+test_expect_success 'errors in the loop are shown, the loop goes on, nothing saved is lost' '
+	printf "save\nlabel x\nnan 0\nbogus\n0 0\nsave\n" >cmds &&
+	must_fail 1 li-inspect -q proj <cmds >out 2>err &&
+	cat >expect <<-\EOF &&
+	li-inspect: error: no point to save yet
+	li-inspect: error: no point to label yet
+	li-inspect: error: point nan 0: row 0: not a finite number (NaN or infinity)
+	li-inspect: error: '"'"'bogus'"'"' is not a point or a command (try '"'"'help'"'"')
+	EOF
+	cmp expect err && grep -q "^point 1: 0 0" out &&
+	test "$($PY -c "import numpy as np; print(len(np.load(\"proj/labeled/current/labels.npy\")))")" = 4
+'
+
+test_expect_success 'a project without labels: no probe, labels typed' '
+	make_project bare && rm bare/y.npy &&
+	printf "{\"model\": \"model.h5\", \"data\": \"x.npy\", \"labeled\": \"set\"}" >bare/project.json &&
+	printf "0 0\nsave\nlabel first\nsave\n" | must_fail 1 li-inspect -q bare >out 2>err &&
+	grep -q "^label: none (no probe" out &&
+	grep -q "^li-inspect: error: point 1 has no label: type one first" err &&
+	test "$(cat bare/set/current/classes.txt)" = first
+'
+
+test_expect_success '--at and --method make their own caches; t-SNE says it inverts approximately' '
+	echo "0 0" | li-inspect nums --at enc 2>err >out &&
+	! grep -q "smallest latent" err && grep -q "of 180 x 16 to 2-D" err &&
+	echo "0 0" | li-inspect nums --method tsne 2>err >out &&
+	grep -q "^li-inspect: t-SNE has no inverse: points are inverted approximately" err &&
+	grep -q "^point 1: 0 0" out && test $(ls nums/.li-inspect | wc -l) = 3
+'
+
+test_expect_success 'the README walk-through runs as shown' '
+	make_project readme && mv readme proj2 &&
+	sed -n "/^    \$ printf .0 0.*li-inspect/,/^\$/p" "$LI_TOP/README.md" >block &&
+	cmd=$(head -1 block | sed "s/^    \$ //; s/ proj / proj2 /") &&
+	eval "$cmd" >out &&
+	sed -n "2,\$p" block | sed "s/^    //" | grep -v "^\.\.\.\$" | grep -v "^\$" >lines &&
+	test $(wc -l <lines) = 5 &&
+	while IFS= read -r l; do grep -qxF -- "$l" out || { echo "missing: $l"; exit 1; }; done <lines &&
+	test $(ls proj2/labeled/current/labels.npy) &&
+	test "$($PY -c "import numpy as np; print(len(np.load(\"proj2/labeled/current/labels.npy\")))")" = 2
+'
+
+test_done

@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# li-inspect's window under a real X server (Xvfb): clicks at known pixels of the map
+# window probe the map coordinates those pixels stand for (the plot area sits at fixed
+# fractions of the window, CONVENTIONS of lib/plot.h, over the map's extent plus 5%);
+# keys l (label typed on the terminal), s (save), u (undo), q (quit) work; what is saved
+# equals li-invert | li-propagate at the clicked coordinates; the labeled data set grows
+# by exactly the saved points; a screenshot is not blank. Skipped where Xvfb, xdotool,
+# ImageMagick or gnuplot's x11 terminal is missing.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/inspect-lib.sh"
+
+why=""
+for p in Xvfb xdotool import convert gnuplot; do
+	command -v $p >/dev/null 2>&1 || why="$why $p"
+done
+[ -z "$why" ] || why="missing:$why (scripts/deps installs them)"
+if [ -z "$why" ] && ! gnuplot -e "set term x11" >/dev/null 2>&1; then
+	why="gnuplot has no x11 terminal (install gnuplot-x11)"
+fi
+if [ -z "$why" ]; then
+	Xvfb -displayfd 9 -screen 0 1280x800x24 -nolisten tcp 9>dispno 2>xvfb.err &
+	xvfb=$!
+	for i in $(seq 50); do [ -s dispno ] && break; sleep 0.1; done
+	if [ -s dispno ]; then
+		export DISPLAY=:$(cat dispno)
+	else
+		why="Xvfb cannot start: $(tail -1 xvfb.err)"
+		kill $xvfb 2>/dev/null
+	fi
+fi
+if [ -n "$why" ]; then
+	test_skip 'li-inspect in a window under Xvfb' "$why"
+	test_expect_success 'zoom (right-button box) stays through clicks; clicks probe the zoomed map' '
+	rm -f out err &&
+	{ li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 200 150 click 3 && sleep 0.3 &&
+	xdotool mousemove --window $win 400 300 click 3 && sleep 0.8 &&
+	xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.5 && xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 2:" &&
+	sleep 0.3 && xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //; s/ (outside the data)//" >zoomed.txt &&
+	$PY -c "
+import h5py, numpy as np, sys
+e = h5py.File(sys.argv[1], \"r\").attrs[\"extent\"]
+x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
+dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
+x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+W, H = $W, $H
+px = lambda p: x0 + (p - 0.10 * W) / (0.70 * W) * (x1 - x0)
+py = lambda p: y1 - (p - 0.10 * H) / (0.80 * H) * (y1 - y0)
+cx, cy = (px(200) + px(400)) / 2, (py(150) + py(300)) / 2
+got = np.loadtxt(\"zoomed.txt\")
+# two pixels of the unzoomed map: each corner of the box and the click round to a pixel
+tx, ty = (x1 - x0) / (0.70 * W), (y1 - y0) / (0.80 * H)
+for gx, gy in got:
+    assert abs(gx - cx) <= 2 * tx and abs(gy - cy) <= 2 * ty, (gx, gy, cx, cy, tx, ty)
+    # and not where pixel (270, 200) lies on the unzoomed map (30 pixels away)
+    assert abs(gx - px(270)) > 20 * tx, (gx, px(270))
+assert np.array_equal(got[0], got[1]), got
+" $(cache_map proj)
+'
+
+test_expect_success 'render kind command: the project executable draws the output' '
+	rm -rf cmdp && cp -r proj cmdp && rm -rf cmdp/.li-inspect cmdp/labeled &&
+	cat >cmdp/render.sh <<-\EOF &&
+	#!/bin/sh
+	cp "$1" "$(dirname "$0")/last-output.npy"
+	convert -size 64x64 xc:orange "$2"
+	EOF
+	chmod +x cmdp/render.sh &&
+	$PY -c "
+import json; m = json.load(open(\"cmdp/project.json\"))
+m[\"render\"] = {\"kind\": \"command\", \"run\": \"render.sh\"}
+json.dump(m, open(\"cmdp/project.json\", \"w\"))" &&
+	rm -f out err &&
+	{ li-inspect cmdp --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.8 && import -window root shot2.png &&
+	xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //" | li-invert $(cache_map cmdp) |
+		li-propagate -q cmdp/model.h5 --at code -o want.npy &&
+	$PY -c "
+import numpy as np
+got = np.load(\"cmdp/last-output.npy\"); want = np.load(\"want.npy\")
+assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
+" &&
+	test "$(convert shot2.png -fuzz 5% -fill black +opaque "#ffa500" -fill white -opaque "#ffa500" \
+		-format "%[fx:mean > 0.001]" info:)" = 1
+'
+
+for kind in curves numbers; do
+	test_expect_success "render kind $kind in the window; closing the window (ctrl-q) ends li-inspect" '
+		rm -rf k && cp -r proj k && rm -rf k/labeled &&
+		$PY -c "
+import json; m = json.load(open(\"k/project.json\"))
+m[\"render\"] = {\"kind\": \"$kind\", \"channels\": [\"a\", \"b\"]}
+json.dump(m, open(\"k/project.json\", \"w\"))" &&
+		rm -f out err &&
+		{ li-inspect k --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+		li=$(cat pid) &&
+		wait_for err "click the map" &&
+		win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+		xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+		sleep 0.5 && xdotool mousemove --window $win 300 200 && xdotool key ctrl+q &&
+		for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+		! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err
+	'
+done
+
+test_done
+	exit 0
+fi
+trap 'kill $xvfb 2>/dev/null; [ -n "${li:-}" ] && kill $li 2>/dev/null' EXIT
+
+# wait_for FILE PATTERN: up to 15 s for a line matching PATTERN
+wait_for() {
+	for i in $(seq 150); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.1; done
+	echo "timed out waiting for '$2' in $1:" >&2; cat "$1" >&2; return 1
+}
+
+W=600 H=400
+test_expect_success 'setup: a project, prepared' '
+	make_project proj && unset DISPLAY && echo quit | li-inspect -q proj
+'
+
+test_expect_success 'a display without an X server: one line, exit 1' '
+	DISPLAY=:9999 must_fail 1 li-inspect -q proj </dev/null 2>err && test $(wc -l <err) = 1 &&
+	grep -q "^li-inspect: error: cannot open the gnuplot window (gnuplot: unable to open display" err
+'
+
+test_expect_success 'clicks, keys and quit in the window' '
+	printf "typed one\n" >typed.txt &&
+	{ li-inspect proj --size ${W}x$H <typed.txt >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 150 120 click 1 && wait_for out "^point 1:" &&
+	sleep 0.3 && xdotool key l && wait_for err "point 1 labeled" &&
+	sleep 0.3 && xdotool key s && wait_for err "saved point 1" &&
+	sleep 0.3 && xdotool mousemove --window $win 420 300 click 1 && wait_for out "^point 2:" &&
+	sleep 0.3 && xdotool key s && wait_for err "saved point 2" &&
+	sleep 0.3 && xdotool mousemove --window $win 30 30 click 1 && wait_for out "^point 3:" &&
+	sleep 0.3 && xdotool key u && wait_for err "point 3 removed" &&
+	sleep 0.5 && import -window root shot.png &&
+	xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li
+'
+
+test_expect_success 'clicked pixels became their map coordinates (to the pixel)' '
+	grep "^point" out | sed "s/^point [0-9]*: //; s/ (outside the data)//" >clicked.txt &&
+	test $(wc -l <clicked.txt) = 3 &&
+	$PY -c "
+import h5py, numpy as np, sys
+e = h5py.File(sys.argv[1], \"r\").attrs[\"extent\"]
+x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
+dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
+x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+W, H = $W, $H
+got = np.loadtxt(\"clicked.txt\")
+for (px, py), (gx, gy) in zip([(150, 120), (420, 300), (30, 30)], got):
+    ex = x0 + (px - 0.10 * W) / (0.70 * W) * (x1 - x0)
+    ey = y1 - (py - 0.10 * H) / (0.80 * H) * (y1 - y0)
+    tx = abs(gx - ex) / ((x1 - x0) / (0.70 * W)); ty = abs(gy - ey) / ((y1 - y0) / (0.80 * H))
+    assert tx <= 1 and ty <= 1, (px, py, gx, gy, ex, ey, tx, ty)
+" $(cache_map proj)
+'
+
+test_expect_success 'saved: exactly two samples, equal to li-invert | li-propagate there' '
+	head -2 clicked.txt | li-invert $(cache_map proj) |
+		li-propagate -q proj/model.h5 --at code -o want.npy &&
+	head -2 clicked.txt | li-invert $(cache_map proj) |
+		li-propagate -q --names $(dirname $(cache_map proj))/probe.h5 >names.txt &&
+	$PY -c "
+import numpy as np
+d = \"proj/labeled/current/\"
+s = np.load(d + \"samples.npy\"); y = np.load(d + \"labels.npy\")
+cls = open(d + \"classes.txt\").read().split(chr(10))
+want = np.load(\"want.npy\")
+assert s.shape == (2, 8, 8), s.shape
+assert np.abs(s - want).max() <= 1e-6, np.abs(s - want).max()
+assert cls[y[0]] == \"typed one\", cls
+assert cls[y[1]] == open(\"names.txt\").read().split()[1], (cls, y)
+"
+'
+
+test_expect_success 'the screenshot is not blank' '
+	test "$(convert shot.png -colorspace gray -format "%[fx:standard_deviation > 0.05]" info:)" = 1
+'
+
+test_expect_success 'zoom (right-button box) stays through clicks; clicks probe the zoomed map' '
+	rm -f out err &&
+	{ li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 200 150 click 3 && sleep 0.3 &&
+	xdotool mousemove --window $win 400 300 click 3 && sleep 0.8 &&
+	xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.5 && xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 2:" &&
+	sleep 0.3 && xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //; s/ (outside the data)//" >zoomed.txt &&
+	$PY -c "
+import h5py, numpy as np, sys
+e = h5py.File(sys.argv[1], \"r\").attrs[\"extent\"]
+x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
+dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
+x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+W, H = $W, $H
+px = lambda p: x0 + (p - 0.10 * W) / (0.70 * W) * (x1 - x0)
+py = lambda p: y1 - (p - 0.10 * H) / (0.80 * H) * (y1 - y0)
+cx, cy = (px(200) + px(400)) / 2, (py(150) + py(300)) / 2
+got = np.loadtxt(\"zoomed.txt\")
+# two pixels of the unzoomed map: each corner of the box and the click round to a pixel
+tx, ty = (x1 - x0) / (0.70 * W), (y1 - y0) / (0.80 * H)
+for gx, gy in got:
+    assert abs(gx - cx) <= 2 * tx and abs(gy - cy) <= 2 * ty, (gx, gy, cx, cy, tx, ty)
+    # and not where pixel (270, 200) lies on the unzoomed map (30 pixels away)
+    assert abs(gx - px(270)) > 20 * tx, (gx, px(270))
+assert np.array_equal(got[0], got[1]), got
+" $(cache_map proj)
+'
+
+test_expect_success 'render kind command: the project executable draws the output' '
+	rm -rf cmdp && cp -r proj cmdp && rm -rf cmdp/.li-inspect cmdp/labeled &&
+	cat >cmdp/render.sh <<-\EOF &&
+	#!/bin/sh
+	cp "$1" "$(dirname "$0")/last-output.npy"
+	convert -size 64x64 xc:orange "$2"
+	EOF
+	chmod +x cmdp/render.sh &&
+	$PY -c "
+import json; m = json.load(open(\"cmdp/project.json\"))
+m[\"render\"] = {\"kind\": \"command\", \"run\": \"render.sh\"}
+json.dump(m, open(\"cmdp/project.json\", \"w\"))" &&
+	rm -f out err &&
+	{ li-inspect cmdp --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+	sleep 0.8 && import -window root shot2.png &&
+	xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li &&
+	grep "^point" out | sed "s/^point [0-9]*: //" | li-invert $(cache_map cmdp) |
+		li-propagate -q cmdp/model.h5 --at code -o want.npy &&
+	$PY -c "
+import numpy as np
+got = np.load(\"cmdp/last-output.npy\"); want = np.load(\"want.npy\")
+assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
+" &&
+	test "$(convert shot2.png -fuzz 5% -fill black +opaque "#ffa500" -fill white -opaque "#ffa500" \
+		-format "%[fx:mean > 0.001]" info:)" = 1
+'
+
+for kind in curves numbers; do
+	test_expect_success "render kind $kind in the window; closing the window (ctrl-q) ends li-inspect" '
+		rm -rf k && cp -r proj k && rm -rf k/labeled &&
+		$PY -c "
+import json; m = json.load(open(\"k/project.json\"))
+m[\"render\"] = {\"kind\": \"$kind\", \"channels\": [\"a\", \"b\"]}
+json.dump(m, open(\"k/project.json\", \"w\"))" &&
+		rm -f out err &&
+		{ li-inspect k --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+		li=$(cat pid) &&
+		wait_for err "click the map" &&
+		win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+		xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+		sleep 0.5 && xdotool mousemove --window $win 300 200 && xdotool key ctrl+q &&
+		for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+		! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err
+	'
+done
+
+test_done
