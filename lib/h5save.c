@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Keras' HDF5_OBJECT_HEADER_LIMIT: attributes larger than this are split into chunks. */
@@ -235,6 +236,8 @@ int li_h5_save_model(const char *path, const li_h5_model_desc *m, li_err *err)
 		free(tmp);
 		return err->code;
 	}
+	/* mkstemp makes the file 0600; a model is an ordinary file (as mapfile.c does) */
+	fchmod(fd, 0644);
 	close(fd);
 	H5E_BEGIN_TRY {
 		w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
