@@ -48,4 +48,37 @@ test_expect_success 'the engine computes what TF.js computes (output and bottlen
 	PYEOF
 '
 
+# train.js adds the convolution gradients the wasm backend lacks; they must be the cpu
+# backend's (strides 1, 2, 3, 5; padding same and valid; kernels 3 to 7), within 1e-5 of
+# each gradient's largest magnitude (float32 sums in another order).
+test_expect_success 'the wasm convolution gradients of train.js equal the cpu backend ones' '
+	cat >grads.js <<-\JSEOF &&
+	const path = require("path");
+	const tf = require(path.join(process.env.TFJS, "node_modules", "@tensorflow", "tfjs"));
+	const {registerConvGrads} = require(process.env.TRAIN);
+	async function grads(backend, s, pad, k) {
+	  await tf.setBackend(backend);
+	  const x = tf.tensor(Array.from({length: 3 * 40 * 6}, (_, i) => Math.sin(i * 0.37)), [3, 40, 6]);
+	  const w = tf.tensor(Array.from({length: k * 6 * 5}, (_, i) => Math.cos(i * 0.11)), [k, 6, 5]);
+	  const g = tf.grads((x, w) => tf.conv1d(x, w, s, pad).square().sum())([x, w]);
+	  return [g[0].dataSync(), g[1].dataSync()];
+	}
+	(async () => {
+	  registerConvGrads();
+	  let worst = 0;
+	  for (const [s, pad, k] of [[2, "same", 7], [5, "same", 5], [1, "valid", 3], [3, "valid", 4]]) {
+	    const a = await grads("cpu", s, pad, k), b = await grads("wasm", s, pad, k);
+	    for (let j = 0; j < 2; j++) {
+	      const scale = Math.max(...a[j].map(Math.abs));
+	      for (let i = 0; i < a[j].length; i++)
+	        worst = Math.max(worst, Math.abs(a[j][i] - b[j][i]) / scale);
+	    }
+	  }
+	  console.log("worst", worst);
+	  process.exit(worst <= 1e-5 ? 0 : 1);
+	})();
+	JSEOF
+	TFJS="$LI_TOP/scripts/tfjs" TRAIN="$P/train.js" node grads.js 2>/dev/null
+'
+
 test_done
