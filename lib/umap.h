@@ -114,10 +114,10 @@ int li_umap_transform(const li_umap_model *model, const float *q, int64_t m, flo
  * depends only on that point, the model and the seed.
  *
  * Outside the convex hull of the training embedding (umap-learn silently uses the last
- * triangle) the rule is: let h be the point of the hull nearest to y and T the triangle
- * owning the hull edge that holds h; the result is inverse(h) + J_T (y - h), where J_T
- * is the linear part of the affine map that takes T's three embedding points to their
- * three training rows (zero when T is degenerate). So a probe just outside the hull
+ * triangle) the rule is: let h be the point of the hull nearest to y; the result is
+ * inverse(h) + J (y - h), where J is the damped least-squares linear map from the
+ * embedding to the rows over the 15 training points nearest to h (ridge 5% of their mean
+ * variance per embedding axis; zero when they coincide). So a probe outside the hull
  * continues the local linear trend of the data; the result is always finite. outside
  * (m entries, may be NULL) gets 1 for rows handled by this rule, else 0.
  */

@@ -418,6 +418,63 @@ static int64_t nearest_hull(const tri_mesh *t, const float *emb, const double *p
 	return bs;
 }
 
+#define TREND_K 15         /* training points the local trend is fitted on */
+#define TREND_RIDGE 0.05   /* damping, as a fraction of their mean variance per axis */
+
+/*
+ * Adds J (p - h) to cur: J is the damped least-squares linear map from embedding to rows
+ * over the TREND_K training points nearest to h, J = Xc' Ec (Ec' Ec + lambda I)^-1
+ * (Xc, Ec: their rows and embedding points less their means; lambda = TREND_RIDGE times
+ * the mean of the two embedding variances). Fitting on a neighbourhood rather than on
+ * the one hull triangle keeps J bounded where that triangle is a thin sliver between two
+ * islands (its barycentric slopes then reach thousands); the damping bounds the slope
+ * across a neighbourhood that lies on a line. Nothing is added when all the neighbours
+ * sit on one point.
+ */
+static void add_trend(const li_umap_model *m, const double *h, const double *p, double *cur)
+{
+	int64_t idx[TREND_K], d = m->d;
+	double dist[TREND_K];
+	int k = 0, kmax = m->n < TREND_K ? (int)m->n : TREND_K;
+	for (int64_t i = 0; i < m->n; i++) { /* the kmax nearest, ties to the lower index */
+		const float *e = m->embedding + 2 * i;
+		double dx = e[0] - h[0], dy = e[1] - h[1], dd = dx * dx + dy * dy;
+		if (k == kmax && !(dd < dist[k - 1]))
+			continue;
+		int c = k < kmax ? k++ : k - 1;
+		for (; c > 0 && dd < dist[c - 1]; c--)
+			dist[c] = dist[c - 1], idx[c] = idx[c - 1];
+		dist[c] = dd, idx[c] = i;
+	}
+	double mx = 0, my = 0;
+	for (int c = 0; c < k; c++)
+		mx += m->embedding[2 * idx[c]] / k, my += m->embedding[2 * idx[c] + 1] / k;
+	double cxx = 0, cxy = 0, cyy = 0;
+	for (int c = 0; c < k; c++) {
+		double ex = m->embedding[2 * idx[c]] - mx, ey = m->embedding[2 * idx[c] + 1] - my;
+		cxx += ex * ex, cxy += ex * ey, cyy += ey * ey;
+	}
+	double lambda = TREND_RIDGE * (cxx + cyy) / 2;
+	cxx += lambda, cyy += lambda;
+	double det = cxx * cyy - cxy * cxy;
+	if (!(lambda > 0) || !(det > 0))
+		return;
+	double vx = p[0] - h[0], vy = p[1] - h[1];
+	double zx = (cyy * vx - cxy * vy) / det, zy = (cxx * vy - cxy * vx) / det;
+	double coef[TREND_K], csum = 0;
+	for (int c = 0; c < k; c++) {
+		coef[c] = (m->embedding[2 * idx[c]] - mx) * zx + (m->embedding[2 * idx[c] + 1] - my) * zy;
+		csum += coef[c];
+	}
+	/* sum_c coef_c (x_c - mean x) = sum_c coef_c x_c - csum mean x */
+	for (int c = 0; c < k; c++) {
+		const float *xr = m->x + idx[c] * d;
+		double f = coef[c] - csum / k;
+		for (int64_t u = 0; u < d; u++)
+			cur[u] += f * xr[u];
+	}
+}
+
 static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 {
 	ijob *j = ctx;
@@ -438,22 +495,13 @@ static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 				o[u] = (float)cur[u];
 			continue;
 		}
-		/* outside the hull: inverse at the nearest hull point plus the triangle's
-		 * linear trend */
+		/* outside the hull: inverse at the nearest hull point plus the local trend */
 		s = nearest_hull(j->t, m->embedding, p, h);
 		if (s < 0)
 			s = 0; /* no hull edge: cannot happen with a triangle, but stay defined */
 		float hf[2] = { (float)h[0], (float)h[1] };
 		inverse_point(j, tid, h, s, row_stream(hf, 2));
-		double lp[3], lh[3];
-		if (bary(j->t, m->embedding, s, p, lp) && bary(j->t, m->embedding, s, h, lh)) {
-			for (int c = 0; c < 3; c++) {
-				const float *xr = m->x + (int64_t)j->t->tri[3 * s + c] * d;
-				double f = lp[c] - lh[c];
-				for (int64_t u = 0; u < d; u++)
-					cur[u] += f * xr[u];
-			}
-		}
+		add_trend(m, h, p, cur);
 		for (int64_t u = 0; u < d; u++) {
 			double v = cur[u];
 			if (!(v <= FLT_MAX))

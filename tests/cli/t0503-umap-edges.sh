@@ -83,6 +83,43 @@ step = r[1] - r[0]
 assert np.linalg.norm(step) > 0
 for t, row in ((2, 2), (4, 3)):
     assert np.allclose(r[row] - r[0], t * step, rtol=1e-4, atol=1e-3), (r[row] - r[0], t * step)
+# the step is the documented trend: damped least squares from the embedding to the rows
+# over the 15 training points nearest to the hull point (here the vertex v itself)
+e = np.load(\"m1/embedding.npy\").astype(np.float32).astype(np.float64)
+x = np.load(\"b600.npy\").astype(np.float64)
+v = e[np.argmax(e[:, 0])]
+nn = np.argsort(((e - v) ** 2).sum(1), kind=\"stable\")[:15]
+E = e[nn] - e[nn].mean(0); X = x[nn] - x[nn].mean(0)
+C = E.T @ E; C += 0.05 * np.trace(C) / 2 * np.eye(2)
+J = X.T @ E @ np.linalg.inv(C)
+assert np.allclose(step, J @ [1, 0], rtol=1e-3, atol=1e-4 * np.abs(step).max()), (step, J @ [1, 0])
+"
+'
+
+test_expect_success 'inverse outside the hull between two far islands stays near the data scale' '
+	$PY -c "
+import numpy as np
+g = np.random.default_rng(5)
+a = g.normal(size=(150, 6)); b = g.normal(size=(150, 6)) + 40
+np.save(\"isl.npy\", np.concatenate([a, b]).astype(np.float32))
+" &&
+	mkdir isl && $UT fit isl.npy isl 2>/dev/null &&
+	$PY -c "
+import numpy as np
+e = np.load(\"isl/embedding.npy\").astype(np.float64)
+lo, hi = e.min(0), e.max(0); w = hi - lo; c = (lo + hi) / 2
+pts = [c + [0, 0.75 * w[1]], c - [0, 0.75 * w[1]], c + [0.75 * w[0], 0], hi + 0.5 * w, lo - 0.5 * w]
+np.save(\"isly.npy\", np.array(pts, np.float32))
+" &&
+	$UT inverse isl isl.npy isly.npy islr.npy islo.npy &&
+	$PY -c "
+import numpy as np
+r = np.load(\"islr.npy\"); x = np.load(\"isl.npy\")
+assert np.isfinite(r).all() and (np.load(\"islo.npy\") == 1).all()
+# half a map width out: within a few data spreads of the data, not thousands
+span = np.linalg.norm(x.max(0) - x.min(0))
+far = np.linalg.norm(r - x.mean(0), axis=1)
+assert (far < 5 * span).all(), (far, span)
 "
 '
 
