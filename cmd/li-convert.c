@@ -276,9 +276,12 @@ int main(int argc, char **argv)
 		li_rowsel_resolve(&sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
 		if (rows >= 0)
 			rows = hi - lo;
-		/* the rows before the selection are read and dropped (pipes cannot seek) */
+		/*
+		 * the rows before the selection are read and dropped (pipes cannot seek), in
+		 * the output type: with --scale/--offset the source's integer type is refused
+		 */
 		for (int64_t skip = lo; skip > 0; skip -= k) {
-			k = li_data_read_batch(d, &batch, li_data_dtype(d), per < skip ? per : skip, &err);
+			k = li_data_read_batch(d, &batch, dtype, per < skip ? per : skip, &err);
 			if (k < 0) {
 				cli_error(cli_name(path), "%s", err.msg);
 				status = cli_status(&err);
