@@ -218,6 +218,7 @@ static int read_data(li_inspect *ins, li_array *a, li_err *err)
 		char *out = join(tmp, "data.npy");
 		char *argv[] = {p->preprocess_run, p->data, out, NULL};
 		if (!out || li_inspect_run_program(argv, err)) {
+			li_err_prefix(err, "%s", p->data);
 			free(out);
 			goto out;
 		}
