@@ -111,6 +111,19 @@ test_expect_success '--at and --method make their own caches; t-SNE says it inve
 	grep -q "^point 1: 0 0" out && test $(ls nums/.li-inspect | wc -l) = 3
 '
 
+test_expect_success 'validation data: the probe'"'"'s accuracy on it is reported' '
+	make_project val &&
+	$PY -c "
+import json, numpy as np
+x = np.load(\"val/x.npy\"); y = np.load(\"val/y.npy\")
+np.save(\"val/vx.npy\", x[::3]); np.save(\"val/vy.npy\", (y[::3] + np.arange(60) % 2) % 3)
+m = json.load(open(\"val/project.json\"))
+m[\"validation\"] = {\"data\": \"vx.npy\", \"labels\": \"vy.npy\"}
+json.dump(m, open(\"val/project.json\", \"w\"))" &&
+	echo quit | li-inspect val 2>err &&
+	grep -q "^li-inspect: probe: validation accuracy 0.5000 (60 rows)" err
+'
+
 test_expect_success 'preprocess.run: the project turns its raw data into the model input' '
 	make_project raw && rm raw/x.npy &&
 	$PY -c "
