@@ -184,6 +184,21 @@ static int read_until(li_gplive *g, const char *marker, char *buf, size_t n, li_
 			  g->last[0] ? g->last : "without a message");
 }
 
+/* Writing failed: gnuplot has gone. Its last words are still in the pipe (a gnuplot that
+ * could not be started says why there), so read them before reporting. */
+static int broken(li_gplive *g, li_err *err)
+{
+	char line[1024];
+	if (!g->dead)
+		while (fgets(line, sizeof line, g->from)) {
+			line[strcspn(line, "\r\n")] = 0;
+			if (line[0] && strncmp(line, "LI-", 3))
+				snprintf(g->last, sizeof g->last, "%.500s", line);
+		}
+	g->dead = 1;
+	return li_err_set(err, LI_EIO, "gnuplot ended: %s", g->last[0] ? g->last : "broken pipe");
+}
+
 int li_gplive_sync(li_gplive *g, li_err *err)
 {
 	if (g->dead)
@@ -192,10 +207,8 @@ int li_gplive_sync(li_gplive *g, li_err *err)
 	g->said[0] = 0;
 	snprintf(want, sizeof want, "%u", ++g->sync);
 	fprintf(g->to, "\nprint 'LI-SYNC %s'\n", want);
-	if (fflush(g->to)) {
-		g->dead = 1;
-		return li_err_set(err, LI_EIO, "gnuplot ended: %s", g->last[0] ? g->last : "broken pipe");
-	}
+	if (fflush(g->to))
+		return broken(g, err);
 	do {
 		if (read_until(g, "LI-SYNC ", got, sizeof got, err))
 			return -1;
@@ -218,10 +231,8 @@ int li_gplive_wait(li_gplive *g, li_gplive_event *ev, li_err *err)
 	      "exists('MOUSE_KEY') ? sprintf('%d', MOUSE_KEY) : 'n', "
 	      "exists('MOUSE_X') ? sprintf('%.17g', MOUSE_X) : 'nan', "
 	      "exists('MOUSE_Y') ? sprintf('%.17g', MOUSE_Y) : 'nan')\n", g->to);
-	if (fflush(g->to)) {
-		g->dead = 1;
-		return li_err_set(err, LI_EIO, "gnuplot ended: %s", g->last[0] ? g->last : "broken pipe");
-	}
+	if (fflush(g->to))
+		return broken(g, err);
 	char buf[256], b[32], k[32], x[64], y[64];
 	if (read_until(g, "LI-EVENT ", buf, sizeof buf, err))
 		return -1;

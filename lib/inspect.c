@@ -197,11 +197,12 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 
 /* ----- preparing ----- */
 
-/* Reads the project's data as float32 rows of the model's input shape into a. */
-static int read_data(li_inspect *ins, li_array *a, li_err *err)
+/* Reads a data file of the project (data_path: its data or validation data) as float32
+ * rows of the model's input shape into a, through the project's preprocessing. */
+static int read_data(li_inspect *ins, const char *data_path, li_array *a, li_err *err)
 {
 	const li_project *p = ins->p;
-	const char *path = p->data;
+	const char *path = data_path;
 	char *tmp = NULL;
 	int rc = -1;
 	li_data *d = NULL;
@@ -216,8 +217,9 @@ static int read_data(li_inspect *ins, li_array *a, li_err *err)
 		}
 		tmp = tpl;
 		char *out = join(tmp, "data.npy");
-		char *argv[] = {p->preprocess_run, p->data, out, NULL};
+		char *argv[] = {p->preprocess_run, (char *)data_path, out, NULL};
 		if (!out || li_inspect_run_program(argv, err)) {
+			li_err_prefix(err, "%s", data_path);
 			free(out);
 			goto out;
 		}
@@ -229,11 +231,11 @@ static int read_data(li_inspect *ins, li_array *a, li_err *err)
 		o.pre = p->pre;
 	d = li_data_open(path, &o, err);
 	if (!d || li_data_read_all(d, a, LI_DTYPE_F32, err)) {
-		li_err_prefix(err, "%s", p->data);
+		li_err_prefix(err, "%s", data_path);
 		goto out;
 	}
 	if (a->rank < 1 || a->shape[0] < 1) {
-		li_err_set(err, LI_EDATA, "%s: no rows", p->data);
+		li_err_set(err, LI_EDATA, "%s: no rows", data_path);
 		goto out;
 	}
 	/* the model's input shape when the element count fits (784 -> 28x28x1) */
@@ -247,7 +249,7 @@ static int read_data(li_inspect *ins, li_array *a, li_err *err)
 out:
 	li_data_close(d);
 	if (tmp) {
-		if (path != p->data)
+		if (path != data_path)
 			free((char *)path);
 		remove_tree(tmp);
 		free(tmp);
@@ -256,8 +258,8 @@ out:
 }
 
 /* Runs the head on every row: latent (n x d float32) and its per-row shape. */
-static int embed(li_inspect *ins, const li_array *x, float **latent, const li_inspect_opts *o,
-		 li_err *err)
+static int embed(li_inspect *ins, const li_array *x, float **latent, const char *what,
+		 const li_inspect_opts *o, li_err *err)
 {
 	int in = li_model_input_row(ins->m, 0);
 	li_run *r = li_run_new(ins->m, 1, &in, 1, &ins->cut, err);
@@ -289,7 +291,7 @@ static int embed(li_inspect *ins, const li_array *x, float **latent, const li_in
 		}
 		memcpy(lat + i * ins->d, y, sizeof(float) * (size_t)(k * ins->d));
 		if (o->progress)
-			o->progress(o->ctx, "embedding", i + k, n);
+			o->progress(o->ctx, what, i + k, n);
 	}
 	li_run_free(r);
 	*latent = lat;
@@ -352,6 +354,51 @@ static int write_classes(const char *dir, char *const *names, int n, li_err *err
 	return fclose(f) ? li_err_set(err, LI_EIO, "cannot write the cache's classes.txt") : 0;
 }
 
+/*
+ * The probe's accuracy on the project's validation data and labels, as a note.
+ * 0 or negative.
+ */
+static int validate(li_inspect *ins, const li_logreg *lr, const li_inspect_opts *o,
+		    li_err *err)
+{
+	li_array vx = {0};
+	li_labels L = {0};
+	float *lat = NULL;
+	int64_t *pred = NULL;
+	int rc = -1;
+	if (read_data(ins, ins->p->val_data, &vx, err) ||
+	    embed(ins, &vx, &lat, "embedding the validation data", o, err))
+		goto out;
+	if (li_labels_load(ins->p->val_labels, NULL, &L, err)) {
+		li_err_prefix(err, "%s", ins->p->val_labels);
+		goto out;
+	}
+	int64_t n = vx.shape[0];
+	if (li_array_count(&L.y) != n) {
+		li_err_set(err, LI_EDATA, "%s: %lld labels for %lld validation rows",
+			   ins->p->val_labels, (long long)li_array_count(&L.y), (long long)n);
+		goto out;
+	}
+	if (!(pred = malloc(sizeof(int64_t) * (size_t)n))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	li_logreg_predict(lr, lat, n, pred);
+	const int64_t *y = L.y.data;
+	int64_t right = 0;
+	for (int64_t i = 0; i < n; i++)
+		right += pred[i] == y[i];
+	note(o, "probe: validation accuracy %.4f (%lld rows)", (double)right / (double)n,
+	     (long long)n);
+	rc = 0;
+out:
+	li_array_release(&vx);
+	li_labels_release(&L);
+	free(lat);
+	free(pred);
+	return rc;
+}
+
 /* The whole preparation, written into the folder tmp. */
 static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o,
 		   const char *tmp, li_err *err)
@@ -362,7 +409,7 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	float *lat = NULL;
 	double *xd = NULL, *yd = NULL;
 	int rc = -1;
-	if (read_data(ins, &x, err) || embed(ins, &x, &lat, o, err))
+	if (read_data(ins, ins->p->data, &x, err) || embed(ins, &x, &lat, "embedding", o, err))
 		goto out;
 	ins->n = x.shape[0];
 	li_array_release(&x);
@@ -449,8 +496,10 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 		a.data = L.y.data;
 		if (bad || save_npy(tmp, "labels.npy", &a, err))
 			goto out;
-		if (!(ins->labels = malloc(sizeof(int64_t) * (size_t)ins->n)))
+		if (!(ins->labels = malloc(sizeof(int64_t) * (size_t)ins->n))) {
+			li_err_set(err, LI_ENOMEM, "out of memory");
 			goto out;
+		}
 		memcpy(ins->labels, L.y.data, sizeof(int64_t) * (size_t)ins->n);
 		double acc = 0;
 		int64_t *pred = malloc(sizeof(int64_t) * (size_t)ins->n);
@@ -461,6 +510,9 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 			note(o, "probe: %d classes, training accuracy %.4f", k, acc / (double)ins->n);
 		}
 		free(pred);
+		if (ins->p->val_data && ins->p->val_labels &&
+		    validate(ins, &lr, o, err))
+			goto out;
 	}
 	char *ip = join(tmp, "info.json");
 	FILE *f = ip ? fopen(ip, "w") : NULL;

@@ -111,6 +111,46 @@ test_expect_success '--at and --method make their own caches; t-SNE says it inve
 	grep -q "^point 1: 0 0" out && test $(ls nums/.li-inspect | wc -l) = 3
 '
 
+test_expect_success 'validation data: the probe'"'"'s accuracy on it is reported' '
+	make_project val &&
+	$PY -c "
+import json, numpy as np
+x = np.load(\"val/x.npy\"); y = np.load(\"val/y.npy\")
+np.save(\"val/vx.npy\", x[::3]); np.save(\"val/vy.npy\", (y[::3] + np.arange(60) % 2) % 3)
+m = json.load(open(\"val/project.json\"))
+m[\"validation\"] = {\"data\": \"vx.npy\", \"labels\": \"vy.npy\"}
+json.dump(m, open(\"val/project.json\", \"w\"))" &&
+	echo quit | li-inspect val 2>err &&
+	grep -q "^li-inspect: probe: validation accuracy 0.5000 (60 rows)" err
+'
+
+test_expect_success 'preprocess.run: the project turns its raw data into the model input' '
+	make_project raw && rm raw/x.npy &&
+	$PY -c "
+import numpy as np
+x = np.load(\"proj/x.npy\").reshape(180, 64)
+np.savetxt(\"raw/x.txt\", x * 10)" &&
+	cat >raw/prep.sh <<-EOF &&
+	#!/bin/sh
+	exec $PY -c "import sys, numpy as np; np.save(sys.argv[2], (np.loadtxt(sys.argv[1]) / 10).astype(\"f4\"))" "\$1" "\$2"
+	EOF
+	chmod +x raw/prep.sh &&
+	$PY -c "
+import json; m = json.load(open(\"raw/project.json\"))
+m[\"data\"] = \"x.txt\"; m[\"preprocess\"] = {\"run\": \"prep.sh\"}; m[\"render\"] = {\"kind\": \"numbers\"}
+json.dump(m, open(\"raw/project.json\", \"w\"))" &&
+	echo "1 1" | li-inspect -q raw >out &&
+	echo "1 1" | li-invert $(cache_map raw) | li-propagate -q raw/model.h5 --at code -o want.npy &&
+	$PY -c "
+import numpy as np
+got = np.array([list(map(float, l.split()[1:])) for l in open(\"out\") if l.startswith(\"output:\")], \"f4\")
+want = np.load(\"want.npy\")[0]
+assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max(), np.abs(got - want).max()
+" &&
+	printf "#!/bin/sh\nexit 3\n" >raw/prep.sh && rm -rf raw/.li-inspect &&
+	expect_err "li-inspect: error: raw/x.txt: '"'"'raw/prep.sh'"'"' failed (exit status 3)" li-inspect -q raw </dev/null
+'
+
 test_expect_success 'the README walk-through runs as shown' '
 	make_project readme && mv readme proj2 &&
 	sed -n "/^    \$ printf .0 0.*li-inspect/,/^\$/p" "$LI_TOP/README.md" >block &&
