@@ -117,7 +117,9 @@ int li_umap_transform(const li_umap_model *model, const float *q, int64_t m, flo
  * triangle) the rule is: let h be the point of the hull nearest to y and T the triangle
  * owning the hull edge that holds h; the result is inverse(h) + J_T (y - h), where J_T
  * is the linear part of the affine map that takes T's three embedding points to their
- * three training rows (zero when T is degenerate). So a probe just outside the hull
+ * three training rows (zero when T is degenerate), the step J_T (y - h) no longer than
+ * s |y - h|, s = sqrt(total variance of the rows / total variance of the embedding)
+ * (a thin hull triangle's J_T is near-singular). So a probe just outside the hull
  * continues the local linear trend of the data; the result is always finite. outside
  * (m entries, may be NULL) gets 1 for rows handled by this rule, else 0.
  */

@@ -242,6 +242,7 @@ typedef struct ijob {
 	float *out;
 	uint8_t *outside;
 	int n_epochs, min_vertices;
+	double slope; /* the data's scale ratio, latent over map (see trend_gain) */
 	/* per thread scratch */
 	int32_t *stamp, *queue, *level, *pick;
 	double *dist, *w, *eps, *nxt, *nneg, *cur, *grad;
@@ -418,6 +419,55 @@ static int64_t nearest_hull(const tri_mesh *t, const float *emb, const double *p
 	return bs;
 }
 
+/*
+ * The data's overall slope: the root total variance of the training rows over that of
+ * their embedding (latent units per map unit). 0 when the embedding has no spread.
+ */
+static double data_slope(const li_umap_model *m)
+{
+	double vx = 0, ve = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const float *a = pass ? m->embedding : m->x;
+		int64_t w = pass ? m->dim : m->d;
+		double tot = 0;
+		for (int64_t u = 0; u < w; u++) {
+			double mean = 0, ss = 0;
+			for (int64_t i = 0; i < m->n; i++)
+				mean += a[i * w + u];
+			mean /= (double)m->n;
+			for (int64_t i = 0; i < m->n; i++)
+				ss += (a[i * w + u] - mean) * (a[i * w + u] - mean);
+			tot += ss / (double)m->n;
+		}
+		*(pass ? &ve : &vx) = tot;
+	}
+	return ve > 0 ? sqrt(vx / ve) : 0;
+}
+
+/*
+ * The factor (at most 1) that keeps the trend step J_T (p - h) of the outside rule no
+ * longer than slope * |p - h|, slope being the data's (data_slope). A thin triangle on
+ * the hull (three nearly collinear points, common where the hull bridges two clusters)
+ * has a near-singular affine map whose trend across it is orders of magnitude steeper
+ * than anything in the data: unlimited, a probe half a map's width outside an MNIST
+ * code map became a row 10^3 to 10^4 times the data's scale. Limited, the step keeps
+ * its direction and stays linear along a ray from h.
+ */
+static double trend_gain(const li_umap_model *m, double slope, const int32_t *v,
+	const double *lp, const double *lh, const double *p, const double *h)
+{
+	int64_t d = m->d;
+	double step2 = 0;
+	for (int64_t u = 0; u < d; u++) {
+		double su = 0;
+		for (int c = 0; c < 3; c++)
+			su += (lp[c] - lh[c]) * m->x[(int64_t)v[c] * d + u];
+		step2 += su * su;
+	}
+	double limit = slope * hypot(p[0] - h[0], p[1] - h[1]), step = sqrt(step2);
+	return step > limit && step > 0 ? limit / step : 1;
+}
+
 static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 {
 	ijob *j = ctx;
@@ -447,9 +497,10 @@ static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 		inverse_point(j, tid, h, s, row_stream(hf, 2));
 		double lp[3], lh[3];
 		if (bary(j->t, m->embedding, s, p, lp) && bary(j->t, m->embedding, s, h, lh)) {
+			double g = trend_gain(m, j->slope, j->t->tri + 3 * s, lp, lh, p, h);
 			for (int c = 0; c < 3; c++) {
 				const float *xr = m->x + (int64_t)j->t->tri[3 * s + c] * d;
-				double f = lp[c] - lh[c];
+				double f = g * (lp[c] - lh[c]);
 				for (int64_t u = 0; u < d; u++)
 					cur[u] += f * xr[u];
 			}
@@ -484,6 +535,7 @@ int li_umap_inverse(const li_umap_model *m, const float *y, int64_t ny, float *o
 	int64_t n = m->n, d = m->d;
 	int mv = (int)(d < n ? d : n);
 	ijob j = { .m = m, .t = &t, .y = y, .out = out, .outside = outside, .min_vertices = mv };
+	j.slope = data_slope(m);
 	j.n_epochs = m->params.n_epochs > 0 ? m->params.n_epochs / 3 : 100;
 	if (j.n_epochs < 1)
 		j.n_epochs = 1;
