@@ -2,16 +2,16 @@
 // Trains the project's autoencoder with TensorFlow.js (scripts/tfjs/node_modules, the wasm
 // backend; `--backend cpu` for the pure-JS one) and saves it as a TF.js layers model:
 //   node train.js DATADIR OUTDIR [--backend wasm|cpu] [--epochs N] [--rows N] [--aux W]
-// DATADIR holds x.npy, y.npy and val-x.npy from prepare.js; OUTDIR gets model.json + weights.bin
-// (`li-convert OUTDIR/model.json -o model.h5` makes the Keras file). The model:
+// DATADIR holds x.npy, y.npy and val-x.npy from prepare.js; OUTDIR gets model.json and
+// weights.bin (`li-convert OUTDIR/model.json -o model.h5` makes the Keras file). The model:
 //   784 -> enc1 (relu) -> enc2 (relu) -> code (8, linear) -> dec2 (relu) -> dec1 (relu)
 //       -> pixels (784, sigmoid)
 // trained on binary cross-entropy with Adam for 20 epochs. --aux W (0.02) adds W times the
 // cross-entropy of a digit classifier on the code (a softmax layer used in training only,
 // not saved): a lightly supervised autoencoder, whose bottleneck keeps the digits apart
-// for the linear probe. Everything random is seeded (initializers,
-// the order of the batches), so a run gives the same model again on the same machine.
-// Prints the loss and the validation reconstruction MSE after each epoch. --rows trains on
+// for the linear probe. Everything random is seeded (initializers, the order of the
+// batches), so a run gives the same model again on the same machine. Prints the pixels'
+// cross-entropy and the validation reconstruction MSE after each epoch. --rows trains on
 // the first N digits only (a quick run, for the tests).
 'use strict';
 const fs = require('fs');
@@ -131,7 +131,7 @@ async function main() {
     for (let s = 0; s < n; s += BATCH) {
       const idx = tf.tensor1d(order.slice(s, s + BATCH), 'int32');
       const xb = tf.gather(x, idx);
-      const yb = tf.oneHot(tf.gather(y, idx), 10);
+      const yb = tf.tidy(() => tf.oneHot(tf.gather(y, idx), 10));
       const l = await model.trainOnBatch(xb, opt.aux > 0 ? [xb, yb] : xb);
       loss += Array.isArray(l) ? l[1] : l;
       nb++;
