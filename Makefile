@@ -1,6 +1,7 @@
 # Latent Inspector toolkit.
 # `make` builds lib/*.c into build/libli.a and every cmd/li-*.c into bin/.
 # `make check` installs what is missing, builds, and runs every test.
+# `make demo` installs what is missing, builds, and runs the MNIST use case (scripts/demo).
 # `make asan` builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer.
 
 BUILD    ?= build
@@ -29,7 +30,7 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA     := $(BUILD)/libli.a
 
-.PHONY: all deps check test asan install clean fuzz bench
+.PHONY: all deps check test asan install clean fuzz bench demo
 all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 
 deps:
@@ -55,6 +56,10 @@ check:
 	scripts/deps
 	$(MAKE) all
 	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
+
+# The paper's MNIST use case end to end (projects/mnist), printing each command.
+demo:
+	scripts/demo
 
 test: all
 	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run

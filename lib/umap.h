@@ -117,7 +117,10 @@ int li_umap_transform(const li_umap_model *model, const float *q, int64_t m, flo
  * triangle) the rule is: let h be the point of the hull nearest to y; the result is
  * inverse(h) + J (y - h), where J is the damped least-squares linear map from the
  * embedding to the rows over the 15 training points nearest to h (ridge 5% of their mean
- * variance per embedding axis; zero when they coincide). So a probe outside the hull
+ * variance per embedding axis; zero when they coincide), the step shortened to at most
+ * slope * |y - h| with slope the root total variance of the training rows over that of
+ * their embedding (a cluster lies tighter on the map than in the rows, so its own slope
+ * is steeper than the data's). So a probe outside the hull
  * continues the local linear trend of the data; the result is always finite. outside
  * (m entries, may be NULL) gets 1 for rows handled by this rule, else 0.
  */

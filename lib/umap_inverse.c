@@ -242,6 +242,7 @@ typedef struct ijob {
 	float *out;
 	uint8_t *outside;
 	int n_epochs, min_vertices;
+	double slope;       /* the data's scale ratio, latent over map (see data_slope) */
 	/* per thread scratch */
 	int32_t *stamp, *queue, *level, *pick;
 	double *dist, *w, *eps, *nxt, *nneg, *cur, *grad;
@@ -418,6 +419,31 @@ static int64_t nearest_hull(const tri_mesh *t, const float *emb, const double *p
 	return bs;
 }
 
+/*
+ * The data's overall slope: the root total variance of the training rows over that of
+ * their embedding (latent units per map unit). 0 when the embedding has no spread.
+ */
+static double data_slope(const li_umap_model *m)
+{
+	double vx = 0, ve = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const float *a = pass ? m->embedding : m->x;
+		int64_t w = pass ? m->dim : m->d;
+		double tot = 0;
+		for (int64_t u = 0; u < w; u++) {
+			double mean = 0, ss = 0;
+			for (int64_t i = 0; i < m->n; i++)
+				mean += a[i * w + u];
+			mean /= (double)m->n;
+			for (int64_t i = 0; i < m->n; i++)
+				ss += (a[i * w + u] - mean) * (a[i * w + u] - mean);
+			tot += ss / (double)m->n;
+		}
+		*(pass ? &ve : &vx) = tot;
+	}
+	return ve > 0 ? sqrt(vx / ve) : 0;
+}
+
 #define TREND_K 15         /* training points the local trend is fitted on */
 #define TREND_RIDGE 0.05   /* damping, as a fraction of their mean variance per axis */
 
@@ -428,10 +454,14 @@ static int64_t nearest_hull(const tri_mesh *t, const float *emb, const double *p
  * the mean of the two embedding variances). Fitting on a neighbourhood rather than on
  * the one hull triangle keeps J bounded where that triangle is a thin sliver between two
  * islands (its barycentric slopes then reach thousands); the damping bounds the slope
- * across a neighbourhood that lies on a line. Nothing is added when all the neighbours
- * sit on one point.
+ * across a neighbourhood that lies on a line. UMAP packs a cluster tighter on the map
+ * than its rows lie in the latent space, so a cluster's slope exceeds the data's as a
+ * whole: the step is shortened to at most slope * |p - h| (slope from data_slope), which
+ * keeps its direction and keeps it linear along a ray from h. Nothing is added when all
+ * the neighbours sit on one point.
  */
-static void add_trend(const li_umap_model *m, const double *h, const double *p, double *cur)
+static void add_trend(const li_umap_model *m, double slope, const double *h, const double *p,
+	double *cur)
 {
 	int64_t idx[TREND_K], d = m->d;
 	double dist[TREND_K];
@@ -466,10 +496,21 @@ static void add_trend(const li_umap_model *m, const double *h, const double *p, 
 		coef[c] = (m->embedding[2 * idx[c]] - mx) * zx + (m->embedding[2 * idx[c] + 1] - my) * zy;
 		csum += coef[c];
 	}
-	/* sum_c coef_c (x_c - mean x) = sum_c coef_c x_c - csum mean x */
+	/* the step, sum_c coef_c (x_c - mean x), is sum_c (coef_c - csum / k) x_c */
+	double step2 = 0;
+	for (int c = 0; c < k; c++)
+		coef[c] -= csum / k;
+	for (int64_t u = 0; u < d; u++) {
+		double su = 0;
+		for (int c = 0; c < k; c++)
+			su += coef[c] * m->x[idx[c] * d + u];
+		step2 += su * su;
+	}
+	double limit = slope * hypot(vx, vy), step = sqrt(step2);
+	double gain = step > limit && step > 0 ? limit / step : 1;
 	for (int c = 0; c < k; c++) {
 		const float *xr = m->x + idx[c] * d;
-		double f = coef[c] - csum / k;
+		double f = gain * coef[c];
 		for (int64_t u = 0; u < d; u++)
 			cur[u] += f * xr[u];
 	}
@@ -501,7 +542,7 @@ static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 			s = 0; /* no hull edge: cannot happen with a triangle, but stay defined */
 		float hf[2] = { (float)h[0], (float)h[1] };
 		inverse_point(j, tid, h, s, row_stream(hf, 2));
-		add_trend(m, h, p, cur);
+		add_trend(m, j->slope, h, p, cur);
 		for (int64_t u = 0; u < d; u++) {
 			double v = cur[u];
 			if (!(v <= FLT_MAX))
@@ -531,7 +572,8 @@ int li_umap_inverse(const li_umap_model *m, const float *y, int64_t ny, float *o
 	int threads = li_parallel_threads(m->params.threads);
 	int64_t n = m->n, d = m->d;
 	int mv = (int)(d < n ? d : n);
-	ijob j = { .m = m, .t = &t, .y = y, .out = out, .outside = outside, .min_vertices = mv };
+	ijob j = { .m = m, .t = &t, .y = y, .out = out, .outside = outside, .min_vertices = mv,
+		.slope = data_slope(m) };
 	j.n_epochs = m->params.n_epochs > 0 ? m->params.n_epochs / 3 : 100;
 	if (j.n_epochs < 1)
 		j.n_epochs = 1;

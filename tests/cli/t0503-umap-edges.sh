@@ -84,7 +84,8 @@ assert np.linalg.norm(step) > 0
 for t, row in ((2, 2), (4, 3)):
     assert np.allclose(r[row] - r[0], t * step, rtol=1e-4, atol=1e-3), (r[row] - r[0], t * step)
 # the step is the documented trend: damped least squares from the embedding to the rows
-# over the 15 training points nearest to the hull point (here the vertex v itself)
+# over the 15 training points nearest to the hull point (here the vertex v itself),
+# shortened to the overall slope of the data
 e = np.load(\"m1/embedding.npy\").astype(np.float32).astype(np.float64)
 x = np.load(\"b600.npy\").astype(np.float64)
 v = e[np.argmax(e[:, 0])]
@@ -92,7 +93,11 @@ nn = np.argsort(((e - v) ** 2).sum(1), kind=\"stable\")[:15]
 E = e[nn] - e[nn].mean(0); X = x[nn] - x[nn].mean(0)
 C = E.T @ E; C += 0.05 * np.trace(C) / 2 * np.eye(2)
 J = X.T @ E @ np.linalg.inv(C)
-assert np.allclose(step, J @ [1, 0], rtol=1e-3, atol=1e-4 * np.abs(step).max()), (step, J @ [1, 0])
+want = J @ [1, 0]
+# no steeper than the data as a whole: root total variance of rows over embedding
+slope = np.sqrt(x.var(0).sum() / e.var(0).sum())
+want *= min(1, slope / np.linalg.norm(want))
+assert np.allclose(step, want, rtol=1e-3, atol=1e-4 * np.abs(step).max()), (step, want)
 "
 '
 

@@ -1,0 +1,152 @@
+#!/usr/bin/env node
+// Trains the project's autoencoder with TensorFlow.js (scripts/tfjs/node_modules, the wasm
+// backend; `--backend cpu` for the pure-JS one) and saves it as a TF.js layers model:
+//   node train.js DATADIR OUTDIR [--backend wasm|cpu] [--epochs N] [--rows N] [--aux W]
+// DATADIR holds x.npy, y.npy and val-x.npy from prepare.js; OUTDIR gets model.json and
+// weights.bin (`li-convert OUTDIR/model.json -o model.h5` makes the Keras file). The model:
+//   784 -> enc1 (relu) -> enc2 (relu) -> code (8, linear) -> dec2 (relu) -> dec1 (relu)
+//       -> pixels (784, sigmoid)
+// trained on binary cross-entropy with Adam for 20 epochs. --aux W (0.02) adds W times the
+// cross-entropy of a digit classifier on the code (a softmax layer used in training only,
+// not saved): a lightly supervised autoencoder, whose bottleneck keeps the digits apart
+// for the linear probe. Everything random is seeded (initializers, the order of the
+// batches), so a run gives the same model again on the same machine. Prints the pixels'
+// cross-entropy and the validation reconstruction MSE after each epoch. --rows trains on
+// the first N digits only (a quick run, for the tests).
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const nm = path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'node_modules', '@tensorflow');
+const tf = require(path.join(nm, 'tfjs'));
+require(path.join(nm, 'tfjs-backend-wasm'));
+const {saveTo} = require(path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'save-handler'));
+
+const HIDDEN = [128, 32];
+const CODE = 8;
+const BATCH = 64;
+const LR = 2e-3;
+const SEED = 13;
+const EPOCHS = 20;
+const AUX = 0.02;
+
+// mulberry32, as prepare.js
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Reads a little-endian float32 or int64 C-order .npy (as prepare.js writes them) into a
+// tensor (int64 as int32).
+function readNpy(file) {
+  const b = fs.readFileSync(file);
+  if (b.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${file}: not a .npy file`);
+  const hlen = b[6] === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
+  const start = b[6] === 1 ? 10 : 12;
+  const header = b.toString('latin1', start, start + hlen);
+  const int64 = header.includes("'<i8'");
+  if (!(int64 || header.includes("'<f4'")) || header.includes("'fortran_order': True")) {
+    throw new Error(`${file}: expected little-endian float32 or int64 in C order`);
+  }
+  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(',').filter((s) => s.trim())
+    .map(Number);
+  const off = start + hlen;
+  const bytes = b.buffer.slice(b.byteOffset + off, b.byteOffset + b.length);
+  if (int64) return tf.tensor(Int32Array.from(new BigInt64Array(bytes), Number), shape, 'int32');
+  return tf.tensor(new Float32Array(bytes), shape);
+}
+
+// The autoencoder, and beside it a training-only model that also predicts the digit from
+// the code through a softmax layer 'aux' (weight --aux in the loss; 0 leaves it out). Only
+// the autoencoder is saved.
+function build() {
+  let seed = SEED;
+  const init = () => tf.initializers.glorotUniform({seed: seed++});
+  const dense = (units, activation, name) => tf.layers.dense({
+    units, activation, name, kernelInitializer: init(), biasInitializer: 'zeros'});
+  const digit = tf.input({shape: [784], name: 'digit'});
+  let h = digit;
+  for (const [units, act, name] of [[HIDDEN[0], 'relu', 'enc1'], [HIDDEN[1], 'relu', 'enc2'],
+    [CODE, 'linear', 'code']]) h = dense(units, act, name).apply(h);
+  const code = h;
+  for (const [units, act, name] of [[HIDDEN[1], 'relu', 'dec2'], [HIDDEN[0], 'relu', 'dec1'],
+    [784, 'sigmoid', 'pixels']]) h = dense(units, act, name).apply(h);
+  const aux = dense(10, 'softmax', 'aux').apply(code);
+  return {
+    autoencoder: tf.model({inputs: digit, outputs: h, name: 'mnist_autoencoder'}),
+    both: tf.model({inputs: digit, outputs: [h, aux], name: 'mnist_autoencoder_aux'}),
+  };
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const opt = {backend: 'wasm', epochs: EPOCHS, rows: 0, aux: AUX};
+  const pos = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--backend') opt.backend = args[++i];
+    else if (args[i] === '--epochs') opt.epochs = Number(args[++i]);
+    else if (args[i] === '--rows') opt.rows = Number(args[++i]);
+    else if (args[i] === '--aux') opt.aux = Number(args[++i]);
+    else pos.push(args[i]);
+  }
+  if (pos.length !== 2 || !(opt.epochs > 0) || !(opt.rows >= 0) || !(opt.aux >= 0)) {
+    console.error('usage: node train.js DATADIR OUTDIR [--backend wasm|cpu] [--epochs N] [--rows N] [--aux W]');
+    process.exit(2);
+  }
+  const [dataDir, outDir] = pos;
+  await tf.setBackend(opt.backend);
+  await tf.ready();
+  let x = readNpy(path.join(dataDir, 'x.npy'));
+  let y = readNpy(path.join(dataDir, 'y.npy'));
+  if (opt.rows > 0 && opt.rows < x.shape[0]) {
+    x = x.slice(0, opt.rows);
+    y = y.slice(0, opt.rows);
+  }
+  const xv = readNpy(path.join(dataDir, 'val-x.npy'));
+  const n = x.shape[0];
+  const {autoencoder, both} = build();
+  const model = opt.aux > 0 ? both : autoencoder;
+  if (opt.aux > 0) {
+    model.compile({optimizer: tf.train.adam(LR), loss: ['binaryCrossentropy',
+      'categoricalCrossentropy'], lossWeights: [1, opt.aux]});
+  } else {
+    model.compile({optimizer: tf.train.adam(LR), loss: 'binaryCrossentropy'});
+  }
+  const rand = rng(SEED);
+  const order = Array.from({length: n}, (_, i) => i);
+  const t0 = Date.now();
+  for (let e = 0; e < opt.epochs; e++) {
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    let loss = 0;
+    let nb = 0;
+    for (let s = 0; s < n; s += BATCH) {
+      const idx = tf.tensor1d(order.slice(s, s + BATCH), 'int32');
+      const xb = tf.gather(x, idx);
+      const yb = tf.tidy(() => tf.oneHot(tf.gather(y, idx), 10));
+      const l = await model.trainOnBatch(xb, opt.aux > 0 ? [xb, yb] : xb);
+      loss += Array.isArray(l) ? l[1] : l;
+      nb++;
+      tf.dispose([idx, xb, yb]);
+    }
+    const mse = tf.tidy(() => tf.mean(tf.square(tf.sub(autoencoder.predict(xv, {batchSize: 500}), xv)))
+      .dataSync()[0]);
+    console.error(`epoch ${e + 1}/${opt.epochs}: cross-entropy ${(loss / nb).toFixed(4)}, ` +
+      `validation mse ${mse.toFixed(4)} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  await autoencoder.save(saveTo(outDir));
+  console.error(`train.js: saved ${path.join(outDir, 'model.json')}`);
+}
+
+main().catch((err) => {
+  console.error(`train.js: error: ${err.message}`);
+  process.exit(1);
+});
