@@ -80,6 +80,7 @@ bench: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
+	install -m 755 scripts/shard-run $(DESTDIR)$(PREFIX)/bin/li-shard-run
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
 
 clean:
