@@ -1,15 +1,14 @@
 #!/usr/bin/env node
 // Trains the project's autoencoder with TensorFlow.js (scripts/tfjs/node_modules, the wasm
 // backend; `--backend cpu` for the pure-JS one) and saves it as a TF.js layers model:
-//   node train.js DATADIR OUTDIR [--backend wasm|cpu] [--epochs N] [--rows N] [--aux W]
-// DATADIR holds x.npy, y.npy and val-x.npy from prepare.js; OUTDIR gets model.json and
+//   node train.js DATADIR OUTDIR [--backend wasm|cpu] [--epochs N] [--rows N]
+// DATADIR holds x.npy and val-x.npy from prepare.js; OUTDIR gets model.json and
 // weights.bin (`li-convert OUTDIR/model.json -o model.h5` makes the Keras file). The model:
-//   784 -> enc1 (relu) -> enc2 (relu) -> code (8, linear) -> dec2 (relu) -> dec1 (relu)
+//   784 -> enc1 (relu) -> enc2 (relu) -> code (16, linear) -> dec2 (relu) -> dec1 (relu)
 //       -> pixels (784, sigmoid)
-// trained on binary cross-entropy with Adam for 20 epochs. --aux W (0.02) adds W times the
-// cross-entropy of a digit classifier on the code (a softmax layer used in training only,
-// not saved): a lightly supervised autoencoder, whose bottleneck keeps the digits apart
-// for the linear probe. Everything random is seeded (initializers, the order of the
+// trained on binary cross-entropy with Adam for 20 epochs; the labels are not used. (An
+// 8-unit code gave the linear probe 0.834 validation accuracy after 20 epochs and 0.846
+// after 40, below the project's bar of 0.85; 16 units give 0.885.) Everything random is seeded (initializers, the order of the
 // batches), so a run gives the same model again on the same machine. Prints the pixels'
 // cross-entropy and the validation reconstruction MSE after each epoch. --rows trains on
 // the first N digits only (a quick run, for the tests).
@@ -23,12 +22,11 @@ require(path.join(nm, 'tfjs-backend-wasm'));
 const {saveTo} = require(path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'save-handler'));
 
 const HIDDEN = [128, 32];
-const CODE = 8;
+const CODE = 16;
 const BATCH = 64;
 const LR = 2e-3;
 const SEED = 13;
 const EPOCHS = 20;
-const AUX = 0.02;
 
 // mulberry32, as prepare.js
 function rng(seed) {
@@ -62,9 +60,7 @@ function readNpy(file) {
   return tf.tensor(new Float32Array(bytes), shape);
 }
 
-// The autoencoder, and beside it a training-only model that also predicts the digit from
-// the code through a softmax layer 'aux' (weight --aux in the loss; 0 leaves it out). Only
-// the autoencoder is saved.
+// The autoencoder.
 function build() {
   let seed = SEED;
   const init = () => tf.initializers.glorotUniform({seed: seed++});
@@ -74,50 +70,35 @@ function build() {
   let h = digit;
   for (const [units, act, name] of [[HIDDEN[0], 'relu', 'enc1'], [HIDDEN[1], 'relu', 'enc2'],
     [CODE, 'linear', 'code']]) h = dense(units, act, name).apply(h);
-  const code = h;
   for (const [units, act, name] of [[HIDDEN[1], 'relu', 'dec2'], [HIDDEN[0], 'relu', 'dec1'],
     [784, 'sigmoid', 'pixels']]) h = dense(units, act, name).apply(h);
-  const aux = dense(10, 'softmax', 'aux').apply(code);
-  return {
-    autoencoder: tf.model({inputs: digit, outputs: h, name: 'mnist_autoencoder'}),
-    both: tf.model({inputs: digit, outputs: [h, aux], name: 'mnist_autoencoder_aux'}),
-  };
+  return tf.model({inputs: digit, outputs: h, name: 'mnist_autoencoder'});
 }
 
 async function main() {
   const args = process.argv.slice(2);
-  const opt = {backend: 'wasm', epochs: EPOCHS, rows: 0, aux: AUX};
+  const opt = {backend: 'wasm', epochs: EPOCHS, rows: 0};
   const pos = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--backend') opt.backend = args[++i];
     else if (args[i] === '--epochs') opt.epochs = Number(args[++i]);
     else if (args[i] === '--rows') opt.rows = Number(args[++i]);
-    else if (args[i] === '--aux') opt.aux = Number(args[++i]);
     else pos.push(args[i]);
   }
-  if (pos.length !== 2 || !(opt.epochs > 0) || !(opt.rows >= 0) || !(opt.aux >= 0)) {
-    console.error('usage: node train.js DATADIR OUTDIR [--backend wasm|cpu] [--epochs N] [--rows N] [--aux W]');
+  if (pos.length !== 2 || !(opt.epochs > 0) || !(opt.rows >= 0)) {
+    console.error('usage: node train.js DATADIR OUTDIR [--backend wasm|cpu] [--epochs N] [--rows N]');
     process.exit(2);
   }
   const [dataDir, outDir] = pos;
   await tf.setBackend(opt.backend);
   await tf.ready();
   let x = readNpy(path.join(dataDir, 'x.npy'));
-  let y = readNpy(path.join(dataDir, 'y.npy'));
-  if (opt.rows > 0 && opt.rows < x.shape[0]) {
+  if (opt.rows > 0 && opt.rows < x.shape[0])
     x = x.slice(0, opt.rows);
-    y = y.slice(0, opt.rows);
-  }
   const xv = readNpy(path.join(dataDir, 'val-x.npy'));
   const n = x.shape[0];
-  const {autoencoder, both} = build();
-  const model = opt.aux > 0 ? both : autoencoder;
-  if (opt.aux > 0) {
-    model.compile({optimizer: tf.train.adam(LR), loss: ['binaryCrossentropy',
-      'categoricalCrossentropy'], lossWeights: [1, opt.aux]});
-  } else {
-    model.compile({optimizer: tf.train.adam(LR), loss: 'binaryCrossentropy'});
-  }
+  const autoencoder = build();
+  autoencoder.compile({optimizer: tf.train.adam(LR), loss: 'binaryCrossentropy'});
   const rand = rng(SEED);
   const order = Array.from({length: n}, (_, i) => i);
   const t0 = Date.now();
@@ -131,11 +112,9 @@ async function main() {
     for (let s = 0; s < n; s += BATCH) {
       const idx = tf.tensor1d(order.slice(s, s + BATCH), 'int32');
       const xb = tf.gather(x, idx);
-      const yb = tf.tidy(() => tf.oneHot(tf.gather(y, idx), 10));
-      const l = await model.trainOnBatch(xb, opt.aux > 0 ? [xb, yb] : xb);
-      loss += Array.isArray(l) ? l[1] : l;
+      loss += await autoencoder.trainOnBatch(xb, xb);
       nb++;
-      tf.dispose([idx, xb, yb]);
+      tf.dispose([idx, xb]);
     }
     const mse = tf.tidy(() => tf.mean(tf.square(tf.sub(autoencoder.predict(xv, {batchSize: 500}), xv)))
       .dataSync()[0]);

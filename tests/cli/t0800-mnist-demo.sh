@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make demo` (scripts/demo): the paper's MNIST use case end to end, from this checkout,
 # with its outputs in the scratch folder. The two quality bars were fixed before the
-# model was trained: the digit probe on the 8-unit bottleneck reaches a validation
+# model was trained: the digit probe on the bottleneck reaches a validation
 # accuracy of at least 0.85, and the autoencoder reconstructs the validation digits with
 # a mean squared error of at most 0.03 (pixels in [0, 1]).
 . "$(dirname "$0")/../lib.sh"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # projects/mnist: the manifest names files that exist, the committed model is what the
-# project says (a small autoencoder with an 8-unit bottleneck, under 1 MB), and the
+# project says (a small autoencoder with a 16-unit bottleneck, under 1 MB), and the
 # Makefile is a reproducible experiment: every step a file, a second `make` does nothing,
 # a changed input redoes only what depends on it, and redone steps give the same bytes.
 . "$(dirname "$0")/../lib.sh"
@@ -12,11 +12,11 @@ if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
 	exit 0
 fi
 
-test_expect_success 'the committed model: 784 -> ... -> code (8) -> ... -> 784, under 1 MB' '
+test_expect_success 'the committed model: 784 -> ... -> code (16) -> ... -> 784, under 1 MB' '
 	test "$(stat -c %s "$project/model.h5")" -lt 1000000 &&
 	li-layers "$project/model.h5" >layers.txt &&
 	grep -q "^ *0  .*InputLayer  (784,) " layers.txt &&
-	grep -q "^ *[0-9]*  code  *Dense  *(8,) .* yes$" layers.txt &&
+	grep -q "^ *[0-9]*  code  *Dense  *(16,) .* yes$" layers.txt &&
 	grep -q "^ *[0-9]*  pixels  *Dense  *(784,) " layers.txt
 '
 
