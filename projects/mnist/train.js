@@ -15,6 +15,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const {rng, readNpy} = require(path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'common'));
 
 const nm = path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'node_modules', '@tensorflow');
 const tf = require(path.join(nm, 'tfjs'));
@@ -27,38 +28,6 @@ const BATCH = 64;
 const LR = 2e-3;
 const SEED = 13;
 const EPOCHS = 20;
-
-// mulberry32, as prepare.js
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-// Reads a little-endian float32 or int64 C-order .npy (as prepare.js writes them) into a
-// tensor (int64 as int32).
-function readNpy(file) {
-  const b = fs.readFileSync(file);
-  if (b.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${file}: not a .npy file`);
-  const hlen = b[6] === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
-  const start = b[6] === 1 ? 10 : 12;
-  const header = b.toString('latin1', start, start + hlen);
-  const int64 = header.includes("'<i8'");
-  if (!(int64 || header.includes("'<f4'")) || header.includes("'fortran_order': True")) {
-    throw new Error(`${file}: expected little-endian float32 or int64 in C order`);
-  }
-  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(',').filter((s) => s.trim())
-    .map(Number);
-  const off = start + hlen;
-  const bytes = b.buffer.slice(b.byteOffset + off, b.byteOffset + b.length);
-  if (int64) return tf.tensor(Int32Array.from(new BigInt64Array(bytes), Number), shape, 'int32');
-  return tf.tensor(new Float32Array(bytes), shape);
-}
 
 // The autoencoder.
 function build() {

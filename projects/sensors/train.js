@@ -16,6 +16,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const {readNpy} = require(path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'common'));
 // the toolkit's TF.js folder: $LI_TFJS, else scripts/tfjs two levels up
 const tfjs = process.env.LI_TFJS || path.join(__dirname, '..', '..', 'scripts', 'tfjs');
 const tf = require(path.join(tfjs, 'node_modules', '@tensorflow', 'tfjs'));
@@ -48,22 +49,6 @@ function seeded(seed) {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-// Reads a little-endian float32 .npy (format 1.0/2.0, C order) as a tf.Tensor.
-function readNpy(file) {
-  const b = fs.readFileSync(file);
-  const major = b[6];
-  const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
-  const off = major === 1 ? 10 : 12;
-  const h = b.toString('latin1', off, off + hlen);
-  if (!/'descr': '<f4'/.test(h) || /'fortran_order': True/.test(h))
-    throw new Error(`${file}: expected a C-order float32 .npy`);
-  const shape = h.match(/'shape': \(([^)]*)\)/)[1].split(',').filter((s) => s.trim())
-    .map((s) => parseInt(s, 10));
-  const start = off + hlen;
-  const data = new Float32Array(b.buffer.slice(b.byteOffset + start, b.byteOffset + b.length));
-  return tf.tensor(data, shape, 'float32');
 }
 
 // The wasm backend of TF.js 4.22 has no gradient kernels for convolutions

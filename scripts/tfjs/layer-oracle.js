@@ -12,19 +12,9 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const {rng} = require('./common');
 const tf = require(path.join(__dirname, 'node_modules', '@tensorflow', 'tfjs'));
 
-// mulberry32: a small seeded generator; uniform in [0, 1).
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const count = (shape) => shape.reduce((a, b) => a * b, 1);
 const f32 = (x) => Math.fround(x);
 

@@ -11,20 +11,11 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
+const {rng} = require('./common');
 const nm = path.join(__dirname, 'node_modules', '@tensorflow');
 const tf = require(path.join(nm, 'tfjs'));
 require(path.join(nm, 'tfjs-backend-wasm'));
 
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const L = tf.layers;
 const models = {
   dense: () => [[784], [512, 256, 32, 256, 512].map((u, i) => L.dense({ units: u, activation: i === 2 ? 'linear' : 'relu' }))
