@@ -16,7 +16,7 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const {readNpy} = require(path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'common'));
+const {rng, readNpy} = require(path.join(__dirname, '..', '..', 'scripts', 'tfjs', 'common'));
 // the toolkit's TF.js folder: $LI_TFJS, else scripts/tfjs two levels up
 const tfjs = process.env.LI_TFJS || path.join(__dirname, '..', '..', 'scripts', 'tfjs');
 const tf = require(path.join(tfjs, 'node_modules', '@tensorflow', 'tfjs'));
@@ -37,18 +37,6 @@ function args() {
     process.exit(2);
   }
   return a;
-}
-
-// mulberry32: a small seeded generator for Math.random
-function seeded(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 // The wasm backend of TF.js 4.22 has no gradient kernels for convolutions
@@ -158,7 +146,7 @@ function build(seed) {
 
 async function main() {
   const a = args();
-  Math.random = seeded(a.seed);
+  Math.random = rng(a.seed); // mulberry32 (scripts/tfjs/common.js)
   registerConvGrads();
   await tf.setBackend(a.backend);
   const x = readNpy(path.join(a.pos[0], 'x.npy'));
