@@ -7,7 +7,7 @@
 #   require_shared                          sets SHARED, or returns 1 (then skip)
 # Each test file runs in its own scratch folder ($TRASH), removed when it passes.
 set -u
-LI_TOP=${LI_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+export LI_TOP=${LI_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 LI_BIN=${LI_BIN:-$LI_TOP/bin}
 LI_TOOLS=${LI_TOOLS:-$LI_TOP/build/tools}   # helper programs from tests/tools/
 export PATH="$LI_BIN:$PATH"

@@ -8,28 +8,8 @@ make_project() {
 	mkdir -p "$1" && (cd "$1" && $PY - <<-\PYEOF
 	import json, h5py, numpy as np
 	rng = np.random.default_rng(3)
-	def save(path, in_shape, layers, weights):
-	    ls = [{"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
-	           "config": {"name": "x", "batch_input_shape": [None] + in_shape}}]
-	    prev = "x"
-	    for name, cls, cfg in layers:
-	        cfg = dict(cfg, name=name)
-	        ls.append({"name": name, "class_name": cls, "config": cfg,
-	                   "inbound_nodes": [[[prev, 0, 0, {}]]]})
-	        prev = name
-	    top = {"class_name": "Functional", "config": {"name": "m", "layers": ls,
-	           "input_layers": [["x", 0, 0]], "output_layers": [[prev, 0, 0]]}}
-	    with h5py.File(path, "w") as f:
-	        f.attrs["keras_version"] = "2.4.0"; f.attrs["backend"] = "tensorflow"
-	        f.attrs["model_config"] = np.bytes_(json.dumps(top).encode())
-	        g = f.create_group("model_weights")
-	        g.attrs["layer_names"] = np.array([l["name"].encode() for l in ls])
-	        for l in ls:
-	            n = l["name"]; lg = g.create_group(n); ws = weights.get(n, {})
-	            lg.attrs["weight_names"] = (np.array([("%s/%s:0" % (n, k)).encode() for k in ws])
-	                                        if ws else np.zeros((0,)))
-	            for k, v in ws.items():
-	                lg.create_dataset("%s/%s:0" % (n, k), data=v.astype("f4"))
+	import os, sys; sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
+	from kerash5 import save
 	dense = lambda u, a: {"units": u, "activation": a, "use_bias": True}
 	W = lambda a, b: rng.normal(size=(a, b)) * 0.3
 	save("model.h5", [8, 8, 1],

@@ -10,40 +10,17 @@ model.h5  Keras 2.4-layout .h5 (written with h5py): 28x28x1 input -> Conv2D 8 3x
 x.npy     ROWS x 28 x 28 x 1 float32 in [0, 1]: 5 blurred blob classes plus noise
 y.npy     ROWS int64 class of each row
 """
-import json
+import os
 import sys
 
-import h5py
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from kerash5 import save  # noqa: E402
 
 rows = int(sys.argv[1])
 rng = np.random.default_rng(int(sys.argv[2]) if len(sys.argv) > 2 else 0)
 
-
-def save(path, in_shape, layers, weights):
-    ls = [{"name": "x", "class_name": "InputLayer", "inbound_nodes": [],
-           "config": {"name": "x", "batch_input_shape": [None] + in_shape, "dtype": "float32"}}]
-    prev = "x"
-    for name, cls, cfg in layers:
-        ls.append({"name": name, "class_name": cls, "config": dict(cfg, name=name),
-                   "inbound_nodes": [[[prev, 0, 0, {}]]]})
-        prev = name
-    top = {"class_name": "Functional", "config": {"name": "m", "layers": ls,
-           "input_layers": [["x", 0, 0]], "output_layers": [[prev, 0, 0]]}}
-    with h5py.File(path, "w", track_order=True) as f:
-        f.attrs["keras_version"] = "2.4.0"
-        f.attrs["backend"] = "tensorflow"
-        f.attrs["model_config"] = np.bytes_(json.dumps(top).encode())
-        g = f.create_group("model_weights")
-        g.attrs["layer_names"] = np.array([l["name"].encode() for l in ls])
-        for l in ls:
-            n = l["name"]
-            lg = g.create_group(n)
-            ws = weights.get(n, {})
-            lg.attrs["weight_names"] = (np.array([("%s/%s:0" % (n, k)).encode() for k in ws])
-                                        if ws else np.zeros((0,)))
-            for k, v in ws.items():
-                lg.create_dataset("%s/%s:0" % (n, k), data=v.astype("f4"))
 
 
 def conv(f):
