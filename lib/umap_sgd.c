@@ -13,8 +13,16 @@
 #include "knn.h"
 #include "parallel.h"
 #include "rng.h"
+#include "umap_internal.h"
 
 #define SGD_BLOCKS 16
+#define LANES LI_UMAP_LANES
+
+typedef li_umap_vf vf;
+typedef li_umap_vi vi;
+#define splat li_umap_splat
+#define vsel li_umap_sel
+#define vpow li_umap_vpow
 
 static double clip4(double v)
 {
@@ -160,8 +168,9 @@ typedef struct sgd {
 	int neg_rate, n_epochs;
 	double lr;
 	uint64_t seed;
-	float fb;               /* b, for powf: single precision is plenty for a gradient
-	                         * step and several times faster than pow */
+	float fb;               /* b, for li_umap_pow: single precision is plenty for a
+	                         * gradient step */
+	int oom;                /* set when a thread could not grow its op list */
 } sgd;
 
 /* One epoch of SGD for the vertices [i0, i1). */
@@ -191,7 +200,7 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 				double gc = 0;
 				if (d2 > 0) {
 					/* d2^(b-1) as d2^b / d2: one pow instead of two */
-					double pb = powf((float)d2, s->fb);
+					double pb = li_umap_pow((float)d2, s->fb);
 					gc = -2.0 * s->a * s->b * (pb / d2) / (s->a * pb + 1.0);
 				}
 				for (int t = 0; t < dim; t++)
@@ -212,7 +221,7 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 					d2 += u * u;
 				}
 				if (d2 > 0)
-					gc = 2.0 * s->gamma * s->b / ((0.001 + d2) * (s->a * powf((float)d2, s->fb) + 1));
+					gc = 2.0 * s->gamma * s->b / ((0.001 + d2) * (s->a * li_umap_pow((float)d2, s->fb) + 1));
 				else
 					gc = 0; /* a distinct point at the same place: pushed by 4 */
 				for (int t = 0; t < dim; t++) {
@@ -221,6 +230,157 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 				}
 			}
 			s->next_neg[e] += nneg * epn;
+		}
+	}
+}
+
+/*
+ * The 2-D fast path. The SGD is a chain of dependent steps per vertex (each move starts
+ * where the last one left it), so one vertex at a time leaves the CPU waiting on the
+ * latency of pow and division. The vertices of a block are independent, though: each
+ * moves only itself and reads the others from prev. So a chunk of vertices runs in two
+ * phases. First the schedule: which edges fire this epoch and which negatives are
+ * drawn depends only on the epoch counters and the vertex's random stream, not on
+ * positions, so each vertex's moves are listed as ops (the other vertex's index, times
+ * two, plus 1 for a repulsion). Then LANES vertices at a time walk their op lists in
+ * the lanes of a vector, the float arithmetic of each lane being exactly that of one
+ * vertex alone (same operations, same order; a lane that runs out of ops takes the next
+ * vertex), so the bytes do not depend on which lane ran what.
+ */
+static inline vf vclip4(vf v)
+{
+	v = vsel(v > 4.0f, splat(4.0f), v);
+	return vsel(v < -4.0f, splat(-4.0f), v);
+}
+
+/* A draw in [0, n) from the top bits of a 64-bit draw (Lemire's multiply; the bias is
+ * below n / 2^64). */
+static inline int32_t draw(li_rng *r, uint64_t n)
+{
+	return (int32_t)(((unsigned __int128)li_rng_next(r) * n) >> 64);
+}
+
+typedef struct oplist {
+	int32_t *op;
+	int64_t n_op, m_op;
+	int64_t start[65];
+} oplist;
+
+static int op_push(oplist *l, int32_t v)
+{
+	if (l->n_op == l->m_op) {
+		int64_t m = l->m_op ? 2 * l->m_op : 4096;
+		int32_t *p = realloc(l->op, sizeof(int32_t) * (size_t)m);
+		if (!p)
+			return -1;
+		l->op = p;
+		l->m_op = m;
+	}
+	l->op[l->n_op++] = v;
+	return 0;
+}
+
+/* Phase 1: the ops of vertices [i0, i1) (at most 64) for this epoch. */
+static int sgd_ops(sgd *s, oplist *l, int64_t i0, int64_t i1, int epoch)
+{
+	double n = epoch;
+	l->n_op = 0;
+	for (int64_t j = i0; j < i1; j++) {
+		l->start[j - i0] = l->n_op;
+		li_rng r = li_rng_stream(s->seed, (uint64_t)epoch * (uint64_t)s->n + (uint64_t)j);
+		for (int64_t e = s->indptr[j]; e < s->indptr[j + 1]; e++) {
+			if (s->next[e] > n)
+				continue;
+			/* two pulls: this edge's own, and the move_other half of j's reverse edge */
+			if (op_push(l, 2 * s->tail[e]) || op_push(l, 2 * s->tail[e]))
+				return -1;
+			s->next[e] += s->eps[e];
+			double epn = s->eps[e] / s->neg_rate;
+			int nneg = (int)((n - s->next_neg[e]) / epn);
+			for (int p = 0; p < nneg; p++) {
+				int32_t k = draw(&r, (uint64_t)s->n);
+				if (k != j && op_push(l, 2 * k + 1)) /* umap-learn skips itself */
+					return -1;
+			}
+			s->next_neg[e] += nneg * epn;
+		}
+	}
+	l->start[i1 - i0] = l->n_op;
+	return 0;
+}
+
+/* Phase 2: the moves, LANES vertices at a time. The AVX2 clone and the default one do
+ * the same IEEE operations (no FMA in either), so they give the same bytes. */
+__attribute__((target_clones("avx2", "default")))
+static void sgd_apply2(sgd *s, const oplist *l, int64_t i0, int64_t i1)
+{
+	const float a = (float)s->a, b = s->fb, alpha = (float)s->alpha;
+	const float att = (float)(-2.0 * s->a * s->b), rep = (float)(2.0 * s->gamma * s->b);
+	const float *prev = s->prev;
+	float *emb = s->emb;
+	int64_t nv = i1 - i0, next_v = 0;
+	int64_t vert[LANES], pos[LANES], end[LANES];
+	vf cx = { 0 }, cy = { 0 };
+	int active = 0;
+	for (int q = 0; q < LANES; q++) {
+		vert[q] = -1;
+		pos[q] = end[q] = 0;
+	}
+	for (;;) {
+		/* fill idle lanes with the next vertices that have ops */
+		for (int q = 0; q < LANES; q++) {
+			while (vert[q] < 0 && next_v < nv) {
+				int64_t v = next_v++;
+				if (l->start[v + 1] == l->start[v])
+					continue;
+				vert[q] = v;
+				pos[q] = l->start[v];
+				end[q] = l->start[v + 1];
+				cx[q] = emb[2 * (i0 + v)];
+				cy[q] = emb[2 * (i0 + v) + 1];
+				active++;
+			}
+		}
+		if (!active)
+			break;
+		vf ox, oy;
+		vi repel;
+		for (int q = 0; q < LANES; q++) {
+			if (vert[q] < 0) {
+				ox[q] = cx[q] + 1.0f; /* an idle lane computes harmless numbers */
+				oy[q] = cy[q];
+				repel[q] = 0;
+				continue;
+			}
+			int32_t o = l->op[pos[q]];
+			ox[q] = prev[o & ~1];
+			oy[q] = prev[(o & ~1) + 1];
+			repel[q] = -(o & 1);
+		}
+		vf dx = cx - ox, dy = cy - oy;
+		vf d2 = dx * dx + dy * dy;
+		vf pb = vpow(d2, b);
+		vf den = a * pb + 1.0f;
+		/* attraction -2ab d^(2(b-1)) / (1 + a d^2b), repulsion 2 gamma b / ((0.001 + d^2)(1 + a d^2b)) */
+		vf num = vsel(repel, splat(rep), att * pb);
+		vf dd = vsel(repel, d2 + 0.001f, d2);
+		vi pos2 = d2 > 0.0f;
+		vf gc = vsel(pos2, num / vsel(pos2, dd * den, splat(1.0f)), splat(0.0f));
+		/* a repelled point at the same place is pushed by 4, as umap-learn does */
+		vi push4 = repel & ~(gc > 0.0f);
+		vf gx = vsel(push4, splat(4.0f), vclip4(gc * dx));
+		vf gy = vsel(push4, splat(4.0f), vclip4(gc * dy));
+		cx = cx + gx * alpha;
+		cy = cy + gy * alpha;
+		for (int q = 0; q < LANES; q++) {
+			if (vert[q] < 0)
+				continue;
+			if (++pos[q] == end[q]) {
+				emb[2 * (i0 + vert[q])] = cx[q];
+				emb[2 * (i0 + vert[q]) + 1] = cy[q];
+				vert[q] = -1;
+				active--;
+			}
 		}
 	}
 }
@@ -237,11 +397,20 @@ static void sgd_team(void *ctx, li_team *team, int tid, int nth)
 {
 	sgd *s = ctx;
 	int64_t n = s->n, bsz = (n + SGD_BLOCKS - 1) / SGD_BLOCKS;
+	int fast = s->dim == 2 && n < (1 << 30);
+	oplist l = { 0 };
 	for (int ep = 0; ep < s->n_epochs; ep++) {
 		for (int64_t b0 = 0; b0 < n; b0 += bsz) {
 			int64_t len = n - b0 < bsz ? n - b0 : bsz;
-			for (int64_t c = (int64_t)tid * 64; c < len; c += (int64_t)nth * 64)
-				sgd_rows(s, b0 + c, b0 + (c + 64 < len ? c + 64 : len), ep);
+			for (int64_t c = (int64_t)tid * 64; c < len && !s->oom; c += (int64_t)nth * 64) {
+				int64_t i0 = b0 + c, i1 = b0 + (c + 64 < len ? c + 64 : len);
+				if (!fast)
+					sgd_rows(s, i0, i1, ep);
+				else if (sgd_ops(s, &l, i0, i1, ep))
+					s->oom = 1; /* every thread still meets every barrier */
+				else
+					sgd_apply2(s, &l, i0, i1);
+			}
 			li_parallel_sync(team);
 			if (tid == 0) {
 				memcpy(s->prev + b0 * s->dim, s->emb + b0 * s->dim,
@@ -252,6 +421,7 @@ static void sgd_team(void *ctx, li_team *team, int tid, int nth)
 			li_parallel_sync(team);
 		}
 	}
+	free(l.op);
 }
 
 /* Prunes edges below max / n_epochs and fills epochs per sample (make_epochs_per_sample). */
@@ -392,11 +562,13 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 		next_neg[e] = eps[e] / p.negative_sample_rate;
 	}
 	sgd s = { n, dim, indptr, tail, eps, next, next_neg, emb, prev, p.a, p.b,
-		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b };
+		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b, 0 };
 	memcpy(prev, emb, sizeof(float) * (size_t)(n * dim));
 	s.n_epochs = n_epochs;
 	s.lr = p.learning_rate;
 	li_parallel_team(p.threads, sgd_team, &s);
+	if (s.oom)
+		goto oom;
 	goto out;
 oom:
 	li_err_set(err, LI_ENOMEM, "out of memory for umap of %lld rows", (long long)n);
