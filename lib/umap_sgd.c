@@ -17,6 +17,9 @@
 
 #define SGD_BLOCKS 16
 #define LANES LI_UMAP_LANES
+#if LANES != 8
+#error "sgd_apply2 spells out 8 lanes"
+#endif
 
 typedef li_umap_vf vf;
 typedef li_umap_vi vi;
@@ -171,6 +174,7 @@ typedef struct sgd {
 	float fb;               /* b, for li_umap_pow: single precision is plenty for a
 	                         * gradient step */
 	int oom;                /* set when a thread could not grow its op list */
+	double inv_rate;        /* 1 / neg_rate */
 } sgd;
 
 /* One epoch of SGD for the vertices [i0, i1). */
@@ -266,17 +270,19 @@ typedef struct oplist {
 	int64_t start[65];
 } oplist;
 
-static int op_push(oplist *l, int32_t v)
+/* Room for `need` more ops. */
+static int op_room(oplist *l, int64_t need)
 {
-	if (l->n_op == l->m_op) {
-		int64_t m = l->m_op ? 2 * l->m_op : 4096;
-		int32_t *p = realloc(l->op, sizeof(int32_t) * (size_t)m);
-		if (!p)
-			return -1;
-		l->op = p;
-		l->m_op = m;
-	}
-	l->op[l->n_op++] = v;
+	if (l->n_op + need <= l->m_op)
+		return 0;
+	int64_t m = l->m_op ? 2 * l->m_op : 4096;
+	while (m < l->n_op + need)
+		m *= 2;
+	int32_t *p = realloc(l->op, sizeof(int32_t) * (size_t)m);
+	if (!p)
+		return -1;
+	l->op = p;
+	l->m_op = m;
 	return 0;
 }
 
@@ -291,17 +297,21 @@ static int sgd_ops(sgd *s, oplist *l, int64_t i0, int64_t i1, int epoch)
 		for (int64_t e = s->indptr[j]; e < s->indptr[j + 1]; e++) {
 			if (s->next[e] > n)
 				continue;
-			/* two pulls: this edge's own, and the move_other half of j's reverse edge */
-			if (op_push(l, 2 * s->tail[e]) || op_push(l, 2 * s->tail[e]))
-				return -1;
 			s->next[e] += s->eps[e];
-			double epn = s->eps[e] / s->neg_rate;
+			double epn = s->eps[e] * s->inv_rate; /* not a second division in the chain */
 			int nneg = (int)((n - s->next_neg[e]) / epn);
+			if (op_room(l, 2 + (nneg > 0 ? nneg : 0)))
+				return -1;
+			/* two pulls: this edge's own, and the move_other half of j's reverse edge */
+			int32_t *op = l->op + l->n_op;
+			*op++ = 2 * s->tail[e];
+			*op++ = 2 * s->tail[e];
 			for (int p = 0; p < nneg; p++) {
 				int32_t k = draw(&r, (uint64_t)s->n);
-				if (k != j && op_push(l, 2 * k + 1)) /* umap-learn skips itself */
-					return -1;
+				if (k != j) /* umap-learn skips itself */
+					*op++ = 2 * k + 1;
 			}
+			l->n_op = op - l->op;
 			s->next_neg[e] += nneg * epn;
 		}
 	}
@@ -320,7 +330,12 @@ static void sgd_apply2(sgd *s, const oplist *l, int64_t i0, int64_t i1)
 	float *emb = s->emb;
 	int64_t nv = i1 - i0, next_v = 0;
 	int64_t vert[LANES], pos[LANES], end[LANES];
-	vf cx = { 0 }, cy = { 0 };
+	/* lane masks, so that a lane is set without a trip through memory */
+	vi lane[LANES];
+	for (int q = 0; q < LANES; q++)
+		for (int t = 0; t < LANES; t++)
+			lane[q][t] = t == q ? -1 : 0;
+	vf cx = splat(0.0f), cy = splat(0.0f);
 	int active = 0;
 	for (int q = 0; q < LANES; q++) {
 		vert[q] = -1;
@@ -336,27 +351,24 @@ static void sgd_apply2(sgd *s, const oplist *l, int64_t i0, int64_t i1)
 				vert[q] = v;
 				pos[q] = l->start[v];
 				end[q] = l->start[v + 1];
-				cx[q] = emb[2 * (i0 + v)];
-				cy[q] = emb[2 * (i0 + v) + 1];
+				cx = vsel(lane[q], splat(emb[2 * (i0 + v)]), cx);
+				cy = vsel(lane[q], splat(emb[2 * (i0 + v) + 1]), cy);
 				active++;
 			}
 		}
 		if (!active)
 			break;
-		vf ox, oy;
-		vi repel;
-		for (int q = 0; q < LANES; q++) {
-			if (vert[q] < 0) {
-				ox[q] = cx[q] + 1.0f; /* an idle lane computes harmless numbers */
-				oy[q] = cy[q];
-				repel[q] = 0;
-				continue;
-			}
-			int32_t o = l->op[pos[q]];
-			ox[q] = prev[o & ~1];
-			oy[q] = prev[(o & ~1) + 1];
-			repel[q] = -(o & 1);
-		}
+		/* the other points (an idle lane reads point 0 and its result is dropped) */
+		int32_t o[LANES];
+		for (int q = 0; q < LANES; q++)
+			o[q] = vert[q] < 0 ? 0 : l->op[pos[q]];
+		vf ox = { prev[o[0] & ~1], prev[o[1] & ~1], prev[o[2] & ~1], prev[o[3] & ~1],
+			prev[o[4] & ~1], prev[o[5] & ~1], prev[o[6] & ~1], prev[o[7] & ~1] };
+		vf oy = { prev[(o[0] & ~1) + 1], prev[(o[1] & ~1) + 1], prev[(o[2] & ~1) + 1],
+			prev[(o[3] & ~1) + 1], prev[(o[4] & ~1) + 1], prev[(o[5] & ~1) + 1],
+			prev[(o[6] & ~1) + 1], prev[(o[7] & ~1) + 1] };
+		vi repel = { -(o[0] & 1), -(o[1] & 1), -(o[2] & 1), -(o[3] & 1), -(o[4] & 1),
+			-(o[5] & 1), -(o[6] & 1), -(o[7] & 1) };
 		vf dx = cx - ox, dy = cy - oy;
 		vf d2 = dx * dx + dy * dy;
 		vf pb = vpow(d2, b);
@@ -562,7 +574,7 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 		next_neg[e] = eps[e] / p.negative_sample_rate;
 	}
 	sgd s = { n, dim, indptr, tail, eps, next, next_neg, emb, prev, p.a, p.b,
-		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b, 0 };
+		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b, 0, 1.0 / p.negative_sample_rate };
 	memcpy(prev, emb, sizeof(float) * (size_t)(n * dim));
 	s.n_epochs = n_epochs;
 	s.lr = p.learning_rate;
