@@ -64,18 +64,26 @@ static inline float li_umap_pow(float x, float b)
 
 #define LI_UMAP_LANES 8
 
+/*
+ * The vector helpers must be inlined into their caller: a caller compiled for AVX2
+ * (target_clones) passes 32-byte vectors in registers, a generic out-of-line copy
+ * expects them in memory (the ABI difference GCC's -Wpsabi warns of), so a call that
+ * is not inlined (as at -O1 under the sanitizers) would read garbage.
+ */
+#define LI_UMAP_INLINE __attribute__((always_inline))
+
 typedef float li_umap_vf __attribute__((vector_size(4 * LI_UMAP_LANES)));
 typedef int32_t li_umap_vi __attribute__((vector_size(4 * LI_UMAP_LANES)));
 
-static inline li_umap_vf li_umap_splat(float v)
+static inline LI_UMAP_INLINE li_umap_vf li_umap_splat(float v)
 {
-	li_umap_vf r;
+	li_umap_vf r = { 0 };
 	for (int q = 0; q < LI_UMAP_LANES; q++)
 		r[q] = v;
 	return r;
 }
 
-static inline li_umap_vf li_umap_sel(li_umap_vi m, li_umap_vf a, li_umap_vf b)
+static inline LI_UMAP_INLINE li_umap_vf li_umap_sel(li_umap_vi m, li_umap_vf a, li_umap_vf b)
 {
 	return (li_umap_vf)(((li_umap_vi)a & m) | ((li_umap_vi)b & ~m));
 }
@@ -84,7 +92,7 @@ static inline li_umap_vf li_umap_sel(li_umap_vi m, li_umap_vf a, li_umap_vf b)
  * li_umap_pow does not hand over to powf; there, x is clamped to the normal floats and
  * b log2 x to +-126 instead (no difference to a gradient step, and never inf or NaN
  * from a finite x). */
-static inline li_umap_vf li_umap_vpow(li_umap_vf x, float b)
+static inline LI_UMAP_INLINE li_umap_vf li_umap_vpow(li_umap_vf x, float b)
 {
 	const li_umap_vf lo = li_umap_splat(1.17549435e-38f), hi = li_umap_splat(3.4e38f);
 	x = li_umap_sel(x < lo, lo, x);

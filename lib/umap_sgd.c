@@ -2,7 +2,9 @@
  * UMAP's optimisation side, after umap-learn 0.5.3 (umap_.py simplicial_set_embedding
  * and transform, layouts.py optimize_layout_euclidean): the edge-epoch schedule, SGD
  * with negative sampling, the fit driver, transform of new rows, and the model's
- * constructors. umap.h explains how the threaded SGD stays deterministic.
+ * constructors. umap.h explains how the threaded SGD stays deterministic. 2-D fits take
+ * a vector path (sgd_ops, sgd_apply2: 8 vertices per vector, powers from
+ * umap_internal.h); other widths the scalar sgd_rows.
  */
 #include "umap.h"
 
@@ -251,7 +253,7 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
  * vertex alone (same operations, same order; a lane that runs out of ops takes the next
  * vertex), so the bytes do not depend on which lane ran what.
  */
-static inline vf vclip4(vf v)
+static inline LI_UMAP_INLINE vf vclip4(vf v)
 {
 	v = vsel(v > 4.0f, splat(4.0f), v);
 	return vsel(v < -4.0f, splat(-4.0f), v);
