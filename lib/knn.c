@@ -74,10 +74,30 @@ static void heap_clear(float *hd, int32_t *hi, uint8_t *hf, int k)
 	}
 }
 
+/* Squared distance in double precision (the distances a search keeps), four lanes of
+ * doubles summed in a fixed order: the same bytes from either clone. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+
+__attribute__((target_clones("avx2", "default")))
 static double dist2_exact(const float *a, const float *b, int64_t d)
 {
-	double s = 0;
-	for (int64_t t = 0; t < d; t++) {
+	v4d s0 = { 0 }, s1 = { 0 };
+	int64_t t = 0;
+	for (; t + 8 <= d; t += 8) {
+		v4f x0, y0, x1, y1;
+		memcpy(&x0, a + t, sizeof(x0));
+		memcpy(&y0, b + t, sizeof(y0));
+		memcpy(&x1, a + t + 4, sizeof(x1));
+		memcpy(&y1, b + t + 4, sizeof(y1));
+		v4d u0 = __builtin_convertvector(x0, v4d) - __builtin_convertvector(y0, v4d);
+		v4d u1 = __builtin_convertvector(x1, v4d) - __builtin_convertvector(y1, v4d);
+		s0 += u0 * u0;
+		s1 += u1 * u1;
+	}
+	v4d s01 = s0 + s1;
+	double s = (s01[0] + s01[2]) + (s01[1] + s01[3]);
+	for (; t < d; t++) {
 		double u = (double)a[t] - b[t];
 		s += u * u;
 	}
@@ -85,7 +105,7 @@ static double dist2_exact(const float *a, const float *b, int64_t d)
 }
 
 /*
- * Squared distance and dot product of float rows with 8-lane vectors (GCC vector
+ * Dot product of float rows with 8-lane vectors (GCC vector
  * extensions; an AVX2 clone is picked at run time where the CPU has it). The lanes are
  * summed in a fixed order, and the clones do the same arithmetic (no FMA), so the
  * result does not depend on the machine's vector width.
@@ -96,30 +116,6 @@ static float hsum(const v8f *p)
 {
 	const float *v = (const float *)p;
 	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
-}
-
-__attribute__((target_clones("avx2", "default")))
-static float dist2(const float *a, const float *b, int64_t d)
-{
-	v8f s0 = { 0 }, s1 = { 0 };
-	int64_t t = 0;
-	for (; t + 16 <= d; t += 16) {
-		v8f x0, y0, x1, y1;
-		memcpy(&x0, a + t, sizeof(x0));
-		memcpy(&y0, b + t, sizeof(y0));
-		memcpy(&x1, a + t + 8, sizeof(x1));
-		memcpy(&y1, b + t + 8, sizeof(y1));
-		v8f u0 = x0 - y0, u1 = x1 - y1;
-		s0 += u0 * u0;
-		s1 += u1 * u1;
-	}
-	v8f s01 = s0 + s1;
-	float s = hsum(&s01);
-	for (; t < d; t++) {
-		float u = a[t] - b[t];
-		s += u * u;
-	}
-	return s;
 }
 
 __attribute__((target_clones("avx2", "default")))
@@ -392,6 +388,12 @@ static void build_trees(void *ctx, int64_t b, int64_t e, int tid)
 
 typedef struct nnd {
 	const float *x;
+	const float *nrm;    /* squared norms of the rows */
+	float *gbuf, *dbuf;  /* per thread: gathered candidate rows, their dot products */
+	int tree;            /* the tree whose leaves leaf_gram measures */
+	int32_t *leaves;     /* its leaves' starts in perm, then n */
+	float *lt_d;         /* n x leaf_size: each row's leaf mates in that tree */
+	int32_t *lt_i;
 	int64_t n, d;
 	int k, mc;           /* heap size, candidates per list */
 	uint64_t seed;
@@ -408,34 +410,105 @@ typedef struct nnd {
 	int oom;
 } nnd;
 
-static void init_rows(void *ctx, int64_t b, int64_t e, int tid)
+/*
+ * Squared distance of rows a and b for the search as |a|^2 + |b|^2 - 2 a.b: a dot
+ * product costs two vector operations per 8 columns where a difference costs three.
+ * The rounding (relative to the norms) only matters for near ties among candidates;
+ * the distances kept are recomputed exactly at the end (finish_row).
+ */
+static float ndist(const nnd *s, int64_t a, int64_t b)
+{
+	float v = s->nrm[a] + s->nrm[b] - 2.0f * dotf(s->x + a * s->d, s->x + b * s->d, s->d);
+	return v > 0 ? v : 0;
+}
+
+static void row_norms(void *ctx, int64_t b, int64_t e, int tid)
 {
 	(void)tid;
 	nnd *s = ctx;
+	float *out = (float *)s->nrm;
+	for (int64_t i = b; i < e; i++)
+		out[i] = dotf(s->x + i * s->d, s->x + i * s->d, s->d);
+}
+
+/*
+ * The start graph: every row's heap gets its leaf mates in every tree. A tree at a time,
+ * each leaf's rows are gathered once and their dot products come from one GEMM (a row
+ * is read once per tree, not once per leaf mate per tree); the distances land in lt_d /
+ * lt_i (n x leaf_size, by row), and then each row pushes its own into its heap, so no
+ * two threads touch one heap. Rows the leaves left short get random neighbours.
+ */
+static void init_clear(void *ctx, int64_t b, int64_t e, int tid)
+{
+	(void)tid;
+	nnd *s = ctx;
+	for (int64_t i = b; i < e; i++) {
+		heap_clear(s->hd + i * s->k, s->hi + i * s->k, s->hf + i * s->k, s->k);
+		heap_push(s->hd + i * s->k, s->hi + i * s->k, s->hf + i * s->k, s->k, -1.0f, (int32_t)i, 0);
+	}
+}
+
+static void leaf_gram(void *ctx, int64_t b, int64_t e, int tid)
+{
+	nnd *s = ctx;
 	forest *f = s->f;
+	int ls = f->leaf_size;
+	int64_t d = s->d;
+	const int32_t *perm = f->perm + (size_t)s->tree * s->n;
+	float *g = s->gbuf + (size_t)tid * ls * d;
+	float *dot = s->dbuf + (size_t)tid * ls * ls;
+	for (int64_t l = b; l < e; l++) {
+		int32_t lo = s->leaves[l], L = s->leaves[l + 1] - lo;
+		for (int q = 0; q < L; q++)
+			memcpy(g + (size_t)q * d, s->x + (int64_t)perm[lo + q] * d, sizeof(float) * (size_t)d);
+		if (L > 1)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, L, L, (int)d, 1.0f, g, (int)d,
+				g, (int)d, 0.0f, dot, L);
+		for (int a = 0; a < L; a++) {
+			int32_t ia = perm[lo + a];
+			float *od = s->lt_d + (int64_t)ia * ls;
+			int32_t *oi = s->lt_i + (int64_t)ia * ls;
+			int m = 0;
+			for (int c = 0; c < L; c++) {
+				if (c == a)
+					continue;
+				int32_t ic = perm[lo + c];
+				float v = s->nrm[ia] + s->nrm[ic] - 2.0f * dot[a * L + c];
+				od[m] = v > 0 ? v : 0;
+				oi[m++] = ic;
+			}
+			if (m < ls)
+				oi[m] = -1;
+		}
+	}
+}
+
+static void leaf_push(void *ctx, int64_t b, int64_t e, int tid)
+{
+	(void)tid;
+	nnd *s = ctx;
+	int ls = s->f->leaf_size;
+	for (int64_t i = b; i < e; i++) {
+		const float *od = s->lt_d + i * ls;
+		const int32_t *oi = s->lt_i + i * ls;
+		for (int m = 0; m < ls && oi[m] >= 0; m++)
+			heap_push(s->hd + i * s->k, s->hi + i * s->k, s->hf + i * s->k, s->k, od[m], oi[m], 1);
+	}
+}
+
+static void init_fill(void *ctx, int64_t b, int64_t e, int tid)
+{
+	(void)tid;
+	nnd *s = ctx;
 	for (int64_t i = b; i < e; i++) {
 		float *hd = s->hd + i * s->k;
 		int32_t *hi = s->hi + i * s->k;
 		uint8_t *hf = s->hf + i * s->k;
-		heap_clear(hd, hi, hf, s->k);
-		heap_push(hd, hi, hf, s->k, -1.0f, (int32_t)i, 0);
-		for (int t = 0; t < f->n_trees; t++) {
-			const int32_t *perm = f->perm + (size_t)t * s->n;
-			int32_t lo = f->leaf_lo[(size_t)t * s->n + i], hi_ = f->leaf_hi[(size_t)t * s->n + i];
-			for (int32_t p = lo; p < hi_; p++) {
-				int32_t j = perm[p];
-				if (j == i)
-					continue;
-				float dd = dist2(s->x + i * s->d, s->x + (int64_t)j * s->d, s->d);
-				heap_push(hd, hi, hf, s->k, dd, j, 1);
-			}
-		}
-		/* rows the leaves left short get random neighbours */
 		li_rng r = li_rng_stream(s->seed ^ 0x66696c6cull, (uint64_t)i);
 		for (int tries = 0; hi[0] < 0 && tries < 4 * s->k; tries++) {
 			int32_t j = (int32_t)li_rng_below(&r, (uint64_t)s->n);
 			if (j != i)
-				heap_push(hd, hi, hf, s->k, dist2(s->x + i * s->d, s->x + (int64_t)j * s->d, s->d), j, 1);
+				heap_push(hd, hi, hf, s->k, ndist(s, i, j), j, 1);
 		}
 	}
 }
@@ -524,34 +597,48 @@ static void offer(nnd *s, int tid, int32_t a, int32_t b, float d)
 	}
 }
 
-/* Local join of the rows [b, e) of the phase: distances between candidate pairs. */
+/*
+ * Local join of the rows [b, e) of the phase: distances between candidate pairs (new
+ * with new, new with old). Row u's candidates are gathered into one block and their
+ * dot products come from one GEMM (OpenBLAS, single-threaded here), which is several
+ * times faster than pair by pair on wide rows; each product depends only on the two
+ * rows and the block's shape, so the result is the same at any thread count.
+ */
 static void join_rows(void *ctx, int64_t b, int64_t e, int tid)
 {
 	nnd *s = ctx;
 	int mc = s->mc;
+	int64_t d = s->d;
 	const int32_t *ni = s->ci, *oi = s->ci + (size_t)s->n * mc;
+	float *g = s->gbuf + (size_t)tid * 2 * mc * d;
+	float *dot = s->dbuf + (size_t)tid * 2 * mc * mc;
+	int32_t list[2 * 60];
 	for (int64_t u = s->u0 + b; u < s->u0 + e; u++) {
 		const int32_t *nu = ni + u * mc, *ou = oi + u * mc;
-		for (int p = 0; p < mc; p++) {
-			int32_t a = nu[p];
-			if (a < 0)
-				continue;
-			const float *xa = s->x + (int64_t)a * s->d;
-			for (int q = p + 1; q < mc; q++) {
-				int32_t c = nu[q];
-				if (c < 0 || c == a)
+		int nn = 0, m;
+		for (int p = 0; p < mc; p++)
+			if (nu[p] >= 0)
+				list[nn++] = nu[p];
+		m = nn;
+		for (int q = 0; q < mc; q++)
+			if (ou[q] >= 0)
+				list[m++] = ou[q];
+		if (nn == 0 || m < 2)
+			continue;
+		for (int q = 0; q < m; q++)
+			memcpy(g + (size_t)q * d, s->x + (int64_t)list[q] * d, sizeof(float) * (size_t)d);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nn, m, (int)d, 1.0f, g, (int)d,
+			g, (int)d, 0.0f, dot, m);
+		for (int p = 0; p < nn; p++) {
+			int32_t a = list[p];
+			for (int q = p + 1; q < m; q++) {
+				int32_t c = list[q];
+				if (c == a)
 					continue;
-				float d = dist2(xa, s->x + (int64_t)c * s->d, s->d);
-				offer(s, tid, a, c, d);
-				offer(s, tid, c, a, d);
-			}
-			for (int q = 0; q < mc; q++) {
-				int32_t c = ou[q];
-				if (c < 0 || c == a)
-					continue;
-				float d = dist2(xa, s->x + (int64_t)c * s->d, s->d);
-				offer(s, tid, a, c, d);
-				offer(s, tid, c, a, d);
+				float v = s->nrm[a] + s->nrm[c] - 2.0f * dot[(size_t)p * m + q];
+				v = v > 0 ? v : 0;
+				offer(s, tid, a, c, v);
+				offer(s, tid, c, a, v);
 			}
 		}
 	}
@@ -576,19 +663,79 @@ static void apply_parts(void *ctx, int64_t b, int64_t e, int tid)
 
 #define NND_PHASE 8192
 
+/*
+ * The trees split wide rows by their random projections to PROJ_DIMS columns (a
+ * Gaussian matrix, Johnson-Lindenstrauss): each tree level reads every row, and on
+ * 784-wide rows that reading, not the arithmetic, was most of the search's time. The
+ * trees only seed NN-descent, which measures true distances, so recall stays as it was
+ * (t0500 checks it against scikit-learn). Rows of at most PROJ_MIN columns are used as
+ * they are.
+ */
+#define PROJ_DIMS 64
+#define PROJ_MIN 96
+#define PROJ_ROWS 1024
+
+typedef struct proj_job {
+	const float *x, *r;
+	int64_t n, d;
+	float *out;
+} proj_job;
+
+static void proj_rows(void *ctx, int64_t b, int64_t e, int tid)
+{
+	(void)tid;
+	proj_job *j = ctx;
+	for (int64_t blk = b; blk < e; blk++) {
+		int64_t r0 = blk * PROJ_ROWS, rows = j->n - r0 < PROJ_ROWS ? j->n - r0 : PROJ_ROWS;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)rows, PROJ_DIMS, (int)j->d,
+			1.0f, j->x + r0 * j->d, (int)j->d, j->r, PROJ_DIMS, 0.0f,
+			j->out + r0 * PROJ_DIMS, PROJ_DIMS);
+	}
+}
+
+/* x (n x d) times a seeded Gaussian d x PROJ_DIMS matrix, in blocks of rows with
+ * single-threaded BLAS (the same bytes at any thread count). NULL when out of memory. */
+static float *project(const float *x, int64_t n, int64_t d, uint64_t seed, int threads)
+{
+	float *r = malloc(sizeof(float) * (size_t)d * PROJ_DIMS);
+	float *out = malloc(sizeof(float) * (size_t)n * PROJ_DIMS);
+	if (!r || !out) {
+		free(r);
+		free(out);
+		return NULL;
+	}
+	li_rng g = li_rng_stream(seed ^ 0x70726f6aull, 0);
+	for (int64_t q = 0; q < d * PROJ_DIMS; q++)
+		r[q] = (float)li_rng_normal(&g);
+	proj_job j = { x, r, n, d, out };
+	int prev = li_blas_threads_single();
+	li_parallel_for((n + PROJ_ROWS - 1) / PROJ_ROWS, 1, threads, proj_rows, &j);
+	li_blas_threads_restore(prev);
+	free(r);
+	return out;
+}
+
 static int approx_search(const float *x, int64_t n, int64_t d, const li_knn_opts *o,
 	int32_t *idx, float *dist, li_err *err)
 {
 	int k = o->k, threads = li_parallel_threads(o->threads);
 	forest f = { 0 };
 	nnd s = { 0 };
+	float *nrm = NULL, *xp = NULL;
 	int rc = 0;
 	f.n = n;
 	f.x = x;
 	f.d = d;
+	if (d > PROJ_MIN) {
+		if (!(xp = project(x, n, d, o->seed, threads)))
+			goto oom;
+		f.x = xp;
+		f.d = PROJ_DIMS;
+	}
 	f.seed = o->seed;
 	f.leaf_size = k > 10 ? k : 10;
-	f.n_trees = 5 + (int)lround(pow((double)n, 0.25));
+	/* as umap-learn 0.5.3 asks pynndescent for (nearest_neighbors) */
+	f.n_trees = 5 + (int)lround(sqrt((double)n) / 20.0);
 	if (f.n_trees > 32)
 		f.n_trees = 32;
 	size_t tn = (size_t)f.n_trees * (size_t)n;
@@ -598,6 +745,7 @@ static int approx_search(const float *x, int64_t n, int64_t d, const li_knn_opts
 	s.x = x;
 	s.n = n;
 	s.d = d;
+	nrm = malloc(sizeof(float) * (size_t)n);
 	s.k = k;
 	s.mc = k < 60 ? k : 60;
 	s.seed = o->seed;
@@ -610,12 +758,42 @@ static int approx_search(const float *x, int64_t n, int64_t d, const li_knn_opts
 	s.cd = malloc(sizeof(float) * 2 * (size_t)n * s.mc);
 	s.ci = malloc(sizeof(int32_t) * 2 * (size_t)n * s.mc);
 	s.ub = calloc((size_t)threads * s.parts, sizeof(*s.ub));
-	if (!f.perm || !f.leaf_lo || !f.leaf_hi || !s.hd || !s.hi || !s.hf || !s.cd || !s.ci || !s.ub)
+	{
+		/* per thread: NN-descent's 2 mc candidate rows, or a leaf's rows */
+		int gr = 2 * s.mc > f.leaf_size ? 2 * s.mc : f.leaf_size;
+		int dr = 2 * s.mc * s.mc > f.leaf_size * f.leaf_size ? 2 * s.mc * s.mc : f.leaf_size * f.leaf_size;
+		s.gbuf = malloc(sizeof(float) * (size_t)threads * gr * (size_t)d);
+		s.dbuf = malloc(sizeof(float) * (size_t)threads * dr);
+	}
+	s.leaves = malloc(sizeof(int32_t) * (size_t)(n + 1));
+	s.lt_d = malloc(sizeof(float) * (size_t)n * f.leaf_size);
+	s.lt_i = malloc(sizeof(int32_t) * (size_t)n * f.leaf_size);
+	if (!f.perm || !f.leaf_lo || !f.leaf_hi || !s.hd || !s.hi || !s.hf || !s.cd || !s.ci || !s.ub ||
+		!nrm || !s.gbuf || !s.dbuf || !s.leaves || !s.lt_d || !s.lt_i)
 		goto oom;
+	s.nrm = nrm;
+	li_parallel_for(n, 1024, threads, row_norms, &s);
 	li_parallel_for(f.n_trees, 1, threads, build_trees, &f);
+	free(xp);
+	xp = NULL;
 	if (f.failed)
 		goto oom;
-	li_parallel_for(n, 256, threads, init_rows, &s);
+	li_parallel_for(n, 1024, threads, init_clear, &s);
+	{
+		int bprev = li_blas_threads_single();
+		for (s.tree = 0; s.tree < f.n_trees; s.tree++) {
+			const int32_t *perm = f.perm + (size_t)s.tree * n;
+			const int32_t *lhi = f.leaf_hi + (size_t)s.tree * n;
+			int64_t nl = 0;
+			for (int64_t p = 0; p < n; p = lhi[perm[p]])
+				s.leaves[nl++] = (int32_t)p;
+			s.leaves[nl] = (int32_t)n;
+			li_parallel_for(nl, 64, threads, leaf_gram, &s);
+			li_parallel_for(n, 1024, threads, leaf_push, &s);
+		}
+		li_blas_threads_restore(bprev);
+	}
+	li_parallel_for(n, 1024, threads, init_fill, &s);
 	free(f.perm);
 	free(f.leaf_lo);
 	free(f.leaf_hi);
@@ -628,7 +806,9 @@ static int approx_search(const float *x, int64_t n, int64_t d, const li_knn_opts
 		build_candidates(&s, it);
 		for (s.u0 = 0; s.u0 < n; s.u0 += NND_PHASE) {
 			int64_t len = n - s.u0 < NND_PHASE ? n - s.u0 : NND_PHASE;
+			int bprev = li_blas_threads_single();
 			li_parallel_for(len, 64, threads, join_rows, &s);
+			li_blas_threads_restore(bprev);
 			if (s.oom)
 				goto oom;
 			li_parallel_for(s.parts, 1, threads, apply_parts, &s);
@@ -652,6 +832,13 @@ out:
 	free(f.perm);
 	free(f.leaf_lo);
 	free(f.leaf_hi);
+	free(nrm);
+	free(xp);
+	free(s.gbuf);
+	free(s.dbuf);
+	free(s.leaves);
+	free(s.lt_d);
+	free(s.lt_i);
 	free(s.hd);
 	free(s.hi);
 	free(s.hf);

@@ -4,14 +4,19 @@
  * Small sets are searched exactly: squared distances come from blocked GEMM
  * (|x|^2 + |y|^2 - 2 x.y with cblas_sgemm), a bounded heap per row keeps the k best, and
  * the k distances kept are recomputed directly in double precision. Large sets use an
- * approximate search: a forest of random-projection trees seeds NN-descent (Dong et al.
- * 2011, as pynndescent does). LI_KNN_AUTO picks exact up to LI_KNN_EXACT_MAX rows (as
- * umap-learn switches at 4096) and approximate above; the caller learns which was used.
+ * approximate search: a forest of random-projection trees (umap-learn's count, 5 +
+ * sqrt(n) / 20; rows wider than 96 columns are split by a 64-column Gaussian
+ * projection of themselves) seeds NN-descent (Dong et al. 2011, as pynndescent does).
+ * The leaves' and NN-descent's candidate distances come from one GEMM per block of
+ * candidates (|a|^2 + |b|^2 - 2 a.b). LI_KNN_AUTO picks exact up to LI_KNN_EXACT_MAX
+ * rows (as umap-learn switches at 4096) and approximate above; the caller learns which
+ * was used.
  *
  * Threads (pthreads, li_parallel_for) split the rows; randomness comes from per-item
  * streams li_rng_stream(seed, item), so the result is the same at any thread count.
- * OpenBLAS runs single-threaded inside the threaded part. Arrays are row-major; the
- * caller owns every buffer.
+ * OpenBLAS runs single-threaded inside the threaded part, so each product depends only
+ * on its operands and block shape (on one machine and OpenBLAS kernel: the same bytes).
+ * Arrays are row-major; the caller owns every buffer.
  */
 #ifndef LI_KNN_H
 #define LI_KNN_H

@@ -336,14 +336,37 @@ static void norm_matvec(const li_umap_graph *g, const double *dinv, const double
 	}
 }
 
+/*
+ * Dot product and axpy for the Lanczos steps, which are most of the spectral layout's
+ * time (full reorthogonalisation: j of each per step j). The dot keeps 8 partial sums
+ * (two 4-lane vectors) added in a fixed order, so it is not bound by the latency of one
+ * chain of additions; both clones do the same operations (no FMA): the same bytes on
+ * every machine.
+ */
+typedef double v4d __attribute__((vector_size(32)));
+
+__attribute__((target_clones("avx2", "default")))
 static double dot(const double *a, const double *b, int64_t n)
 {
-	double s = 0;
-	for (int64_t i = 0; i < n; i++)
+	v4d s0 = { 0 }, s1 = { 0 };
+	int64_t i = 0;
+	for (; i + 8 <= n; i += 8) {
+		v4d a0, b0, a1, b1;
+		memcpy(&a0, a + i, sizeof(a0));
+		memcpy(&b0, b + i, sizeof(b0));
+		memcpy(&a1, a + i + 4, sizeof(a1));
+		memcpy(&b1, b + i + 4, sizeof(b1));
+		s0 += a0 * b0;
+		s1 += a1 * b1;
+	}
+	v4d s01 = s0 + s1;
+	double s = (s01[0] + s01[2]) + (s01[1] + s01[3]);
+	for (; i < n; i++)
 		s += a[i] * b[i];
 	return s;
 }
 
+__attribute__((target_clones("avx2", "default")))
 static void axpy(double al, const double *x, double *y, int64_t n)
 {
 	for (int64_t i = 0; i < n; i++)

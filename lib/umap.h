@@ -14,7 +14,9 @@
  * other half of umap-learn's move_other update, which is applied to i as a second pull
  * from where the first left it), and by running the vertices in 16 fixed blocks one
  * after the other: within a block, vertices run in parallel and read the others from a
- * copy of the embedding refreshed after each block. Transform and inverse optimise each query row alone: a row's result depends
+ * copy of the embedding refreshed after each block. (2-D fits run 8 vertices at once in
+ * the lanes of a vector, each lane doing exactly one vertex's float arithmetic; the
+ * gradients' powers come from a polynomial 2^(b log2 x) within 1e-5 of pow.) Transform and inverse optimise each query row alone: a row's result depends
  * only on that row, the model and the seed, never on the other rows of the batch
  * (umap-learn's transform and inverse share one random stream and one weight maximum
  * across the batch; ours take the maximum per row).

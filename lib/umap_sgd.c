@@ -2,7 +2,9 @@
  * UMAP's optimisation side, after umap-learn 0.5.3 (umap_.py simplicial_set_embedding
  * and transform, layouts.py optimize_layout_euclidean): the edge-epoch schedule, SGD
  * with negative sampling, the fit driver, transform of new rows, and the model's
- * constructors. umap.h explains how the threaded SGD stays deterministic.
+ * constructors. umap.h explains how the threaded SGD stays deterministic. 2-D fits take
+ * a vector path (sgd_ops, sgd_apply2: 8 vertices per vector, powers from
+ * umap_internal.h); other widths the scalar sgd_rows.
  */
 #include "umap.h"
 
@@ -13,8 +15,19 @@
 #include "knn.h"
 #include "parallel.h"
 #include "rng.h"
+#include "umap_internal.h"
 
 #define SGD_BLOCKS 16
+#define LANES LI_UMAP_LANES
+#if LANES != 8
+#error "sgd_apply2 spells out 8 lanes"
+#endif
+
+typedef li_umap_vf vf;
+typedef li_umap_vi vi;
+#define splat li_umap_splat
+#define vsel li_umap_sel
+#define vpow li_umap_vpow
 
 static double clip4(double v)
 {
@@ -160,8 +173,10 @@ typedef struct sgd {
 	int neg_rate, n_epochs;
 	double lr;
 	uint64_t seed;
-	float fb;               /* b, for powf: single precision is plenty for a gradient
-	                         * step and several times faster than pow */
+	float fb;               /* b, for li_umap_pow: single precision is plenty for a
+	                         * gradient step */
+	int oom;                /* set when a thread could not grow its op list */
+	double inv_rate;        /* 1 / neg_rate */
 } sgd;
 
 /* One epoch of SGD for the vertices [i0, i1). */
@@ -191,7 +206,7 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 				double gc = 0;
 				if (d2 > 0) {
 					/* d2^(b-1) as d2^b / d2: one pow instead of two */
-					double pb = powf((float)d2, s->fb);
+					double pb = li_umap_pow((float)d2, s->fb);
 					gc = -2.0 * s->a * s->b * (pb / d2) / (s->a * pb + 1.0);
 				}
 				for (int t = 0; t < dim; t++)
@@ -212,7 +227,7 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 					d2 += u * u;
 				}
 				if (d2 > 0)
-					gc = 2.0 * s->gamma * s->b / ((0.001 + d2) * (s->a * powf((float)d2, s->fb) + 1));
+					gc = 2.0 * s->gamma * s->b / ((0.001 + d2) * (s->a * li_umap_pow((float)d2, s->fb) + 1));
 				else
 					gc = 0; /* a distinct point at the same place: pushed by 4 */
 				for (int t = 0; t < dim; t++) {
@@ -221,6 +236,165 @@ static void sgd_rows(sgd *s, int64_t i0, int64_t i1, int epoch)
 				}
 			}
 			s->next_neg[e] += nneg * epn;
+		}
+	}
+}
+
+/*
+ * The 2-D fast path. The SGD is a chain of dependent steps per vertex (each move starts
+ * where the last one left it), so one vertex at a time leaves the CPU waiting on the
+ * latency of pow and division. The vertices of a block are independent, though: each
+ * moves only itself and reads the others from prev. So a chunk of vertices runs in two
+ * phases. First the schedule: which edges fire this epoch and which negatives are
+ * drawn depends only on the epoch counters and the vertex's random stream, not on
+ * positions, so each vertex's moves are listed as ops (the other vertex's index, times
+ * two, plus 1 for a repulsion). Then LANES vertices at a time walk their op lists in
+ * the lanes of a vector, the float arithmetic of each lane being exactly that of one
+ * vertex alone (same operations, same order; a lane that runs out of ops takes the next
+ * vertex), so the bytes do not depend on which lane ran what.
+ */
+static inline LI_UMAP_INLINE vf vclip4(vf v)
+{
+	v = vsel(v > 4.0f, splat(4.0f), v);
+	return vsel(v < -4.0f, splat(-4.0f), v);
+}
+
+/* A draw in [0, n) from the top bits of a 64-bit draw (Lemire's multiply; the bias is
+ * below n / 2^64). */
+static inline int32_t draw(li_rng *r, uint64_t n)
+{
+	return (int32_t)(((unsigned __int128)li_rng_next(r) * n) >> 64);
+}
+
+typedef struct oplist {
+	int32_t *op;
+	int64_t n_op, m_op;
+	int64_t start[65];
+} oplist;
+
+/* Room for `need` more ops. */
+static int op_room(oplist *l, int64_t need)
+{
+	if (l->n_op + need <= l->m_op)
+		return 0;
+	int64_t m = l->m_op ? 2 * l->m_op : 4096;
+	while (m < l->n_op + need)
+		m *= 2;
+	int32_t *p = realloc(l->op, sizeof(int32_t) * (size_t)m);
+	if (!p)
+		return -1;
+	l->op = p;
+	l->m_op = m;
+	return 0;
+}
+
+/* Phase 1: the ops of vertices [i0, i1) (at most 64) for this epoch. */
+static int sgd_ops(sgd *s, oplist *l, int64_t i0, int64_t i1, int epoch)
+{
+	double n = epoch;
+	l->n_op = 0;
+	for (int64_t j = i0; j < i1; j++) {
+		l->start[j - i0] = l->n_op;
+		li_rng r = li_rng_stream(s->seed, (uint64_t)epoch * (uint64_t)s->n + (uint64_t)j);
+		for (int64_t e = s->indptr[j]; e < s->indptr[j + 1]; e++) {
+			if (s->next[e] > n)
+				continue;
+			s->next[e] += s->eps[e];
+			double epn = s->eps[e] * s->inv_rate; /* not a second division in the chain */
+			int nneg = (int)((n - s->next_neg[e]) / epn);
+			if (op_room(l, 2 + (nneg > 0 ? nneg : 0)))
+				return -1;
+			/* two pulls: this edge's own, and the move_other half of j's reverse edge */
+			int32_t *op = l->op + l->n_op;
+			*op++ = 2 * s->tail[e];
+			*op++ = 2 * s->tail[e];
+			for (int p = 0; p < nneg; p++) {
+				int32_t k = draw(&r, (uint64_t)s->n);
+				if (k != j) /* umap-learn skips itself */
+					*op++ = 2 * k + 1;
+			}
+			l->n_op = op - l->op;
+			s->next_neg[e] += nneg * epn;
+		}
+	}
+	l->start[i1 - i0] = l->n_op;
+	return 0;
+}
+
+/* Phase 2: the moves, LANES vertices at a time. The AVX2 clone and the default one do
+ * the same IEEE operations (no FMA in either), so they give the same bytes. */
+__attribute__((target_clones("avx2", "default")))
+static void sgd_apply2(sgd *s, const oplist *l, int64_t i0, int64_t i1)
+{
+	const float a = (float)s->a, b = s->fb, alpha = (float)s->alpha;
+	const float att = (float)(-2.0 * s->a * s->b), rep = (float)(2.0 * s->gamma * s->b);
+	const float *prev = s->prev;
+	float *emb = s->emb;
+	int64_t nv = i1 - i0, next_v = 0;
+	int64_t vert[LANES], pos[LANES], end[LANES];
+	/* lane masks, so that a lane is set without a trip through memory */
+	vi lane[LANES];
+	for (int q = 0; q < LANES; q++)
+		for (int t = 0; t < LANES; t++)
+			lane[q][t] = t == q ? -1 : 0;
+	vf cx = splat(0.0f), cy = splat(0.0f);
+	int active = 0;
+	for (int q = 0; q < LANES; q++) {
+		vert[q] = -1;
+		pos[q] = end[q] = 0;
+	}
+	for (;;) {
+		/* fill idle lanes with the next vertices that have ops */
+		for (int q = 0; q < LANES; q++) {
+			while (vert[q] < 0 && next_v < nv) {
+				int64_t v = next_v++;
+				if (l->start[v + 1] == l->start[v])
+					continue;
+				vert[q] = v;
+				pos[q] = l->start[v];
+				end[q] = l->start[v + 1];
+				cx = vsel(lane[q], splat(emb[2 * (i0 + v)]), cx);
+				cy = vsel(lane[q], splat(emb[2 * (i0 + v) + 1]), cy);
+				active++;
+			}
+		}
+		if (!active)
+			break;
+		/* the other points (an idle lane reads point 0 and its result is dropped) */
+		int32_t o[LANES];
+		for (int q = 0; q < LANES; q++)
+			o[q] = vert[q] < 0 ? 0 : l->op[pos[q]];
+		vf ox = { prev[o[0] & ~1], prev[o[1] & ~1], prev[o[2] & ~1], prev[o[3] & ~1],
+			prev[o[4] & ~1], prev[o[5] & ~1], prev[o[6] & ~1], prev[o[7] & ~1] };
+		vf oy = { prev[(o[0] & ~1) + 1], prev[(o[1] & ~1) + 1], prev[(o[2] & ~1) + 1],
+			prev[(o[3] & ~1) + 1], prev[(o[4] & ~1) + 1], prev[(o[5] & ~1) + 1],
+			prev[(o[6] & ~1) + 1], prev[(o[7] & ~1) + 1] };
+		vi repel = { -(o[0] & 1), -(o[1] & 1), -(o[2] & 1), -(o[3] & 1), -(o[4] & 1),
+			-(o[5] & 1), -(o[6] & 1), -(o[7] & 1) };
+		vf dx = cx - ox, dy = cy - oy;
+		vf d2 = dx * dx + dy * dy;
+		vf pb = vpow(d2, b);
+		vf den = a * pb + 1.0f;
+		/* attraction -2ab d^(2(b-1)) / (1 + a d^2b), repulsion 2 gamma b / ((0.001 + d^2)(1 + a d^2b)) */
+		vf num = vsel(repel, splat(rep), att * pb);
+		vf dd = vsel(repel, d2 + 0.001f, d2);
+		vi pos2 = d2 > 0.0f;
+		vf gc = vsel(pos2, num / vsel(pos2, dd * den, splat(1.0f)), splat(0.0f));
+		/* a repelled point at the same place is pushed by 4, as umap-learn does */
+		vi push4 = repel & ~(gc > 0.0f);
+		vf gx = vsel(push4, splat(4.0f), vclip4(gc * dx));
+		vf gy = vsel(push4, splat(4.0f), vclip4(gc * dy));
+		cx = cx + gx * alpha;
+		cy = cy + gy * alpha;
+		for (int q = 0; q < LANES; q++) {
+			if (vert[q] < 0)
+				continue;
+			if (++pos[q] == end[q]) {
+				emb[2 * (i0 + vert[q])] = cx[q];
+				emb[2 * (i0 + vert[q]) + 1] = cy[q];
+				vert[q] = -1;
+				active--;
+			}
 		}
 	}
 }
@@ -237,11 +411,20 @@ static void sgd_team(void *ctx, li_team *team, int tid, int nth)
 {
 	sgd *s = ctx;
 	int64_t n = s->n, bsz = (n + SGD_BLOCKS - 1) / SGD_BLOCKS;
+	int fast = s->dim == 2 && n < (1 << 30);
+	oplist l = { 0 };
 	for (int ep = 0; ep < s->n_epochs; ep++) {
 		for (int64_t b0 = 0; b0 < n; b0 += bsz) {
 			int64_t len = n - b0 < bsz ? n - b0 : bsz;
-			for (int64_t c = (int64_t)tid * 64; c < len; c += (int64_t)nth * 64)
-				sgd_rows(s, b0 + c, b0 + (c + 64 < len ? c + 64 : len), ep);
+			for (int64_t c = (int64_t)tid * 64; c < len && !s->oom; c += (int64_t)nth * 64) {
+				int64_t i0 = b0 + c, i1 = b0 + (c + 64 < len ? c + 64 : len);
+				if (!fast)
+					sgd_rows(s, i0, i1, ep);
+				else if (sgd_ops(s, &l, i0, i1, ep))
+					s->oom = 1; /* every thread still meets every barrier */
+				else
+					sgd_apply2(s, &l, i0, i1);
+			}
 			li_parallel_sync(team);
 			if (tid == 0) {
 				memcpy(s->prev + b0 * s->dim, s->emb + b0 * s->dim,
@@ -252,6 +435,7 @@ static void sgd_team(void *ctx, li_team *team, int tid, int nth)
 			li_parallel_sync(team);
 		}
 	}
+	free(l.op);
 }
 
 /* Prunes edges below max / n_epochs and fills epochs per sample (make_epochs_per_sample). */
@@ -392,11 +576,13 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 		next_neg[e] = eps[e] / p.negative_sample_rate;
 	}
 	sgd s = { n, dim, indptr, tail, eps, next, next_neg, emb, prev, p.a, p.b,
-		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b };
+		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b, 0, 1.0 / p.negative_sample_rate };
 	memcpy(prev, emb, sizeof(float) * (size_t)(n * dim));
 	s.n_epochs = n_epochs;
 	s.lr = p.learning_rate;
 	li_parallel_team(p.threads, sgd_team, &s);
+	if (s.oom)
+		goto oom;
 	goto out;
 oom:
 	li_err_set(err, LI_ENOMEM, "out of memory for umap of %lld rows", (long long)n);

@@ -7,12 +7,15 @@
  *   w + w^T - w w^T per pair.
  * - a, b for min_dist 0.1, spread 1: 1.5769, 0.8951 (ANCHORS 1.3, refitted there).
  * - kNN of points 0, 1, 3, 7 on a line.
+ * - the SGD's fast power (umap_internal.h) against pow in double precision over
+ *   x in 1e-30 .. 1e30 for several b, and its vector form lane for lane against it.
  */
 #include <math.h>
 #include <stdlib.h>
 
 #include "check.h"
 #include "li.h"
+#include "umap_internal.h"
 
 static void count(void *ctx, int64_t b, int64_t e, int tid)
 {
@@ -120,5 +123,31 @@ int main(void)
 	CHECK(ki[0] == 2 && ki[1] == 3 && fabsf(kd[0] - 0.8f) < 1e-6f && kd[1] == 1, "query neighbours");
 	o.k = 5;
 	CHECK(li_knn_graph(x, 4, 1, &o, ki, kd, &used, &e) == LI_EUSAGE, "k > n is refused");
+
+	/* fast power: relative error and the vector form */
+	static const float bs[] = { 0.5f, 0.79f, 0.8950609f, 1.0f, 1.5f, 1.93f };
+	for (int bi = 0; bi < 6; bi++) {
+		float b = bs[bi];
+		double worst = 0;
+		int same = 1;
+		for (int i = 0; i < 200000; i += LI_UMAP_LANES) {
+			li_umap_vf v;
+			for (int l = 0; l < LI_UMAP_LANES; l++)
+				v[l] = (float)pow(10.0, -30.0 + 60.0 * (i + l) / 200000.0);
+			li_umap_vf pv = li_umap_vpow(v, b);
+			for (int l = 0; l < LI_UMAP_LANES; l++) {
+				double want = pow((double)v[l], (double)b);
+				float got = li_umap_pow(v[l], b);
+				if (want > 1e-37 && want < 1e37) {
+					double rel = fabs(got / want - 1.0);
+					worst = rel > worst ? rel : worst;
+					same &= pv[l] == got;
+				}
+			}
+		}
+		CHECK(worst < 1e-5, "li_umap_pow with b = %g: worst relative error %.3g", b, worst);
+		CHECK(same, "li_umap_vpow equals li_umap_pow lane for lane, b = %g", b);
+	}
+	CHECK(li_umap_pow(0.0f, 0.9f) == 0.0f && li_umap_pow(4.0f, 0.5f) == 2.0f, "li_umap_pow of 0 and 4");
 	return check_done();
 }
