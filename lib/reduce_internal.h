@@ -98,21 +98,10 @@ int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_e
 /*
  * Squared Euclidean distances of rows a (na x d) to rows b (nb x d) into out (na x nb),
  * given their squared norms an, bn: |a|^2 + |b|^2 - 2 a.b by one dgemm, clamped at 0
- * (reduce_knn.c; trust.c uses it too).
+ * (trust.c).
  */
 void li_reduce_sqdist(const double *a, const double *an, int64_t na, const double *b,
 		      const double *bn, int64_t nb, int64_t d, double *out);
-
-/*
- * Exact k nearest neighbours (reduce_knn.c; to be replaced by lib/knn.c): for each of
- * n_q query rows q (n_q x d, float64), its k nearest reference rows ref (n_ref x d,
- * float32) by Euclidean distance, nearest first, ties to the lower index. self: the
- * queries are the reference rows in order, and row i is left out of its own list (a
- * duplicate row still counts, at distance 0). idx, dist: caller's n_q x k buffers
- * (dist not squared). k must be at most n_ref (minus 1 with self). 0 or negative.
- */
-int li_reduce_knn(const float *ref, int64_t n_ref, const double *q, int64_t n_q, int64_t d,
-		  int k, int self, int64_t *idx, float *dist, li_err *err);
 
 /* Methods. */
 extern const li_reduce_ops li_pca_ops;
