@@ -103,6 +103,18 @@ int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_e
 void li_reduce_sqdist(const double *a, const double *an, int64_t na, const double *b,
 		      const double *bn, int64_t nb, int64_t d, double *out);
 
+/*
+ * --auto for the methods that do not tune inside their own fit (PCA, UMAP; see
+ * reduce_auto.c for the rule): picks options on a seeded sample of x (n x d) by
+ * trustworthiness@10, writes them to *chosen (o with the tuned members set and
+ * auto_tune cleared), the candidates, scores and reason into report (a JSON object,
+ * borrowed), and one line per candidate plus the choice onto *note (owned, grown with
+ * realloc; may start NULL). 0 or negative.
+ */
+int li_reduce_auto(const li_reduce_method *meth, const li_reduce_opts *o, const double *x,
+		   int64_t n, int64_t d, int dims, li_reduce_opts *chosen, json_t *report,
+		   char **note, li_err *err);
+
 /* Methods. */
 extern const li_reduce_ops li_pca_ops;
 extern const li_reduce_ops li_tsne_ops;
