@@ -170,15 +170,13 @@ int li_reduce_auto(const li_reduce_method *meth, const li_reduce_opts *o, const 
 		} else {
 			double bm = base.min_dist_set ? base.min_dist : 0.1;
 			double spread = base.spread ? base.spread : 1.0;
-			double want[3] = {0, bm, 0.5};
-			for (int a = 0; a < 3; a++) {
-				if (want[a] > spread || (a != 1 && fabs(want[a] - bm) < 1e-12))
-					continue;
-				if (a == 1) /* the stage-1 winner, already scored */
+			double want[2] = {0, 0.5};
+			/* beside the stage-1 winner (min_dist bm, already scored) */
+			for (int a = 0; a < 2; a++) {
+				if (want[a] > spread || fabs(want[a] - bm) < 1e-12)
 					continue;
 				c[nc] = (cand){.o = c[best].o};
-				c[nc].o.min_dist = want[a];
-				c[nc++].is_base = 0;
+				c[nc++].o.min_dist = want[a];
 			}
 		}
 		for (int a = first; a < nc; a++) {
