@@ -38,7 +38,7 @@ if ! [ -f /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz ]; then
 fi
 case " $TSNE_BENCH_TOOLS " in *" rtsne "*)
 	if ! Rscript -e 'library(Rtsne)' >/dev/null 2>&1; then
-		echo "tsne.sh: Rtsne left out: install r-base-core r-cran-rtsne" >&2
+		echo "tsne.sh: Rtsne left out: scripts/deps --bench installs r-base-core r-cran-rtsne" >&2
 		TSNE_BENCH_TOOLS=$(echo " $TSNE_BENCH_TOOLS " | sed 's/ rtsne / /')
 	fi
 esac
