@@ -69,8 +69,11 @@ static void usage(FILE *f)
 		"                        for small N, with a note [30]\n"
 		"      --early-iterations N  t-SNE: iterations with exaggeration 12 [250]\n"
 		"      --iterations N    t-SNE: iterations after them [750]\n"
-		"      --auto            t-SNE: choose the perplexity by trustworthiness@10 on a\n"
-		"                        sample of 2000 rows; prints candidates, scores, choice\n"
+		"      --auto            choose the method's parameters by trustworthiness@10\n"
+		"                        on a sample of 2000 rows (t-SNE: perplexity; UMAP:\n"
+		"                        --neighbors, then --min-dist; PCA: --whiten); the\n"
+		"                        options given are the base candidate; prints the\n"
+		"                        candidates, their scores and the choice\n"
 		"      --trust-rows N    rows sampled for trustworthiness; 0 skips it [5000]\n"
 		"      --sample N        fit on a random sample of N rows (--seed picks it; the\n"
 		"                        others are read and dropped); the coordinates written\n"
@@ -91,7 +94,8 @@ static void usage(FILE *f)
 		"  li-reduce --method umap --sample 50 --save sample.h5 latent.npy > /dev/null\n"
 		"  li-reduce --transform sample.h5 --shard 3/8 latent.npy > part3.npy\n"
 		"  li-reduce --method umap --neighbors 30 --save umap.h5 latent.npy > xy.npy\n"
-		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > txy.npy\n");
+		"  li-reduce --method tsne --perplexity 20 --save tsne.h5 latent.npy > txy.npy\n"
+		"  li-reduce --method umap --auto --report fit.json latent.npy > xy.npy\n");
 }
 
 /* Writes n x dims float64 coordinates as a float32 .npy to out. 0 or -1 (reported). */
@@ -524,9 +528,6 @@ int main(int argc, char **argv)
 		cli_usage_error("--method: '%s' %s", o.method, why);
 	if (tsne_only && strcmp(o.method, "tsne"))
 		cli_usage_error("--perplexity and --iterations are t-SNE options (--method tsne)");
-	if (o.auto_tune && strcmp(o.method, "tsne"))
-		cli_usage_error("--auto tunes t-SNE only so far (PCA has no parameter to search; "
-				"UMAP's are not searched yet)");
 	if (so.index && !so.rows)
 		cli_usage_error("--sample-index goes with --sample");
 	return cli_finish(fit(&o, path, &common, save, report, &so));

@@ -159,6 +159,15 @@ li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64
 	}
 	json_object_set_new(m->params, "rows", json_integer(n));
 	json_object_set_new(m->params, "features", json_integer(d));
+	li_reduce_opts tuned;
+	if (o->auto_tune && strcmp(name, "tsne")) {
+		/* t-SNE tunes inside its fit; the others are tuned here (reduce_auto.c) */
+		json_t *a = json_object();
+		json_object_set_new(m->params, "auto", a);
+		if (li_reduce_auto(meth, o, x, n, d, dims, &tuned, a, &m->note, err))
+			goto fail;
+		o = &tuned;
+	}
 	if (meth->ops->fit(m, o, x, n, y, err))
 		goto fail;
 	for (int c = 0; c < dims; c++) {

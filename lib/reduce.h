@@ -21,7 +21,7 @@ typedef struct li_map li_map;
 
 /* What to fit. Zero-initialise, then set; defaults are noted. */
 typedef struct li_reduce_opts {
-	const char *method;   /* "pca" (NULL: "pca"), "tsne"; "umap" is not built yet */
+	const char *method;   /* "pca" (NULL: "pca"), "umap" or "tsne" */
 	int dims;             /* output dimensions, 2 or 3 (0: 2) */
 	uint64_t seed;        /* for randomized steps and the quality sample */
 	int whiten;           /* PCA: scale components to unit variance */
@@ -31,8 +31,10 @@ typedef struct li_reduce_opts {
 	 * with 0 meaning the method's default, so zero-initialised options stay valid */
 	int threads;          /* worker threads of the method's own loops; 0: the method's
 			       * default (t-SNE: 1, UMAP: one per CPU); same bytes at any count */
-	int auto_tune;        /* search the method's main parameter, scored by
-			       * trustworthiness (t-SNE: perplexity; see li_tsne_auto) */
+	int auto_tune;        /* search the method's main parameters on a sample, scored by
+			       * trustworthiness@10 (t-SNE: perplexity, see li_tsne_auto; UMAP:
+			       * neighbors then min_dist; PCA: whiten; see reduce_auto.c); the
+			       * options set here are the base candidate */
 	double perplexity;    /* t-SNE [30]; lowered to (N - 1) / 3 for small N, with a note */
 	int early_iter;       /* t-SNE: early-exaggeration iterations [250] */
 	int iterations;       /* t-SNE: iterations after them [750] */

@@ -98,21 +98,22 @@ int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_e
 /*
  * Squared Euclidean distances of rows a (na x d) to rows b (nb x d) into out (na x nb),
  * given their squared norms an, bn: |a|^2 + |b|^2 - 2 a.b by one dgemm, clamped at 0
- * (reduce_knn.c; trust.c uses it too).
+ * (trust.c).
  */
 void li_reduce_sqdist(const double *a, const double *an, int64_t na, const double *b,
 		      const double *bn, int64_t nb, int64_t d, double *out);
 
 /*
- * Exact k nearest neighbours (reduce_knn.c; to be replaced by lib/knn.c): for each of
- * n_q query rows q (n_q x d, float64), its k nearest reference rows ref (n_ref x d,
- * float32) by Euclidean distance, nearest first, ties to the lower index. self: the
- * queries are the reference rows in order, and row i is left out of its own list (a
- * duplicate row still counts, at distance 0). idx, dist: caller's n_q x k buffers
- * (dist not squared). k must be at most n_ref (minus 1 with self). 0 or negative.
+ * --auto for the methods that do not tune inside their own fit (PCA, UMAP; see
+ * reduce_auto.c for the rule): picks options on a seeded sample of x (n x d) by
+ * trustworthiness@10, writes them to *chosen (o with the tuned members set and
+ * auto_tune cleared), the candidates, scores and reason into report (a JSON object,
+ * borrowed), and one line per candidate plus the choice onto *note (owned, grown with
+ * realloc; may start NULL). 0 or negative.
  */
-int li_reduce_knn(const float *ref, int64_t n_ref, const double *q, int64_t n_q, int64_t d,
-		  int k, int self, int64_t *idx, float *dist, li_err *err);
+int li_reduce_auto(const li_reduce_method *meth, const li_reduce_opts *o, const double *x,
+		   int64_t n, int64_t d, int dims, li_reduce_opts *chosen, json_t *report,
+		   char **note, li_err *err);
 
 /* Methods. */
 extern const li_reduce_ops li_pca_ops;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "knn.h"
 #include "rng.h"
 #include "tsne.h"
 
@@ -62,17 +63,75 @@ static void note(li_map *m, const char *fmt, ...)
 	m->note = s;
 }
 
-/* The kNN graph of rows q among ref, in caller-owned buffers (*idx, *dist freed by caller). */
-static int graph(const float *ref, int64_t n_ref, const double *q, int64_t n_q, int64_t d,
-		 int k, int self, li_tsne_knn *g, int64_t **idx, float **dist, li_err *err)
+/*
+ * The kNN graph of the n rows x among themselves for a fit (k neighbours, self left
+ * out), through knn.h: exact up to LI_KNN_EXACT_MAX rows, NN-descent above. knn.h lists
+ * each row first in its own list (a duplicate row follows it at distance 0 and counts as
+ * a neighbour), so k + 1 are asked and the row itself is dropped. *idx, *dist: freed by
+ * the caller; *used gets LI_KNN_EXACT or LI_KNN_APPROX.
+ */
+static int graph_fit(const float *x, int64_t n, int64_t d, int k, int threads, uint64_t seed,
+		     li_tsne_knn *g, int64_t **idx, float **dist, int *used, li_err *err)
 {
-	size_t nk = (size_t)n_q * (size_t)k;
+	size_t nk = (size_t)n * (size_t)k, nk1 = (size_t)n * (size_t)(k + 1);
+	int32_t *ii = malloc(nk1 * sizeof *ii);
+	float *dd = malloc(nk1 * sizeof *dd);
 	*idx = malloc((nk ? nk : 1) * sizeof **idx);
 	*dist = malloc((nk ? nk : 1) * sizeof **dist);
-	if (!*idx || !*dist)
-		return li_err_set(err, LI_ENOMEM, "out of memory for the nearest-neighbour graph");
-	int rc = li_reduce_knn(ref, n_ref, q, n_q, d, k, self, *idx, *dist, err);
+	int rc = 0;
+	if (!ii || !dd || !*idx || !*dist) {
+		rc = li_err_set(err, LI_ENOMEM, "out of memory for the nearest-neighbour graph");
+		goto out;
+	}
+	li_knn_opts ko = {.k = k + 1, .method = LI_KNN_AUTO, .threads = threads, .seed = seed};
+	if ((rc = li_knn_graph(x, n, d, &ko, ii, dd, used, err)) < 0)
+		goto out;
+	for (int64_t i = 0; i < n; i++) {
+		const int32_t *ri = ii + i * (k + 1);
+		const float *rd = dd + i * (k + 1);
+		int m = 0;
+		/* the row itself is first; should a search ever miss it, the last one goes */
+		for (int a = 0; a <= k && m < k; a++) {
+			if (ri[a] == i || ri[a] < 0)
+				continue;
+			(*idx)[i * k + m] = ri[a];
+			(*dist)[i * k + m] = rd[a];
+			m++;
+		}
+		if (m < k) {
+			rc = li_err_set(err, LI_EDATA, "the neighbour search found %d of %d "
+					"neighbours for row %lld", m, k, (long long)i);
+			goto out;
+		}
+	}
+	*g = (li_tsne_knn){.n = n, .k = k, .idx = *idx, .dist = *dist};
+out:
+	free(ii);
+	free(dd);
+	return rc;
+}
+
+/* The exact kNN of the n_q rows q among the n_ref rows ref (nothing left out). */
+static int graph_query(const float *ref, int64_t n_ref, const float *q, int64_t n_q,
+		       int64_t d, int k, int threads, li_tsne_knn *g, int64_t **idx,
+		       float **dist, li_err *err)
+{
+	size_t nk = (size_t)n_q * (size_t)k;
+	int32_t *ii = malloc((nk ? nk : 1) * sizeof *ii);
+	*idx = malloc((nk ? nk : 1) * sizeof **idx);
+	*dist = malloc((nk ? nk : 1) * sizeof **dist);
+	int rc = 0;
+	if (!ii || !*idx || !*dist) {
+		rc = li_err_set(err, LI_ENOMEM, "out of memory for the nearest-neighbour graph");
+		goto out;
+	}
+	if ((rc = li_knn_query(ref, n_ref, q, n_q, d, k, threads, ii, *dist, err)) < 0)
+		goto out;
+	for (size_t e = 0; e < nk; e++)
+		(*idx)[e] = ii[e];
 	*g = (li_tsne_knn){.n = n_q, .k = k, .idx = *idx, .dist = *dist};
+out:
+	free(ii);
 	return rc;
 }
 
@@ -143,7 +202,7 @@ static int tune(li_map *m, const li_tsne_params *base, const double *x, const fl
 		memcpy(xsf + i * d, xf + pick[i] * d, (size_t)d * sizeof *xsf);
 	}
 	int k = li_tsne_auto_neighbors(s, base->perplexity);
-	if ((rc = graph(xsf, s, xs, s, d, k, 1, &g, &idx, &dist, err)) < 0)
+	if ((rc = graph_fit(xsf, s, d, k, base->threads, seed, &g, &idx, &dist, NULL, err)) < 0)
 		goto out;
 	if ((rc = li_tsne_pca_init(xsf, s, d, base->dims, init, err)) < 0)
 		goto out;
@@ -190,7 +249,7 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 		    li_err *err)
 {
 	int64_t d = m->n_features;
-	int dims = m->dims, rc = 0, have_y = 0;
+	int dims = m->dims, rc = 0, have_y = 0, knn_used = LI_KNN_EXACT;
 	li_tsne_params p;
 	li_tsne_params_init(&p);
 	p.dims = dims;
@@ -229,7 +288,8 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 		note(m, "note: perplexity %.4g lowered to %.4g: %lld rows give at most %lld "
 		     "neighbours each (3 x perplexity)", p.perplexity, perp, (long long)n,
 		     (long long)(n - 1));
-	if ((rc = graph(xf, n, x, n, d, k, 1, &g, &idx, &dist, err)) < 0)
+	if ((rc = graph_fit(xf, n, d, k, p.threads, o->seed, &g, &idx, &dist, &knn_used,
+			       err)) < 0)
 		goto out;
 	if (!have_y && (rc = li_tsne_pca_init(xf, n, d, dims, Y, err)) < 0)
 		goto out;
@@ -266,7 +326,8 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 	json_object_set_new(m->params, "perplexity", json_real(o->auto_tune ? p.perplexity : asked));
 	json_object_set_new(m->params, "perplexity_used", json_real(perp));
 	json_object_set_new(m->params, "neighbors", json_integer(k));
-	json_object_set_new(m->params, "knn", json_string("exact"));
+	json_object_set_new(m->params, "knn", json_string(knn_used == LI_KNN_EXACT ?
+							     "exact" : "approximate"));
 	json_object_set_new(m->params, "init", json_string("pca"));
 	json_object_set_new(m->params, "early_exaggeration", json_real(p.early_exag));
 	json_object_set_new(m->params, "early_iterations", json_integer(p.early_iter));
@@ -305,8 +366,15 @@ static int tsne_transform(const li_map *m, const double *x, int64_t n, double *y
 	int64_t *idx = NULL;
 	float *dist = NULL, *Y = malloc((size_t)n * (size_t)md->dims * sizeof *Y);
 	li_tsne_knn g;
-	int rc = Y ? graph(md->x, md->n, x, n, md->d, k, 0, &g, &idx, &dist, err)
-		   : li_err_set(err, LI_ENOMEM, "out of memory");
+	float *xq = malloc((size_t)n * (size_t)md->d * sizeof *xq);
+	int rc = 0;
+	if (!Y || !xq)
+		rc = li_err_set(err, LI_ENOMEM, "out of memory");
+	if (!rc) {
+		for (int64_t i = 0; i < n * md->d; i++)
+			xq[i] = (float)x[i];
+		rc = graph_query(md->x, md->n, xq, n, md->d, k, p.threads, &g, &idx, &dist, err);
+	}
 	if (!rc)
 		rc = li_tsne_transform(md, &g, &p, Y, err);
 	if (!rc)
@@ -315,6 +383,7 @@ static int tsne_transform(const li_map *m, const double *x, int64_t n, double *y
 	free(idx);
 	free(dist);
 	free(Y);
+	free(xq);
 	return rc;
 }
 

@@ -5,7 +5,7 @@
  * the original space, weighted by how far (their rank there beyond k).
  *
  * Original-space distances come a block of rows at a time from one GEMM each
- * (li_reduce_sqdist in reduce_knn.c: |a|^2 + |b|^2 - 2 a.b, the way scikit-learn's
+ * (li_reduce_sqdist below: |a|^2 + |b|^2 - 2 a.b, the way scikit-learn's
  * euclidean_distances computes them), so
  * memory is a block x n, not n x n. A neighbour's rank is counted directly: one plus the
  * points strictly closer, plus the equally close ones of lower index (a stable order).
@@ -14,11 +14,24 @@
  */
 #include "reduce_internal.h"
 
+#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define BLOCK 256
+
+void li_reduce_sqdist(const double *a, const double *an, int64_t na, const double *b,
+		      const double *bn, int64_t nb, int64_t d, double *out)
+{
+	cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)na, (int)nb, (int)d, 1.0, a,
+		    (int)d, b, (int)d, 0.0, out, (int)nb);
+	for (int64_t i = 0; i < na; i++)
+		for (int64_t j = 0; j < nb; j++) {
+			double v = an[i] + bn[j] - 2 * out[i * nb + j];
+			out[i * nb + j] = v > 0 ? v : 0;
+		}
+}
 
 /* Inserts (dist, j) into the sorted k-list (nd, nj) of current length *len. */
 static void knn_insert(double *nd, int64_t *nj, int *len, int k, double dist, int64_t j)

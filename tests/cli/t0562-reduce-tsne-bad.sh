@@ -83,7 +83,6 @@ done <<'TABLE'
 --method tsne --iterations 0|li-reduce: error: --iterations: '0' is not a count from 1 to 100000
 --method tsne --early-iterations x|li-reduce: error: --early-iterations: 'x' is not a count from 1 to 100000
 --perplexity 5|li-reduce: error: --perplexity and --iterations are t-SNE options (--method tsne)
---auto|li-reduce: error: --auto tunes t-SNE only so far (PCA has no parameter to search; UMAP's are not searched yet)
 --transform m.h5 --perplexity 5|li-reduce: error: --transform takes none of the fitting options
 TABLE
 
