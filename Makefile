@@ -74,6 +74,7 @@ asan:
 
 # Benchmarks side by side with the peers (never part of the tests): every scripts/bench/*.sh.
 bench: all
+	scripts/deps --bench
 	@for b in scripts/bench/*.sh; do echo "== $$b"; \
 		LI_BIN=$(CURDIR)/$(BIN) PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
 

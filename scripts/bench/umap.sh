@@ -26,7 +26,7 @@
 # the online CPUs). OPENBLAS_CORETYPE=SkylakeX is set for every tool (numpy, R and
 # li-reduce all use OpenBLAS; 0.3.21 does not recognise newer CPUs) unless already set.
 # A tool that is not installed is skipped with a note (uwot: `apt-get install
-# r-cran-uwot`, which scripts/deps installs only with LI_BENCH_DEPS=1).
+# r-cran-uwot`, which scripts/deps installs only with --bench).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export LI_BIN=${LI_BIN:-$top/bin}
