@@ -41,6 +41,22 @@ wait_for() {
 	echo "timed out waiting for '$2' in $1:" >&2; cat "$1" >&2; return 1
 }
 
+# click_for WIN X Y BUTTON FILE PATTERN: clicks until a line matching PATTERN shows in FILE,
+# at most 4 times 5 s (a click that lands while gnuplot redraws the map is lost)
+click_for() {
+	for k in 1 2 3 4; do
+		xdotool mousemove --window $1 $2 $3 click $4
+		for i in $(seq 50); do grep -q "$6" "$5" 2>/dev/null && return 0; sleep 0.1; done
+	done
+	echo "timed out waiting for '$6' in $5:" >&2; cat "$5" >&2; return 1
+}
+
+# a window test that failed leaves its li-inspect running: end it before the next starts
+end_previous() {
+	[ -z "${li:-}" ] || { kill $li 2>/dev/null; sleep 0.3; }
+	li=""
+}
+
 W=600 H=400
 test_expect_success 'setup: a project, prepared' '
 	make_project proj && unset DISPLAY && echo quit | li-inspect -q proj
@@ -53,16 +69,16 @@ test_expect_success 'a display without an X server: one line, exit 1' '
 
 test_expect_success 'clicks, keys and quit in the window' '
 	printf "typed one\n" >typed.txt &&
-	{ li-inspect proj --size ${W}x$H <typed.txt >out 2>err & echo $! >pid; } &&
+	end_previous && { li-inspect proj --size ${W}x$H <typed.txt >out 2>err & echo $! >pid; } &&
 	li=$(cat pid) &&
 	wait_for err "click the map" &&
 	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
-	xdotool mousemove --window $win 150 120 click 1 && wait_for out "^point 1:" &&
+	click_for $win 150 120 1 out "^point 1:" &&
 	sleep 0.3 && xdotool key l && wait_for err "point 1 labeled" &&
 	sleep 0.3 && xdotool key s && wait_for err "saved point 1" &&
-	sleep 0.3 && xdotool mousemove --window $win 420 300 click 1 && wait_for out "^point 2:" &&
+	sleep 0.3 && click_for $win 420 300 1 out "^point 2:" &&
 	sleep 0.3 && xdotool key s && wait_for err "saved point 2" &&
-	sleep 0.3 && xdotool mousemove --window $win 30 30 click 1 && wait_for out "^point 3:" &&
+	sleep 0.3 && click_for $win 30 30 1 out "^point 3:" &&
 	sleep 0.3 && xdotool key u && wait_for err "point 3 removed" &&
 	sleep 0.5 && import -window root shot.png &&
 	xdotool key q &&
@@ -113,14 +129,14 @@ test_expect_success 'the screenshot is not blank' '
 
 test_expect_success 'zoom (right-button box) stays through clicks; clicks probe the zoomed map' '
 	rm -f out err &&
-	{ li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	end_previous && { li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
 	li=$(cat pid) &&
 	wait_for err "click the map" &&
 	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
 	xdotool mousemove --window $win 200 150 click 3 && sleep 0.3 &&
 	xdotool mousemove --window $win 400 300 click 3 && sleep 0.8 &&
-	xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 1:" &&
-	sleep 0.5 && xdotool mousemove --window $win 270 200 click 1 && wait_for out "^point 2:" &&
+	click_for $win 270 200 1 out "^point 1:" &&
+	sleep 0.5 && click_for $win 270 200 1 out "^point 2:" &&
 	sleep 0.3 && xdotool key q &&
 	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
 	! kill -0 $li 2>/dev/null && wait $li &&
@@ -159,11 +175,11 @@ import json; m = json.load(open(\"cmdp/project.json\"))
 m[\"render\"] = {\"kind\": \"command\", \"run\": \"render.sh\"}
 json.dump(m, open(\"cmdp/project.json\", \"w\"))" &&
 	rm -f out err &&
-	{ li-inspect cmdp --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	end_previous && { li-inspect cmdp --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
 	li=$(cat pid) &&
 	wait_for err "click the map" &&
 	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
-	xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+	click_for $win 300 200 1 out "^point 1:" &&
 	sleep 0.8 && import -window root shot2.png &&
 	xdotool key q &&
 	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
@@ -187,11 +203,11 @@ import json; m = json.load(open(\"k/project.json\"))
 m[\"render\"] = {\"kind\": \"$kind\", \"channels\": [\"a\", \"b\"]}
 json.dump(m, open(\"k/project.json\", \"w\"))" &&
 		rm -f out err &&
-		{ li-inspect k --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+		end_previous && { li-inspect k --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
 		li=$(cat pid) &&
 		wait_for err "click the map" &&
 		win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
-		xdotool mousemove --window $win 300 200 click 1 && wait_for out "^point 1:" &&
+		click_for $win 300 200 1 out "^point 1:" &&
 		sleep 0.5 && xdotool mousemove --window $win 300 200 && xdotool key ctrl+q &&
 		for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
 		! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err
