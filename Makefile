@@ -1,5 +1,6 @@
 # Latent Inspector toolkit.
-# `make` builds lib/*.c into build/libli.a and every cmd/li-*.c into bin/.
+# `make` builds lib/*.c (with the network engine in lib/nn/ and the maps in lib/map/) into
+# build/libli.a and every cmd/li-*.c into bin/.
 # `make check` installs what is missing, builds, and runs every test.
 # `make demo` installs what is missing, builds, and runs the MNIST use case (scripts/demo).
 # `make asan` builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -14,10 +15,14 @@ WARN     := -Wall -Wextra -Werror -Wno-psabi
 PKGS     := hdf5-serial jansson matio zlib fftw3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilib -I/usr/include/openblas $(PKG_CFLAGS)
+# lib/ and its two engine folders are all on the include path: #include "model.h" works anywhere
+LI_INC   := -Ilib -Ilib/nn -Ilib/map
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(LI_INC) -I/usr/include/openblas $(PKG_CFLAGS)
 LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lqhull_r -lpthread -lm
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_DIRS := lib lib/nn lib/map
+LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
+LIB_HDR  := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.h))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 # what the programs share (cmd/common/: option parsing, errors, output, data and model glue)
 CLI_SRC  := $(wildcard cmd/common/*.c)
@@ -36,9 +41,10 @@ all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 deps:
 	scripts/deps
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
+$(BUILD)/lib/%.o: lib/%.c $(LIB_HDR)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(BUILD)/cmd/%.o: cmd/%.c $(wildcard lib/*.h cmd/common/*.h) | $(BUILD)/cmd/common
+$(BUILD)/cmd/%.o: cmd/%.c $(LIB_HDR) $(wildcard cmd/common/*.h) | $(BUILD)/cmd/common
 	$(CC) $(ALL_CFLAGS) -Icmd/common -c $< -o $@
 $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -48,7 +54,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIBA) $(LIBS) -o $@
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA) | $(BUILD)/tools
 	$(CC) $(ALL_CFLAGS) $< $(LIBA) $(LIBS) -o $@
-$(BUILD)/lib $(BUILD)/cmd/common $(BUILD)/tests $(BUILD)/tools $(BIN):
+$(BUILD)/cmd/common $(BUILD)/tests $(BUILD)/tools $(BIN):
 	mkdir -p $@
 
 # The README's test command. Installs missing packages first (quick when present).
@@ -105,9 +111,9 @@ fuzz: $(FUZZERS)
 	  $$t -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -print_final_stats=0 \
 	    -artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus/$$n tests/fuzz/seeds/$$n \
 	    2>$(BUILD)/fuzz/$$n.log || { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; done
-$(BUILD)/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
+$(BUILD)/fuzz/obj/%.o: lib/%.c $(LIB_HDR)
 	@mkdir -p $(BUILD)/fuzz/obj
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) -c $< -o $@
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(LI_INC) $(PKG_CFLAGS) -c $< -o $@
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) \
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(LI_INC) $(PKG_CFLAGS) \
 	  $< $(FUZZ_OBJ) $(LIBS) -o $@
