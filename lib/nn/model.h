@@ -19,7 +19,25 @@
 
 #include <stdint.h>
 
-#include "layer.h"
+#include "array.h"
+#include "err.h"
+
+/* A per-row shape (no batch axis). dim[i] == -1: not known until data arrives. */
+typedef struct li_shape {
+	int rank;
+	int64_t dim[LI_MAX_RANK];
+} li_shape;
+
+/* Which framework saved the model: its semantics decide where Keras versions differ
+ * (hard_sigmoid, recurrent_activation defaults, GRU reset_after, bilinear sampling ...). */
+typedef struct li_origin {
+	int keras_major, keras_minor, keras_patch; /* from keras_version; Keras 1 files: 1 */
+	int tfjs;                                  /* saved by TensorFlow.js layers */
+	char version[64];                          /* the keras_version string as saved */
+} li_origin;
+
+/* Element count of a shape (all dims known), -1 on overflow or unknown dims. */
+int64_t li_shape_elems(const li_shape *s);
 
 typedef struct li_model li_model;
 

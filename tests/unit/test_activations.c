@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "activations.h"
 
 static float act1(const char *name, const li_origin *o, float x)
 {

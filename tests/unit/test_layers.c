@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "layer.h"
 
 static li_origin k2 = { .keras_major = 2 };
 

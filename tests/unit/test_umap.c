@@ -15,6 +15,9 @@
 
 #include "check.h"
 #include "li.h"
+#include "knn.h"
+#include "parallel.h"
+#include "umap.h"
 #include "umap_internal.h"
 
 static void count(void *ctx, int64_t b, int64_t e, int tid)
