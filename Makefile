@@ -114,7 +114,8 @@ clean:
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 20
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRC  := lib/err.c lib/array.c lib/npy.c lib/stream.c lib/labels.c $(wildcard lib/data*.c)
+FUZZ_SRC  := lib/err.c lib/array.c lib/npy.c lib/stream.c lib/classmap.c lib/labels.c \
+	     $(wildcard lib/data*.c)
 FUZZ_OBJ  := $(FUZZ_SRC:lib/%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 $(FUZZ_OBJ:=.d):
