@@ -1,6 +1,6 @@
 /*
- * The layer interface every layer family implements (inference only). A family file
- * (layers_dense.c, layers_norm.c, layers_shape.c, layers_merge.c, later layers_conv.c,
+ * The layer interface every layer family implements (inference only; inside lib/ and the
+ * tests, never cmd/). A family file (layers_dense.c, layers_norm.c, layers_conv.c,
  * layers_rnn.c ...) exports one li_layer_ops record; layers.c lists them all in one table
  * and finds the family for a Keras class name.
  *

@@ -61,7 +61,7 @@ const li_shape *li_model_row_shape(const li_model *m, int i);
 /* Parameters of the row's layer (0 for a second call of a shared layer). */
 int64_t li_model_row_params(const li_model *m, int i);
 /* NULL when row i can run, else why not ("layer 'x' (Lambda) cannot be run: ...",
- * "layer 'c' (Conv2D) is not yet supported"). Such rows keep their place in the graph
+ * "layer 'c' (ConvLSTM2D) is not yet supported"). Such rows keep their place in the graph
  * (their shapes and those after them may be unknown); a run that needs one fails. */
 const char *li_model_row_problem(const li_model *m, int i);
 /* Rows that feed row i (borrowed). */
