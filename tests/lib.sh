@@ -5,6 +5,8 @@
 #                                           sanitizer report is a crash, never a pass
 #   expect_err 'line' cmd...                cmd must fail (status 1) with exactly this stderr
 #   require_shared                          sets SHARED, or returns 1 (then skip)
+#   npy_close A.npy B.npy                   same shape, values within float32 rounding
+#   require_long 'what'                     skips the rest of the file unless LI_LONG=1
 # Each test file runs in its own scratch folder ($TRASH), removed when it passes.
 set -u
 export LI_TOP=${LI_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -61,6 +63,30 @@ expect_err() {
 		diff expect.err actual.err >&2
 		return 1
 	fi
+}
+
+# npy_close A B: same shape and dtype, |A - B| <= 1e-5 |B| + 1e-6 max(1, max |B|). For two
+# paths that may round differently (GEMMs of other batch shapes, another OpenBLAS kernel):
+# where the same code runs on the same shapes, compare the bytes (cmp) instead.
+npy_close() {
+	$PY - "$1" "$2" <<-\PYEOF
+	import sys, numpy as np
+	a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+	assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype, b.shape, b.dtype)
+	a, b = a.astype(np.float64), b.astype(np.float64)
+	tol = 1e-5 * np.abs(b) + 1e-6 * max(1.0, np.abs(b).max(initial=0))
+	bad = ~(np.abs(a - b) <= tol)
+	assert not bad.any(), "%d values differ, worst %g" % (bad.sum(), np.abs(a - b).max())
+	PYEOF
+}
+
+# require_long 'what': the rest of the file is a long case, run by `make check-long`
+# (LI_LONG=1), skipped by `make check` with a line saying so.
+require_long() {
+	[ "${LI_LONG:-0}" = 1 ] && return 0
+	test_skip "$1" 'long: make check-long (LI_LONG=1) runs it'
+	test_done
+	exit 0
 }
 
 require_shared() {
