@@ -3,6 +3,8 @@
 # `make check` installs what is missing, builds, and runs every test.
 # `make demo` installs what is missing, builds, and runs the MNIST use case (scripts/demo).
 # `make asan` builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer.
+# By hand, never in CI: `make check-kernels` (the numeric tests under each OpenBLAS kernel
+# the CPU has), `make check-long` (the long cases `make check` skips), `make cross-arm64`.
 
 BUILD    ?= build
 BIN      ?= bin
@@ -30,7 +32,7 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA     := $(BUILD)/libli.a
 
-.PHONY: all deps check test asan install clean fuzz bench demo
+.PHONY: all deps check test asan install clean fuzz bench demo check-kernels
 all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 
 deps:
@@ -56,6 +58,21 @@ check:
 	scripts/deps
 	$(MAKE) all
 	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
+
+# Other machines' rounding, on this one (run by hand, not by CI; scripts/check-kernels):
+# the numeric tests under OPENBLAS_CORETYPE=Prescott (every x86-64), Haswell (where the
+# CPU has AVX2) and SkylakeX (where it has AVX-512), skipping those the CPU lacks; on
+# other processors it does nothing. The numeric tests: every unit test, tests/conform
+# (layers against Keras, TF.js, numpy, PyTorch), tests/projects, and the tests/cli files
+# that compute: models (t020x-t027x: graph, docs, split, data through models), maps
+# (t040x, t05xx: PCA, UMAP, t-SNE, invert, auto), the grid (t0610), probes (t071x,
+# t072x), the MNIST and Fashion projects (t080x, t082x), li-inspect (t0900) and shards
+# (t098x). Left out: data formats, error messages, plots, labels, the window and docs.
+KERNEL_TESTS := test_ conform/ projects/ t0200 t0202 t0250 t0251 t0253 t0270 t0271 t0272 \
+	t0400 t0402 t0403 t0405 t05 t0610 t071 t072 t080 t082 t0900 t098
+check-kernels: all
+	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools \
+	TESTS="$(KERNEL_TESTS)" scripts/check-kernels
 
 # The paper's MNIST use case end to end (projects/mnist), printing each command.
 demo:
