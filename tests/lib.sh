@@ -5,6 +5,8 @@
 #                                           sanitizer report is a crash, never a pass
 #   expect_err 'line' cmd...                cmd must fail (status 1) with exactly this stderr
 #   require_shared                          sets SHARED, or returns 1 (then skip)
+#   fixture_dir keras/kerasjs/CASE          prints a real-Keras case's folder: the
+#                                           repository's (tests/fixtures), else ../shared's
 #   npy_close A.npy B.npy                   same shape, values within float32 rounding
 #   require_long 'what'                     skips the rest of the file unless LI_LONG=1
 # Each test file runs in its own scratch folder ($TRASH), removed when it passes.
@@ -92,6 +94,23 @@ require_long() {
 require_shared() {
 	SHARED=$LI_TOP/../shared
 	[ -d "$SHARED/fixtures" ]
+}
+
+# Real-Keras fixtures (tests/fixtures/README.md): the cases whose licence lets us
+# redistribute them are in the repository; the others (dl4j, no licence stated) only in
+# ../shared/fixtures, when it is there.
+FIXTURES=$LI_TOP/tests/fixtures
+UNLICENSED_WHY='no licence stated, so not in the repository (tests/fixtures/README.md); ../shared/fixtures is absent'
+# fixture_dir REL: the folder of case REL (e.g. keras/dl4j/simple_rnn/x): the repository's
+# copy, else ../shared's; returns 1 when neither exists
+fixture_dir() {
+	if [ -e "$FIXTURES/$1" ]; then
+		echo "$FIXTURES/$1"
+	elif [ -e "$LI_TOP/../shared/fixtures/$1" ]; then
+		echo "$LI_TOP/../shared/fixtures/$1"
+	else
+		return 1
+	fi
 }
 
 test_done() {
