@@ -32,7 +32,7 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA     := $(BUILD)/libli.a
 
-.PHONY: all deps check test asan install clean fuzz bench demo check-kernels cross-arm64
+.PHONY: all deps check test asan install clean fuzz bench demo check-kernels cross-arm64 check-long
 all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 
 deps:
@@ -58,6 +58,15 @@ check:
 	scripts/deps
 	$(MAKE) all
 	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
+
+# The long cases `make check` skips, with a line saying so: the test files that call
+# require_long (tests/lib.sh) run them only under LI_LONG=1. Each is a long comparison
+# with a peer that a shorter test in `make check` also makes (t0502's umap-learn fits:
+# t0520; t0570's 5k t-SNE against scikit-learn: t0551, t0561). By hand, not in CI.
+LONG_TESTS = $(shell grep -l '^require_long' tests/*/t[0-9]*.sh | sed 's|.*/||; s|\.sh$$||')
+check-long: all
+	LI_LONG=1 TESTS="$(LONG_TESTS)" LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests \
+	LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
 
 # Other machines' rounding, on this one (run by hand, not by CI; scripts/check-kernels):
 # the numeric tests under OPENBLAS_CORETYPE=Prescott (every x86-64), Haswell (where the
