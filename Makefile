@@ -96,6 +96,7 @@ check-long: all
 # (t040x, t05xx: PCA, UMAP, t-SNE, invert, auto), the grid (t0610), probes (t071x,
 # t072x), the MNIST and Fashion projects (t080x, t082x), li-inspect (t0900) and shards
 # (t098x). Left out: data formats, error messages, plots, labels, the window and docs.
+# The long cases stay skipped as in `make check` (LI_LONG=1 make check-kernels adds them).
 KERNEL_TESTS := test_ conform/ projects/ t0200 t0202 t0250 t0251 t0253 t0270 t0271 t0272 \
 	t0400 t0402 t0403 t0405 t05 t0610 t071 t072 t080 t082 t0900 t098
 check-kernels: all
