@@ -15,6 +15,7 @@
 #include "knn.h"
 #include "parallel.h"
 #include "rng.h"
+#include "simd.h"
 #include "umap_internal.h"
 
 #define SGD_BLOCKS 16
@@ -323,7 +324,7 @@ static int sgd_ops(sgd *s, oplist *l, int64_t i0, int64_t i1, int epoch)
 
 /* Phase 2: the moves, LANES vertices at a time. The AVX2 clone and the default one do
  * the same IEEE operations (no FMA in either), so they give the same bytes. */
-__attribute__((target_clones("avx2", "default")))
+LI_TARGET_CLONES
 static void sgd_apply2(sgd *s, const oplist *l, int64_t i0, int64_t i1)
 {
 	const float a = (float)s->a, b = s->fb, alpha = (float)s->alpha;
