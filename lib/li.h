@@ -30,6 +30,7 @@
 #include "data.h"
 #include "tsne.h"
 #include "parallel.h"
+#include "progress.h"
 #include "knn.h"
 #include "umap.h"
 #include "project.h"
