@@ -72,6 +72,10 @@ typedef struct li_umap_model {
 	li_umap_graph graph;    /* the fuzzy union (before pruning weak edges) */
 	int knn_used;           /* LI_KNN_EXACT or LI_KNN_APPROX (knn.h) */
 	int n_epochs;           /* epochs the fit ran */
+	/* the inverse's Delaunay triangulation of the embedding and the data's slope, made
+	 * by the first li_umap_inverse (under a lock) and kept for the next: a click then
+	 * does not triangulate the whole map again. Freed by li_umap_free. */
+	struct li_umap_inv_cache *inv;
 } li_umap_model;
 
 /*

@@ -45,6 +45,7 @@ void li_umap_free(li_umap_model *m)
 	free(m->sigmas);
 	free(m->rhos);
 	li_umap_graph_release(&m->graph);
+	li_umap_inv_cache_free(m->inv);
 	free(m);
 }
 
