@@ -19,6 +19,8 @@
 #include "check.h"
 #include "li.h"
 #include "reduce_internal.h"
+#include "rng.h"
+#include "umap.h"
 
 static const double pts[4][3] = {{3, 0, 5}, {-3, 0, 5}, {0, 1, 5}, {0, -1, 5}};
 
