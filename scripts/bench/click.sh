@@ -38,24 +38,22 @@ line=$("$tool" "$work" "$N")
 echo "$line"
 med=$(sed -n 's/.*: median \([0-9.]*\) ms.*/\1/p' <<<"$line")
 peer="-"
-if [ "$QUICK" != 1 ] && /usr/bin/python3 -c 'import umap' 2>/dev/null; then
-	# umap-learn's inverse_transform on the same latent rows (its own fit of them),
-	# per point, on a batch of N points over the same extent
-	"$LI_BIN/li-embed" -q "$work/.li-inspect"/*/head.h5 "$work/data/x.npy" -o "$work/latent.npy" 2>/dev/null ||
-		"$LI_BIN/li-split" -q "$work/model.h5" --at code -o "$work/head.h5" -o "$work/tail.h5" 2>/dev/null || true
+if [ "$QUICK" != 1 ] && /usr/bin/python3 -c 'import umap, h5py' 2>/dev/null; then
+	# umap-learn fitted on the same latent rows (the map file's training rows), its
+	# inverse_transform timed per point on a batch of N points over its map's extent
 	peer=$(/usr/bin/python3 - "$work" "$N" <<-'PY' 2>/dev/null || echo "-"
 	import sys, time, glob, warnings
-	import numpy as np
+	import numpy as np, h5py
 	warnings.filterwarnings("ignore")
 	import umap
 	work, n = sys.argv[1], int(sys.argv[2])
-	lat = glob.glob(work + "/.li-inspect/*/latent.npy") or [work + "/latent.npy"]
-	x = np.load(lat[0]).reshape(-1, np.load(lat[0]).shape[-1])
+	x = h5py.File(glob.glob(work + "/.li-inspect/*/map.h5")[0], "r")["x"][:]
 	u = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=0).fit(x)
 	lo, hi = u.embedding_.min(0), u.embedding_.max(0)
 	s = int(np.ceil(np.sqrt(n)))
-	g = np.array([[lo[0] + (i % s + .5) / s * (hi[0] - lo[0]), lo[1] + (i // s + .5) / s * (hi[1] - lo[1])] for i in range(n)])
-	u.inverse_transform(g[:2])  # compile
+	g = np.array([[lo[0] + (i % s + .5) / s * (hi[0] - lo[0]),
+	               lo[1] + (i // s + .5) / s * (hi[1] - lo[1])] for i in range(n)])
+	u.inverse_transform(g[:2])  # numba compiles here
 	t = time.perf_counter(); u.inverse_transform(g); t = time.perf_counter() - t
 	print("%.1f" % (1e3 * t / n))
 	PY

@@ -15,6 +15,8 @@
 
 #include "li.h"
 
+char *openblas_get_corename(void);
+
 static double now_ms(void)
 {
 	struct timespec t;
@@ -103,6 +105,7 @@ int main(int argc, char **argv)
 	qsort(t, (size_t)n, sizeof *t, cmp_d);
 	qsort(ti, (size_t)n, sizeof *ti, cmp_d);
 	qsort(tc, (size_t)n, sizeof *tc, cmp_d);
+	printf("openblas core %s; ", openblas_get_corename());
 	printf("clicks %d method %s rows %lld latent %lld: median %.2f ms, p90 %.2f ms, mean %.2f "
 	       "ms; inverse alone median %.2f ms; CPU time median %.2f ms\n", n, li_map_method(m),
 	       (long long)li_inspect_rows(ins), (long long)d, t[n / 2], t[(n * 9) / 10], mean,
