@@ -35,9 +35,8 @@ test_expect_success 'the default is every online core (--help says so)' '
 '
 
 # script -qc CMD /dev/null runs CMD on a pseudo-terminal; its output is the terminal's
-have_script() { command -v script >/dev/null; }
+if command -v script >/dev/null; then
 test_expect_success 't-SNE on a terminal: stages, iterations of all, KL every 50' '
-	if ! have_script; then echo "# skip: no script(1)"; exit 0; fi
 	script -qc "li-reduce --method tsne --iterations 200 -o ty.npy x.npy" /dev/null >tty.out &&
 	tr "\r" "\n" <tty.out >tty.txt &&
 	grep -q "^t-SNE kNN graph \.\.\." tty.txt &&
@@ -50,13 +49,11 @@ test_expect_success 't-SNE on a terminal: stages, iterations of all, KL every 50
 	cmp ty.npy ox.npy
 '
 test_expect_success 'the last KL shown is the one of the final embedding, near the report' '
-	if ! have_script; then exit 0; fi
 	last=$(grep "^t-SNE iterations, KL" tty.txt | tail -1 | sed "s/.*KL \([0-9.]*\):.*/\1/") &&
 	rep=$(sed -n "s/.*KL divergence \([0-9.]*\),.*/\1/p" tty.txt) &&
 	$PY -c "import sys; a, b = float(sys.argv[1]), float(sys.argv[2]); assert abs(a - b) < 0.02 * b, (a, b)" "$last" "$rep"
 '
 test_expect_success 'UMAP and PCA on a terminal: stages and epochs' '
-	if ! have_script; then exit 0; fi
 	script -qc "li-reduce --method umap --epochs 30 -o uy.npy x.npy" /dev/null >u.out &&
 	tr "\r" "\n" <u.out >u.txt &&
 	grep -q "^UMAP kNN graph \.\.\." u.txt &&
@@ -67,16 +64,18 @@ test_expect_success 'UMAP and PCA on a terminal: stages and epochs' '
 	script -qc "li-reduce -o py.npy x.npy" /dev/null >p.out &&
 	tr "\r" "\n" <p.out | grep -q "^PCA \.\.\."
 '
+test_expect_success '-q on a terminal: nothing at all' '
+	script -qc "li-reduce -q --method tsne --iterations 200 -o qy.npy x.npy" /dev/null >q.out &&
+	test ! -s q.out && cmp qy.npy ox.npy
+'
+else
+	test_skip 'progress on a terminal' 'script(1) (util-linux) is not installed'
+fi
 test_expect_success 'a pipe or a log gets no progress, only the summary' '
 	li-reduce --method tsne --iterations 200 x.npy 2>err.log >/dev/null &&
 	li-reduce --method umap --epochs 30 x.npy 2>uerr.log >/dev/null &&
 	! grep -q "iterations\|epochs\|kNN graph\|\.\.\." err.log uerr.log &&
 	test -z "$(tr -dc "\r\033" <err.log)" && test -z "$(tr -dc "\r\033" <uerr.log)" &&
 	test $(wc -l <err.log) -eq 1 && grep -q "^li-reduce: tsne" err.log
-'
-test_expect_success '-q on a terminal: nothing at all' '
-	if ! have_script; then exit 0; fi
-	script -qc "li-reduce -q --method tsne --iterations 200 -o qy.npy x.npy" /dev/null >q.out &&
-	test ! -s q.out && cmp qy.npy ox.npy
 '
 test_done
