@@ -82,9 +82,10 @@ static void usage(FILE *f)
 		"      --transform MAP   place the rows of NEW into a saved map instead of fitting\n"
 		CLI_ROWS_HELP
 		"      --threads N       BLAS threads, and UMAP's and t-SNE's worker threads [all\n"
-		"                        cores; t-SNE workers 1]; results do not depend on it\n"
+		"                        cores]; results do not depend on it\n"
 		"  -o, --output FILE     write here, atomically [standard output]\n"
-		"  -q, --quiet           no quality line on standard error\n"
+		"  -q, --quiet           no progress and no quality line on standard error (the\n"
+		"                        progress shows on a terminal only)\n"
 		"  -h, --help            show this help and exit\n"
 		"      --version         show the version and exit\n"
 		"\n"
@@ -169,18 +170,21 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	char *text = NULL;
 	int64_t *idx = NULL, of = 0;
 	li_npy_reader *r = NULL;
+	/* rows for a method that works in float32 are read as float32 and handed over */
+	int f32 = li_reduce_wants_f32(o);
+	li_dtype dt = f32 ? LI_DTYPE_F32 : LI_DTYPE_F64;
 	FILE *in = cli_open_in(path);
 	if (!in)
 		return EXIT_DATA;
 	if (so->rows) {
 		/* only the sample is kept: memory grows with --sample, not with the input */
 		if (!(r = li_npy_open(in, &err)) ||
-		    li_rows_sample(r, so->rows, common->seed, LI_DTYPE_F64, &x, &idx, &err) < 0) {
+		    li_rows_sample(r, so->rows, common->seed, dt, &x, &idx, &err) < 0) {
 			cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
 			goto done;
 		}
 		of = li_npy_rows(r);
-	} else if (li_npy_load(in, &x, LI_DTYPE_F64, &err)) {
+	} else if (li_npy_load(in, &x, dt, &err)) {
 		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
 		goto done;
 	}
@@ -194,7 +198,13 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		cli_error(cli_name(path), "out of memory");
 		goto done;
 	}
-	m = li_reduce_fit(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
+	if (f32) {
+		m = li_reduce_fit_f32(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
+		x.data = NULL; /* taken */
+	} else {
+		m = li_reduce_fit(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
+	}
+	cli_progress_end(common);
 	if (!m) {
 		cli_error(cli_name(path), "%s", err.msg);
 		status = cli_status(&err);
@@ -519,6 +529,7 @@ int main(int argc, char **argv)
 	}
 	o.seed = common.seed;
 	o.threads = common.threads;
+	o.progress = (li_progress){cli_progress_cb, &common};
 	if (common.threads)
 		openblas_set_num_threads(common.threads);
 	if (argc - optind > 1)
