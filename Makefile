@@ -11,7 +11,7 @@ CC       ?= cc
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wno-psabi
-PKGS     := hdf5-serial jansson matio zlib fftw3
+PKGS     := hdf5-serial jansson matio zlib fftw3 libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilib -I/usr/include/openblas $(PKG_CFLAGS)

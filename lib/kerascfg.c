@@ -51,6 +51,23 @@ int kc_is_model_class(const char *c)
 	return !strcmp(c, "Sequential") || !strcmp(c, "Functional") || !strcmp(c, "Model");
 }
 
+int kc_is_custom(const json_t *e)
+{
+	const char *reg = json_string_value(json_object_get(e, "registered_name"));
+	const json_t *mod = json_object_get(e, "module");
+	if (reg && strchr(reg, '>'))
+		return 1;
+	if (!mod)
+		return 0;
+	/* Keras 3 writes "keras", "keras.layers", "keras.src.models.functional"; tf.keras
+	 * 2.13-2.15 "keras.layers" or "keras.src..."; the tf_keras package "tf_keras..." */
+	const char *m = json_string_value(mod);
+	if (!m)
+		return 1;
+	return !(!strcmp(m, "keras") || !strncmp(m, "keras.", 6) || !strcmp(m, "tf_keras") ||
+		 !strncmp(m, "tf_keras.", 9));
+}
+
 static void call_release(kc_call *c)
 {
 	for (int i = 0; i < c->n_in; i++)
@@ -60,6 +77,8 @@ static void call_release(kc_call *c)
 
 static void layer_release(kc_layer *l)
 {
+	free(l->module);
+	free(l->registered);
 	free(l->class_name);
 	free(l->name);
 	json_decref(l->config);
@@ -325,8 +344,15 @@ static int parse_layer(const json_t *e, const li_origin *o, kc_layer *l, li_err 
 	}
 	l->class_name = strdup(c);
 	l->name = strdup(name);
-	l->is_model = kc_is_model_class(c);
-	if (!l->class_name || !l->name) {
+	l->custom = kc_is_custom(e);
+	l->is_model = !l->custom && kc_is_model_class(c);
+	const char *mod = json_string_value(json_object_get(e, "module"));
+	const char *reg = json_string_value(json_object_get(e, "registered_name"));
+	if (mod)
+		l->module = strdup(mod);
+	if (reg)
+		l->registered = strdup(reg);
+	if (!l->class_name || !l->name || (mod && !l->module) || (reg && !l->registered)) {
 		json_decref(cfg);
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	}
