@@ -432,7 +432,7 @@ static int read_vars(k3src *s, const char *h5, const char *prefix, const char *l
 		}
 		li_weight *x = &w->w[w->n];
 		memset(x, 0, sizeof *x);
-		if (!(x->name = cat3(prefix, names.w[i].name, ""))) {
+		if (!(x->name = cat3(prefix, "vars/", names.w[i].name))) {
 			rc = li_err_set(err, LI_ENOMEM, "out of memory");
 			break;
 		}

@@ -21,7 +21,8 @@
  *
  * A .keras file means what Keras 3 makes of it, so a part whose meaning a Keras 3 config
  * cannot state is refused with the reason (Keras 2's hard_sigmoid, TF.js's bilinear rule,
- * a class Keras 3 no longer has). Settings whose defaults differ are already explicit in
+ * a class Keras 3 no longer has). A custom class read from a .keras goes out as it came
+ * in (config, module, registered name, variables), for a Keras that has its code. Settings whose defaults differ are already explicit in
  * the entries (modelsave.c); weights go out as Keras' own loader would have fixed them
  * (Keras 1 kernel layouts, Theano's flipped kernels). Initializers, regularizers and
  * constraints are left out: they do not change outputs, and Keras 2 spells some of them
@@ -130,8 +131,7 @@ static int check_meaning(const ms_part *p, li_err *err)
 			continue;
 		const li_node *d = &m->nodes[e->wrow];
 		if (d->custom)
-			return li_err_set(err, LI_EDATA, "layer '%s' (%s) is a custom class whose code "
-					  "is not in the model: it cannot be written", e->name, e->cls);
+			continue; /* written as read: its config, module and registered name */
 		if (d->kind == LI_NODE_OPAQUE)
 			return li_err_set(err, LI_EDATA, "layer '%s' (%s) cannot be run by this build, "
 					  "so it is not written to .keras (.h5 keeps it)", e->name,
@@ -337,6 +337,18 @@ static char *config_json(const ms_part *p, const char *name)
 			if (chain && o)
 				build_in = json_incref(json_object_get(json_object_get(o, "config"),
 								       "batch_shape"));
+		} else if (e->wrow >= 0 && p->m->nodes[e->wrow].custom) {
+			/* a custom class goes out as it came in, for Keras with its code to load */
+			const li_node *d = &p->m->nodes[e->wrow];
+			json_t *cfg = json_deep_copy(d->config);
+			if (!cfg || json_object_set_new(cfg, "name", json_string(e->name))) {
+				json_decref(cfg);
+				bad = 1;
+				break;
+			}
+			o = k3_object(d->module ? d->module : "keras.layers", e->cls, cfg, d->registered);
+			if (o && !d->module)
+				json_object_set_new(o, "module", json_null());
 		} else {
 			json_t *cfg = json_deep_copy(e->config);
 			if (!cfg || clean(e->cls, cfg, 0) || json_object_set_new(cfg, "name", json_string(e->name))) {

@@ -78,6 +78,8 @@ void li_model_free(li_model *m)
 		free(m->nodes[i].class_name);
 		free(m->nodes[i].in);
 		free(m->nodes[i].problem);
+		free(m->nodes[i].module);
+		free(m->nodes[i].registered);
 		json_decref(m->nodes[i].config);
 		li_weights_free(m->nodes[i].raw, m->nodes[i].n_raw);
 	}

@@ -129,7 +129,8 @@ typedef struct li_node {
 	json_t *config;
 	li_weight *raw;
 	int n_raw;
-	int custom;        /* a custom class (kc_layer.custom): no weights read, not written */
+	int custom;        /* a custom class (kc_layer.custom): kept, never run */
+	char *module, *registered; /* Keras 3 serialization as read (owned), or NULL */
 } li_node;
 
 struct li_model {

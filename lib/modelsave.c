@@ -360,6 +360,13 @@ static char *config_text(part *p, const char *name)
 		json_t *l = json_object();
 		bad = !l || json_object_set_new(l, "class_name", json_string(e->cls)) ||
 		      json_object_set(l, "config", e->config);
+		const li_node *d = e->wrow >= 0 ? &p->m->nodes[e->wrow] : NULL;
+		if (!bad && d && d->custom)
+			/* a custom class keeps what names its code (Keras 3 writes both in .h5) */
+			bad = json_object_set_new(l, "module", d->module ? json_string(d->module) :
+						  json_null()) ||
+			      json_object_set_new(l, "registered_name", d->registered ?
+						  json_string(d->registered) : json_null());
 		if (!bad && !chain)
 			bad = json_object_set_new(l, "name", json_string(e->name)) ||
 			      json_object_set(l, "inbound_nodes", e->nodes);
