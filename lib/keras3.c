@@ -612,6 +612,16 @@ static int load_zip(li_model *m, zip_t *z, li_err *err)
 			goto out;
 		}
 		version = json_string_value(json_object_get(meta, "keras_version"));
+		/* class names, as li-train-lr and li-split write them (Keras ignores the key) */
+		json_t *names = json_object_get(meta, "li_class_names");
+		char *text = names ? json_dumps(names, JSON_ENCODE_ANY) : NULL;
+		rc = names ? (text ? li_model_set_class_names(m, text, err) :
+			      li_err_set(err, LI_ENOMEM, "out of memory")) : 0;
+		free(text);
+		if (rc) {
+			li_err_prefix(err, "metadata.json");
+			goto out;
+		}
 	}
 	/* Keras' own loader ignores metadata.json; without it the file is taken as Keras 3 */
 	kc_origin(version ? version : "3.0.0", &m->origin);
