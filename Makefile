@@ -79,10 +79,11 @@ bench: all
 		LI_BIN=$(CURDIR)/$(BIN) PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
 	install -m 755 scripts/shard-run $(DESTDIR)$(PREFIX)/bin/li-shard-run
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5
 
 clean:
 	rm -rf build bin

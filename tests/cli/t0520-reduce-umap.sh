@@ -24,7 +24,7 @@ test_expect_success 'fit: the kNN kind and the quality line on standard error' '
 	fi
 '
 
-test_expect_success 'the map file: CONVENTIONS attributes and datasets (h5py, scipy)' '
+test_expect_success 'the map file: li-map(5) attributes and datasets (h5py, scipy)' '
 	for s in $sets; do
 		$PY - $s <<-\PY || exit 1
 		import json, sys
