@@ -687,40 +687,33 @@ static int zip_fail(zip_error_t *ze, li_err *err)
 			  zip_error_strerror(ze));
 }
 
+/* Opens the archive of source src (taken, freed on failure) and loads it. */
+static int load_source(li_model *m, zip_source_t *src, zip_error_t *ze, li_err *err)
+{
+	zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, ze) : NULL;
+	int rc;
+	if (!z) {
+		if (src)
+			zip_source_free(src);
+		rc = zip_fail(ze, err);
+	} else {
+		rc = load_zip(m, z, err);
+		zip_discard(z);
+	}
+	zip_error_fini(ze);
+	return rc;
+}
+
 int li_keras3_load(li_model *m, const char *path, li_err *err)
 {
 	zip_error_t ze;
 	zip_error_init(&ze);
-	zip_source_t *src = zip_source_file_create(path, 0, -1, &ze);
-	zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
-	if (!z) {
-		if (src)
-			zip_source_free(src);
-		int rc = zip_fail(&ze, err);
-		zip_error_fini(&ze);
-		return rc;
-	}
-	zip_error_fini(&ze);
-	int rc = load_zip(m, z, err);
-	zip_discard(z);
-	return rc;
+	return load_source(m, zip_source_file_create(path, 0, -1, &ze), &ze, err);
 }
 
 int li_keras3_load_mem(li_model *m, const void *data, size_t n, li_err *err)
 {
 	zip_error_t ze;
 	zip_error_init(&ze);
-	zip_source_t *src = zip_source_buffer_create(data, n, 0, &ze);
-	zip_t *z = src ? zip_open_from_source(src, ZIP_RDONLY | ZIP_CHECKCONS, &ze) : NULL;
-	if (!z) {
-		if (src)
-			zip_source_free(src);
-		int rc = zip_fail(&ze, err);
-		zip_error_fini(&ze);
-		return rc;
-	}
-	zip_error_fini(&ze);
-	int rc = load_zip(m, z, err);
-	zip_discard(z);
-	return rc;
+	return load_source(m, zip_source_buffer_create(data, n, 0, &ze), &ze, err);
 }

@@ -35,6 +35,7 @@
 #include <zip.h>
 #include <hdf5.h>
 
+#include "h5util.h"
 #include "keras3.h"
 #include "modelsave_internal.h"
 
@@ -428,20 +429,8 @@ static int mkgroup(h5w *w, const char *path)
 
 static int write_ds(h5w *w, const char *path, const li_array *a)
 {
-	hsize_t dims[LI_MAX_RANK];
-	for (int i = 0; i < a->rank; i++)
-		dims[i] = (hsize_t)a->shape[i];
-	hid_t s = a->rank ? H5Screate_simple(a->rank, dims, NULL) : H5Screate(H5S_SCALAR), d = -1;
-	int rc = -1;
-	if (s >= 0 &&
-	    (d = H5Dcreate2(w->file, path, H5T_IEEE_F32LE, s, H5P_DEFAULT, w->dcpl, H5P_DEFAULT)) >= 0 &&
-	    H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) >= 0)
-		rc = 0;
-	if (d >= 0)
-		H5Dclose(d);
-	if (s >= 0)
-		H5Sclose(s);
-	return rc ? li_err_set(w->err, LI_EIO, "cannot write '%s' in the weights", path) : 0;
+	return li_h5_write_f32(w->file, path, a, w->dcpl) ?
+		li_err_set(w->err, LI_EIO, "cannot write '%s' in the weights", path) : 0;
 }
 
 /*
