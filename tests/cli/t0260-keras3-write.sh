@@ -4,7 +4,8 @@
 # gives the same bytes, with fixed member times and date_saved (SOURCE_DATE_EPOCH when
 # set); the members are Keras' three, stored, in Keras' order; li-convert goes both ways;
 # a cut before a custom class writes both parts (the class kept as it came, by name);
-# meaning a Keras 3 config cannot say is refused for .keras with one line, .h5 keeps it.
+# meaning a Keras 3 config cannot say is refused for .keras with one line, .h5 keeps it;
+# a probe saved as .keras carries its class names (li-propagate --names, li-check --model).
 . "$(dirname "$0")/../lib.sh"
 FX=$LI_TOP/tests/fixtures/keras3
 MN=$FX/mnist-cnn-keras3.1.1-moonflower
@@ -99,6 +100,10 @@ np.save(\"x.npy\", x); np.save(\"y.npy\", (x[:, 2] > 0).astype(np.int64))" &&
 	li-train-lr -q x.npy y.npy --classes classes.txt -o probe.h5 &&
 	unzip -p probe.keras metadata.json | grep -q "\"li_class_names\": \[\"no\", \"yes\"\]" &&
 	li-propagate -q probe.keras x.npy --names >n1.txt &&
-	li-propagate -q probe.h5 x.npy --names >n2.txt && cmp n1.txt n2.txt
+	li-propagate -q probe.h5 x.npy --names >n2.txt && cmp n1.txt n2.txt &&
+	li-propagate -q probe.keras x.npy -o p.npy &&
+	li-check --model probe.keras --argmax "$(head -1 n1.txt)" --rows 0:1 p.npy 2>/dev/null &&
+	must_fail 1 li-check --model m.keras --argmax yes p.npy 2>err.txt &&
+	grep -q "^li-check: error: m.keras: the model has no class names (li_class_names)$" err.txt
 '
 test_done
