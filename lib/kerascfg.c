@@ -193,10 +193,38 @@ static int parse_calls(const json_t *nodes, kc_layer *l, li_err *err)
 	return 0;
 }
 
-/* input_layers / output_layers: [["a", 0, 0], ...] or (Keras 3, one tensor) ["a", 0, 0]. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * input_layers / output_layers: [["a", 0, 0], ...], or (Keras 3, one tensor) ["a", 0, 0],
+ * or (Keras 3.4+, a dict of tensors) {"key": ["a", 0, 0], ...}, taken in sorted key order
+ * as Keras' tree.flatten orders a dict.
+ */
 static int parse_io(const json_t *v, kc_ref **out, int *n, const char *what, li_err *err)
 {
 	kc_call c = {0};
+	if (json_is_object(v) && json_object_size(v) > 0 && json_object_size(v) <= 100000) {
+		size_t k = 0, m = json_object_size(v);
+		const char **keys = malloc(sizeof *keys * m), *key;
+		json_t *r;
+		if (!keys)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		json_object_foreach((json_t *)v, key, r)
+			keys[k++] = key;
+		qsort(keys, m, sizeof *keys, cmp_str);
+		for (k = 0; k < m; k++)
+			if (list_ref(json_object_get(v, keys[k]), &c, what, err))
+				break;
+		free(keys);
+		if (k < m)
+			goto fail;
+		*out = c.in;
+		*n = c.n_in;
+		return 0;
+	}
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return li_err_set(err, LI_EDATA, "model config has no '%s'", what);
 	if (json_is_string(json_array_get(v, 0))) {
