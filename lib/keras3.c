@@ -413,7 +413,7 @@ static int read_vars(k3src *s, const char *h5, const char *prefix, const char *l
 		if (!digits(names.w[i].name))
 			rc = li_err_set(err, LI_EDATA, "layer '%s': '%s/%s' is not a numbered variable",
 					layer, path, names.w[i].name);
-	if (!rc)
+	if (!rc && names.n > 1)
 		qsort(names.w, (size_t)names.n, sizeof *names.w, cmp_num);
 	for (int i = 0; i < names.n && !rc; i++)
 		if (atol(names.w[i].name) != i)
