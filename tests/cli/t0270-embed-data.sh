@@ -131,7 +131,8 @@ test_expect_success 'bad data and options: one line, the right status, no output
 '
 
 test_expect_success 'a 110,000-row csv streams through in batches under a memory limit' '
-	limit=400000; [ -n "${LI_SANITIZED:-}" ] && limit=unlimited
+	limit=400000 &&
+	if [ -n "${LI_SANITIZED:-}" ]; then limit=unlimited; fi &&
 	$PY -c "
 import numpy as np
 np.savetxt(\"big.csv\", np.tile(np.load(\"x.npy\"), (10000, 1)), delimiter=\",\", fmt=\"%g\")

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # li-reduce --auto for every method: candidates fitted on the rows (or a 2,000-row
-# sample), scored by trustworthiness@10 (lib/trust.c, equal to scikit-learn's), the
+# sample), scored by trustworthiness@10 (lib/map/trust.c, equal to scikit-learn's), the
 # choice printed and kept in --report; better than the defaults where they are poor:
 #  - t-SNE on 60 rows, where perplexity 30 is out of range (lowered to 19.67): 20 tiny
 #    clusters of 3 want a small perplexity;

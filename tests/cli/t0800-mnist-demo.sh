@@ -14,9 +14,9 @@ if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
 fi
 
 test_expect_success 'the demo runs to the end' '
-	DEMO_OUT=$TRASH/demo DEMO_LABELED=$TRASH/labeled LI_BIN=$LI_BIN \
+	{ DEMO_OUT=$TRASH/demo DEMO_LABELED=$TRASH/labeled LI_BIN=$LI_BIN \
 		"$LI_TOP/scripts/demo" >demo.log 2>&1 ||
-		{ tail -30 demo.log; exit 1; }
+		{ tail -30 demo.log; exit 1; }; } &&
 	tail -1 demo.log | grep -q "^demo done in [0-9]* s$"
 '
 

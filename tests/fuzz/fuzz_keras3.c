@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: Keras 3 .keras models (lib/keras3.c, and through it kerascfg.c and
+ * libFuzzer target: Keras 3 .keras models (lib/nn/keras3.c, and through it kerascfg.c and
  * graph.c). Two modes, by the first byte of the input:
  *   odd:  the rest is a whole .keras zip, opened from memory (zip parsing, member
  *         bounds, metadata/config JSON, the weights image);

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the .keras key rule (lib/keras3.h): Keras' naming.to_snake_case, whose
+ * Unit tests of the .keras key rule (lib/nn/keras3.h): Keras' naming.to_snake_case, whose
  * expected values below are what Python's re module gives for Keras' three substitutions
  * (worked out with /usr/bin/python3, not with this code), and the per-class counters of
  * saving_lib._save_container_state.

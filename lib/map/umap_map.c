@@ -1,5 +1,5 @@
 /*
- * UMAP as a reduction method (reduce_internal.h): the ops record that puts lib/umap.h
+ * UMAP as a reduction method (reduce_internal.h): the ops record that puts umap.h
  * behind li-reduce --method umap, li-reduce --transform and li-invert.
  *
  * The map file (li-map(5)) holds, beside the shared root attributes:

@@ -494,7 +494,7 @@ static int entry_weights(const ms_part *p, const ms_entry *e, li_weight **out, i
 		memcpy(w[i].a.data, d->raw[i].a.data,
 		       sizeof(float) * (size_t)li_array_count(&d->raw[i].a));
 	}
-	if (kc_fix_weights(e->cls, d->config, w, d->n_raw, &p->m->origin, p->m->backend, err)) {
+	if (li_kc_fix_weights(e->cls, d->config, w, d->n_raw, &p->m->origin, p->m->backend, err)) {
 		li_weights_free(w, d->n_raw);
 		return err->code;
 	}

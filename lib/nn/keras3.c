@@ -325,7 +325,7 @@ static int walk(k3src *s, const json_t *model, const char *names, const char *h5
 			break;
 		}
 		rc = add_ent(s, nm, path, e, err);
-		if (!rc && kc_is_model_class(lc) && !kc_is_custom(e)) {
+		if (!rc && li_kc_is_model_class(lc) && !li_kc_is_custom(e)) {
 			char *inner = cat3(nm, "\n", "");
 			if (!inner)
 				rc = li_err_set(err, LI_ENOMEM, "out of memory");
@@ -535,7 +535,7 @@ static int k3_get(void *ctx, int depth, const char *const *path, li_weight **out
 	if (!e)
 		return 0; /* a synthesized InputLayer */
 	const char *cls = json_string_value(json_object_get(e->entry, "class_name"));
-	if (cls && kc_is_model_class(cls))
+	if (cls && li_kc_is_model_class(cls))
 		return 0; /* its layers are asked for one by one */
 	wlist w = {0};
 	if (collect(s, e->h5, cls, e->entry, "", path[depth - 1], &w, 0, err)) {
@@ -578,7 +578,7 @@ static int check_top(const json_t *root, li_err *err)
 	if (!json_is_object(root) || !cls)
 		return li_err_set(err, LI_EDATA, "'config.json' does not describe a model (no "
 				  "'class_name')");
-	if (kc_is_custom(root) || !kc_is_model_class(cls)) {
+	if (li_kc_is_custom(root) || !li_kc_is_model_class(cls)) {
 		const char *reg = json_string_value(json_object_get(root, "registered_name"));
 		const char *mod = json_string_value(json_object_get(root, "module"));
 		return li_err_set(err, LI_EDATA, "model class '%s' (registered '%s', module %s) is "
@@ -624,7 +624,7 @@ static int load_zip(li_model *m, zip_t *z, li_err *err)
 		}
 	}
 	/* Keras' own loader ignores metadata.json; without it the file is taken as Keras 3 */
-	kc_origin(version ? version : "3.0.0", &m->origin);
+	li_kc_origin(version ? version : "3.0.0", &m->origin);
 	if (!(root = parse_json(cfg_text, n_cfg, "config.json", err))) {
 		rc = err->code;
 		goto out;
