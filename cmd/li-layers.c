@@ -17,7 +17,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: li-layers [options] MODEL\n"
 		"\n"
-		"List the layers of a Keras .h5 model or a TF.js model.json: index, name, class,\n"
+		"List the layers of a Keras .h5 or .keras model or a TF.js model.json: index, name, class,\n"
 		"output shape (per sample), parameters, and whether the model can be split after\n"
 		"the layer (else which tensors cross that cut). Each model input comes first as\n"
 		"an InputLayer row. Indices and names are what --at takes in li-embed,\n"
