@@ -11,14 +11,16 @@ CC       ?= cc
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
 WARN     := -Wall -Wextra -Werror -Wno-psabi
-PKGS     := hdf5-serial jansson matio zlib fftw3
+PKGS     := hdf5-serial jansson matio zlib fftw3 libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilib -I/usr/include/openblas $(PKG_CFLAGS)
 LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lqhull_r -lpthread -lm
 
 LIB_SRC  := $(sort $(wildcard lib/*.c))
-LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o) $(BUILD)/gen/serve_assets.o
+# li-inspect --serve's page (lib/web/), compiled into the library by scripts/embed-assets
+WEB      := $(sort $(wildcard lib/web/*.html lib/web/*.js lib/web/*.css))
 # what the programs share (cmd/common/: option parsing, errors, output, data and model glue)
 CLI_SRC  := $(wildcard cmd/common/*.c)
 CLI_OBJ  := $(CLI_SRC:cmd/common/%.c=$(BUILD)/cmd/common/%.o)
@@ -40,6 +42,10 @@ $(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 $(BUILD)/cmd/%.o: cmd/%.c $(wildcard lib/*.h cmd/common/*.h) | $(BUILD)/cmd/common
 	$(CC) $(ALL_CFLAGS) -Icmd/common -c $< -o $@
+$(BUILD)/gen/serve_assets.c: $(WEB) scripts/embed-assets | $(BUILD)/gen
+	scripts/embed-assets $@ $(WEB)
+$(BUILD)/gen/serve_assets.o: $(BUILD)/gen/serve_assets.c lib/serve_internal.h
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
 $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(BIN)/li-%: $(BUILD)/cmd/li-%.o $(CLI_OBJ) $(LIBA) | $(BIN)
@@ -48,7 +54,7 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
 	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIBA) $(LIBS) -o $@
 $(BUILD)/tools/%: tests/tools/%.c $(LIBA) | $(BUILD)/tools
 	$(CC) $(ALL_CFLAGS) $< $(LIBA) $(LIBS) -o $@
-$(BUILD)/lib $(BUILD)/cmd/common $(BUILD)/tests $(BUILD)/tools $(BIN):
+$(BUILD)/lib $(BUILD)/gen $(BUILD)/cmd/common $(BUILD)/tests $(BUILD)/tools $(BIN):
 	mkdir -p $@
 
 # The README's test command. Installs missing packages first (quick when present).

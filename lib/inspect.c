@@ -199,7 +199,7 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 
 /* Reads a data file of the project (data_path: its data or validation data) as float32
  * rows of the model's input shape into a, through the project's preprocessing. */
-static int read_data(li_inspect *ins, const char *data_path, li_array *a, li_err *err)
+int li_inspect_read_data(li_inspect *ins, const char *data_path, li_array *a, li_err *err)
 {
 	const li_project *p = ins->p;
 	const char *path = data_path;
@@ -366,7 +366,7 @@ static int validate(li_inspect *ins, const li_logreg *lr, const li_inspect_opts 
 	float *lat = NULL;
 	int64_t *pred = NULL;
 	int rc = -1;
-	if (read_data(ins, ins->p->val_data, &vx, err) ||
+	if (li_inspect_read_data(ins, ins->p->val_data, &vx, err) ||
 	    embed(ins, &vx, &lat, "embedding the validation data", o, err))
 		goto out;
 	if (li_labels_load(ins->p->val_labels, NULL, &L, err)) {
@@ -409,7 +409,7 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	float *lat = NULL;
 	double *xd = NULL, *yd = NULL;
 	int rc = -1;
-	if (read_data(ins, ins->p->data, &x, err) || embed(ins, &x, &lat, "embedding", o, err))
+	if (li_inspect_read_data(ins, ins->p->data, &x, err) || embed(ins, &x, &lat, "embedding", o, err))
 		goto out;
 	ins->n = x.shape[0];
 	li_array_release(&x);
@@ -448,6 +448,10 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	a.shape[1] = 2;
 	a.data = ins->xy;
 	if (bad || save_npy(tmp, "xy.npy", &a, err))
+		goto out;
+	a.shape[1] = ins->d;
+	a.data = lat;
+	if (save_npy(tmp, "latent.npy", &a, err))
 		goto out;
 	/* the probe */
 	int k = 0;
@@ -527,6 +531,8 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 		li_err_set(err, LI_EIO, "cannot write the cache's info.json");
 		goto out;
 	}
+	ins->latent = lat;
+	lat = NULL;
 	rc = 0;
 out:
 	li_array_release(&x);
@@ -541,7 +547,7 @@ out:
 /* Loads a complete cache folder. */
 static int load_cache(li_inspect *ins, const char *dir, li_err *err)
 {
-	li_array xy = {0}, y = {0};
+	li_array xy = {0}, y = {0}, lat = {0};
 	char *mp = join(dir, "map.h5");
 	ins->map = mp ? li_map_load(mp, err) : NULL;
 	free(mp);
@@ -552,6 +558,13 @@ static int load_cache(li_inspect *ins, const char *dir, li_err *err)
 	ins->n = xy.shape[0];
 	ins->xy = xy.data;
 	xy.data = NULL;
+	if (load_npy(dir, "latent.npy", &lat, LI_DTYPE_F32, err))
+		goto fail;
+	if (lat.rank != 2 || lat.shape[0] != ins->n || lat.shape[1] != li_map_features(ins->map)) {
+		li_array_release(&lat);
+		goto bad;
+	}
+	ins->latent = lat.data;
 	char *pp = join(dir, "probe.h5");
 	if (pp && access(pp, R_OK) == 0) {
 		if (load_npy(dir, "labels.npy", &y, LI_DTYPE_I64, err)) {
@@ -627,7 +640,7 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 
 	/* the key */
 	uint64_t h = FNV_OFFSET;
-	hash_str(&h, "li-inspect cache 1");
+	hash_str(&h, "li-inspect cache 2");
 	if (hash_file(&h, p->model, err) || hash_file(&h, p->data, err) ||
 	    hash_file(&h, p->labels, err) || hash_file(&h, p->classes, err) ||
 	    hash_file(&h, p->preprocess_run, err))
@@ -738,6 +751,8 @@ void li_inspect_free(li_inspect *ins)
 	li_model_free(ins->m);
 	li_map_free(ins->map);
 	free(ins->xy);
+	free(ins->latent);
+	li_array_release(&ins->x);
 	free(ins->labels);
 	li_labeled_free_names(ins->classes, ins->n_classes);
 	free(ins->cache);

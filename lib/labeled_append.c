@@ -282,10 +282,64 @@ static json_t *new_meta(const li_labeled *d, const li_labeled_append_req *q, lon
 	return m;
 }
 
+/*
+ * Writes name (origin.npy, or latent.npy when latent) of total rows x dim: the data set's
+ * rows first (NaN rows where it had none or they had another width), then the new ones
+ * (NaN rows when add is NULL). 0 or negative.
+ */
+static int write_side(int gfd, const char *name, li_labeled *d, int latent, const li_array *add,
+		      int64_t total, int64_t dim, li_err *err)
+{
+	li_array old = {0};
+	li_npy_writer *w = NULL;
+	FILE *f = NULL;
+	float *row = NULL;
+	int rc = -1;
+	int64_t shape[2] = {total, dim};
+	if (latent ? li_labeled_load_latent(d, &old, err) : li_labeled_load_origin(d, &old, err))
+		goto out;
+	if (!(f = create_at(gfd, name, err)) ||
+	    !(w = li_npy_writer_open(f, LI_DTYPE_F32, 2, shape, err)))
+		goto out;
+	if (!(row = malloc((size_t)(dim > 0 ? dim : 1) * sizeof *row))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int64_t i = 0; i < total; i++) {
+		const float *src = NULL;
+		int64_t sk = 0;
+		if (i < d->info.count) {
+			src = old.data && old.rank == 2 && old.shape[0] > i
+				      ? (const float *)old.data + i * old.shape[1] : NULL;
+			sk = old.rank == 2 ? old.shape[1] : 0;
+		} else if (add) {
+			src = (const float *)add->data + (i - d->info.count) * dim;
+			sk = dim;
+		}
+		for (int64_t j = 0; j < dim; j++)
+			row[j] = src && sk == dim ? src[j] : NAN;
+		if (li_npy_write_rows(w, row, 1, err))
+			goto out;
+	}
+	rc = li_npy_writer_close(w, err);
+	w = NULL;
+	if (rc)
+		goto out;
+	rc = finish(f, name, err);
+	f = NULL;
+out:
+	free(row);
+	li_npy_writer_free(w);
+	if (f)
+		fclose(f);
+	li_array_release(&old);
+	return rc ? -1 : 0;
+}
+
 /* Writes the generation's files into gfd. The old rows come from d, the new from q. */
 static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int rank,
 		     const int64_t *shape, int64_t rows, const int64_t *labels_all,
-		     const classes *c, int64_t kdim, json_t *meta, li_err *err)
+		     const classes *c, int64_t kdim, int64_t ldim, json_t *meta, li_err *err)
 {
 	int64_t total = shape[0];
 	li_array batch = {0};
@@ -355,47 +409,10 @@ static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int
 		goto out;
 	rc = -1;
 
-	/* origin: the old rows (NaN when the data set had none), then the new */
-	li_array old = {0};
-	int64_t oshape[2] = {total, kdim};
-	if (li_labeled_load_origin(d, &old, err))
+	/* origin and latent: the old rows (NaN where the data set had none), then the new */
+	if (write_side(gfd, "origin.npy", d, 0, q->origin, total, kdim, err) ||
+	    (ldim > 0 && write_side(gfd, "latent.npy", d, 1, q->latent, total, ldim, err)))
 		goto out;
-	if (!(f = create_at(gfd, "origin.npy", err)) ||
-	    !(w = li_npy_writer_open(f, LI_DTYPE_F32, 2, oshape, err))) {
-		li_array_release(&old);
-		goto out;
-	}
-	float *row = malloc((size_t)(kdim > 0 ? kdim : 1) * sizeof *row);
-	int bad = !row;
-	for (int64_t i = 0; !bad && i < total; i++) {
-		const float *src = NULL;
-		int64_t sk = 0;
-		if (i < d->info.count) {
-			src = old.data ? (const float *)old.data + i * old.shape[1] : NULL;
-			sk = old.rank == 2 ? old.shape[1] : 0;
-		} else if (q->origin) {
-			src = (const float *)q->origin->data + (i - d->info.count) * kdim;
-			sk = kdim;
-		}
-		for (int64_t j = 0; j < kdim; j++)
-			row[j] = src && sk == kdim ? src[j] : NAN;
-		bad = li_npy_write_rows(w, row, 1, err) != 0;
-	}
-	free(row);
-	li_array_release(&old);
-	if (bad) {
-		li_err_set(err, LI_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = li_npy_writer_close(w, err);
-	w = NULL;
-	if (rc)
-		goto out;
-	rc = finish(f, "origin.npy", err);
-	f = NULL;
-	if (rc)
-		goto out;
-	rc = -1;
 
 	/* meta */
 	if (!(f = create_at(gfd, "meta.json", err)))
@@ -440,6 +457,10 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 			  q->origin->shape[0] != rows))
 		return li_err_set(err, LI_EDATA, "%lld origin rows for %lld samples",
 				  (long long)(q->origin->rank ? q->origin->shape[0] : 1), (long long)rows);
+	if (q->latent && (q->latent->dtype != LI_DTYPE_F32 || q->latent->rank != 2 ||
+			  q->latent->shape[0] != rows))
+		return li_err_set(err, LI_EDATA, "%lld latent rows for %lld samples",
+				  (long long)(q->latent->rank ? q->latent->shape[0] : 1), (long long)rows);
 
 	int created = mkdir(dir, 0755) == 0;
 	if (!created && errno != EEXIST)
@@ -498,6 +519,16 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 		}
 		kdim = k2;
 	}
+	int64_t ldim = d->info.latent_dim;
+	if (q->latent) {
+		int64_t l2 = q->latent->shape[1];
+		if (ldim > 0 && l2 != ldim) {
+			li_err_set(err, LI_EDATA, "latent rows have %lld values but the data set's have "
+				   "%lld (another cut?)", (long long)l2, (long long)ldim);
+			goto out;
+		}
+		ldim = l2;
+	}
 	int64_t total = shape[0];
 	size_t nb;
 	if (li_mul_size((size_t)total + 1, sizeof *labels_all, &nb) ||
@@ -532,7 +563,7 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, meta, err))
+	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, ldim, meta, err))
 		goto out;
 	/* the generation's own entry is on disk before any link can name it */
 	if (fsync(dirfd) != 0) {
