@@ -36,3 +36,50 @@ make_project() {
 cache_map() {
 	ls "$1"/.li-inspect/*/map.h5 | head -1
 }
+
+# start_server DIR [ARGS...]: starts `li-inspect DIR --serve ${SERVE_AT:-0} ARGS` in the background
+# (never for more than 10 minutes), waits for its address line, and sets SRV_PID, URL,
+# PORT, TOKEN and BASE (http://127.0.0.1:PORT). Call stop_servers at the end (the tests
+# also trap EXIT with it), so no server outlives its test. 1 when it did not start.
+SRV_PIDS=""
+start_server() {
+	local dir=$1 i
+	shift
+	timeout 600 li-inspect "$dir" --serve "${SERVE_AT:-0}" "$@" 2>server.err &
+	SRV_PID=$!
+	SRV_PIDS="$SRV_PIDS $SRV_PID"
+	for i in $(seq 300); do
+		grep -q "^li-inspect: serving " server.err && break
+		kill -0 $SRV_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	URL=$(sed -n 's/^li-inspect: serving //p' server.err)
+	[ -n "$URL" ] || { cat server.err >&2; return 1; }
+	PORT=$(echo "$URL" | sed 's|^http://[^/]*:\([0-9]*\)/.*|\1|')
+	TOKEN=${URL##*token=}
+	BASE=http://127.0.0.1:$PORT
+}
+
+stop_servers() {
+	local p
+	for p in $SRV_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $SRV_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	SRV_PIDS=""
+}
+
+# api PATH [CURL ARGS...]: a request with the token's cookie, printing "STATUS" on the
+# last line after the body (bounded in time).
+api() {
+	local path=$1
+	shift
+	curl -s --max-time 20 -b "li_token_$PORT=$TOKEN" -w '\n%{http_code}\n' "$@" "$BASE$path"
+}
+
+# post PATH JSON: a POST with the token (cookie and header).
+post() {
+	api "$1" -H "X-LI-Token: $TOKEN" -H "Content-Type: application/json" --data-binary "$2"
+}
