@@ -126,6 +126,26 @@ typedef struct li_labeled_append_req {
 int li_labeled_append(const char *dir, const li_labeled_append_req *req, long long *generation,
 		      li_err *err) LI_RESULT_USED;
 
+/* ----- removing and relabeling ----- */
+
+typedef struct li_labeled_edit_req {
+	int64_t n_remove;
+	const int64_t *remove;        /* sample indices to leave out (0-based, current) */
+	int64_t n_relabel;
+	const int64_t *relabel_index; /* samples to relabel (not among the removed) */
+	char *const *relabel_name;    /* their new class names (a new name adds a class) */
+	const char *made_by;
+} li_labeled_edit_req;
+
+/*
+ * Writes the next generation of the data set folder dir without the removed samples
+ * and with the relabeled ones, under DATASET/.lock like an append (all or nothing). The
+ * classes keep their indices. *generation (when not NULL) gets the new generation.
+ * 0 or negative with err set (LI_EDATA: an index that is not a sample).
+ */
+int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *generation,
+		    li_err *err) LI_RESULT_USED;
+
 /* ----- helpers ----- */
 
 /*

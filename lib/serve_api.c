@@ -10,6 +10,8 @@
  *                      probe's top classes, "outside", the nearest data rows
  *   POST save          {"x": X, "y": Y, "label": NAME}: the point (evaluated again here,
  *                      never taken from the page) appended to the labeled data set
+ *   POST remove        {"index": I}: a new generation of the labeled data set without I
+ *   POST relabel       {"index": I, "label": NAME}: a new generation with I relabeled
  *
  * Numbers are written with 9 significant digits, which give a float32 back exactly;
  * non-finite numbers are null. Every use of the inspector holds s->lock.
@@ -469,6 +471,54 @@ static void post_save(li_serve *s, const char *body, size_t n, li_serve_reply *r
 	finish(r, f, &buf, &len);
 }
 
+/* remove and relabel: one sample of the labeled data set, by its index. */
+static void post_edit(li_serve *s, int relabel, const char *body, size_t n, li_serve_reply *r)
+{
+	json_error_t je;
+	json_t *j = json_loadb(body, n, 0, &je);
+	json_t *ji = j ? json_object_get(j, "index") : NULL;
+	const char *label = j ? json_string_value(json_object_get(j, "label")) : NULL;
+	if (!json_is_object(j) || !json_is_integer(ji) || json_integer_value(ji) < 0) {
+		json_decref(j);
+		li_serve_error(r, 400, "the body must be a JSON object with an 'index' >= 0");
+		return;
+	}
+	if (relabel && (!label || !label_ok(label))) {
+		json_decref(j);
+		li_serve_error(r, 400, "'label' must be a class name (1 to 200 characters, no "
+				       "control characters, no space at either end)");
+		return;
+	}
+	int64_t idx = (int64_t)json_integer_value(ji);
+	char *names[1] = {(char *)label};
+	li_labeled_edit_req e = {0};
+	if (relabel) {
+		e.n_relabel = 1;
+		e.relabel_index = &idx;
+		e.relabel_name = names;
+	} else {
+		e.n_remove = 1;
+		e.remove = &idx;
+	}
+	e.made_by = "li-inspect";
+	li_err err = {0};
+	long long gen = 0;
+	int rc = li_labeled_edit(s->p->labeled, &e, &gen, &err);
+	json_decref(j);
+	if (rc) {
+		li_serve_error(r, err.code == LI_EDATA ? 422 : 500, "the labeled data set has no "
+			       "sample %lld, or it cannot be changed", (long long)idx);
+		return;
+	}
+	char *buf;
+	size_t len;
+	FILE *f = begin(r, &buf, &len);
+	if (!f)
+		return;
+	fprintf(f, "{\"generation\": %lld}", gen);
+	finish(r, f, &buf, &len);
+}
+
 void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_arg_fn arg,
 		  void *conn, const char *body, size_t n_body, li_serve_reply *r)
 {
@@ -477,7 +527,7 @@ void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_ar
 		int post;
 	} routes[] = {
 		{"meta", 0}, {"points", 0}, {"sample", 0}, {"labeled", 0},
-		{"click", 1}, {"save", 1},
+		{"click", 1}, {"save", 1}, {"remove", 1}, {"relabel", 1},
 	};
 	int post = !strcmp(method, "POST");
 	int found = -1;
@@ -501,6 +551,8 @@ void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_ar
 	case 3: get_labeled(s, r); break;
 	case 4: post_click(s, body, n_body, r); break;
 	case 5: post_save(s, body, n_body, r); break;
+	case 6: post_edit(s, 0, body, n_body, r); break;
+	case 7: post_edit(s, 1, body, n_body, r); break;
 	}
 	pthread_mutex_unlock(&s->lock);
 }

@@ -285,6 +285,21 @@
     li.labeled = d;
     li.saved = d.samples.filter((s) => s.x !== null && s.y !== null);
     $('saved').textContent = d.count + ' saved in ' + li.meta.labeled;
+    const ol = $('savedlist');
+    ol.textContent = '';
+    for (const s of d.samples) {
+      const item = document.createElement('li');
+      item.append(document.createTextNode(d.classes[s.label] + ' '));
+      const rl = document.createElement('button');
+      rl.type = 'button'; rl.textContent = 'relabel'; rl.className = 'relabel';
+      rl.title = 'give it the label in the box';
+      rl.addEventListener('click', () => edit('relabel', { index: s.index, label: ($('label').value || '').trim() }));
+      const rm = document.createElement('button');
+      rm.type = 'button'; rm.textContent = 'remove'; rm.className = 'remove';
+      rm.addEventListener('click', () => edit('remove', { index: s.index }));
+      item.append(rl, rm);
+      ol.append(item);
+    }
     redraw();
   }
 
@@ -301,6 +316,12 @@
       return refreshSaved();
     }).catch((e) => status(e.message)).finally(() => { li.saving--; });
   });
+  function edit(what, body) {
+    if (what === 'relabel' && !body.label) { status('type the new label in the box'); return; }
+    li.editing = (li.editing || 0) + 1;
+    post(what, body).then((r) => { li.lastEdit = r; return refreshSaved(); })
+      .catch((e) => status(e.message)).finally(() => { li.editing--; });
+  }
   $('undo').addEventListener('click', () => { li.marks.pop(); redraw(); });
 
   // ----- pan, zoom, hover -----

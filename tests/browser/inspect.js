@@ -72,6 +72,23 @@ async function frames(page) {
   });
   const out = {};
   try {
+    if (plan.edit) {
+      // a second run: relabel the second saved sample, remove the first
+      const page = await openPage(browser);
+      at('relabel and remove');
+      await page.waitForFunction(() => document.querySelectorAll('#savedlist li').length >= 2, { timeout: 20000, polling: 50 });
+      await page.evaluate(() => { document.getElementById('label').value = 'bar'; });
+      await page.click('#savedlist li:nth-child(2) .relabel');
+      await page.waitForFunction(() => window.li.lastEdit && !window.li.editing, { timeout: 30000, polling: 50 });
+      const g1 = await page.evaluate(() => window.li.lastEdit.generation);
+      await page.click('#savedlist li:nth-child(1) .remove');
+      await page.waitForFunction((g) => window.li.lastEdit.generation > g && !window.li.editing, { timeout: 30000, polling: 50 }, g1);
+      out.edits = await page.evaluate(() => ({ list: Array.from(document.querySelectorAll('#savedlist li')).map((e) => e.firstChild.textContent.trim()),
+        saved: window.li.saved.length }));
+      out.errors = page.errors;
+      fs.writeFileSync(outPath, JSON.stringify(out));
+      return;
+    }
     at('open the page');
     const page = await openPage(browser);
     out.meta = await page.evaluate(() => window.li.meta);
@@ -194,10 +211,10 @@ async function frames(page) {
     await settle(page, nA + 1);
     out.zoom = { v0, v1, v2, far: await page.evaluate(() => ({ x: window.li.shown.x, y: window.li.shown.y, px: window.li.shown.px, py: window.li.shown.py })) };
     out.errors = page.errors.concat(page2.errors);
+    fs.writeFileSync(outPath, JSON.stringify(out));
   } finally {
     await browser.close();
     fs.rmSync(profile, { recursive: true, force: true });
+    clearTimeout(deadline);
   }
-  fs.writeFileSync(outPath, JSON.stringify(out));
-  clearTimeout(deadline);
 })().catch((e) => { console.error('inspect.js: ' + (e && e.stack || e)); process.exit(1); });

@@ -172,6 +172,23 @@ assert [cls[k] for k in y[1:]] == [\"two pages\"] * 2
 "
 	'
 
+	test_expect_success 'relabel and remove from the page: new generations of the data set' '
+		$PY -c "import json; p = json.load(open(\"plan.json\")); p[\"edit\"] = 1; json.dump(p, open(\"plan2.json\", \"w\"))" &&
+		NODE_PATH=$LI_TOP/tests/browser/node_modules timeout 200 \
+			node $LI_TOP/tests/browser/inspect.js "$URL" plan2.json got2.json &&
+		$PY -c "
+import json, numpy as np; g = json.load(open(\"got.json\")); g2 = json.load(open(\"got2.json\"))
+assert g2[\"errors\"] == [], g2
+d = \"proj/labeled/current/\"
+o = np.load(d + \"origin.npy\"); y = np.load(d + \"labels.npy\"); l = np.load(d + \"latent.npy\")
+cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
+assert [cls[k] for k in y] == [\"bar\", \"two pages\"], [cls[k] for k in y]
+got = sorted(map(tuple, o.tolist())); want = sorted((np.float32(t[\"x\"]).item(), np.float32(t[\"y\"]).item()) for t in g[\"two\"])
+assert got == want and l.shape == (2, 3), (got, want, l.shape)
+assert g2[\"edits\"] == {\"list\": [\"bar\", \"two pages\"], \"saved\": 2}, g2[\"edits\"]
+"
+	'
+
 	test_expect_success 'the legend hides a class and shows it again' '
 		$PY -c "
 import json; g = json.load(open(\"got.json\")); n0, n1, n2 = g[\"legend\"]
