@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* One request's state between the calls of answer(). */
 typedef struct request {
@@ -144,7 +145,7 @@ static int host_ok(const li_serve *s, const char *h)
 }
 
 static enum MHD_Result send_reply(struct MHD_Connection *c, li_serve_reply *r,
-				  const char *set_cookie)
+				  const char *set_cookie, double ms)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		r->size, r->body ? r->body : (void *)"", r->body ? MHD_RESPMEM_MUST_FREE
@@ -164,6 +165,12 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, li_serve_reply *r,
 				"style-src 'self'; script-src 'self'; frame-ancestors 'none'");
 	if (set_cookie)
 		MHD_add_response_header(resp, "Set-Cookie", set_cookie);
+	if (ms >= 0) {
+		/* the time the answer took here, for scripts/bench/inspect.sh and the browser */
+		char st[64];
+		snprintf(st, sizeof st, "app;dur=%.3f", ms);
+		MHD_add_response_header(resp, "Server-Timing", st);
+	}
 	enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
 	MHD_destroy_response(resp);
 	return ok;
@@ -173,7 +180,7 @@ static enum MHD_Result refuse(struct MHD_Connection *c, int status, const char *
 {
 	li_serve_reply r = {0};
 	li_serve_error(&r, status, "%s", msg);
-	return send_reply(c, &r, NULL);
+	return send_reply(c, &r, NULL, -1);
 }
 
 /* Sums the query arguments' sizes (they are bounded). */
@@ -282,8 +289,13 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 	}
 	li_serve_reply r = {0};
 	char cookie[160] = "";
+	double ms = -1;
 	if (!strncmp(url, "/api/", 5)) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		li_serve_api(s, method, url + 5, arg_of, c, q->body ? q->body : "", q->n, &r);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 	} else {
 		const li_serve_asset *a = find_asset(url);
 		if (!a)
@@ -308,7 +320,7 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		line[strcspn(line, "\n")] = 0;
 		s->o.note(s->o.ctx, line);
 	}
-	return send_reply(c, &r, cookie[0] ? cookie : NULL);
+	return send_reply(c, &r, cookie[0] ? cookie : NULL, ms);
 }
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,

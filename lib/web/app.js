@@ -125,6 +125,7 @@
     li.redraws++;
     li.lastRedrawMs = performance.now() - t0;
   }
+  li.drawMap = drawMap;  // for scripts/bench/inspect.sh: one full redraw
 
   function drawLegend() {
     const ul = $('legend');
