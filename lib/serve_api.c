@@ -10,6 +10,8 @@
  *                      probe's top classes, "outside", the nearest data rows
  *   POST save          {"x": X, "y": Y, "label": NAME}: the point (evaluated again here,
  *                      never taken from the page) appended to the labeled data set
+ *   POST traverse      {"x0", "y0", "x1", "y1", "n"}: the outputs at n points (2..32)
+ *                      evenly along the line from (x0, y0) to (x1, y1), ends included
  *   POST remove        {"index": I}: a new generation of the labeled data set without I
  *   POST relabel       {"index": I, "label": NAME}: a new generation with I relabeled
  *
@@ -403,6 +405,66 @@ static void post_click(li_serve *s, const char *body, size_t n, li_serve_reply *
 	finish(r, f, &buf, &len);
 }
 
+static int number(json_t *j, const char *key, double *v)
+{
+	json_t *e = json_object_get(j, key);
+	if (!json_is_number(e))
+		return -1;
+	*v = json_number_value(e);
+	return isfinite(*v) && fabs(*v) <= 1e15 ? 0 : -1;
+}
+
+static void post_traverse(li_serve *s, const char *body, size_t n, li_serve_reply *r)
+{
+	json_error_t je;
+	json_t *j = json_loadb(body, n, 0, &je);
+	double a[4], k;
+	static const char *const keys[] = {"x0", "y0", "x1", "y1"};
+	int bad = !json_is_object(j) || number(j, "n", &k) || k != floor(k) || k < 2 || k > 32;
+	for (int i = 0; i < 4 && !bad; i++)
+		bad = number(j, keys[i], &a[i]);
+	json_decref(j);
+	if (bad) {
+		li_serve_error(r, 400, "the body must be {\"x0\", \"y0\", \"x1\", \"y1\": numbers below "
+				       "1e15, \"n\": 2 to 32}");
+		return;
+	}
+	char *buf;
+	size_t len;
+	FILE *f = begin(r, &buf, &len);
+	if (!f)
+		return;
+	fputs("{\"points\": [", f);
+	for (int i = 0; i < (int)k; i++) {
+		double t = (double)i / (k - 1);
+		double x = a[0] + (a[2] - a[0]) * t, y = a[1] + (a[3] - a[1]) * t;
+		li_inspect_point pt;
+		if (eval(s, x, y, &pt, r)) {
+			fclose(f);
+			free(buf);
+			return;
+		}
+		fprintf(f, "%s{\"x\": ", i ? "," : "");
+		put_num(f, x);
+		fputs(", \"y\": ", f);
+		put_num(f, y);
+		fprintf(f, ", \"outside\": %s, \"output\": {\"shape\": ", pt.outside ? "true" : "false");
+		put_shape(f, &pt.out_shape);
+		fputs(", \"values\": ", f);
+		put_floats(f, pt.output, pt.n_out);
+		fputs("}, \"label\": ", f);
+		const char *ln = pt.label >= 0 ? class_name(s, pt.label) : NULL;
+		if (ln)
+			put_str(f, ln);
+		else
+			fputs("null", f);
+		fputc('}', f);
+		li_inspect_point_release(&pt);
+	}
+	fputs("]}", f);
+	finish(r, f, &buf, &len);
+}
+
 /* A class name the labeled data set accepts (checked again there). */
 static int label_ok(const char *l)
 {
@@ -527,7 +589,7 @@ void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_ar
 		int post;
 	} routes[] = {
 		{"meta", 0}, {"points", 0}, {"sample", 0}, {"labeled", 0},
-		{"click", 1}, {"save", 1}, {"remove", 1}, {"relabel", 1},
+		{"click", 1}, {"save", 1}, {"remove", 1}, {"relabel", 1}, {"traverse", 1},
 	};
 	int post = !strcmp(method, "POST");
 	int found = -1;
@@ -553,6 +615,7 @@ void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_ar
 	case 5: post_save(s, body, n_body, r); break;
 	case 6: post_edit(s, 0, body, n_body, r); break;
 	case 7: post_edit(s, 1, body, n_body, r); break;
+	case 8: post_traverse(s, body, n_body, r); break;
 	}
 	pthread_mutex_unlock(&s->lock);
 }

@@ -122,6 +122,13 @@
       ctx.stroke();
       ctx.fillText(String(m.n), p.px + 8, p.py - 8);
     }
+    const l = line || li.line;
+    if (l && l.b) {
+      const a = li.toPixel(l.a.x, l.a.y), b = li.toPixel(l.b.x, l.b.y);
+      ctx.strokeStyle = '#d62728';
+      ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(a.px, a.py); ctx.lineTo(b.px, b.py); ctx.stroke();
+    }
     li.redraws++;
     li.lastRedrawMs = performance.now() - t0;
   }
@@ -327,12 +334,46 @@
 
   // ----- pan, zoom, hover -----
 
+  // a traversal: shift + drag draws a line; the outputs at 12 points along it form a strip
+  const STRIP = 12;
+  let line = null;
+  function traverse(a, b) {
+    li.traversing = (li.traversing || 0) + 1;
+    post('traverse', { x0: a.x, y0: a.y, x1: b.x, y1: b.y, n: STRIP }).then((t) => {
+      li.traversal = t;
+      const strip = $('strip');
+      strip.textContent = '';
+      const rk = li.meta.render.kind;
+      t.points.forEach((p, i) => {
+        const fig = document.createElement('figure');
+        const cv = document.createElement('canvas');
+        drawValues(cv, p.output.values, p.output.shape, 56,
+          rk === 'image' ? 'output' : rk === 'curves' ? 'curves' : 'numbers');
+        const cap = document.createElement('figcaption');
+        cap.textContent = (i + 1) + (p.label ? ' ' + p.label : '') + (p.outside ? ' (out)' : '');
+        fig.append(cv, cap);
+        strip.append(fig);
+      });
+      redraw();
+    }).catch((e) => status(e.message)).finally(() => { li.traversing--; });
+  }
+
   let drag = null;
   canvas.addEventListener('mousedown', (e) => {
     if (e.button !== 0) return;
+    if (e.shiftKey) {
+      line = { a: li.toMap(e.offsetX, e.offsetY), b: null };
+      return;
+    }
     drag = { x: e.offsetX, y: e.offsetY, v: Object.assign({}, li.view), moved: false };
   });
   window.addEventListener('mousemove', (e) => {
+    if (line) {
+      const r = canvas.getBoundingClientRect();
+      line.b = li.toMap(e.clientX - r.left, e.clientY - r.top);
+      redraw();
+      return;
+    }
     if (!drag) return;
     const r = canvas.getBoundingClientRect();
     const dx = e.clientX - r.left - drag.x, dy = e.clientY - r.top - drag.y;
@@ -343,6 +384,12 @@
     redraw();
   });
   window.addEventListener('mouseup', (e) => {
+    if (line) {
+      const l = line;
+      line = null;
+      if (l.b) { li.line = l; traverse(l.a, l.b); }
+      return;
+    }
     if (!drag) return;
     const d = drag;
     drag = null;

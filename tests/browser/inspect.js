@@ -193,6 +193,18 @@ async function frames(page) {
     await frames(page);
     out.legend = [n0, n1, await countColor(page, c0)];
 
+    at('traversal');
+    o = await canvasOrigin(page, 'map');
+    const [ta, tb] = plan.traverse;
+    await page.keyboard.down('Shift');
+    await page.mouse.move(o.x + ta[0], o.y + ta[1]);
+    await page.mouse.down();
+    await page.mouse.move(o.x + tb[0], o.y + tb[1], { steps: 4 });
+    await page.mouse.up();
+    await page.keyboard.up('Shift');
+    await page.waitForFunction(() => window.li.traversal && !window.li.traversing, { timeout: 30000, polling: 50 });
+    out.traversal = await page.evaluate(() => ({ points: window.li.traversal.points,
+      figures: document.querySelectorAll('#strip figure').length, view: window.li.view }));
     at('wheel zoom');
     // wheel zoom out around the centre and drag pan: far outside the data
     o = await canvasOrigin(page, 'map');

@@ -146,7 +146,7 @@ for k, a in enumerate(ans):
 	test_expect_success 'concurrent clicks: each answer is its own point, none lost' '
 		for i in $(seq 0 19); do
 			post /api/click "{\"x\": $i, \"y\": -$i}" | body >c$i.json &
-		done; wait &&
+		done && wait &&
 		seq 0 19 | awk "{ print \$1, -\$1 }" >cpts.txt &&
 		li-invert $(cache_map proj) cpts.txt | li-propagate -q proj/model.h5 --at code -o cwant.npy &&
 		$PY -c "
@@ -158,6 +158,34 @@ for i in range(20):
     assert np.allclose(np.array(a[\"output\"][\"values\"]).reshape(8, 8), want[i], rtol=1e-5, atol=1e-6)
 assert len(ns) == 20, ns
 "
+	'
+
+	test_expect_success 'traverse: the outputs at n points along a line, ends included' '
+		post /api/traverse "{\"x0\": -3, \"y0\": 2, \"x1\": 40, \"y1\": -40, \"n\": 5}" >out &&
+		test "$(code <out)" = 200 && body <out >trav.json &&
+		$PY -c "
+import numpy as np
+for t in np.linspace(0, 1, 5): print(repr(-3 + 43 * t), repr(2 - 42 * t))" >tpts.txt &&
+		i=0 && while read -r x y; do
+			i=$((i + 1)) &&
+			echo "$x $y" | li-invert $(cache_map proj) |
+				li-propagate -q proj/model.h5 --at code -o tw$i.npy || exit 1
+		done <tpts.txt &&
+		$PY -c "
+import json, numpy as np
+t = json.load(open(\"trav.json\"))[\"points\"]; pts = np.loadtxt(\"tpts.txt\")
+assert len(t) == 5
+for i, p in enumerate(t):
+    assert abs(p[\"x\"] - pts[i][0]) < 1e-12 * 43 and abs(p[\"y\"] - pts[i][1]) < 1e-12 * 42, (p[\"x\"], pts[i])
+    w = np.load(\"tw%d.npy\" % (i + 1))[0]
+    assert np.allclose(np.array(p[\"output\"][\"values\"]).reshape(w.shape), w, rtol=1e-5, atol=1e-6)
+" &&
+		for b in "{\"x0\": 0, \"y0\": 0, \"x1\": 1, \"y1\": 1, \"n\": 1}" \
+			 "{\"x0\": 0, \"y0\": 0, \"x1\": 1, \"y1\": 1, \"n\": 33}" \
+			 "{\"x0\": 0, \"y0\": 0, \"x1\": 1, \"y1\": 1, \"n\": 2.5}" \
+			 "{\"x0\": 0, \"y0\": 0, \"x1\": 1, \"n\": 3}" "[1, 2]"; do
+			post /api/traverse "$b" >out && test "$(code <out)" = 400 || { echo "$b"; exit 1; }
+		done
 	'
 
 	test_expect_success 'save: the output, map coordinates and latent row appended; bad labels refused' '
@@ -185,7 +213,7 @@ assert j[\"count\"] == 1 and j[\"samples\"] == [{\"index\": 0, \"label\": 3, \"x
 	test_expect_success 'concurrent saves lose nothing' '
 		for i in $(seq 1 12); do
 			post /api/save "{\"x\": $i, \"y\": 0.5, \"label\": \"bar\"}" | body >s$i.json &
-		done; wait &&
+		done && wait &&
 		$PY -c "
 import numpy as np
 o = np.load(\"proj/labeled/current/origin.npy\")

@@ -51,7 +51,7 @@ targets = [xy[5].tolist(), [0.0, 0.0], [e[1][0] + 0.03 * (e[1][0] - e[0][0]), e[
 plan = {\"clicks\": [pix(*t) for t in targets], \"targets\": targets,
         \"burst\": [[100, 100], [600, 120], [400, 500], [50, 400]],
         \"hover\": pix(*xy[100]), \"label\": \"not a number\", \"class0_rgb\": [31, 119, 180],
-        \"view\": [x0, x1, y0, y1]}
+        \"traverse\": [pix(*xy[5]), pix(*xy[100])], \"view\": [x0, x1, y0, y1]}
 json.dump(plan, open(\"plan.json\", \"w\"))
 "
 '
@@ -193,6 +193,24 @@ assert g2[\"edits\"] == {\"list\": [\"bar\", \"two pages\"], \"saved\": 2}, g2[\
 		$PY -c "
 import json; g = json.load(open(\"got.json\")); n0, n1, n2 = g[\"legend\"]
 assert n0 > 50 and n1 == 0 and n2 == n0, g[\"legend\"]
+"
+	'
+
+	test_expect_success 'the traversal strip: shift + drag, 12 outputs along the line' '
+		$PY -c "
+import json, numpy as np; g = json.load(open(\"got.json\")); p = json.load(open(\"plan.json\"))
+t = g[\"traversal\"]; pts = t[\"points\"]; xy = np.load(\"xy.npy\")
+x0, x1, y0, y1 = p[\"view\"]; ux, uy = (x1 - x0) / 720, (y1 - y0) / 560
+assert t[\"figures\"] == 12 and len(pts) == 12, t[\"figures\"]
+for q, want in ((pts[0], xy[5]), (pts[-1], xy[100])):
+    assert abs(q[\"x\"] - want[0]) <= 0.5 * ux + 1e-9 and abs(q[\"y\"] - want[1]) <= 0.5 * uy + 1e-9, (q[\"x\"], q[\"y\"], want)
+for q in pts: print(repr(q[\"x\"]), repr(q[\"y\"]))
+" >tpts.txt &&
+		li-invert map.h5 tpts.txt | li-propagate -q proj/model.h5 --at code -o tw.npy &&
+		$PY -c "
+import json, numpy as np; pts = json.load(open(\"got.json\"))[\"traversal\"][\"points\"]; w = np.load(\"tw.npy\")
+for i, q in enumerate(pts):
+    assert np.allclose(np.array(q[\"output\"][\"values\"]).reshape(8, 8), w[i], rtol=1e-5, atol=1e-6), i
 "
 	'
 
