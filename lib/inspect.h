@@ -79,6 +79,29 @@ const float *li_inspect_sample(const li_inspect *ins, int64_t i, li_shape *shape
 int li_inspect_neighbors(const li_inspect *ins, const float *latent, int k, int64_t *idx,
 			 double *dist);
 
+/* What a retrained probe learned (li_inspect_retrain). */
+typedef struct li_inspect_report {
+	int64_t rows;         /* training rows: the data's plus the labeled data set's */
+	int64_t labeled;      /* of which from the labeled data set */
+	int n_classes;
+	double accuracy;      /* on the training rows */
+	double *precision, *recall;  /* n_classes each */
+	int64_t *count;       /* training rows per class */
+	int converged;
+} li_inspect_report;
+
+/*
+ * Retrains the probe (the paper's logistic-regression panel) on the data's latent rows
+ * and labels plus the labeled data set's latent rows (latent.npy; rows without one are
+ * skipped) and labels, its class names matched to the project's by name (a new name
+ * becomes a new class). The probe is written to CACHE/probe-labeled.h5 and replaces the
+ * handle's probe; rep (caller's) gets the report, released with
+ * li_inspect_report_release. 0 or negative with err set (LI_EDATA: fewer than two
+ * classes, a class without rows, latent rows of another width).
+ */
+int li_inspect_retrain(li_inspect *ins, li_inspect_report *rep, li_err *err) LI_RESULT_USED;
+void li_inspect_report_release(li_inspect_report *rep);
+
 /* What the model makes of one map point. */
 typedef struct li_inspect_point {
 	double x, y;

@@ -12,6 +12,8 @@
  *                      never taken from the page) appended to the labeled data set
  *   POST traverse      {"x0", "y0", "x1", "y1", "n"}: the outputs at n points (2..32)
  *                      evenly along the line from (x0, y0) to (x1, y1), ends included
+ *   POST train         {}: the probe retrained on the data's labels plus the labeled data
+ *                      set (inspect.h li_inspect_retrain); its report
  *   POST remove        {"index": I}: a new generation of the labeled data set without I
  *   POST relabel       {"index": I, "label": NAME}: a new generation with I relabeled
  *
@@ -465,6 +467,45 @@ static void post_traverse(li_serve *s, const char *body, size_t n, li_serve_repl
 	finish(r, f, &buf, &len);
 }
 
+static void post_train(li_serve *s, li_serve_reply *r)
+{
+	li_inspect_report rep;
+	li_err err = {0};
+	if (li_inspect_retrain(s->ins, &rep, &err)) {
+		if (err.code == LI_EDATA)
+			li_serve_error(r, 422, "the probe cannot be trained: %s", err.msg);
+		else
+			li_serve_error(r, 500, "the probe cannot be trained");
+		if (s->o.note) {
+			char line[600];
+			snprintf(line, sizeof line, "train: %s", err.msg);
+			s->o.note(s->o.ctx, line);
+		}
+		return;
+	}
+	char *buf;
+	size_t len;
+	FILE *f = begin(r, &buf, &len);
+	if (f) {
+		fprintf(f, "{\"rows\": %lld, \"labeled\": %lld, \"accuracy\": ", (long long)rep.rows,
+			(long long)rep.labeled);
+		put_num(f, rep.accuracy);
+		fprintf(f, ", \"converged\": %s, \"classes\": [", rep.converged ? "true" : "false");
+		for (int i = 0; i < rep.n_classes; i++) {
+			fprintf(f, "%s{\"name\": ", i ? "," : "");
+			put_str(f, class_name(s, i) ? class_name(s, i) : "");
+			fprintf(f, ", \"count\": %lld, \"precision\": ", (long long)rep.count[i]);
+			put_num(f, rep.precision[i]);
+			fputs(", \"recall\": ", f);
+			put_num(f, rep.recall[i]);
+			fputc('}', f);
+		}
+		fputs("]}", f);
+		finish(r, f, &buf, &len);
+	}
+	li_inspect_report_release(&rep);
+}
+
 /* A class name the labeled data set accepts (checked again there). */
 static int label_ok(const char *l)
 {
@@ -589,7 +630,7 @@ void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_ar
 		int post;
 	} routes[] = {
 		{"meta", 0}, {"points", 0}, {"sample", 0}, {"labeled", 0},
-		{"click", 1}, {"save", 1}, {"remove", 1}, {"relabel", 1}, {"traverse", 1},
+		{"click", 1}, {"save", 1}, {"remove", 1}, {"relabel", 1}, {"traverse", 1}, {"train", 1},
 	};
 	int post = !strcmp(method, "POST");
 	int found = -1;
@@ -616,6 +657,7 @@ void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_ar
 	case 6: post_edit(s, 0, body, n_body, r); break;
 	case 7: post_edit(s, 1, body, n_body, r); break;
 	case 8: post_traverse(s, body, n_body, r); break;
+	case 9: post_train(s, r); break;
 	}
 	pthread_mutex_unlock(&s->lock);
 }

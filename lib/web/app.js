@@ -330,6 +330,27 @@
     post(what, body).then((r) => { li.lastEdit = r; return refreshSaved(); })
       .catch((e) => status(e.message)).finally(() => { li.editing--; });
   }
+  $('train').addEventListener('click', () => {
+    li.training = true;
+    $('report').textContent = 'training…';
+    post('train', {}).then((r) => {
+      li.report = r;
+      const box = $('report');
+      box.textContent = r.rows + ' rows (' + r.labeled + ' from the labeled data set), training accuracy ' +
+        (r.accuracy * 100).toFixed(1) + '%' + (r.converged ? '' : ' (not converged)');
+      const t = document.createElement('table');
+      const head = t.insertRow();
+      for (const h of ['class', 'rows', 'precision', 'recall']) {
+        const th = document.createElement('th'); th.textContent = h; head.append(th);
+      }
+      for (const c of r.classes) {
+        const row = t.insertRow();
+        for (const v of [c.name, c.count, c.precision.toFixed(3), c.recall.toFixed(3)]) row.insertCell().textContent = v;
+      }
+      box.append(t);
+      li.meta.classes = r.classes.map((c) => c.name);
+    }).catch((e) => { $('report').textContent = ''; status(e.message); }).finally(() => { li.training = false; });
+  });
   $('undo').addEventListener('click', () => { li.marks.pop(); redraw(); });
 
   // ----- pan, zoom, hover -----

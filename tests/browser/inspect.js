@@ -182,6 +182,11 @@ async function frames(page) {
 
     await page.bringToFront();
     await frames(page);
+    at('train probe');
+    await page.click('#train');
+    await page.waitForFunction(() => window.li.report && !window.li.training, { timeout: 60000, polling: 50 });
+    out.train = await page.evaluate(() => ({ report: window.li.report,
+      rows: document.querySelectorAll('#report tr').length, text: document.getElementById('report').textContent }));
     at('the legend hides');
     // the legend hides and shows a class
     const c0 = plan.class0_rgb;

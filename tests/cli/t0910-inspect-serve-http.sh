@@ -222,6 +222,37 @@ assert sorted(o[1:, 0].tolist()) == list(range(1, 13)) and set(o[1:, 1].tolist()
 "
 	'
 
+	test_expect_success 'train: the probe retrained on the data plus the labeled data set' '
+		post /api/train "{}" >out && test "$(code <out)" = 200 && body <out >report.json &&
+		probe=$(dirname $(cache_map proj))/probe-labeled.h5 &&
+		$PY -c "
+import numpy as np
+e = np.load(\"emb.npy\").reshape(180, -1); l = np.load(\"proj/labeled/current/latent.npy\")
+y = np.concatenate([np.load(\"proj/y.npy\"), np.load(\"proj/labeled/current/labels.npy\")])
+np.save(\"trainx.npy\", np.concatenate([e, l]).astype(np.float32)); np.save(\"trainy.npy\", y)" &&
+		li-propagate -q "$probe" trainx.npy -o trainp.npy &&
+		$PY -c "
+import json, numpy as np
+r = json.load(open(\"report.json\")); p = np.load(\"trainp.npy\"); y = np.load(\"trainy.npy\")
+assert r[\"rows\"] == 193 and r[\"labeled\"] == 13, r
+assert [c[\"name\"] for c in r[\"classes\"]] == [\"ring\", \"bar\", \"dot\", \"not a number\"], r
+assert [c[\"count\"] for c in r[\"classes\"]] == [60, 72, 60, 1], r
+assert p.shape == (193, 4)
+acc = (p.argmax(1) == y).mean()
+assert abs(r[\"accuracy\"] - acc) < 1e-9, (r[\"accuracy\"], acc)
+for k, c in enumerate(r[\"classes\"]):
+    tp = ((p.argmax(1) == k) & (y == k)).sum()
+    assert abs(c[\"recall\"] - tp / (y == k).sum()) < 1e-9, c
+" &&
+		post /api/click "{\"x\": 0.5, \"y\": 0.25}" | body >after.json &&
+		echo "0.5 0.25" | li-invert $(cache_map proj) | li-propagate -q "$probe" -o ap.npy &&
+		$PY -c "
+import json, numpy as np
+a = json.load(open(\"after.json\")); p = np.load(\"ap.npy\")[0]
+assert len(a[\"probe\"]) == 4 and np.allclose(sorted(q[\"p\"] for q in a[\"probe\"]), sorted(p), rtol=1e-5, atol=1e-7)
+"
+	'
+
 	test_expect_success 'SIGTERM ends the server' '
 		kill $SRV_PID && for i in $(seq 50); do kill -0 $SRV_PID 2>/dev/null || break; sleep 0.1; done &&
 		! kill -0 $SRV_PID 2>/dev/null && grep -q "^li-inspect: stopped" server.err

@@ -189,6 +189,15 @@ assert g2[\"edits\"] == {\"list\": [\"bar\", \"two pages\"], \"saved\": 2}, g2[\
 "
 	'
 
+	test_expect_success 'Train probe: the report on the page' '
+		$PY -c "
+import json; g = json.load(open(\"got.json\")); t = g[\"train\"]; r = t[\"report\"]
+assert r[\"rows\"] == 183 and r[\"labeled\"] == 3, r
+assert [c[\"name\"] for c in r[\"classes\"]] == [\"ring\", \"bar\", \"dot\", \"not a number\", \"two pages\"], r
+assert t[\"rows\"] == 6 and t[\"text\"].startswith(\"183 rows (3 from the labeled data set)\"), t
+"
+	'
+
 	test_expect_success 'the legend hides a class and shows it again' '
 		$PY -c "
 import json; g = json.load(open(\"got.json\")); n0, n1, n2 = g[\"legend\"]
