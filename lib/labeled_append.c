@@ -425,10 +425,6 @@ static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int
 	f = NULL;
 	if (rc)
 		goto out;
-	if (fsync(gfd) != 0) {
-		rc = li_err_set(err, LI_EIO, "syncing the generation: %s", strerror(errno));
-		goto out;
-	}
 	rc = 0;
 out:
 	li_npy_writer_free(w);
@@ -439,12 +435,15 @@ out:
 }
 
 /*
- * Makes the complete generation gname current: its folder entry synced, a new link
+ * Makes the complete generation gname (open as gfd) current: it and its folder entry synced, a new link
  * renamed over `current`, the folder synced, then the old generation (oldname, "" for
  * none) removed. *made is cleared once `current` names gname. 0 or negative.
  */
-static int swap_in(int dirfd, const char *gname, const char *oldname, int *made, li_err *err)
+static int swap_in(int dirfd, int gfd, const char *gname, const char *oldname, int *made,
+		   li_err *err)
 {
+	if (fsync(gfd) != 0)
+		return li_err_set(err, LI_EIO, "syncing the generation: %s", strerror(errno));
 	/* the generation's own entry is on disk before any link can name it */
 	if (fsync(dirfd) != 0)
 		return li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
@@ -589,7 +588,7 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	}
 	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, ldim, meta, err))
 		goto out;
-	if (swap_in(dirfd, gname, oldname, &made, err))
+	if (swap_in(dirfd, gfd, gname, oldname, &made, err))
 		goto out;
 	if (generation)
 		*generation = gen;
@@ -807,11 +806,7 @@ int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *ge
 	}
 	if (finish(f, "meta.json", err))
 		goto out;
-	if (fsync(gfd) != 0) {
-		li_err_set(err, LI_EIO, "syncing the generation: %s", strerror(errno));
-		goto out;
-	}
-	if (swap_in(dirfd, gname, oldname, &made, err))
+	if (swap_in(dirfd, gfd, gname, oldname, &made, err))
 		goto out;
 	if (generation)
 		*generation = gen;

@@ -309,6 +309,25 @@ static json_t *point_body(const char *body, size_t n, double *x, double *y, li_s
 	return j;
 }
 
+/* A point's "x", "y", "outside", "output" and "label" members (no braces). */
+static void put_point(FILE *f, const li_serve *s, const li_inspect_point *pt)
+{
+	fputs("\"x\": ", f);
+	put_num(f, pt->x);
+	fputs(", \"y\": ", f);
+	put_num(f, pt->y);
+	fprintf(f, ", \"outside\": %s, \"output\": {\"shape\": ", pt->outside ? "true" : "false");
+	put_shape(f, &pt->out_shape);
+	fputs(", \"values\": ", f);
+	put_floats(f, pt->output, pt->n_out);
+	fputs("}, \"label\": ", f);
+	const char *ln = pt->label >= 0 ? class_name(s, pt->label) : NULL;
+	if (ln)
+		put_str(f, ln);
+	else
+		fputs("null", f);
+}
+
 /* Evaluates (x, y); an error answer and -1 when the point cannot be evaluated. */
 static int eval(li_serve *s, double x, double y, li_inspect_point *pt, li_serve_reply *r)
 {
@@ -358,22 +377,10 @@ static void post_click(li_serve *s, const char *body, size_t n, li_serve_reply *
 		li_inspect_point_release(&pt);
 		return;
 	}
-	fprintf(f, "{\"n\": %lld, \"x\": ", (long long)++s->clicks);
-	put_num(f, x);
-	fputs(", \"y\": ", f);
-	put_num(f, y);
-	fprintf(f, ", \"outside\": %s, \"latent\": ", pt.outside ? "true" : "false");
+	fprintf(f, "{\"n\": %lld, ", (long long)++s->clicks);
+	put_point(f, s, &pt);
+	fputs(", \"latent\": ", f);
 	put_floats(f, pt.latent, pt.n_latent);
-	fputs(", \"output\": {\"shape\": ", f);
-	put_shape(f, &pt.out_shape);
-	fputs(", \"values\": ", f);
-	put_floats(f, pt.output, pt.n_out);
-	fputs("}, \"label\": ", f);
-	const char *ln = pt.label >= 0 ? class_name(s, pt.label) : NULL;
-	if (ln)
-		put_str(f, ln);
-	else
-		fputs("null", f);
 	fputs(", \"probe\": [", f);
 	for (int i = 0; i < np && i < 5; i++) {
 		fprintf(f, "%s{\"class\": %d, \"name\": ", i ? "," : "", order[i]);
@@ -446,20 +453,8 @@ static void post_traverse(li_serve *s, const char *body, size_t n, li_serve_repl
 			free(buf);
 			return;
 		}
-		fprintf(f, "%s{\"x\": ", i ? "," : "");
-		put_num(f, x);
-		fputs(", \"y\": ", f);
-		put_num(f, y);
-		fprintf(f, ", \"outside\": %s, \"output\": {\"shape\": ", pt.outside ? "true" : "false");
-		put_shape(f, &pt.out_shape);
-		fputs(", \"values\": ", f);
-		put_floats(f, pt.output, pt.n_out);
-		fputs("}, \"label\": ", f);
-		const char *ln = pt.label >= 0 ? class_name(s, pt.label) : NULL;
-		if (ln)
-			put_str(f, ln);
-		else
-			fputs("null", f);
+		fputs(i ? ",{" : "{", f);
+		put_point(f, s, &pt);
 		fputc('}', f);
 		li_inspect_point_release(&pt);
 	}

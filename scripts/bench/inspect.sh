@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Benchmark: li-inspect --serve on a project of N points (default 100,000; a small
-# autoencoder, 64 -> 16 -> 3 -> 16 -> 64, three classes), two numbers:
+# Benchmark: li-inspect --serve on a project of N points (default 100,000; the tests'
+# small autoencoder, 64 -> 16 -> 3 -> 16 -> 64, three classes), two numbers:
 #   - the server-side time of a click (request to answer: invert, tail, probe, the 5
 #     nearest rows), from the answer's Server-Timing header, over 200 clicks at random
 #     points in and around the map: median and 90th percentile; and the time curl saw;
@@ -16,30 +16,13 @@ tmp=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill $pid 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"' EXIT
 cd "$tmp"
-mkdir proj
-(cd proj && LI_TOP=$top N=$n /usr/bin/python3 - <<'PYEOF'
-import json, os, sys, numpy as np
-sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
-from kerash5 import save
-rng = np.random.default_rng(3); n = int(os.environ["N"])
-dense = lambda u, a: {"units": u, "activation": a, "use_bias": True}
-W = lambda a, b: rng.normal(size=(a, b)) * 0.3
-save("model.h5", [8, 8, 1],
-     [("flat", "Flatten", {}), ("enc", "Dense", dense(16, "relu")),
-      ("code", "Dense", dense(3, "linear")), ("dec", "Dense", dense(16, "relu")),
-      ("out", "Dense", dense(64, "sigmoid")), ("img", "Reshape", {"target_shape": [8, 8]})],
-     {"enc": {"kernel": W(64, 16), "bias": rng.normal(size=16) * .1},
-      "code": {"kernel": W(16, 3), "bias": np.zeros(3)},
-      "dec": {"kernel": W(3, 16), "bias": rng.normal(size=16) * .1},
-      "out": {"kernel": W(16, 64), "bias": np.zeros(64)}})
-y = rng.integers(0, 3, n)
-x = (rng.normal(size=(3, 64))[y] * 2 + rng.normal(size=(n, 64)) * 0.5).astype("f4")
-np.save("x.npy", x.reshape(n, 8, 8, 1)); np.save("y.npy", y)
-open("classes.txt", "w").write("a\nb\nc\n")
-json.dump({"model": "model.h5", "data": "x.npy", "labels": "y.npy", "classes": "classes.txt",
-           "render": {"kind": "image", "shape": [8, 8]}}, open("project.json", "w"))
-PYEOF
-)
+# the project of the li-inspect tests (tests/cli/inspect-lib.sh), with n rows
+PY=/usr/bin/python3
+LI_TOP=$top
+export LI_TOP
+# shellcheck source=/dev/null
+. "$top/tests/cli/inspect-lib.sh"
+LI_ROWS=$((n / 3 * 3)) make_project proj
 "$bin/li-inspect" -q proj --serve 0 2>server.err &
 pid=$!
 for _ in $(seq 600); do grep -q "serving" server.err && break; sleep 0.5; done

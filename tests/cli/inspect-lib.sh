@@ -3,9 +3,10 @@
 # make_project DIR: a small project folder as li-project(5) describes it:
 # an 8x8-image autoencoder (Keras .h5 in tf.keras 2.4 layout, written with h5py; its
 # bottleneck 'code' has 3 numbers and is the split point with the smallest latent),
-# 180 rows in three clusters with labels and class names, rendered as 8x8 images.
+# 180 rows (LI_ROWS, a multiple of 3) in three clusters with labels and class names,
+# rendered as 8x8 images.
 make_project() {
-	mkdir -p "$1" && (cd "$1" && $PY - <<-\PYEOF
+	mkdir -p "$1" && (cd "$1" && LI_ROWS=${LI_ROWS:-180} $PY - <<-\PYEOF
 	import json, h5py, numpy as np
 	rng = np.random.default_rng(3)
 	import os, sys; sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
@@ -21,9 +22,10 @@ make_project() {
 	      "dec": {"kernel": W(3, 16), "bias": rng.normal(size=16) * .1},
 	      "out": {"kernel": W(16, 64), "bias": np.zeros(64)}})
 	centres = rng.normal(size=(3, 64)) * 2
-	y = np.repeat(np.arange(3), 60)
-	x = (centres[y] + rng.normal(size=(180, 64)) * 0.5).astype("f4")
-	np.save("x.npy", x.reshape(180, 8, 8, 1)); np.save("y.npy", y)
+	n = int(os.environ["LI_ROWS"])
+	y = np.repeat(np.arange(3), n // 3)
+	x = (centres[y] + rng.normal(size=(len(y), 64)) * 0.5).astype("f4")
+	np.save("x.npy", x.reshape(len(y), 8, 8, 1)); np.save("y.npy", y)
 	open("classes.txt", "w").write("ring\nbar\ndot\n")
 	json.dump({"model": "model.h5", "data": "x.npy", "labels": "y.npy",
 	           "classes": "classes.txt", "render": {"kind": "image", "shape": [8, 8]}},
