@@ -243,8 +243,10 @@ static enum MHD_Result answer(void *cls, struct MHD_Connection *c, const char *u
 		}
 		return MHD_YES;
 	}
-	if (q->refused)
+	if (q->refused) {
+		*upload_size = 0; /* answered already: drop what still comes */
 		return MHD_YES;
+	}
 	if (*upload_size) {
 		if (!q->too_big) {
 			if (q->n + *upload_size > LI_SERVE_MAX_BODY) {
