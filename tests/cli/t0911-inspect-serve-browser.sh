@@ -29,7 +29,8 @@ elif ! timeout 60 "$CHROMIUM" --headless --disable-gpu --no-sandbox --no-first-r
 fi
 if [ -n "$why" ]; then
 	if [ "${LI_REQUIRE_BROWSER:-0}" = 1 ]; then
-		test_expect_success "the browser tests can run (LI_REQUIRE_BROWSER=1)" "echo '$why' >&2; false"
+		export LI_SKIP_WHY=$why
+		test_expect_success 'the browser tests can run (LI_REQUIRE_BROWSER=1)' 'echo "$LI_SKIP_WHY" >&2 && false'
 	else
 		test_skip 'li-inspect --serve in a browser' "$why"
 	fi
