@@ -46,6 +46,18 @@ static void put_str(FILE *f, const char *s)
 	fputc('"', f);
 }
 
+/* A JSON array of n strings. */
+static void put_names(FILE *f, char *const *names, int n)
+{
+	fputc('[', f);
+	for (int i = 0; i < n; i++) {
+		if (i)
+			fputc(',', f);
+		put_str(f, names[i]);
+	}
+	fputc(']', f);
+}
+
 static void put_num(FILE *f, double v)
 {
 	if (isfinite(v))
@@ -129,16 +141,12 @@ static void get_meta(li_serve *s, li_serve_reply *r)
 	put_str(f, li_map_method(m));
 	fputs(", \"quality\": ", f);
 	put_str(f, line);
-	fprintf(f, ", \"rows\": %lld, \"probe\": %s, \"classes\": [",
+	fprintf(f, ", \"rows\": %lld, \"probe\": %s, \"classes\": ",
 		(long long)li_inspect_rows(s->ins), li_inspect_has_probe(s->ins) ? "true" : "false");
 	char *const *names;
 	int nc = li_inspect_classes(s->ins, &names);
-	for (int i = 0; i < nc; i++) {
-		if (i)
-			fputc(',', f);
-		put_str(f, names[i]);
-	}
-	fputs("], \"extent\": [", f);
+	put_names(f, names, nc);
+	fputs(", \"extent\": [", f);
 	const double *e = li_map_extent(m);
 	for (int i = 0; i < 4; i++) {
 		if (i)
@@ -153,13 +161,9 @@ static void get_meta(li_serve *s, li_serve_reply *r)
 			fprintf(f, "%s%lld", i ? "," : "", (long long)p->render_shape[i]);
 		fputc(']', f);
 	}
-	fputs(", \"channels\": [", f);
-	for (int i = 0; i < p->n_channels; i++) {
-		if (i)
-			fputc(',', f);
-		put_str(f, p->channels[i]);
-	}
-	fputs("]}, \"labeled\": ", f);
+	fputs(", \"channels\": ", f);
+	put_names(f, p->channels, p->n_channels);
+	fputs("}, \"labeled\": ", f);
 	put_str(f, p->labeled);
 	fputs(", \"token\": ", f);
 	put_str(f, s->token);
@@ -255,14 +259,10 @@ static void get_labeled(li_serve *s, li_serve_reply *r)
 	const int64_t *lab = li_labeled_labels(d);
 	FILE *f = begin(r, &buf, &len);
 	if (f) {
-		fprintf(f, "{\"count\": %lld, \"generation\": %lld, \"classes\": [",
+		fprintf(f, "{\"count\": %lld, \"generation\": %lld, \"classes\": ",
 			(long long)in->count, in->generation);
-		for (int i = 0; i < in->n_classes; i++) {
-			if (i)
-				fputc(',', f);
-			put_str(f, in->classes[i]);
-		}
-		fputs("], \"samples\": [", f);
+		put_names(f, in->classes, in->n_classes);
+		fputs(", \"samples\": [", f);
 		for (int64_t i = 0; i < in->count; i++) {
 			fprintf(f, "%s{\"index\": %lld, \"label\": %lld, \"x\": ", i ? "," : "",
 				(long long)i, (long long)lab[i]);
