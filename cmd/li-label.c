@@ -448,6 +448,8 @@ int main(int argc, char **argv)
 	o.relabel_name = malloc((size_t)argc * sizeof *o.relabel_name);
 	if (!o.set_index || !o.set_name || !o.remove || !o.relabel_index || !o.relabel_name) {
 		cli_error(NULL, "out of memory");
+		free(o.set_index);
+		free(o.set_name);
 		return EXIT_DATA;
 	}
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {

@@ -98,20 +98,27 @@ static void usage(FILE *f)
 		"  li-reduce --method umap --auto --report fit.json latent.npy > xy.npy\n");
 }
 
-/* Writes n x dims float64 coordinates as a float32 .npy to out. 0 or -1 (reported). */
-static int write_coords(FILE *out, const char *name, const double *y, int64_t n, int dims)
+/* The n x dims float64 coordinates as a float32 array in a. 0 or -1 (reported). */
+static int coords_array(const char *name, const double *y, int64_t n, int dims, li_array *a)
 {
 	li_err err = {0};
-	li_array a = {0};
 	int64_t shape[2] = {n, dims};
-	if (li_array_alloc(&a, LI_DTYPE_F32, 2, shape, &err) ||
-	    (li_convert(a.data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims)),
-	     li_npy_save(out, &a, &err))) {
+	if (li_array_alloc(a, LI_DTYPE_F32, 2, shape, &err)) {
 		cli_error(name, "%s", err.msg);
-		li_array_release(&a);
 		return -1;
 	}
-	li_array_release(&a);
+	li_convert(a->data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims));
+	return 0;
+}
+
+/* Writes a to out. 0 or -1 (reported). */
+static int write_coords(FILE *out, const char *name, const li_array *a)
+{
+	li_err err = {0};
+	if (li_npy_save(out, a, &err)) {
+		cli_error(name, "%s", err.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -158,6 +165,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	li_map *m = NULL;
 	double *y = NULL;
 	cli_out out = {0}, rep = {0};
+	li_array ya = {0};
 	char *text = NULL;
 	int64_t *idx = NULL, of = 0;
 	li_npy_reader *r = NULL;
@@ -193,7 +201,13 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		goto done;
 	}
 	li_array_release(&x);
-	/* the map and report first: standard output cannot be taken back after a failure */
+	/* Everything that can fail before any output is kept: the coordinates are converted
+	 * and, into a file, written under its temporary name (renamed last); standard output
+	 * cannot be taken back, so it is written after the map and the report. */
+	if (coords_array(cli_name(common->output), y, n, dims, &ya) ||
+	    !cli_out_open(&out, common->output, 1) ||
+	    (out.path && write_coords(out.f, cli_name(common->output), &ya)))
+		goto done;
 	if (save && li_map_save(m, save, &err)) {
 		cli_error(save, "%s", err.msg);
 		goto done;
@@ -211,8 +225,8 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	}
 	if (so->index && write_index(so->index, idx, n))
 		goto done;
-	if (!cli_out_open(&out, common->output, 1) ||
-	    write_coords(out.f, cli_name(common->output), y, n, dims) || cli_out_commit(&out))
+	if ((!out.path && write_coords(out.f, cli_name(common->output), &ya)) ||
+	    cli_out_commit(&out))
 		goto done;
 	int64_t asked = json_neighbors_asked(m);
 	if (asked > 0)
@@ -238,6 +252,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 done:
 	cli_out_abort(&rep);
 	cli_out_abort(&out);
+	li_array_release(&ya);
 	free(text);
 	free(y);
 	free(idx);
