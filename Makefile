@@ -16,7 +16,7 @@ CFLAGS   ?= $(OPT) -g
 # -Werror for developers and CI; packagers on a newer compiler can build with WERROR=0.
 WERROR   ?= 1
 WARN     := -Wall -Wextra -Wno-psabi $(if $(filter 1,$(WERROR)),-Werror)
-PKGS     := hdf5-serial jansson matio zlib fftw3 libzip
+PKGS     := hdf5-serial jansson matio zlib fftw3 libzip libmicrohttpd
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # lib/ and its two engine folders are all on the include path: #include "model.h" works anywhere
@@ -29,6 +29,9 @@ LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lqhull_r -lpthread -
 LIB_DIRS := lib lib/nn lib/map
 LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
+# li-inspect --serve's page (lib/web/), compiled into the library by scripts/embed-assets
+WEB      := $(sort $(wildcard lib/web/*.html lib/web/*.js lib/web/*.css))
+GEN_OBJ  := $(BUILD)/gen/serve_assets.o
 # what the programs share (cmd/common/: option parsing, errors, output, data and model glue)
 CLI_SRC  := $(wildcard cmd/common/*.c)
 CLI_OBJ  := $(CLI_SRC:cmd/common/%.c=$(BUILD)/cmd/common/%.o)
@@ -57,7 +60,12 @@ $(LIB_OBJ): $(BUILD)/lib/%.o: lib/%.c $(BUILD)/lib/%.o.d
 $(PROG_OBJ) $(CLI_OBJ): $(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/cmd/%.o.d
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Icmd/common -c $< -o $@
-$(LIBA): $(LIB_OBJ)
+$(BUILD)/gen/serve_assets.c: $(WEB) scripts/embed-assets
+	@mkdir -p $(@D)
+	scripts/embed-assets $@ $(WEB)
+$(GEN_OBJ): $(BUILD)/gen/serve_assets.c lib/serve_internal.h lib/serve.h
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+$(LIBA): $(LIB_OBJ) $(GEN_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(PROGS): $(BIN)/%: $(BUILD)/cmd/%.o $(CLI_OBJ) $(LIBA)
 	@mkdir -p $(@D)

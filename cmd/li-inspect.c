@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -14,12 +15,14 @@
 #include "cli.h"
 #include "gnuplot_live.h"
 #include "inspect.h"
+#include "serve.h"
 
-enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_METHOD, OPT_NO_WINDOW, OPT_SIZE };
+enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_METHOD, OPT_NO_WINDOW, OPT_SIZE, OPT_SERVE };
 
 static void usage(FILE *f)
 {
 	fputs("usage: li-inspect PROJECT_DIR [--at LAYER] [--method pca|umap|tsne] [--no-window]\n"
+	      "       li-inspect PROJECT_DIR --serve [HOST:]PORT [--at LAYER] [--method M]\n"
 	      "\n"
 	      "Probe the model of a project folder (PROJECT_DIR/project.json) at any point of\n"
 	      "its latent map: the point is inverted into the latent space, pushed through the\n"
@@ -34,6 +37,9 @@ static void usage(FILE *f)
 	      "      --no-window    commands from standard input instead of a window\n"
 	      "                     [automatic when DISPLAY is not set]\n"
 	      "      --size WxH     the map window's size in pixels [800x600]\n"
+	      "      --serve [HOST:]PORT  serve the inspector as a web page instead (port 0: any\n"
+	      "                     free one); prints its address with a token; binds\n"
+	      "                     127.0.0.1 unless HOST is given; ends on Ctrl-C\n"
 	      "      --seed N       seed of the map fit [0]\n"
 	      "      --threads N    threads of the map fit [its default]\n"
 	      "  -q, --quiet        no notes and no progress\n"
@@ -48,7 +54,8 @@ static void usage(FILE *f)
 	      "\n"
 	      "examples:\n"
 	      "  li-inspect projects/mnist\n"
-	      "  printf '0.5 -1\\nlabel seven\\nsave\\n' | li-inspect projects/mnist --no-window\n",
+	      "  printf '0.5 -1\\nlabel seven\\nsave\\n' | li-inspect projects/mnist --no-window\n"
+	      "  li-inspect projects/mnist --serve 8080   (remote: ssh -L 8080:localhost:8080 HOST)\n",
 	      f);
 }
 
@@ -587,12 +594,77 @@ out:
 	return status;
 }
 
+/* Parses --serve's [HOST:]PORT ("8080", "0.0.0.0:8080", "[::1]:8080"). 0 or -1. */
+static int parse_serve(char *arg, li_serve_opts *so)
+{
+	char *colon = strrchr(arg, ':');
+	const char *port = arg;
+	if (colon) {
+		*colon = 0;
+		port = colon + 1;
+		char *h = arg;
+		size_t n = strlen(h);
+		if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+			h[n - 1] = 0;
+			h++;
+		}
+		if (!*h)
+			return -1;
+		so->host = h;
+	}
+	long v;
+	if (cli_parse_long(port, 0, 65535, &v))
+		return -1;
+	so->port = (int)v;
+	return 0;
+}
+
+static void serve_note(void *ctx, const char *line)
+{
+	const cli_common *c = ctx;
+	if (!c->quiet)
+		fprintf(stderr, "li-inspect: %s\n", line);
+}
+
+/* Serves until SIGINT or SIGTERM (blocked here before the server's threads start, so
+ * that they inherit the mask and sigwait gets the signal). */
+static int serve_loop(state *s, li_serve_opts *so)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	li_err err = {0};
+	so->note = serve_note;
+	so->ctx = (void *)s->c;
+	li_serve *srv = li_serve_start(s->ins, s->p, so, &err);
+	if (!srv) {
+		cli_error(NULL, "%s", err.msg);
+		return cli_status(&err);
+	}
+	if (!li_serve_loopback(srv))
+		fprintf(stderr, "li-inspect: warning: serving on '%s', not only this machine: anyone who "
+			"can reach it and learns the address can use the model and write to the "
+			"labeled data set\n", so->host);
+	fprintf(stderr, "li-inspect: serving %s\n", li_serve_url(srv));
+	fflush(stderr);
+	int sig;
+	sigwait(&set, &sig);
+	if (!s->c->quiet)
+		fprintf(stderr, "li-inspect: stopped (signal %d)\n", sig);
+	li_serve_stop(srv);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	cli_common c = {0};
 	const char *dir = NULL;
 	li_inspect_opts o = {0};
-	int no_window = 0, status = EXIT_DATA;
+	int no_window = 0, serve = 0, status = EXIT_DATA;
+	li_serve_opts so = {0};
 	state s = {0};
 	s.w = 800;
 	s.h = 600;
@@ -602,6 +674,7 @@ int main(int argc, char **argv)
 		{"method", required_argument, NULL, OPT_METHOD},
 		{"no-window", no_argument, NULL, OPT_NO_WINDOW},
 		{"size", required_argument, NULL, OPT_SIZE},
+		{"serve", required_argument, NULL, OPT_SERVE},
 		{NULL, 0, NULL, 0}};
 	cli_init("li-inspect");
 	int ch;
@@ -616,6 +689,11 @@ int main(int argc, char **argv)
 			if (sscanf(optarg, "%dx%d", &s.w, &s.h) != 2 || s.w < 200 || s.h < 150 ||
 			    s.w > 8000 || s.h > 8000)
 				cli_usage_error("--size '%s' is not WxH (200x150 to 8000x8000)", optarg);
+			break;
+		case OPT_SERVE:
+			if (parse_serve(optarg, &so))
+				cli_usage_error("--serve '%s' is not [HOST:]PORT (port 0 to 65535)", optarg);
+			serve = 1;
 			break;
 		default: cli_usage_error("unknown option");
 		}
@@ -642,7 +720,9 @@ int main(int argc, char **argv)
 		return EXIT_DATA;
 	}
 	const char *display = getenv("DISPLAY");
-	if (!no_window && (!display || !*display)) {
+	if (serve && no_window)
+		cli_usage_error("--serve and --no-window exclude each other");
+	if (!serve && !no_window && (!display || !*display)) {
 		no_window = 1;
 		if (!c.quiet)
 			fprintf(stderr, "li-inspect: no DISPLAY: commands from standard input\n");
@@ -660,7 +740,9 @@ int main(int argc, char **argv)
 		status = cli_status(&err);
 		goto out;
 	}
-	if (no_window) {
+	if (serve) {
+		status = serve_loop(&s, &so);
+	} else if (no_window) {
 		terminal_loop(&s);
 		status = s.errors && !isatty(0) ? EXIT_DATA : 0;
 	} else {

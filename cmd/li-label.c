@@ -14,7 +14,7 @@
 
 enum {
 	OPT_X = CLI_OPT_FIRST_FREE, OPT_PROB, OPT_LABELS, OPT_LABEL, OPT_SET, OPT_CLASSES,
-	OPT_ORIGIN, OPT_STATS, OPT_EXPORT,
+	OPT_ORIGIN, OPT_STATS, OPT_EXPORT, OPT_REMOVE, OPT_RELABEL,
 };
 
 static void usage(FILE *f)
@@ -22,6 +22,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: li-label DATASET --x SAMPLES (--prob P.npy | --labels FILE | --label NAME)\n"
 		"                [--set I=NAME ...] [--classes NAMES] [--origin C.npy]\n"
+		"       li-label DATASET [--remove I ...] [--relabel I=NAME ...]\n"
 		"       li-label DATASET --stats\n"
 		"       li-label DATASET --export OUT\n"
 		"\n"
@@ -43,6 +44,8 @@ static void usage(FILE *f)
 		"                      agree with the data set's) or add new ones\n"
 		"      --origin FILE   .npy, N rows: the map or latent coordinates each sample\n"
 		"                      came from [none: NaN]\n"
+		"      --remove I      a new generation without sample I (0-based); repeat\n"
+		"      --relabel I=NAME  a new generation with sample I labeled NAME; repeat\n"
 		"      --stats         print the generation, sample count and per-class counts\n"
 		"      --export OUT    write the data set to OUT by its extension: .npy (samples),\n"
 		"                      .csv, .json, .mat (samples, labels, classes, origin)\n"
@@ -55,16 +58,54 @@ static void usage(FILE *f)
 		"examples:\n"
 		"  li-label picked --x latent.npy --prob probe-out.npy --set 3='not a number'\n"
 		"  li-label picked --stats\n"
+		"  li-label picked --remove 4 --relabel 7=seven\n"
 		"  li-label picked --export picked.mat\n");
 }
 
 typedef struct opts {
 	cli_common common;
 	const char *dir, *x, *prob, *labels, *label, *classes, *origin, *export;
-	int stats, n_set;
-	int64_t *set_index;
-	char **set_name;
+	int stats, n_set, n_remove, n_relabel;
+	int64_t *set_index, *remove, *relabel_index;
+	char **set_name, **relabel_name;
 } opts;
+
+/* --remove and --relabel: one new generation (lib/labeled_append.c). */
+static int edit(const opts *o)
+{
+	li_err err = {0};
+	li_labeled_edit_req e = {0};
+	e.n_remove = o->n_remove;
+	e.remove = o->remove;
+	e.n_relabel = o->n_relabel;
+	e.relabel_index = o->relabel_index;
+	e.relabel_name = o->relabel_name;
+	e.made_by = "li-label";
+	long long gen;
+	if (li_labeled_edit(o->dir, &e, &gen, &err)) {
+		cli_error(o->dir, "%s", err.msg);
+		return cli_status(&err);
+	}
+	if (!o->common.quiet)
+		fprintf(stderr, "li-label: %s: generation %lld: %d removed, %d relabeled\n", o->dir,
+			gen, o->n_remove, o->n_relabel);
+	return 0;
+}
+
+/* "I=NAME" into *i and *name (argument modified); -1 when it is not one. */
+static int index_name(char *arg, int64_t *i, char **name)
+{
+	char *eq = strchr(arg, '=');
+	long v;
+	if (!eq || !eq[1])
+		return -1;
+	*eq = 0;
+	if (cli_parse_long(arg, 0, LONG_MAX, &v))
+		return -1;
+	*i = v;
+	*name = eq + 1;
+	return 0;
+}
 
 static int stats(const opts *o)
 {
@@ -393,6 +434,8 @@ int main(int argc, char **argv)
 		{"origin", required_argument, NULL, OPT_ORIGIN},
 		{"stats", no_argument, NULL, OPT_STATS},
 		{"export", required_argument, NULL, OPT_EXPORT},
+		{"remove", required_argument, NULL, OPT_REMOVE},
+		{"relabel", required_argument, NULL, OPT_RELABEL},
 		{0},
 	};
 	opts o = {0};
@@ -400,7 +443,10 @@ int main(int argc, char **argv)
 	cli_init("li-label");
 	o.set_index = malloc((size_t)argc * sizeof *o.set_index);
 	o.set_name = malloc((size_t)argc * sizeof *o.set_name);
-	if (!o.set_index || !o.set_name) {
+	o.remove = malloc((size_t)argc * sizeof *o.remove);
+	o.relabel_index = malloc((size_t)argc * sizeof *o.relabel_index);
+	o.relabel_name = malloc((size_t)argc * sizeof *o.relabel_name);
+	if (!o.set_index || !o.set_name || !o.remove || !o.relabel_index || !o.relabel_name) {
 		cli_error(NULL, "out of memory");
 		free(o.set_index);
 		free(o.set_name);
@@ -430,6 +476,18 @@ int main(int argc, char **argv)
 			o.set_name[o.n_set++] = eq + 1;
 			break;
 		}
+		case OPT_REMOVE: {
+			long i;
+			if (cli_parse_long(optarg, 0, LONG_MAX, &i))
+				cli_usage_error("--remove: '%s' is not a sample index", optarg);
+			o.remove[o.n_remove++] = i;
+			break;
+		}
+		case OPT_RELABEL:
+			if (index_name(optarg, &o.relabel_index[o.n_relabel], &o.relabel_name[o.n_relabel]))
+				cli_usage_error("--relabel: expected I=NAME (I a sample index)");
+			o.n_relabel++;
+			break;
 		default:
 			cli_usage_error("unknown option");
 		}
@@ -439,9 +497,9 @@ int main(int argc, char **argv)
 	o.dir = argv[optind];
 	if (o.common.output)
 		cli_usage_error("-o is not used; give --export OUT");
-	int modes = !!o.x + o.stats + !!o.export;
+	int modes = !!o.x + o.stats + !!o.export + (o.n_remove + o.n_relabel > 0);
 	if (modes != 1)
-		cli_usage_error("give one of --x SAMPLES, --stats or --export OUT");
+		cli_usage_error("give one of --x SAMPLES, --remove/--relabel, --stats or --export OUT");
 	int sources = !!o.prob + !!o.labels + !!o.label;
 	if (o.x && sources != 1)
 		cli_usage_error("give one of --prob, --labels or --label with --x");
@@ -454,8 +512,11 @@ int main(int argc, char **argv)
 	if (!o.x && (sources || o.n_set || o.classes || o.origin))
 		cli_usage_error("labels, --set, --classes and --origin go with --x");
 
-	int status = o.stats ? stats(&o) : o.export ? export(&o) : append(&o);
+	int status = o.stats ? stats(&o) : o.export ? export(&o) : o.x ? append(&o) : edit(&o);
 	free(o.set_index);
 	free(o.set_name);
+	free(o.remove);
+	free(o.relabel_index);
+	free(o.relabel_name);
 	return cli_finish(status);
 }

@@ -199,7 +199,7 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 
 /* Reads a data file of the project (data_path: its data or validation data) as float32
  * rows of the model's input shape into a, through the project's preprocessing. */
-static int read_data(li_inspect *ins, const char *data_path, li_array *a, li_err *err)
+int li_inspect_read_data(li_inspect *ins, const char *data_path, li_array *a, li_err *err)
 {
 	const li_project *p = ins->p;
 	const char *path = data_path;
@@ -366,7 +366,7 @@ static int validate(li_inspect *ins, const li_logreg *lr, const li_inspect_opts 
 	float *lat = NULL;
 	int64_t *pred = NULL;
 	int rc = -1;
-	if (read_data(ins, ins->p->val_data, &vx, err) ||
+	if (li_inspect_read_data(ins, ins->p->val_data, &vx, err) ||
 	    embed(ins, &vx, &lat, "embedding the validation data", o, err))
 		goto out;
 	if (li_labels_load(ins->p->val_labels, NULL, &L, err)) {
@@ -409,7 +409,7 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	float *lat = NULL;
 	double *xd = NULL, *yd = NULL;
 	int rc = -1;
-	if (read_data(ins, ins->p->data, &x, err) || embed(ins, &x, &lat, "embedding", o, err))
+	if (li_inspect_read_data(ins, ins->p->data, &x, err) || embed(ins, &x, &lat, "embedding", o, err))
 		goto out;
 	ins->n = x.shape[0];
 	li_array_release(&x);
@@ -448,6 +448,10 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	a.shape[1] = 2;
 	a.data = ins->xy;
 	if (bad || save_npy(tmp, "xy.npy", &a, err))
+		goto out;
+	a.shape[1] = ins->d;
+	a.data = lat;
+	if (save_npy(tmp, "latent.npy", &a, err))
 		goto out;
 	/* the probe */
 	int k = 0;
@@ -527,6 +531,8 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 		li_err_set(err, LI_EIO, "cannot write the cache's info.json");
 		goto out;
 	}
+	ins->latent = lat;
+	lat = NULL;
 	rc = 0;
 out:
 	li_array_release(&x);
@@ -541,7 +547,7 @@ out:
 /* Loads a complete cache folder. */
 static int load_cache(li_inspect *ins, const char *dir, li_err *err)
 {
-	li_array xy = {0}, y = {0};
+	li_array xy = {0}, y = {0}, lat = {0};
 	char *mp = join(dir, "map.h5");
 	ins->map = mp ? li_map_load(mp, err) : NULL;
 	free(mp);
@@ -552,6 +558,13 @@ static int load_cache(li_inspect *ins, const char *dir, li_err *err)
 	ins->n = xy.shape[0];
 	ins->xy = xy.data;
 	xy.data = NULL;
+	if (load_npy(dir, "latent.npy", &lat, LI_DTYPE_F32, err))
+		goto fail;
+	if (lat.rank != 2 || lat.shape[0] != ins->n || lat.shape[1] != li_map_features(ins->map)) {
+		li_array_release(&lat);
+		goto bad;
+	}
+	ins->latent = lat.data;
 	char *pp = join(dir, "probe.h5");
 	if (pp && access(pp, R_OK) == 0) {
 		if (load_npy(dir, "labels.npy", &y, LI_DTYPE_I64, err)) {
@@ -627,7 +640,7 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 
 	/* the key */
 	uint64_t h = FNV_OFFSET;
-	hash_str(&h, "li-inspect cache 1");
+	hash_str(&h, "li-inspect cache 2");
 	if (hash_file(&h, p->model, err) || hash_file(&h, p->data, err) ||
 	    hash_file(&h, p->labels, err) || hash_file(&h, p->classes, err) ||
 	    hash_file(&h, p->preprocess_run, err))
@@ -738,6 +751,8 @@ void li_inspect_free(li_inspect *ins)
 	li_model_free(ins->m);
 	li_map_free(ins->map);
 	free(ins->xy);
+	free(ins->latent);
+	li_array_release(&ins->x);
 	free(ins->labels);
 	li_labeled_free_names(ins->classes, ins->n_classes);
 	free(ins->cache);
@@ -791,4 +806,159 @@ int li_inspect_run_program(char *const *argv, li_err *err)
 				  WIFEXITED(st) ? "exit status" : "signal",
 				  WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
 	return 0;
+}
+
+/* ----- retraining the probe on the labeled data set ----- */
+
+void li_inspect_report_release(li_inspect_report *rep)
+{
+	if (!rep)
+		return;
+	free(rep->precision);
+	free(rep->recall);
+	free(rep->count);
+	memset(rep, 0, sizeof *rep);
+}
+
+/* The index of name in the handle's classes, added at the end when new; -1 on error. */
+static int class_index(li_inspect *ins, const char *name, li_err *err)
+{
+	for (int i = 0; i < ins->n_classes; i++)
+		if (!strcmp(ins->classes[i], name))
+			return i;
+	char **v = realloc(ins->classes, sizeof *v * (size_t)(ins->n_classes + 1));
+	if (!v)
+		return li_err_set(err, LI_ENOMEM, "out of memory"), -1;
+	ins->classes = v;
+	if (!(v[ins->n_classes] = strdup(name)))
+		return li_err_set(err, LI_ENOMEM, "out of memory"), -1;
+	return ins->n_classes++;
+}
+
+int li_inspect_retrain(li_inspect *ins, li_inspect_report *rep, li_err *err)
+{
+	li_labeled *d = NULL;
+	li_array lat = {0};
+	li_logreg lr = {0};
+	float *x = NULL;
+	int64_t *y = NULL, *pred = NULL, *cm = NULL;
+	char *path = NULL;
+	li_model *pm = NULL;
+	li_run *pr = NULL;
+	int rc = -1;
+	memset(rep, 0, sizeof *rep);
+	int64_t n0 = ins->labels ? ins->n : 0, m = 0;
+	const int64_t *ly = NULL;
+	int64_t ld = 0;
+	d = li_labeled_open(ins->p->labeled, err);
+	if (d) {
+		const li_labeled_info *in = li_labeled_info_of(d);
+		ld = in->latent_dim;
+		if (ld > 0 && ld != ins->d) {
+			li_err_set(err, LI_EDATA, "the labeled data set's latent rows have %lld numbers, the "
+				   "cut's %lld", (long long)ld, (long long)ins->d);
+			goto out;
+		}
+		if (ld > 0 && li_labeled_load_latent(d, &lat, err))
+			goto out;
+		m = ld > 0 ? in->count : 0;
+		ly = li_labeled_labels(d);
+	} else {
+		li_err_clear(err); /* no labeled data set yet: the data alone */
+	}
+	size_t cells;
+	if (li_mul_size((size_t)(n0 + m), (size_t)ins->d, &cells) ||
+	    !(x = malloc(sizeof(float) * (cells ? cells : 1))) ||
+	    !(y = malloc(sizeof(int64_t) * (size_t)(n0 + m + 1)))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	if (n0) {
+		memcpy(x, ins->latent, sizeof(float) * (size_t)(n0 * ins->d));
+		memcpy(y, ins->labels, sizeof(int64_t) * (size_t)n0);
+	}
+	int64_t n = n0;
+	for (int64_t i = 0; i < m; i++) {
+		const float *r = (const float *)lat.data + i * ins->d;
+		int finite = 1;
+		for (int64_t j = 0; j < ins->d && finite; j++)
+			finite = isfinite(r[j]);
+		if (!finite)
+			continue; /* saved without its latent row */
+		int k = class_index(ins, li_labeled_info_of(d)->classes[ly[i]], err);
+		if (k < 0)
+			goto out;
+		memcpy(x + n * ins->d, r, sizeof(float) * (size_t)ins->d);
+		y[n++] = k;
+	}
+	int k = ins->n_classes;
+	if (n < 2 || k < 2) {
+		li_err_set(err, LI_EDATA, "the probe needs labeled rows of two classes at least");
+		goto out;
+	}
+	if (ins->d > 1000000) {
+		li_err_set(err, LI_EDATA, "the latent has too many numbers for the probe");
+		goto out;
+	}
+	li_logreg_params lp = li_logreg_defaults();
+	if (li_logreg_fit(&lr, x, n, (int)ins->d, y, k, &lp, err))
+		goto out;
+	int64_t rs[LI_MAX_RANK];
+	for (int i = 0; i < ins->lshape.rank; i++)
+		rs[i] = ins->lshape.dim[i];
+	if (!(path = join(ins->cache, "probe-labeled.h5")) ||
+	    li_probe_save(path, &lr, ins->lshape.rank, rs, ins->classes, err))
+		goto out;
+	int in0, out0;
+	if (!(pm = li_model_load(path, NULL, err)))
+		goto out;
+	in0 = li_model_input_row(pm, 0);
+	out0 = li_model_output_row(pm, 0);
+	if (!(pr = li_run_new(pm, 1, &in0, 1, &out0, err)))
+		goto out;
+	/* the report, on the training rows */
+	if (!(pred = malloc(sizeof(int64_t) * (size_t)n)) ||
+	    !(cm = calloc((size_t)k * (size_t)k, sizeof *cm)) ||
+	    !(rep->precision = calloc((size_t)k, sizeof(double))) ||
+	    !(rep->recall = calloc((size_t)k, sizeof(double))) ||
+	    !(rep->count = calloc((size_t)k, sizeof(int64_t)))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	li_logreg_predict(&lr, x, n, pred);
+	li_logreg_confusion(y, pred, n, k, cm);
+	double *f1 = calloc((size_t)k, sizeof(double));
+	rep->accuracy = li_logreg_scores(cm, k, rep->precision, rep->recall, f1 ? f1 : rep->recall);
+	free(f1);
+	for (int64_t i = 0; i < n; i++)
+		rep->count[y[i]]++;
+	rep->rows = n;
+	rep->labeled = n - n0;
+	rep->n_classes = k;
+	rep->converged = lr.converged;
+	/* swap in the new probe */
+	li_run_free(ins->prun);
+	li_model_free(ins->probe);
+	ins->probe = pm;
+	ins->prun = pr;
+	pm = NULL;
+	pr = NULL;
+	free(ins->probe_path);
+	ins->probe_path = path;
+	path = NULL;
+	rc = 0;
+out:
+	if (rc)
+		li_inspect_report_release(rep);
+	li_run_free(pr);
+	li_model_free(pm);
+	free(path);
+	free(x);
+	free(y);
+	free(pred);
+	free(cm);
+	li_logreg_release(&lr);
+	li_array_release(&lat);
+	li_labeled_close(d);
+	return rc;
 }

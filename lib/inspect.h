@@ -6,7 +6,7 @@
  * of it (invert the point, run the tail, run the probe) and save such points into the
  * project's labeled data set.
  *
- * Cache: PROJECT/.li-inspect/KEY/ holds map.h5, xy.npy, labels.npy, probe.h5,
+ * Cache: PROJECT/.li-inspect/KEY/ holds map.h5, xy.npy, latent.npy, labels.npy, probe.h5,
  * classes.txt and info.json; KEY is a 64-bit FNV-1a hash of the bytes of the model, the
  * data, the labels and the class names, and of the cut, the method, the preprocessing and
  * the seed. It is written into a temporary folder and renamed, so it is complete or
@@ -61,6 +61,47 @@ const char *li_inspect_cache_dir(const li_inspect *ins);  /* PROJECT/.li-inspect
 const char *li_inspect_probe_path(const li_inspect *ins); /* NULL without labels */
 int li_inspect_has_probe(const li_inspect *ins);
 
+/*
+ * Reads the project's data rows (as the preparation does, through its preprocessing)
+ * and keeps them in the handle for li_inspect_sample; a second call does nothing.
+ * 0 or negative with err set.
+ */
+int li_inspect_load_data(li_inspect *ins, li_err *err) LI_RESULT_USED;
+/* Data row i (after li_inspect_load_data) and its per-row shape; NULL when i is out of
+ * range or the rows are not loaded. Borrowed until li_inspect_free. */
+const float *li_inspect_sample(const li_inspect *ins, int64_t i, li_shape *shape);
+
+/*
+ * The k nearest data rows to latent (the map's row width of numbers) in the latent space
+ * (Euclidean), nearest first, into idx and dist (k entries each). Returns how many were
+ * found (min(k, rows)).
+ */
+int li_inspect_neighbors(const li_inspect *ins, const float *latent, int k, int64_t *idx,
+			 double *dist);
+
+/* What a retrained probe learned (li_inspect_retrain). */
+typedef struct li_inspect_report {
+	int64_t rows;         /* training rows: the data's plus the labeled data set's */
+	int64_t labeled;      /* of which from the labeled data set */
+	int n_classes;
+	double accuracy;      /* on the training rows */
+	double *precision, *recall;  /* n_classes each */
+	int64_t *count;       /* training rows per class */
+	int converged;
+} li_inspect_report;
+
+/*
+ * Retrains the probe (the paper's logistic-regression panel) on the data's latent rows
+ * and labels plus the labeled data set's latent rows (latent.npy; rows without one are
+ * skipped) and labels, its class names matched to the project's by name (a new name
+ * becomes a new class). The probe is written to CACHE/probe-labeled.h5 and replaces the
+ * handle's probe; rep (caller's) gets the report, released with
+ * li_inspect_report_release. 0 or negative with err set (LI_EDATA: fewer than two
+ * classes, a class without rows, latent rows of another width).
+ */
+int li_inspect_retrain(li_inspect *ins, li_inspect_report *rep, li_err *err) LI_RESULT_USED;
+void li_inspect_report_release(li_inspect_report *rep);
+
 /* What the model makes of one map point. */
 typedef struct li_inspect_point {
 	double x, y;
@@ -86,11 +127,15 @@ void li_inspect_point_release(li_inspect_point *pt);
 
 /*
  * Appends the n points' outputs (as samples), with their labels (class names; a new
- * name extends the class list) and map coordinates (as origin), to the project's labeled
- * data set. Either all are saved or none. 0 or negative.
+ * name extends the class list), map coordinates (as origin) and latent rows (as latent),
+ * to the project's labeled data set. Either all are saved or none. 0 or negative.
  */
 int li_inspect_save(li_inspect *ins, const li_inspect_point *const *pts, char *const *labels,
 		    int n, li_err *err) LI_RESULT_USED;
+/* As li_inspect_save; *generation (when not NULL) gets the data set's new generation. */
+int li_inspect_save_gen(li_inspect *ins, const li_inspect_point *const *pts,
+			char *const *labels, int n, long long *generation, li_err *err)
+	LI_RESULT_USED;
 
 /*
  * Runs the project's render command (render.run) on one point's output: the output is

@@ -22,6 +22,8 @@ struct li_inspect {
 	int64_t n;
 	float *xy;
 	int64_t *labels;
+	float *latent;            /* n x d: the data's latent rows (nearest samples) */
+	li_array x;               /* the data rows (li_inspect_load_data), or empty */
 	char **classes;
 	int n_classes;
 	char *cache;
@@ -32,5 +34,10 @@ struct li_inspect {
 /* Runs argv[0] with its arguments (standard output to standard error) and waits: 0 when
  * it exited 0, else negative with err naming the program and how it failed. */
 int li_inspect_run_program(char *const *argv, li_err *err) LI_RESULT_USED;
+
+/* Reads a data file of the project as float32 rows of the model's input shape, through
+ * the project's preprocessing. 0 or negative. */
+int li_inspect_read_data(li_inspect *ins, const char *data_path, li_array *a, li_err *err)
+	LI_RESULT_USED;
 
 #endif

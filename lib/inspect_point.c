@@ -15,6 +15,61 @@
 #include "labeled.h"
 #include "npy.h"
 
+/* ----- the data's rows ----- */
+
+int li_inspect_load_data(li_inspect *ins, li_err *err)
+{
+	if (ins->x.data)
+		return 0;
+	li_array a = {0};
+	if (li_inspect_read_data(ins, ins->p->data, &a, err))
+		return -1;
+	if (a.shape[0] != ins->n) {
+		li_array_release(&a);
+		return li_err_set(err, LI_EDATA, "%s: %lld rows, but the map has %lld", ins->p->data,
+				  (long long)a.shape[0], (long long)ins->n);
+	}
+	ins->x = a;
+	return 0;
+}
+
+const float *li_inspect_sample(const li_inspect *ins, int64_t i, li_shape *shape)
+{
+	if (!ins->x.data || i < 0 || i >= ins->x.shape[0])
+		return NULL;
+	shape->rank = ins->x.rank - 1;
+	memcpy(shape->dim, ins->x.shape + 1, sizeof(int64_t) * (size_t)shape->rank);
+	return (const float *)ins->x.data + i * li_shape_elems(shape);
+}
+
+int li_inspect_neighbors(const li_inspect *ins, const float *latent, int k, int64_t *idx,
+			 double *dist)
+{
+	int found = 0;
+	for (int64_t i = 0; i < ins->n && k > 0; i++) {
+		const float *r = ins->latent + i * ins->d;
+		double s = 0;
+		for (int64_t j = 0; j < ins->d; j++) {
+			double t = (double)r[j] - latent[j];
+			s += t * t;
+		}
+		if (!isfinite(s) || (found == k && s >= dist[k - 1]))
+			continue;
+		/* insertion into the sorted list; ties keep the lower index first */
+		int at = found < k ? found++ : k - 1;
+		while (at > 0 && dist[at - 1] > s) {
+			dist[at] = dist[at - 1];
+			idx[at] = idx[at - 1];
+			at--;
+		}
+		dist[at] = s;
+		idx[at] = i;
+	}
+	for (int i = 0; i < found; i++)
+		dist[i] = sqrt(dist[i]);
+	return found;
+}
+
 /* ----- points ----- */
 
 void li_inspect_point_release(li_inspect_point *pt)
@@ -78,9 +133,15 @@ fail:
 int li_inspect_save(li_inspect *ins, const li_inspect_point *const *pts, char *const *labels,
 		    int n, li_err *err)
 {
+	return li_inspect_save_gen(ins, pts, labels, n, NULL, err);
+}
+
+int li_inspect_save_gen(li_inspect *ins, const li_inspect_point *const *pts,
+			char *const *labels, int n, long long *generation, li_err *err)
+{
 	if (n < 1)
 		return li_err_set(err, LI_EUSAGE, "nothing to save");
-	li_array s = {0}, origin = {0};
+	li_array s = {0}, origin = {0}, lat = {0};
 	FILE *f = NULL;
 	li_npy_reader *r = NULL;
 	int rc = -1;
@@ -88,11 +149,14 @@ int li_inspect_save(li_inspect *ins, const li_inspect_point *const *pts, char *c
 	shape[0] = n;
 	for (int i = 0; i < pts[0]->out_shape.rank; i++)
 		shape[i + 1] = pts[0]->out_shape.dim[i];
-	int64_t oshape[2] = {n, 2};
+	int64_t oshape[2] = {n, 2}, lshape[2] = {n, ins->d};
 	if (li_array_alloc(&s, LI_DTYPE_F32, pts[0]->out_shape.rank + 1, shape, err) ||
-	    li_array_alloc(&origin, LI_DTYPE_F32, 2, oshape, err))
+	    li_array_alloc(&origin, LI_DTYPE_F32, 2, oshape, err) ||
+	    li_array_alloc(&lat, LI_DTYPE_F32, 2, lshape, err))
 		goto out;
 	for (int i = 0; i < n; i++) {
+		memcpy((float *)lat.data + (int64_t)i * ins->d, pts[i]->latent,
+		       sizeof(float) * (size_t)ins->d);
 		memcpy((float *)s.data + (int64_t)i * pts[0]->n_out, pts[i]->output,
 		       sizeof(float) * (size_t)pts[0]->n_out);
 		((float *)origin.data)[2 * i] = (float)pts[i]->x;
@@ -108,13 +172,14 @@ int li_inspect_save(li_inspect *ins, const li_inspect_point *const *pts, char *c
 	li_labeled_append_req q = {0};
 	q.samples = r;
 	q.origin = &origin;
+	q.latent = &lat;
 	q.n_labels = n;
 	q.names = labels;
 	q.n_classes = ins->n_classes;
 	q.classes = ins->classes;
 	q.made_by = "li-inspect";
 	q.source = "li-inspect: map points, labels from the probe or typed";
-	rc = li_labeled_append(ins->p->labeled, &q, NULL, err);
+	rc = li_labeled_append(ins->p->labeled, &q, generation, err);
 	if (rc)
 		li_err_prefix(err, "%s", ins->p->labeled);
 out:
@@ -123,6 +188,7 @@ out:
 		fclose(f);
 	li_array_release(&s);
 	li_array_release(&origin);
+	li_array_release(&lat);
 	return rc;
 }
 

@@ -78,6 +78,8 @@ void li_labeled_close(li_labeled *d)
 		fclose(d->samples);
 	if (d->originf)
 		fclose(d->originf);
+	if (d->latentf)
+		fclose(d->latentf);
 	li_labeled_free_names(d->info.classes, d->info.n_classes);
 	free(d->labels);
 	json_decref(d->meta);
@@ -151,6 +153,33 @@ static int read_gen(li_labeled *d, int dfd, int *enoent, li_err *err)
 	if (bad) {
 		li_err_set(err, LI_EDATA, "'origin.npy' does not hold one row per sample");
 		goto fail;
+	}
+
+	/* latent.npy is optional (data sets written before latent rows were kept) */
+	int lfd = openat(dfd, "latent.npy", O_RDONLY | O_CLOEXEC);
+	if (lfd < 0 && errno != ENOENT) {
+		li_err_set(err, LI_EIO, "'latent.npy': %s", strerror(errno));
+		goto fail;
+	}
+	if (lfd >= 0) {
+		if (!(d->latentf = fdopen(lfd, "rb"))) {
+			close(lfd);
+			li_err_set(err, LI_ENOMEM, "out of memory");
+			goto fail;
+		}
+		li_npy_reader *lr = li_npy_open(d->latentf, err);
+		if (!lr) {
+			li_err_prefix(err, "'latent.npy'");
+			goto fail;
+		}
+		const li_npy_info *li = li_npy_info_of(lr);
+		bad = li->rank != 2 || li->shape[0] != d->info.count;
+		d->info.latent_dim = bad ? 0 : li->shape[1];
+		li_npy_close(lr);
+		if (bad) {
+			li_err_set(err, LI_EDATA, "'latent.npy' does not hold one row per sample");
+			goto fail;
+		}
 	}
 
 	/* meta.json is informative; a damaged one is an error, a missing one is not */
@@ -296,6 +325,16 @@ int li_labeled_load_origin(li_labeled *d, li_array *out, li_err *err)
 	}
 	rewind(d->originf);
 	return li_npy_load(d->originf, out, LI_DTYPE_F32, err);
+}
+
+int li_labeled_load_latent(li_labeled *d, li_array *out, li_err *err)
+{
+	if (!d->latentf) {
+		int64_t shape[2] = {0, 0};
+		return li_array_alloc(out, LI_DTYPE_F32, 2, shape, err);
+	}
+	rewind(d->latentf);
+	return li_npy_load(d->latentf, out, LI_DTYPE_F32, err);
 }
 
 int li_labeled_load_samples(li_labeled *d, li_array *out, li_err *err)

@@ -7,6 +7,9 @@
  *                                    labels.npy  (int64, N)
  *                                    classes.txt (one name per line; index = line number)
  *                                    origin.npy  (float32, N x k; NaN rows where none)
+ *                                    latent.npy  (float32, N x d: the latent row at the cut
+ *                                                 each sample came from; NaN rows where
+ *                                                 none; absent until one is given)
  *                                    meta.json   (counts, time, what made each append)
  *   DATASET/.lock                    flock()ed by writers
  *
@@ -32,6 +35,7 @@ typedef struct li_labeled_info {
 	int rank;                    /* of samples.npy (>= 1) */
 	int64_t shape[LI_MAX_RANK];  /* of samples.npy; shape[0] = count */
 	int64_t origin_dim;          /* k, columns of origin.npy (0 when none was ever given) */
+	int64_t latent_dim;          /* d, columns of latent.npy (0 when none was ever given) */
 	int n_classes;
 	char **classes;              /* n_classes names */
 	li_dtype source_dtype;       /* dtype of the samples first appended; -1 when unknown */
@@ -66,6 +70,9 @@ int64_t li_labeled_read_samples(li_labeled *d, li_array *batch, int64_t max_rows
 int li_labeled_load_samples(li_labeled *d, li_array *out, li_err *err) LI_RESULT_USED;
 /* The whole origin array (float32, count x origin_dim) into out; caller releases it. */
 int li_labeled_load_origin(li_labeled *d, li_array *out, li_err *err) LI_RESULT_USED;
+/* The whole latent array (float32, count x latent_dim; 0 x 0 when the data set has none)
+ * into out; caller releases it. */
+int li_labeled_load_latent(li_labeled *d, li_array *out, li_err *err) LI_RESULT_USED;
 
 /* ----- exporting (each reads the samples from the start; call on a fresh handle) ----- */
 
@@ -93,6 +100,7 @@ int li_labeled_export_mat(li_labeled *d, const char *path, li_err *err) LI_RESUL
 typedef struct li_labeled_append_req {
 	li_npy_reader *samples;      /* the rows to add, streamed (any numeric dtype) */
 	const li_array *origin;      /* float32 rows x k, or NULL */
+	const li_array *latent;      /* float32 rows x d (latent rows at one cut), or NULL */
 	int64_t n_labels;            /* entries in index or names (must equal the rows) */
 	const int64_t *index;        /* n_labels class indices, or NULL */
 	int64_t index_bound;         /* classes that index implies (probe width, max + 1) */
@@ -117,6 +125,26 @@ typedef struct li_labeled_append_req {
  */
 int li_labeled_append(const char *dir, const li_labeled_append_req *req, long long *generation,
 		      li_err *err) LI_RESULT_USED;
+
+/* ----- removing and relabeling ----- */
+
+typedef struct li_labeled_edit_req {
+	int64_t n_remove;
+	const int64_t *remove;        /* sample indices to leave out (0-based, current) */
+	int64_t n_relabel;
+	const int64_t *relabel_index; /* samples to relabel (not among the removed) */
+	char *const *relabel_name;    /* their new class names (a new name adds a class) */
+	const char *made_by;
+} li_labeled_edit_req;
+
+/*
+ * Writes the next generation of the data set folder dir without the removed samples
+ * and with the relabeled ones, under DATASET/.lock like an append (all or nothing). The
+ * classes keep their indices. *generation (when not NULL) gets the new generation.
+ * 0 or negative with err set (LI_EDATA: an index that is not a sample).
+ */
+int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *generation,
+		    li_err *err) LI_RESULT_USED;
 
 /* ----- helpers ----- */
 

@@ -282,10 +282,64 @@ static json_t *new_meta(const li_labeled *d, const li_labeled_append_req *q, lon
 	return m;
 }
 
+/*
+ * Writes name (origin.npy, or latent.npy when latent) of total rows x dim: the data set's
+ * rows first (NaN rows where it had none or they had another width), then the new ones
+ * (NaN rows when add is NULL). 0 or negative.
+ */
+static int write_side(int gfd, const char *name, li_labeled *d, int latent, const li_array *add,
+		      int64_t total, int64_t dim, li_err *err)
+{
+	li_array old = {0};
+	li_npy_writer *w = NULL;
+	FILE *f = NULL;
+	float *row = NULL;
+	int rc = -1;
+	int64_t shape[2] = {total, dim};
+	if (latent ? li_labeled_load_latent(d, &old, err) : li_labeled_load_origin(d, &old, err))
+		goto out;
+	if (!(f = create_at(gfd, name, err)) ||
+	    !(w = li_npy_writer_open(f, LI_DTYPE_F32, 2, shape, err)))
+		goto out;
+	if (!(row = malloc((size_t)(dim > 0 ? dim : 1) * sizeof *row))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int64_t i = 0; i < total; i++) {
+		const float *src = NULL;
+		int64_t sk = 0;
+		if (i < d->info.count) {
+			src = old.data && old.rank == 2 && old.shape[0] > i
+				      ? (const float *)old.data + i * old.shape[1] : NULL;
+			sk = old.rank == 2 ? old.shape[1] : 0;
+		} else if (add) {
+			src = (const float *)add->data + (i - d->info.count) * dim;
+			sk = dim;
+		}
+		for (int64_t j = 0; j < dim; j++)
+			row[j] = src && sk == dim ? src[j] : NAN;
+		if (li_npy_write_rows(w, row, 1, err))
+			goto out;
+	}
+	rc = li_npy_writer_close(w, err);
+	w = NULL;
+	if (rc)
+		goto out;
+	rc = finish(f, name, err);
+	f = NULL;
+out:
+	free(row);
+	li_npy_writer_free(w);
+	if (f)
+		fclose(f);
+	li_array_release(&old);
+	return rc ? -1 : 0;
+}
+
 /* Writes the generation's files into gfd. The old rows come from d, the new from q. */
 static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int rank,
 		     const int64_t *shape, int64_t rows, const int64_t *labels_all,
-		     const classes *c, int64_t kdim, json_t *meta, li_err *err)
+		     const classes *c, int64_t kdim, int64_t ldim, json_t *meta, li_err *err)
 {
 	int64_t total = shape[0];
 	li_array batch = {0};
@@ -355,47 +409,10 @@ static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int
 		goto out;
 	rc = -1;
 
-	/* origin: the old rows (NaN when the data set had none), then the new */
-	li_array old = {0};
-	int64_t oshape[2] = {total, kdim};
-	if (li_labeled_load_origin(d, &old, err))
+	/* origin and latent: the old rows (NaN where the data set had none), then the new */
+	if (write_side(gfd, "origin.npy", d, 0, q->origin, total, kdim, err) ||
+	    (ldim > 0 && write_side(gfd, "latent.npy", d, 1, q->latent, total, ldim, err)))
 		goto out;
-	if (!(f = create_at(gfd, "origin.npy", err)) ||
-	    !(w = li_npy_writer_open(f, LI_DTYPE_F32, 2, oshape, err))) {
-		li_array_release(&old);
-		goto out;
-	}
-	float *row = malloc((size_t)(kdim > 0 ? kdim : 1) * sizeof *row);
-	int bad = !row;
-	for (int64_t i = 0; !bad && i < total; i++) {
-		const float *src = NULL;
-		int64_t sk = 0;
-		if (i < d->info.count) {
-			src = old.data ? (const float *)old.data + i * old.shape[1] : NULL;
-			sk = old.rank == 2 ? old.shape[1] : 0;
-		} else if (q->origin) {
-			src = (const float *)q->origin->data + (i - d->info.count) * kdim;
-			sk = kdim;
-		}
-		for (int64_t j = 0; j < kdim; j++)
-			row[j] = src && sk == kdim ? src[j] : NAN;
-		bad = li_npy_write_rows(w, row, 1, err) != 0;
-	}
-	free(row);
-	li_array_release(&old);
-	if (bad) {
-		li_err_set(err, LI_ENOMEM, "out of memory");
-		goto out;
-	}
-	rc = li_npy_writer_close(w, err);
-	w = NULL;
-	if (rc)
-		goto out;
-	rc = finish(f, "origin.npy", err);
-	f = NULL;
-	if (rc)
-		goto out;
-	rc = -1;
 
 	/* meta */
 	if (!(f = create_at(gfd, "meta.json", err)))
@@ -408,10 +425,6 @@ static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int
 	f = NULL;
 	if (rc)
 		goto out;
-	if (fsync(gfd) != 0) {
-		rc = li_err_set(err, LI_EIO, "syncing the generation: %s", strerror(errno));
-		goto out;
-	}
 	rc = 0;
 out:
 	li_npy_writer_free(w);
@@ -419,6 +432,33 @@ out:
 		fclose(f);
 	li_array_release(&batch);
 	return rc ? (err->code ? err->code : LI_EIO) : 0;
+}
+
+/*
+ * Makes the complete generation gname (open as gfd) current: it and its folder entry synced, a new link
+ * renamed over `current`, the folder synced, then the old generation (oldname, "" for
+ * none) removed. *made is cleared once `current` names gname. 0 or negative.
+ */
+static int swap_in(int dirfd, int gfd, const char *gname, const char *oldname, int *made,
+		   li_err *err)
+{
+	if (fsync(gfd) != 0)
+		return li_err_set(err, LI_EIO, "syncing the generation: %s", strerror(errno));
+	/* the generation's own entry is on disk before any link can name it */
+	if (fsync(dirfd) != 0)
+		return li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
+	if (symlinkat(gname, dirfd, "current.tmp") != 0 ||
+	    renameat(dirfd, "current.tmp", dirfd, "current") != 0) {
+		li_err_set(err, LI_EIO, "cannot switch 'current': %s", strerror(errno));
+		unlinkat(dirfd, "current.tmp", 0);
+		return -1;
+	}
+	*made = 0;
+	if (fsync(dirfd) != 0)
+		return li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
+	if (oldname[0])
+		remove_gen(dirfd, oldname);
+	return 0;
 }
 
 int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long *generation,
@@ -440,6 +480,10 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 			  q->origin->shape[0] != rows))
 		return li_err_set(err, LI_EDATA, "%lld origin rows for %lld samples",
 				  (long long)(q->origin->rank ? q->origin->shape[0] : 1), (long long)rows);
+	if (q->latent && (q->latent->dtype != LI_DTYPE_F32 || q->latent->rank != 2 ||
+			  q->latent->shape[0] != rows))
+		return li_err_set(err, LI_EDATA, "%lld latent rows for %lld samples",
+				  (long long)(q->latent->rank ? q->latent->shape[0] : 1), (long long)rows);
 
 	int created = mkdir(dir, 0755) == 0;
 	if (!created && errno != EEXIST)
@@ -498,6 +542,16 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 		}
 		kdim = k2;
 	}
+	int64_t ldim = d->info.latent_dim;
+	if (q->latent) {
+		int64_t l2 = q->latent->shape[1];
+		if (ldim > 0 && l2 != ldim) {
+			li_err_set(err, LI_EDATA, "latent rows have %lld values but the data set's have "
+				   "%lld (another cut?)", (long long)l2, (long long)ldim);
+			goto out;
+		}
+		ldim = l2;
+	}
 	int64_t total = shape[0];
 	size_t nb;
 	if (li_mul_size((size_t)total + 1, sizeof *labels_all, &nb) ||
@@ -532,28 +586,10 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, meta, err))
+	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, ldim, meta, err))
 		goto out;
-	/* the generation's own entry is on disk before any link can name it */
-	if (fsync(dirfd) != 0) {
-		li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
+	if (swap_in(dirfd, gfd, gname, oldname, &made, err))
 		goto out;
-	}
-
-	/* the swap: a new link renamed over `current`, then the folder synced */
-	if (symlinkat(gname, dirfd, "current.tmp") != 0 ||
-	    renameat(dirfd, "current.tmp", dirfd, "current") != 0) {
-		li_err_set(err, LI_EIO, "cannot switch 'current': %s", strerror(errno));
-		unlinkat(dirfd, "current.tmp", 0);
-		goto out;
-	}
-	made = 0;
-	if (fsync(dirfd) != 0) {
-		li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
-		goto out;
-	}
-	if (oldname[0])
-		remove_gen(dirfd, oldname);
 	if (generation)
 		*generation = gen;
 	rc = 0;
@@ -573,6 +609,226 @@ out:
 	}
 	if (lockfd >= 0)
 		close(lockfd); /* releases the lock */
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc ? (err->code ? err->code : LI_EIO) : 0;
+}
+
+/* ----- removing and relabeling ----- */
+
+/* Rows of a (rank >= 1, float32) whose keep[i] is set, into out (allocated). */
+static int keep_rows(const li_array *a, const char *keep, int64_t kept, li_array *out,
+		     li_err *err)
+{
+	int64_t shape[LI_MAX_RANK];
+	memcpy(shape, a->shape, sizeof shape);
+	shape[0] = kept;
+	if (li_array_alloc(out, LI_DTYPE_F32, a->rank, shape, err))
+		return -1;
+	int64_t re = li_shape_row_elems(a->rank, a->shape), k = 0;
+	for (int64_t i = 0; i < a->shape[0]; i++)
+		if (keep[i])
+			memcpy((float *)out->data + (k++) * re, (const float *)a->data + i * re,
+			       (size_t)re * sizeof(float));
+	return 0;
+}
+
+static int save_at(int gfd, const char *name, const li_array *a, li_err *err)
+{
+	FILE *f = create_at(gfd, name, err);
+	if (!f)
+		return -1;
+	if (li_npy_save(f, a, err)) {
+		fclose(f);
+		return -1;
+	}
+	return finish(f, name, err);
+}
+
+int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *generation,
+		    li_err *err)
+{
+	int dirfd = -1, lockfd = -1, gfd = -1, rc = -1, made = 0;
+	li_labeled *d = NULL;
+	classes c = {0};
+	char *keep = NULL;
+	int64_t *labels = NULL;
+	li_array all = {0}, og = {0}, lt = {0}, s2 = {0}, o2 = {0}, l2 = {0};
+	json_t *meta = NULL;
+	char gname[64] = "", oldname[64] = "";
+
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd < 0)
+		return li_err_set(err, errno == ENOENT || errno == ENOTDIR ? LI_EDATA : LI_EIO,
+				  "not a labeled data set: %s", strerror(errno));
+	lockfd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
+		li_err_set(err, LI_EIO, "cannot lock '.lock': %s", strerror(errno));
+		goto out;
+	}
+	if (!(d = li_labeled_open_gen(dir, 0, err)))
+		goto out;
+	int64_t n = d->info.count;
+	if (!(keep = malloc((size_t)n + 1)) || !(labels = malloc(((size_t)n + 1) * sizeof *labels))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	memset(keep, 1, (size_t)n + 1);
+	memcpy(labels, d->labels, (size_t)n * sizeof *labels);
+	for (int i = 0; i < d->info.n_classes; i++)
+		if (class_add(&c, d->info.classes[i], err) < 0)
+			goto out;
+	for (int64_t i = 0; i < e->n_remove; i++) {
+		int64_t k = e->remove[i];
+		if (k < 0 || k >= n) {
+			li_err_set(err, LI_EDATA, "no sample %lld to remove (%lld samples)", (long long)k,
+				   (long long)n);
+			goto out;
+		}
+		keep[k] = 0;
+	}
+	json_t *oldp = d->meta ? json_object_get(d->meta, "probability") : NULL;
+	double *prob = calloc((size_t)n + 1, sizeof *prob);
+	if (!prob) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	for (int64_t i = 0; i < n; i++) {
+		json_t *v = json_is_array(oldp) ? json_array_get(oldp, (size_t)i) : NULL;
+		prob[i] = json_is_number(v) ? json_number_value(v) : NAN;
+	}
+	for (int64_t i = 0; i < e->n_relabel; i++) {
+		int64_t k = e->relabel_index[i];
+		if (k < 0 || k >= n || !keep[k]) {
+			free(prob);
+			li_err_set(err, LI_EDATA, "no sample %lld to relabel (%lld samples%s)", (long long)k,
+				   (long long)n, k >= 0 && k < n ? "; it is removed" : "");
+			goto out;
+		}
+		int64_t cls = class_find(&c, e->relabel_name[i], err);
+		if (cls < 0) {
+			free(prob);
+			goto out;
+		}
+		labels[k] = cls;
+		prob[k] = NAN; /* labeled by hand now */
+	}
+	int64_t kept = 0;
+	for (int64_t i = 0; i < n; i++)
+		if (keep[i]) {
+			labels[kept] = labels[i];
+			prob[kept] = prob[i];
+			kept++;
+		}
+	if (li_labeled_load_samples(d, &all, err) || li_labeled_load_origin(d, &og, err) ||
+	    li_labeled_load_latent(d, &lt, err) || keep_rows(&all, keep, kept, &s2, err) ||
+	    (og.rank == 2 && og.shape[0] == n && keep_rows(&og, keep, kept, &o2, err)) ||
+	    (d->info.latent_dim > 0 && keep_rows(&lt, keep, kept, &l2, err))) {
+		free(prob);
+		goto out;
+	}
+
+	/* meta: the old one with the new counts, probabilities and an entry in the history */
+	meta = d->meta ? json_deep_copy(d->meta) : json_object();
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	json_t *counts = json_array(), *pa = json_array(), *h = json_object();
+	for (int k = 0; k < c.n; k++) {
+		int64_t cnt = 0;
+		for (int64_t i = 0; i < kept; i++)
+			cnt += labels[i] == k;
+		json_array_append_new(counts, json_integer(cnt));
+	}
+	for (int64_t i = 0; i < kept; i++)
+		json_array_append_new(pa, isfinite(prob[i]) ? json_real(prob[i]) : json_null());
+	free(prob);
+	long long gen = d->info.generation + 1;
+	json_object_set_new(meta, "generation", json_integer(gen));
+	json_object_set_new(meta, "count", json_integer(kept));
+	json_object_set_new(meta, "classes", json_integer(c.n));
+	json_object_set_new(meta, "class_counts", counts);
+	json_object_set_new(meta, "probability", pa);
+	json_object_set_new(meta, "time", json_string(when));
+	json_object_set_new(h, "time", json_string(when));
+	json_object_set_new(h, "removed", json_integer(n - kept));
+	json_object_set_new(h, "relabeled", json_integer(e->n_relabel));
+	json_object_set_new(h, "made_by", json_string(e->made_by ? e->made_by : "li-labeled"));
+	json_t *hist = json_object_get(meta, "edits");
+	if (!json_is_array(hist)) {
+		hist = json_array();
+		json_object_set_new(meta, "edits", hist);
+	}
+	json_array_append_new(hist, h);
+
+	snprintf(oldname, sizeof oldname, "gen-%06lld", d->info.generation);
+	if (sweep(dirfd, oldname, 0, err))
+		goto out;
+	snprintf(gname, sizeof gname, "gen-%06lld", gen);
+	if (mkdirat(dirfd, gname, 0755) != 0) {
+		li_err_set(err, LI_EIO, "cannot create '%s': %s", gname, strerror(errno));
+		goto out;
+	}
+	made = 1;
+	if ((gfd = openat(dirfd, gname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		li_err_set(err, LI_EIO, "'%s': %s", gname, strerror(errno));
+		goto out;
+	}
+	li_array la = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {kept}, .data = labels};
+	if (save_at(gfd, "samples.npy", &s2, err) || save_at(gfd, "labels.npy", &la, err))
+		goto out;
+	if (o2.data || og.rank == 2) {
+		if (!o2.data) {
+			int64_t os[2] = {kept, og.rank == 2 ? og.shape[1] : 0};
+			if (li_array_alloc(&o2, LI_DTYPE_F32, 2, os, err))
+				goto out;
+		}
+		if (save_at(gfd, "origin.npy", &o2, err))
+			goto out;
+	}
+	if (l2.data && save_at(gfd, "latent.npy", &l2, err))
+		goto out;
+	FILE *f = create_at(gfd, "classes.txt", err);
+	if (!f)
+		goto out;
+	for (int i = 0; i < c.n; i++)
+		fprintf(f, "%s\n", c.v[i]);
+	if (finish(f, "classes.txt", err))
+		goto out;
+	if (!(f = create_at(gfd, "meta.json", err)))
+		goto out;
+	if (json_dumpf(meta, f, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) != 0 || fputc('\n', f) == EOF) {
+		fclose(f);
+		li_err_set(err, LI_EIO, "writing 'meta.json': %s", strerror(errno));
+		goto out;
+	}
+	if (finish(f, "meta.json", err))
+		goto out;
+	if (swap_in(dirfd, gfd, gname, oldname, &made, err))
+		goto out;
+	if (generation)
+		*generation = gen;
+	rc = 0;
+out:
+	if (made)
+		remove_gen(dirfd, gname);
+	if (gfd >= 0)
+		close(gfd);
+	json_decref(meta);
+	li_array_release(&all);
+	li_array_release(&og);
+	li_array_release(&lt);
+	li_array_release(&s2);
+	li_array_release(&o2);
+	li_array_release(&l2);
+	free(keep);
+	free(labels);
+	li_labeled_free_names(c.v, c.n);
+	li_labeled_close(d);
+	if (lockfd >= 0)
+		close(lockfd);
 	if (dirfd >= 0)
 		close(dirfd);
 	return rc ? (err->code ? err->code : LI_EIO) : 0;

@@ -14,6 +14,7 @@ struct li_labeled {
 	FILE *samples;               /* samples.npy, and its reader past the header */
 	li_npy_reader *rs;
 	FILE *originf;               /* origin.npy */
+	FILE *latentf;               /* latent.npy, or NULL when the generation has none */
 	int64_t *labels;             /* info.count */
 	json_t *meta;                /* meta.json, or NULL when absent */
 };

@@ -3,9 +3,10 @@
 # make_project DIR: a small project folder as li-project(5) describes it:
 # an 8x8-image autoencoder (Keras .h5 in tf.keras 2.4 layout, written with h5py; its
 # bottleneck 'code' has 3 numbers and is the split point with the smallest latent),
-# 180 rows in three clusters with labels and class names, rendered as 8x8 images.
+# 180 rows (LI_ROWS, a multiple of 3) in three clusters with labels and class names,
+# rendered as 8x8 images.
 make_project() {
-	mkdir -p "$1" && (cd "$1" && $PY - <<-\PYEOF
+	mkdir -p "$1" && (cd "$1" && LI_ROWS=${LI_ROWS:-180} $PY - <<-\PYEOF
 	import json, h5py, numpy as np
 	rng = np.random.default_rng(3)
 	import os, sys; sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
@@ -21,9 +22,10 @@ make_project() {
 	      "dec": {"kernel": W(3, 16), "bias": rng.normal(size=16) * .1},
 	      "out": {"kernel": W(16, 64), "bias": np.zeros(64)}})
 	centres = rng.normal(size=(3, 64)) * 2
-	y = np.repeat(np.arange(3), 60)
-	x = (centres[y] + rng.normal(size=(180, 64)) * 0.5).astype("f4")
-	np.save("x.npy", x.reshape(180, 8, 8, 1)); np.save("y.npy", y)
+	n = int(os.environ["LI_ROWS"])
+	y = np.repeat(np.arange(3), n // 3)
+	x = (centres[y] + rng.normal(size=(len(y), 64)) * 0.5).astype("f4")
+	np.save("x.npy", x.reshape(len(y), 8, 8, 1)); np.save("y.npy", y)
 	open("classes.txt", "w").write("ring\nbar\ndot\n")
 	json.dump({"model": "model.h5", "data": "x.npy", "labels": "y.npy",
 	           "classes": "classes.txt", "render": {"kind": "image", "shape": [8, 8]}},
@@ -35,4 +37,51 @@ make_project() {
 # cache_map DIR: the map file of the project's (only) cached preparation.
 cache_map() {
 	ls "$1"/.li-inspect/*/map.h5 | head -1
+}
+
+# start_server DIR [ARGS...]: starts `li-inspect DIR --serve ${SERVE_AT:-0} ARGS` in the background
+# (never for more than 10 minutes), waits for its address line, and sets SRV_PID, URL,
+# PORT, TOKEN and BASE (http://127.0.0.1:PORT). Call stop_servers at the end (the tests
+# also trap EXIT with it), so no server outlives its test. 1 when it did not start.
+SRV_PIDS=""
+start_server() {
+	local dir=$1 i
+	shift
+	timeout 600 li-inspect "$dir" --serve "${SERVE_AT:-0}" "$@" 2>server.err &
+	SRV_PID=$!
+	SRV_PIDS="$SRV_PIDS $SRV_PID"
+	for i in $(seq 300); do
+		grep -q "^li-inspect: serving " server.err && break
+		kill -0 $SRV_PID 2>/dev/null || break
+		sleep 0.1
+	done
+	URL=$(sed -n 's/^li-inspect: serving //p' server.err)
+	[ -n "$URL" ] || { cat server.err >&2; return 1; }
+	PORT=$(echo "$URL" | sed 's|^http://[^/]*:\([0-9]*\)/.*|\1|')
+	TOKEN=${URL##*token=}
+	BASE=http://127.0.0.1:$PORT
+}
+
+stop_servers() {
+	local p
+	for p in $SRV_PIDS; do
+		kill "$p" 2>/dev/null
+	done
+	for p in $SRV_PIDS; do
+		wait "$p" 2>/dev/null
+	done
+	SRV_PIDS=""
+}
+
+# api PATH [CURL ARGS...]: a request with the token's cookie, printing "STATUS" on the
+# last line after the body (bounded in time).
+api() {
+	local path=$1
+	shift
+	curl -s --max-time 20 -b "li_token_$PORT=$TOKEN" -w '\n%{http_code}\n' "$@" "$BASE$path"
+}
+
+# post PATH JSON: a POST with the token (cookie and header).
+post() {
+	api "$1" -H "X-LI-Token: $TOKEN" -H "Content-Type: application/json" --data-binary "$2"
 }

@@ -1,0 +1,52 @@
+/*
+ * The inspector's web server (li-inspect --serve): one prepared project (inspect.h)
+ * served to a browser page whose files are built into the library. The server runs in
+ * its own threads (libmicrohttpd); every call into the inspector holds one lock, so
+ * requests queue and are answered in order.
+ *
+ * Security, as CONVENTIONS "The inspector's web server" fixes it: it binds 127.0.0.1
+ * unless told otherwise; every request needs the per-start random token (the query
+ * parameter `token`, then the cookie the first page sets: HttpOnly, SameSite=Strict);
+ * the Host header must name the server (bound to loopback: localhost, 127.0.0.1 or
+ * [::1] on any port, so `ssh -L` works; bound elsewhere also the bound name), against
+ * DNS rebinding; what changes state is a POST carrying the token in the X-LI-Token
+ * header; no request names a file; bodies and queries are bounded; errors are JSON
+ * objects {"error": "...", "status": N} that never hold a path.
+ *
+ * Ownership: li_serve_start returns a server for li_serve_stop(); it borrows the
+ * inspector and the project, which must outlive it.
+ */
+#ifndef LI_SERVE_H
+#define LI_SERVE_H
+
+#include "inspect.h"
+
+typedef struct li_serve li_serve;
+
+typedef struct li_serve_opts {
+	const char *host;      /* a name or a numeric address; NULL: 127.0.0.1 */
+	int port;              /* 0: any free port */
+	int neighbors;         /* nearest training samples per click [5] */
+	/* Lines worth showing (a saved point, a failed request); may be NULL. Called from
+	 * the server's threads, one at a time. */
+	void (*note)(void *ctx, const char *line);
+	void *ctx;
+} li_serve_opts;
+
+/*
+ * Starts serving ins (prepared from p) and returns the server, or NULL with err set
+ * (LI_EUSAGE: a host that does not resolve; LI_EIO: the port cannot be bound, the random
+ * source failed). Loads the project's data rows (for hovering and nearest samples) first.
+ */
+li_serve *li_serve_start(li_inspect *ins, const li_project *p, const li_serve_opts *o,
+			 li_err *err);
+/* Stops the threads and frees the server. NULL allowed. */
+void li_serve_stop(li_serve *s);
+
+/* The page's address with its token, e.g. "http://127.0.0.1:8080/?token=...".
+ * Borrowed until li_serve_stop. */
+const char *li_serve_url(const li_serve *s);
+/* Whether the server listens on a loopback address only. */
+int li_serve_loopback(const li_serve *s);
+
+#endif

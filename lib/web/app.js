@@ -1,0 +1,511 @@
+// li-inspect's page: the map of a project's data (every point, colored by class), a click
+// anywhere asks the server what the model makes of that point (/api/click), and the answer
+// is drawn: the output (image, curves or numbers), the probe's classes, the nearest data
+// rows. A label box saves the point into the project's labeled data set (/api/save).
+//
+// Map coordinates and pixels: the view spans [x0, x1] x [y0, y1]; pixel column px of the
+// W-pixel-wide canvas is x = x0 + px * (x1 - x0) / W, and row py is y = y1 - py * (y1 - y0)
+// / H (y grows upwards). The first view is the data's extent plus 5% on each side.
+'use strict';
+
+(function () {
+  const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2',
+    '#7f7f7f', '#bcbd22', '#17becf', '#aec7e8', '#ffbb78', '#98df8a', '#ff9896', '#c5b0d5',
+    '#c49c94', '#f7b6d2', '#c7c7c7', '#dbdb8d', '#9edae5'];
+  const $ = (id) => document.getElementById(id);
+  const canvas = $('map');
+  const ctx = canvas.getContext('2d');
+  const W = canvas.width, H = canvas.height;
+
+  const li = {
+    ready: false, meta: null, view: null, answers: [], shown: null, drawn: null,
+    marks: [], saved: [], hidden: new Set(), redraws: 0,
+  };
+  window.li = li;
+
+  let token = new URLSearchParams(location.search).get('token') || '';
+  if (token) history.replaceState(null, '', '/');
+  let xy = null, labels = null, n = 0;
+  const colors32 = PALETTE.map((c) => {
+    const r = parseInt(c.slice(1, 3), 16), g = parseInt(c.slice(3, 5), 16), b = parseInt(c.slice(5, 7), 16);
+    return (0xff000000 | (b << 16) | (g << 8) | r) >>> 0;
+  });
+
+  function status(msg) { $('status').textContent = msg || ''; }
+
+  async function getJSON(path) {
+    const r = await fetch('/api/' + path, { credentials: 'same-origin' });
+    const j = await r.json();
+    if (!r.ok) throw new Error(j.error || ('status ' + r.status));
+    return j;
+  }
+
+  async function post(path, body) {
+    const r = await fetch('/api/' + path, {
+      method: 'POST', credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/json', 'X-LI-Token': token },
+      body: JSON.stringify(body),
+    });
+    const j = await r.json();
+    if (!r.ok) throw new Error(j.error || ('status ' + r.status));
+    return j;
+  }
+
+  // ----- the view -----
+
+  function wholeView() {
+    const e = li.meta.extent; // xmin, ymin, xmax, ymax
+    let dx = (e[2] - e[0]) * 0.05, dy = (e[3] - e[1]) * 0.05;
+    if (!(dx > 0)) dx = 1;
+    if (!(dy > 0)) dy = 1;
+    return { x0: e[0] - dx, x1: e[2] + dx, y0: e[1] - dy, y1: e[3] + dy };
+  }
+  li.toMap = function (px, py) {
+    const v = li.view;
+    return { x: v.x0 + px * (v.x1 - v.x0) / W, y: v.y1 - py * (v.y1 - v.y0) / H };
+  };
+  li.toPixel = function (x, y) {
+    const v = li.view;
+    return { px: (x - v.x0) * W / (v.x1 - v.x0), py: (v.y1 - y) * H / (v.y1 - v.y0) };
+  };
+
+  // ----- drawing the map -----
+
+  let pending = false;
+  function redraw() {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => { pending = false; drawMap(); });
+  }
+
+  function drawMap() {
+    const t0 = performance.now();
+    const img = ctx.createImageData(W, H);
+    const buf = new Uint32Array(img.data.buffer);
+    buf.fill(0xffffffff);
+    const v = li.view, sx = W / (v.x1 - v.x0), sy = H / (v.y1 - v.y0);
+    const size = n < 10000 ? 3 : 2, half = size >> 1;
+    const hidden = li.hidden;
+    for (let i = 0; i < n; i++) {
+      const k = labels ? labels[i] : 0;
+      if (hidden.size && hidden.has(k)) continue;
+      const px = Math.floor((xy[2 * i] - v.x0) * sx) - half;
+      const py = Math.floor((v.y1 - xy[2 * i + 1]) * sy) - half;
+      if (px < -size || py < -size || px >= W || py >= H) continue;
+      const c = colors32[k % colors32.length];
+      for (let a = 0; a < size; a++) {
+        const yy = py + a;
+        if (yy < 0 || yy >= H) continue;
+        const row = yy * W;
+        for (let b = 0; b < size; b++) {
+          const xx = px + b;
+          if (xx >= 0 && xx < W) buf[row + xx] = c;
+        }
+      }
+    }
+    ctx.putImageData(img, 0, 0);
+    // saved points: hollow squares; probed points: numbered crosses
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = '#000';
+    for (const s of li.saved) {
+      const p = li.toPixel(s.x, s.y);
+      ctx.strokeRect(p.px - 5, p.py - 5, 10, 10);
+    }
+    ctx.font = '12px sans-serif';
+    ctx.fillStyle = '#000';
+    ctx.lineWidth = 2.5;
+    for (const m of li.marks) {
+      const p = li.toPixel(m.x, m.y);
+      ctx.beginPath();
+      ctx.moveTo(p.px - 6, p.py - 6); ctx.lineTo(p.px + 6, p.py + 6);
+      ctx.moveTo(p.px - 6, p.py + 6); ctx.lineTo(p.px + 6, p.py - 6);
+      ctx.stroke();
+      ctx.fillText(String(m.n), p.px + 8, p.py - 8);
+    }
+    const l = line || li.line;
+    if (l && l.b) {
+      const a = li.toPixel(l.a.x, l.a.y), b = li.toPixel(l.b.x, l.b.y);
+      ctx.strokeStyle = '#d62728';
+      ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(a.px, a.py); ctx.lineTo(b.px, b.py); ctx.stroke();
+    }
+    li.redraws++;
+    li.lastRedrawMs = performance.now() - t0;
+  }
+  li.drawMap = drawMap;  // for scripts/bench/inspect.sh: one full redraw
+
+  function drawLegend() {
+    const ul = $('legend');
+    ul.textContent = '';
+    const names = li.meta.classes;
+    if (!labels) return;
+    const present = new Set(labels);
+    names.forEach((name, k) => {
+      if (!present.has(k)) return;
+      const li_ = document.createElement('li');
+      const sw = document.createElement('span');
+      sw.className = 'sw';
+      sw.style.background = PALETTE[k % PALETTE.length];
+      li_.append(sw, document.createTextNode(name));
+      li_.dataset.cls = k;
+      li_.addEventListener('click', () => {
+        if (li.hidden.has(k)) { li.hidden.delete(k); li_.classList.remove('off'); }
+        else { li.hidden.add(k); li_.classList.add('off'); }
+        redraw();
+      });
+      ul.append(li_);
+    });
+  }
+
+  // ----- drawing outputs and samples -----
+
+  // The image shape [h, w, c] of values (n numbers of the given shape), or null.
+  function imageShape(shape, count, kind) {
+    const r = li.meta.render;
+    if (kind === 'numbers' || kind === 'curves') return null;
+    if (r.kind === 'image' && r.shape && r.shape.length >= 2) {
+      const h = r.shape[0], w = r.shape[1], c = r.shape[2] || 1;
+      if (h * w * c === count) return [h, w, c];
+    }
+    const s = shape.slice();
+    if (s.length === 3 && (s[2] === 1 || s[2] === 3)) return s;
+    if (s.length === 2 && s[0] > 1 && s[1] > 1 && (kind === 'output' || r.kind !== 'curves')) return [s[0], s[1], 1];
+    return null;
+  }
+
+  // Draws values into cv at about size pixels; returns what was drawn.
+  function drawValues(cv, values, shape, size, kind) {
+    const g = cv.getContext('2d');
+    const img = imageShape(shape, values.length, kind);
+    let lo = Infinity, hi = -Infinity;
+    for (const v of values) if (v !== null && isFinite(v)) { if (v < lo) lo = v; if (v > hi) hi = v; }
+    if (!(lo <= hi)) { lo = 0; hi = 1; }
+    if (img) {
+      const [h, w, c] = img;
+      const s = Math.max(1, Math.floor(size / Math.max(h, w)));
+      cv.width = w * s; cv.height = h * s;
+      const id = g.createImageData(w * s, h * s);
+      for (let r = 0; r < h; r++) {
+        for (let q = 0; q < w; q++) {
+          let rgb;
+          if (c === 3) {
+            const k = hi <= 1 ? 255 : 1;
+            rgb = [0, 1, 2].map((j) => Math.max(0, Math.min(255, Math.round((values[(r * w + q) * 3 + j] || 0) * k))));
+          } else {
+            const v = values[r * w + q];
+            const gray = hi > lo && v !== null ? Math.round(255 * (v - lo) / (hi - lo)) : 0;
+            rgb = [gray, gray, gray];
+          }
+          for (let a = 0; a < s; a++) {
+            for (let b = 0; b < s; b++) {
+              const o = (((r * s + a) * w * s) + q * s + b) * 4;
+              id.data[o] = rgb[0]; id.data[o + 1] = rgb[1]; id.data[o + 2] = rgb[2]; id.data[o + 3] = 255;
+            }
+          }
+        }
+      }
+      g.putImageData(id, 0, 0);
+      return { kind: 'image', h, w, c, scale: s, lo, hi };
+    }
+    cv.width = size; cv.height = Math.round(size * 0.6);
+    g.fillStyle = '#fff'; g.fillRect(0, 0, cv.width, cv.height);
+    const span = hi > lo ? hi - lo : 1;
+    const yOf = (v) => cv.height - 4 - (v - lo) / span * (cv.height - 8);
+    if (shape.length === 2 && (kind === 'curves' || (kind === 'sample' && li.meta.render.kind === 'curves'))) {
+      const t = shape[0], ch = shape[1];
+      for (let k = 0; k < ch; k++) {
+        g.strokeStyle = PALETTE[k % PALETTE.length];
+        g.lineWidth = 1.5;
+        g.beginPath();
+        for (let i = 0; i < t; i++) {
+          const x = 4 + i * (cv.width - 8) / Math.max(1, t - 1), y = yOf(values[i * ch + k]);
+          if (i) g.lineTo(x, y); else g.moveTo(x, y);
+        }
+        g.stroke();
+      }
+      return { kind: 'curves', t, ch, lo, hi };
+    }
+    const m = values.length, bw = (cv.width - 8) / Math.max(1, m);
+    const base = yOf(lo <= 0 && hi >= 0 ? 0 : lo);
+    g.fillStyle = '#1f77b4';
+    values.forEach((v, i) => {
+      const y = yOf(v);
+      g.fillRect(4 + i * bw, Math.min(y, base), Math.max(1, bw - 1), Math.max(1, Math.abs(base - y)));
+    });
+    return { kind: 'numbers', m, lo, hi };
+  }
+
+  function className(k) {
+    return k >= 0 && k < li.meta.classes.length ? li.meta.classes[k] : (k >= 0 ? String(k) : '');
+  }
+
+  function showPoint(a) {
+    li.shown = a;
+    $('pointhead').textContent = 'point ' + a.n + ': ' + a.x.toPrecision(6) + ', ' + a.y.toPrecision(6) +
+      (a.label ? ' — ' + a.label : '');
+    $('outside').hidden = !a.outside;
+    const rk = li.meta.render.kind;
+    li.drawn = drawValues($('output'), a.output.values, a.output.shape, 240,
+      rk === 'image' ? 'output' : rk === 'curves' ? 'curves' : 'numbers');
+    const nums = a.output.values.slice(0, 64).map((v) => (v === null ? 'nan' : v.toPrecision(4)));
+    $('numbers').textContent = nums.join(' ') + (a.output.values.length > 64 ? ' …' : '');
+    const ol = $('probe');
+    ol.textContent = '';
+    for (const p of a.probe) {
+      const item = document.createElement('li');
+      item.textContent = p.name + '  ' + (p.p * 100).toFixed(1) + '%';
+      ol.append(item);
+    }
+    if (a.label && !$('label').value) $('label').placeholder = a.label;
+    const nb = $('neighbors');
+    nb.textContent = '';
+    for (const e of a.neighbors) {
+      const fig = document.createElement('figure');
+      const cv = document.createElement('canvas');
+      if (e.values) drawValues(cv, e.values, e.shape, 56, 'sample');
+      const cap = document.createElement('figcaption');
+      cap.textContent = '#' + e.index + ' ' + className(e.label);
+      fig.append(cv, cap);
+      nb.append(fig);
+    }
+  }
+
+  // ----- clicks: every click is sent; the newest answer is the one on screen -----
+
+  let sent = 0, newestShown = 0;
+  li.inflight = 0;
+  function probeAt(px, py) {
+    const p = li.toMap(px, py);
+    const my = ++sent;
+    li.inflight++;
+    status('');
+    post('click', { x: p.x, y: p.y }).then((a) => {
+      a.px = px; a.py = py; a.seq = my;
+      li.answers.push(a);
+      li.marks.push({ n: a.n, x: a.x, y: a.y });
+      if (my > newestShown) { newestShown = my; showPoint(a); }
+      redraw();
+    }).catch((e) => status(e.message)).finally(() => { li.inflight--; });
+  }
+
+  async function refreshSaved() {
+    const d = await getJSON('labeled');
+    li.labeled = d;
+    li.saved = d.samples.filter((s) => s.x !== null && s.y !== null);
+    $('saved').textContent = d.count + ' saved in ' + li.meta.labeled;
+    const ol = $('savedlist');
+    ol.textContent = '';
+    for (const s of d.samples) {
+      const item = document.createElement('li');
+      item.append(document.createTextNode(d.classes[s.label] + ' '));
+      const rl = document.createElement('button');
+      rl.type = 'button'; rl.textContent = 'relabel'; rl.className = 'relabel';
+      rl.title = 'give it the label in the box';
+      rl.addEventListener('click', () => edit('relabel', { index: s.index, label: ($('label').value || '').trim() }));
+      const rm = document.createElement('button');
+      rm.type = 'button'; rm.textContent = 'remove'; rm.className = 'remove';
+      rm.addEventListener('click', () => edit('remove', { index: s.index }));
+      item.append(rl, rm);
+      ol.append(item);
+    }
+    redraw();
+  }
+
+  $('labelform').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const a = li.shown;
+    const label = ($('label').value || '').trim() || (a && a.label) || '';
+    if (!a) { status('click the map first'); return; }
+    if (!label) { status('type a label'); return; }
+    li.saving = (li.saving || 0) + 1;
+    post('save', { x: a.x, y: a.y, label }).then((r) => {
+      status('');
+      li.lastSave = r;
+      return refreshSaved();
+    }).catch((e) => status(e.message)).finally(() => { li.saving--; });
+  });
+  function edit(what, body) {
+    if (what === 'relabel' && !body.label) { status('type the new label in the box'); return; }
+    li.editing = (li.editing || 0) + 1;
+    post(what, body).then((r) => { li.lastEdit = r; return refreshSaved(); })
+      .catch((e) => status(e.message)).finally(() => { li.editing--; });
+  }
+  $('train').addEventListener('click', () => {
+    li.training = true;
+    $('report').textContent = 'training…';
+    post('train', {}).then((r) => {
+      li.report = r;
+      const box = $('report');
+      box.textContent = r.rows + ' rows (' + r.labeled + ' from the labeled data set), training accuracy ' +
+        (r.accuracy * 100).toFixed(1) + '%' + (r.converged ? '' : ' (not converged)');
+      const t = document.createElement('table');
+      const head = t.insertRow();
+      for (const h of ['class', 'rows', 'precision', 'recall']) {
+        const th = document.createElement('th'); th.textContent = h; head.append(th);
+      }
+      for (const c of r.classes) {
+        const row = t.insertRow();
+        for (const v of [c.name, c.count, c.precision.toFixed(3), c.recall.toFixed(3)]) row.insertCell().textContent = v;
+      }
+      box.append(t);
+      li.meta.classes = r.classes.map((c) => c.name);
+    }).catch((e) => { $('report').textContent = ''; status(e.message); }).finally(() => { li.training = false; });
+  });
+  $('undo').addEventListener('click', () => { li.marks.pop(); redraw(); });
+
+  // ----- pan, zoom, hover -----
+
+  // a traversal: shift + drag draws a line; the outputs at 12 points along it form a strip
+  const STRIP = 12;
+  let line = null;
+  function traverse(a, b) {
+    li.traversing = (li.traversing || 0) + 1;
+    post('traverse', { x0: a.x, y0: a.y, x1: b.x, y1: b.y, n: STRIP }).then((t) => {
+      li.traversal = t;
+      const strip = $('strip');
+      strip.textContent = '';
+      const rk = li.meta.render.kind;
+      t.points.forEach((p, i) => {
+        const fig = document.createElement('figure');
+        const cv = document.createElement('canvas');
+        drawValues(cv, p.output.values, p.output.shape, 56,
+          rk === 'image' ? 'output' : rk === 'curves' ? 'curves' : 'numbers');
+        const cap = document.createElement('figcaption');
+        cap.textContent = (i + 1) + (p.label ? ' ' + p.label : '') + (p.outside ? ' (out)' : '');
+        fig.append(cv, cap);
+        strip.append(fig);
+      });
+      redraw();
+    }).catch((e) => status(e.message)).finally(() => { li.traversing--; });
+  }
+
+  let drag = null;
+  canvas.addEventListener('mousedown', (e) => {
+    if (e.button !== 0) return;
+    if (e.shiftKey) {
+      line = { a: li.toMap(e.offsetX, e.offsetY), b: null };
+      return;
+    }
+    drag = { x: e.offsetX, y: e.offsetY, v: Object.assign({}, li.view), moved: false };
+  });
+  window.addEventListener('mousemove', (e) => {
+    if (line) {
+      const r = canvas.getBoundingClientRect();
+      line.b = li.toMap(e.clientX - r.left, e.clientY - r.top);
+      redraw();
+      return;
+    }
+    if (!drag) return;
+    const r = canvas.getBoundingClientRect();
+    const dx = e.clientX - r.left - drag.x, dy = e.clientY - r.top - drag.y;
+    if (!drag.moved && Math.abs(dx) + Math.abs(dy) < 4) return;
+    drag.moved = true;
+    const v = drag.v, ux = (v.x1 - v.x0) / W, uy = (v.y1 - v.y0) / H;
+    li.view = { x0: v.x0 - dx * ux, x1: v.x1 - dx * ux, y0: v.y0 + dy * uy, y1: v.y1 + dy * uy };
+    redraw();
+  });
+  window.addEventListener('mouseup', (e) => {
+    if (line) {
+      const l = line;
+      line = null;
+      if (l.b) { li.line = l; traverse(l.a, l.b); }
+      return;
+    }
+    if (!drag) return;
+    const d = drag;
+    drag = null;
+    if (!d.moved && e.target === canvas) probeAt(e.offsetX, e.offsetY);
+  });
+  canvas.addEventListener('wheel', (e) => {
+    e.preventDefault();
+    const f = Math.pow(1.0015, e.deltaY), c = li.toMap(e.offsetX, e.offsetY), v = li.view;
+    li.view = { x0: c.x - (c.x - v.x0) * f, x1: c.x + (v.x1 - c.x) * f,
+      y0: c.y - (c.y - v.y0) * f, y1: c.y + (v.y1 - c.y) * f };
+    redraw();
+  }, { passive: false });
+  $('reset').addEventListener('click', () => { li.view = wholeView(); redraw(); });
+
+  const sampleCache = new Map();
+  let hoverAt = -1;
+  canvas.addEventListener('mousemove', (e) => {
+    const c = li.toMap(e.offsetX, e.offsetY);
+    $('coords').textContent = c.x.toPrecision(5) + ', ' + c.y.toPrecision(5);
+    if (drag) return;
+    const v = li.view, sx = W / (v.x1 - v.x0), sy = H / (v.y1 - v.y0);
+    let best = -1, bd = 36;
+    for (let i = 0; i < n; i++) {
+      if (labels && li.hidden.size && li.hidden.has(labels[i])) continue;
+      const dx = (xy[2 * i] - c.x) * sx, dy = (xy[2 * i + 1] - c.y) * sy, d = dx * dx + dy * dy;
+      if (d < bd) { bd = d; best = i; }
+    }
+    const tip = $('tip');
+    if (best < 0) { tip.hidden = true; hoverAt = -1; return; }
+    tip.hidden = false;
+    tip.style.left = (e.offsetX + 14) + 'px';
+    tip.style.top = (e.offsetY + 14) + 'px';
+    if (best === hoverAt) return;
+    hoverAt = best;
+    const show = (s) => {
+      if (hoverAt !== best) return;
+      drawValues($('tipimg'), s.values, s.shape, 64, 'sample');
+      $('tiptext').textContent = '#' + s.index + (s.name ? ' ' + s.name : '');
+    };
+    if (sampleCache.has(best)) show(sampleCache.get(best));
+    else getJSON('sample?i=' + best).then((s) => { sampleCache.set(best, s); show(s); }).catch(() => {});
+  });
+  canvas.addEventListener('mouseleave', () => { $('tip').hidden = true; hoverAt = -1; });
+
+  // ----- downloads -----
+
+  function download(name, href) {
+    const a = document.createElement('a');
+    a.href = href; a.download = name;
+    document.body.append(a); a.click(); a.remove();
+  }
+  $('png').addEventListener('click', () => download('map.png', canvas.toDataURL('image/png')));
+  $('svg').addEventListener('click', () => {
+    const v = li.view, parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="' + W + '" height="' + H + '">',
+      '<rect width="100%" height="100%" fill="#fff"/>'];
+    for (let i = 0; i < n; i++) {
+      const k = labels ? labels[i] : 0;
+      if (li.hidden.has(k)) continue;
+      const p = li.toPixel(xy[2 * i], xy[2 * i + 1]);
+      if (p.px < 0 || p.py < 0 || p.px > W || p.py > H) continue;
+      parts.push('<circle cx="' + p.px.toFixed(1) + '" cy="' + p.py.toFixed(1) + '" r="1.2" fill="' +
+        PALETTE[k % PALETTE.length] + '"/>');
+    }
+    parts.push('</svg>');
+    void v;
+    download('map.svg', URL.createObjectURL(new Blob([parts.join('\n')], { type: 'image/svg+xml' })));
+  });
+
+  // ----- start -----
+
+  async function start() {
+    try {
+      li.meta = await getJSON('meta');
+      token = li.meta.token;
+      $('title').textContent = 'li-inspect: ' + li.meta.project + ' at ' + li.meta.cut;
+      document.title = 'li-inspect: ' + li.meta.project;
+      $('quality').textContent = li.meta.quality;
+      const dl = $('classlist');
+      for (const c of li.meta.classes) {
+        const o = document.createElement('option');
+        o.value = c;
+        dl.append(o);
+      }
+      const pts = await getJSON('points');
+      xy = Float64Array.from(pts.xy, (v) => (v === null ? NaN : v));
+      labels = pts.labels ? Int32Array.from(pts.labels) : null;
+      n = xy.length / 2;
+      li.view = wholeView();
+      drawLegend();
+      drawMap();
+      await refreshSaved();
+      li.ready = true;
+    } catch (e) {
+      status(e.message);
+    }
+  }
+  start();
+})();
