@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 void li_h5_quiet(void)
@@ -26,7 +27,11 @@ void li_h5_quiet(void)
 /* ---- the guard around reads (see li_h5_on_crash) ---- */
 
 enum { GUARD_FILES = 8 }; /* open at once; a program holds one or two */
-static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT};
+/* CPU seconds one stretch of reading may take: a damaged global heap can send libhdf5
+ * round a loop for ever (H5HG deserialising a zero-sized object), while a real file's
+ * largest read (a weight of a few GB, converted) takes a few seconds. */
+enum { GUARD_CPU_SECONDS = 10 };
+static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGVTALRM};
 #define N_FATAL ((int)(sizeof fatal_sigs / sizeof *fatal_sigs))
 
 static struct {
@@ -54,10 +59,23 @@ static void on_fatal(int sig)
 	int d = guard.depth;
 	if (guard.crash && d > 0 && !guard.paused)
 		guard.crash(guard.path[(d > GUARD_FILES ? GUARD_FILES : d) - 1]);
+	if (sig == SIGVTALRM)
+		return; /* a late tick after a read: nothing to do */
 	/* not during a read: the previous handler (or the default) takes it when the
 	 * faulting instruction runs again, or when the raised signal is unblocked */
 	put_back();
 	raise(sig);
+}
+
+/* The CPU-time watchdog of one stretch of reading (ITIMER_VIRTUAL: user time). */
+static void watchdog(int on)
+{
+	if (!guard.installed)
+		return;
+	struct itimerval t;
+	memset(&t, 0, sizeof t);
+	t.it_value.tv_sec = on ? GUARD_CPU_SECONDS : 0;
+	setitimer(ITIMER_VIRTUAL, &t, NULL);
 }
 
 void li_h5_on_crash(li_h5_crash_fn fn)
@@ -73,8 +91,10 @@ static void guard_enter(const char *path)
 		guard.id[d] = -1;
 	}
 	guard.depth = d + 1;
-	if (!guard.crash || guard.installed)
+	if (!guard.crash || guard.installed) {
+		watchdog(1);
 		return;
+	}
 	stack_t cur;
 	if (sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE)) {
 		stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack, .ss_flags = 0};
@@ -88,6 +108,7 @@ static void guard_enter(const char *path)
 	for (int i = 0; i < N_FATAL; i++)
 		sigaction(fatal_sigs[i], &sa, &guard.old[i]);
 	guard.installed = 1;
+	watchdog(1);
 }
 
 /* Forgets file f (-1: the last one entered, whose open failed). */
@@ -105,19 +126,22 @@ static void guard_leave(hid_t f)
 			break;
 		}
 	guard.depth = d - 1;
-	if (d == 1)
+	if (d == 1) {
+		watchdog(0);
 		put_back();
+	}
 }
 
 void li_h5_pause(void)
 {
+	watchdog(0);
 	guard.paused++;
 }
 
 void li_h5_resume(void)
 {
-	if (guard.paused > 0)
-		guard.paused--;
+	if (guard.paused > 0 && --guard.paused == 0 && guard.depth > 0)
+		watchdog(1);
 }
 
 hid_t li_h5_open(const char *path, li_err *err)

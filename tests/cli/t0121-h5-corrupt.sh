@@ -83,6 +83,18 @@ test_expect_success 'a damaged heap in a map: one line, exit 1' '
 	cat err
 '
 
+# The fuzzer's inputs that crash libhdf5 itself, or send it round a loop for ever
+# (tests/fuzz/hdf5-crashes/, not replayed through the fuzz target): as files, each
+# program answers with one line, exit 1 (the loop after 10 s of CPU time).
+for f in "$LI_TOP"/tests/fuzz/hdf5-crashes/h5img-*; do
+	name=${f##*/}
+	test_expect_success "kept libhdf5 failure $name: one line, exit 1" '
+		cp "$LI_TOP/tests/fuzz/hdf5-crashes/$name" "$name.h5" &&
+		must_fail 1 li-embed -q "$name.h5" x.npy -o out.npy 2>err && one_line li-embed "$name.h5" &&
+		test ! -e out.npy && cat err
+	'
+done
+
 # Bytes flipped at seeded positions: every run exits 0 or 1 (a signal, a sanitizer
 # report or a timeout is a failure), a failing run prints one error line naming the file
 # and leaves no output. 75 positions per file.
