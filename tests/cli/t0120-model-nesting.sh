@@ -54,8 +54,8 @@ for d in 64 67 68 80; do
 		echo "{\"model\": \"deep.h5\", \"data\": \"x.npy\"}" >proj/project.json &&
 		must_fail 1 li-inspect proj --no-window 2>err.txt </dev/null &&
 		test $(wc -l <err.txt) -eq 1 &&
-		grep -q "^li-inspect: error: .*deep.h5: nested model .*models nest more than 63 levels deep" err.txt ||
-		{ cat err.txt; exit 1; }
+		{ grep -q "^li-inspect: error: .*deep.h5: nested model .*models nest more than 63 levels deep" err.txt ||
+		  { cat err.txt; false; }; }
 	'
 done
 

@@ -1,6 +1,6 @@
 /*
- * libFuzzer target: Keras model configs (lib/kerascfg.c) built into a layer graph
- * (lib/graph.c), as a .h5 file's model_config attribute is. The input is JSON: a model
+ * libFuzzer target: Keras model configs (lib/nn/kerascfg.c) built into a layer graph
+ * (lib/nn/graph.c), as a .h5 file's model_config attribute is. The input is JSON: a model
  * config, or {"model_config": ..., "keras_version": "1.2.2", "li_weights": {"dense":
  * {"kernel": [4, 2], "bias": [2]}}} to pick the Keras dialect and give layers made-up
  * weights of those shapes (a real file's weights come from its own reader).
@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 	li_model *m = calloc(1, sizeof *m);
 	if (m) {
 		li_err err = {0};
-		kc_origin(version, &m->origin);
+		li_kc_origin(version, &m->origin);
 		li_wsource ws = {kc_get, (void *)weights};
 		if (li_graph_build(m, cfg, &ws, &err) == 0)
 			fuzz_model_use(m);

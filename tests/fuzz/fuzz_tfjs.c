@@ -1,5 +1,5 @@
 /*
- * libFuzzer target: TF.js layers models (lib/tfjs.c, then the Keras config and graph
+ * libFuzzer target: TF.js layers models (lib/nn/tfjs.c, then the Keras config and graph
  * code), read through li_model_load as li-layers and li-embed read them. The input is
  * the model.json; it is written to a folder of its own that also holds one weight shard,
  * "w.bin" (65536 float32 values), which manifests may name.
