@@ -157,33 +157,45 @@ install: all
 clean:
 	rm -rf build bin
 
-# Fuzzing the parsers (.npy, CSV, JSON, IDX, .keras models) with libFuzzer: `make fuzz` builds
+# Fuzzing the parsers (.npy, CSV, JSON, IDX) and the model readers (Keras config, TF.js
+# model.json, .h5 model images, .keras zips) with libFuzzer: `make fuzz` builds
 # tests/fuzz/fuzz_*.c with clang and runs each for FUZZ_TIME seconds from the seeds in
-# tests/fuzz/seeds/NAME/ (corpus kept in build/fuzz/corpus/). A crashing input is left
-# as build/fuzz/NAME-crash-*: copy it to tests/fuzz/regress/NAME-WHAT, which t0105
-# runs through the normal build on every `make check`.
+# tests/fuzz/seeds/NAME/ (corpus kept in build/fuzz/corpus/). A crashing input is left as
+# build/fuzz/NAME-crash-*: copy it to tests/fuzz/regress/NAME-WHAT, which t0105 runs
+# through the normal build on every `make check`. The .h5 image target (h5img) runs in
+# libFuzzer's fork mode (whose exit status then only says that something failed): an input
+# that fails inside libhdf5 itself is listed and kept, not a failure (doc/robustness.md;
+# tests/fuzz/triage tells them from ours, which fail).
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 20
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-# the library (the model fuzzers, fuzz_keras3, reach the graph and layer code), linked from
-# an archive so each target takes only what it uses; umap_sgd.c passes AVX vectors, which
-# clang refuses to compile without -mavx (and no kernel is forced)
+# the library, linked from an archive so each target takes only what it uses; umap_sgd.c
+# passes AVX vectors, which clang refuses to compile without -mavx (and no kernel is forced)
 FUZZ_SRC  := $(filter-out lib/map/umap_sgd.c,$(LIB_SRC))
+FUZZ_LIBS := -lhdf5_hl
 FUZZ_OBJ  := $(FUZZ_SRC:lib/%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 $(FUZZ_OBJ:=.d):
 -include $(wildcard $(FUZZ_OBJ:=.d))
 fuzz: $(FUZZERS)
 	@for t in $(FUZZERS); do n=$${t##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus/$$n; \
+	  case $$n in h5img) len=16384; fork="-fork=1 -ignore_crashes=1";; \
+	    kerascfg|tfjs) len=8192; fork=;; *) len=4096; fork=;; esac; \
 	  echo "fuzz $$n for $(FUZZ_TIME)s"; \
-	  $$t -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -print_final_stats=0 \
+	  $$t -max_total_time=$(FUZZ_TIME) -max_len=$$len -timeout=10 -print_final_stats=0 $$fork \
 	    -artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus/$$n tests/fuzz/seeds/$$n \
-	    2>$(BUILD)/fuzz/$$n.log || { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; done
+	    2>$(BUILD)/fuzz/$$n.log || [ -n "$$fork" ] || { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; \
+	  [ -z "$$fork" ] || { grep -q '^INFO: exiting' $(BUILD)/fuzz/$$n.log || \
+	    { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; tests/fuzz/triage $$t \
+	    $(BUILD)/fuzz/$$n-crash-* $(BUILD)/fuzz/$$n-leak-* $(BUILD)/fuzz/$$n-oom-* \
+	    $(BUILD)/fuzz/$$n-timeout-* || exit 1; }; done
 $(FUZZ_OBJ): $(BUILD)/fuzz/obj/%.o: lib/%.c $(BUILD)/fuzz/obj/%.o.d
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) $(PKG_CFLAGS) $(DEPFLAGS) -c $< -o $@
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) -I/usr/include/openblas $(PKG_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/fuzz/libfuzz.a: $(FUZZ_OBJ)
 	rm -f $@ && ar rcs $@ $^
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(BUILD)/fuzz/libfuzz.a
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) $(PKG_CFLAGS) \
-	  $< $(BUILD)/fuzz/libfuzz.a $(LDFLAGS) $(LIBS) -o $@
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(wildcard tests/fuzz/*.h) $(BUILD)/fuzz/libfuzz.a
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) -I/usr/include/openblas $(PKG_CFLAGS) \
+	  $< $(BUILD)/fuzz/libfuzz.a $(LDFLAGS) $(LIBS) $(FUZZ_LIBS) -o $@
+# the replay of kept inputs runs the model fuzzers' code, .h5 images included
+$(BUILD)/tests/test_fuzz_regress: LIBS += $(FUZZ_LIBS)

@@ -4,25 +4,16 @@
  */
 #include "h5attr.h"
 
-#include <errno.h>
-#include <string.h>
-#include <unistd.h>
-
 #include "h5util.h"
 
 int li_h5attr_string(const char *path, const char *name, char **out, li_err *err)
 {
-	li_h5_quiet();
-	if (access(path, R_OK))
-		return li_err_set(err, LI_EIO, "%s", strerror(errno));
-	if (H5Fis_hdf5(path) <= 0)
-		return li_err_set(err, LI_EDATA, "not an HDF5 file");
-	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+	hid_t f = li_h5_open(path, err);
 	if (f < 0)
-		return li_err_set(err, LI_EDATA, "cannot open as HDF5");
+		return err->code;
 	int rc = li_h5_attr_string(f, name, out, err);
 	if (rc == LI_EEND)
 		li_err_set(err, LI_EEND, "no root attribute '%s'", name);
-	H5Fclose(f);
+	li_h5_close(f);
 	return rc;
 }

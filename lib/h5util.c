@@ -6,9 +6,14 @@
  */
 #include "h5util.h"
 
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
 
 void li_h5_quiet(void)
 {
@@ -17,6 +22,169 @@ void li_h5_quiet(void)
 		H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
 		done = 1;
 	}
+}
+
+/* ---- the guard around reads (see li_h5_on_crash) ---- */
+
+enum { GUARD_FILES = 8 }; /* open at once; a program holds one or two */
+/* CPU seconds one stretch of reading may take: a damaged global heap can send libhdf5
+ * round a loop for ever (H5HG deserialising a zero-sized object), while a real file's
+ * largest read (a weight of a few GB, converted) takes a few seconds. */
+enum { GUARD_CPU_SECONDS = 10 };
+static const int fatal_sigs[] = {SIGSEGV, SIGBUS, SIGFPE, SIGABRT, SIGVTALRM};
+#define N_FATAL ((int)(sizeof fatal_sigs / sizeof *fatal_sigs))
+
+static struct {
+	li_h5_crash_fn crash;
+	struct sigaction old[N_FATAL];
+	int installed;
+	volatile sig_atomic_t depth, paused;
+	hid_t id[GUARD_FILES];
+	char path[GUARD_FILES][4096];
+} guard;
+
+/* A stack overflow inside libhdf5 (deep recursion on a crafted file) leaves no stack for
+ * the handler: it runs on its own, unless something (a sanitizer) set one already. */
+static char alt_stack[1 << 16];
+
+static void put_back(void)
+{
+	for (int i = 0; guard.installed && i < N_FATAL; i++)
+		sigaction(fatal_sigs[i], &guard.old[i], NULL);
+	guard.installed = 0;
+}
+
+static void on_fatal(int sig)
+{
+	int d = guard.depth;
+	if (guard.crash && d > 0 && !guard.paused)
+		guard.crash(guard.path[(d > GUARD_FILES ? GUARD_FILES : d) - 1]);
+	if (sig == SIGVTALRM)
+		return; /* a late tick after a read: nothing to do */
+	/* not during a read: the previous handler (or the default) takes it when the
+	 * faulting instruction runs again, or when the raised signal is unblocked */
+	put_back();
+	raise(sig);
+}
+
+/* The CPU-time watchdog of one stretch of reading (ITIMER_VIRTUAL: user time). */
+static void watchdog(int on)
+{
+	if (!guard.installed)
+		return;
+	struct itimerval t;
+	memset(&t, 0, sizeof t);
+	t.it_value.tv_sec = on ? GUARD_CPU_SECONDS : 0;
+	setitimer(ITIMER_VIRTUAL, &t, NULL);
+}
+
+void li_h5_on_crash(li_h5_crash_fn fn)
+{
+	guard.crash = fn;
+}
+
+static void guard_enter(const char *path)
+{
+	int d = guard.depth;
+	if (d < GUARD_FILES) {
+		snprintf(guard.path[d], sizeof guard.path[d], "%s", path);
+		guard.id[d] = -1;
+	}
+	guard.depth = d + 1;
+	if (!guard.crash || guard.installed) {
+		watchdog(1);
+		return;
+	}
+	stack_t cur;
+	if (sigaltstack(NULL, &cur) == 0 && (cur.ss_flags & SS_DISABLE)) {
+		stack_t ss = {.ss_sp = alt_stack, .ss_size = sizeof alt_stack, .ss_flags = 0};
+		sigaltstack(&ss, NULL);
+	}
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_fatal;
+	sa.sa_flags = SA_ONSTACK;
+	sigemptyset(&sa.sa_mask);
+	for (int i = 0; i < N_FATAL; i++)
+		sigaction(fatal_sigs[i], &sa, &guard.old[i]);
+	guard.installed = 1;
+	watchdog(1);
+}
+
+/* Forgets file f (-1: the last one entered, whose open failed). */
+static void guard_leave(hid_t f)
+{
+	int d = guard.depth, top = d < GUARD_FILES ? d : GUARD_FILES;
+	if (d <= 0)
+		return;
+	for (int i = top - 1; i >= 0; i--)
+		if (guard.id[i] == f) {
+			for (int j = i; j + 1 < top; j++) {
+				guard.id[j] = guard.id[j + 1];
+				memcpy(guard.path[j], guard.path[j + 1], sizeof guard.path[j]);
+			}
+			break;
+		}
+	guard.depth = d - 1;
+	if (d == 1) {
+		watchdog(0);
+		put_back();
+	}
+}
+
+void li_h5_pause(void)
+{
+	watchdog(0);
+	guard.paused++;
+}
+
+void li_h5_resume(void)
+{
+	if (guard.paused > 0 && --guard.paused == 0 && guard.depth > 0)
+		watchdog(1);
+}
+
+hid_t li_h5_open(const char *path, li_err *err)
+{
+	struct stat st;
+	li_h5_quiet();
+	if (stat(path, &st))
+		return li_err_set(err, LI_EIO, "%s", strerror(errno));
+	if (S_ISDIR(st.st_mode))
+		return li_err_set(err, LI_EIO, "is a directory");
+	if (access(path, R_OK))
+		return li_err_set(err, LI_EIO, "%s", strerror(errno));
+	guard_enter(path);
+	htri_t is = H5Fis_hdf5(path);
+	hid_t f = is > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+	if (f < 0) {
+		guard_leave(-1);
+		return li_err_set(err, LI_EDATA, is > 0 ? "cannot open as HDF5 (damaged file?)"
+						       : "not an HDF5 file");
+	}
+	if (guard.depth <= GUARD_FILES)
+		guard.id[guard.depth - 1] = f;
+	return f;
+}
+
+void li_h5_close(hid_t f)
+{
+	if (f < 0)
+		return;
+	H5Fclose(f);
+	guard_leave(f);
+}
+
+hsize_t li_h5_file_size(hid_t obj)
+{
+	hsize_t size = 0;
+	hid_t f = H5Iget_file_id(obj);
+	if (f >= 0) {
+		if (H5Fget_filesize(f, &size) < 0)
+			size = 0;
+		H5Fclose(f);
+	}
+	return size;
 }
 
 int li_h5_has_attr(hid_t obj, const char *name)
@@ -62,6 +230,14 @@ static int read_attr(hid_t attr, const char *name, char ***out, int *n_out, li_e
 	count = H5Sget_simple_extent_npoints(space);
 	if (count < 0 || count > (1 << 24)) {
 		li_err_set(err, LI_EDATA, "attribute '%s' has a bad size", name);
+		goto out;
+	}
+	/* Each element takes room in the file: a fixed-length string its size, a variable-
+	 * length one a reference of at least 8 bytes into the global heap. */
+	hsize_t fsize = li_h5_file_size(attr);
+	size_t esz = H5Tget_size(type);
+	if (fsize && (double)count * (double)(esz < 8 ? esz : 8) > (double)fsize) {
+		li_err_set(err, LI_EDATA, "attribute '%s' claims more data than the file holds", name);
 		goto out;
 	}
 	H5T_class_t cls = H5Tget_class(type);
@@ -116,21 +292,36 @@ static int read_attr(hid_t attr, const char *name, char ***out, int *n_out, li_e
 			li_err_set(err, LI_EDATA, "cannot read string attribute '%s'", name);
 			goto out;
 		}
-		for (hssize_t i = 0; i < count; i++) {
-			res[i] = strdup(v[i] ? v[i] : "");
+		/* The strings live in the file's global heap: longer ones are garbage read
+		 * through a damaged length (libhdf5 allocates whatever it claims, up to 4 GB;
+		 * doc/robustness.md), never copied again. */
+		size_t total = 0, limit = fsize ? (size_t)fsize : SIZE_MAX - 1;
+		rc = 0;
+		for (hssize_t i = 0; i < count && !rc; i++) {
+			size_t len = v[i] ? strnlen(v[i], limit + 1) : 0;
+			if ((total += len) > limit) {
+				rc = LI_EDATA;
+				break;
+			}
+			res[i] = strndup(v[i] ? v[i] : "", len);
 			if (!res[i])
 				rc = LI_ENOMEM;
 			n = (int)i + 1;
 		}
 		H5Dvlen_reclaim(mtype, space, H5P_DEFAULT, v);
 		if (rc == LI_ENOMEM) {
-			li_err_set(err, LI_ENOMEM, "out of memory");
+			li_err_set(err, rc, "out of memory");
+			goto out;
+		}
+		if (rc) {
+			li_err_set(err, rc, "attribute '%s' holds more text than the file", name);
 			goto out;
 		}
 	} else {
 		size_t sz = H5Tget_size(type);
 		size_t total;
-		if (sz == 0 || li_mul_size(sz, (size_t)count, &total) || total > (1u << 30)) {
+		if (sz == 0 || li_mul_size(sz, (size_t)count, &total) || total > (1u << 30) ||
+		    (fsize && total > fsize)) {
 			li_err_set(err, LI_EDATA, "attribute '%s' has a bad size", name);
 			goto out;
 		}
@@ -296,12 +487,7 @@ int li_h5_read_f32(hid_t loc, const char *path, li_array *out, li_err *err)
 		H5Pclose(dcpl);
 	/* Check the claim against the file's size before allocating: stored data cannot
 	 * exceed it (compressed data is allowed a generous ratio). */
-	hid_t fid = H5Iget_file_id(d);
-	hsize_t fsize = 0;
-	if (fid >= 0) {
-		H5Fget_filesize(fid, &fsize);
-		H5Fclose(fid);
-	}
+	hsize_t fsize = li_h5_file_size(d);
 	double limit = (double)fsize * (filtered ? 1024.0 : 1.0) + 4096.0;
 	if ((double)count * (double)H5Tget_size(type) > limit) {
 		li_err_set(err, LI_EDATA, "weight '%s' claims more data than the file holds", path);

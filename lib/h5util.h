@@ -12,9 +12,35 @@
 
 #include "array.h"
 #include "err.h"
+#include "h5attr.h"
 
 /* Turns off HDF5's automatic error printing (once per process). */
 void li_h5_quiet(void);
+
+/*
+ * Opening a file for reading, with the last answer to a corrupted one (li_h5_on_crash in
+ * h5attr.h): from li_h5_open to li_h5_close, except between li_h5_pause and
+ * li_h5_resume, a fatal signal calls the registered answer with the path given here.
+ * The handlers are installed only while such a file is open (and only when an answer is
+ * registered), and the previous ones put back after; a fault outside a read goes to
+ * them. Single-threaded use: models and maps are read before worker threads start.
+ */
+/*
+ * Opens path read-only after checking that it is a readable HDF5 file. Returns the file
+ * id, or negative with err set: LI_EIO when it cannot be read (the errno text), LI_EDATA
+ * when it is not HDF5 or its header is damaged. Close with li_h5_close (which accepts a
+ * negative id).
+ */
+hid_t li_h5_open(const char *path, li_err *err);
+void li_h5_close(hid_t f);
+/* Our own code between reads of an open file (no HDF5 calls): a crash there is ours,
+ * not the file's. Calls nest. */
+void li_h5_pause(void);
+void li_h5_resume(void);
+
+/* The size in bytes of the file that object obj is in (0 when it cannot be told): what a
+ * size claimed inside the file is checked against before anything is allocated. */
+hsize_t li_h5_file_size(hid_t obj);
 
 /* 1 if obj has an attribute called name, 0 if not. */
 int li_h5_has_attr(hid_t obj, const char *name);

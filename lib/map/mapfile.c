@@ -270,6 +270,11 @@ int li_mapfile_shape(hid_t loc, const char *name, int *rank, int64_t *dims, li_e
 		    (hsize_t)bytes > H5Dget_storage_size(ds)))
 		rc = li_err_set(err, LI_EDATA, "dataset '%s' holds fewer bytes than its shape claims",
 				name);
+	/* and the storage is in the file (a damaged layout may claim any size) */
+	hsize_t fsize = li_h5_file_size(ds);
+	if (!rc && fsize && (hsize_t)bytes > fsize)
+		rc = li_err_set(err, LI_EDATA, "dataset '%s' claims more data than the file holds",
+				name);
 	H5Tclose(t);
 	H5Sclose(sp);
 	H5Dclose(ds);
@@ -583,25 +588,9 @@ fail:
 
 static li_map *load(const char *path, int info_only, li_err *err)
 {
-	li_h5_quiet();
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		li_err_set(err, LI_EIO, "%s", strerror(errno));
+	hid_t f = li_h5_open(path, err);
+	if (f < 0)
 		return NULL;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		li_err_set(err, LI_EIO, "is a directory");
-		return NULL;
-	}
-	if (H5Fis_hdf5(path) <= 0) {
-		li_err_set(err, LI_EDATA, "not an HDF5 file");
-		return NULL;
-	}
-	hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-	if (f < 0) {
-		li_err_set(err, LI_EDATA, "cannot open the HDF5 file (truncated?)");
-		return NULL;
-	}
 	li_map *m = NULL;
 	if (read_root(&m, f, err))
 		goto fail;
@@ -610,11 +599,11 @@ static li_map *load(const char *path, int info_only, li_err *err)
 		goto fail;
 	if (li_map_finish_text(m, err))
 		goto fail;
-	H5Fclose(f);
+	li_h5_close(f);
 	return m;
 fail:
 	li_map_free(m);
-	H5Fclose(f);
+	li_h5_close(f);
 	return NULL;
 }
 

@@ -22,9 +22,13 @@ typedef struct ent {
 	int node, tensor, row;
 } ent;
 
+/* Nested models nest at most this deep: a layer inside MAX_NEST - 1 enclosing models
+ * still has its path (real models nest two or three levels). */
+enum { MAX_NEST = 64 };
+
 typedef struct scope {
 	const char *prefix;          /* "" or "outer/" */
-	const char *path[64];        /* enclosing model names, for the weight source */
+	const char *path[MAX_NEST];  /* enclosing model names, then the layer (weight source) */
 	int depth;
 	int count_params;            /* 0 in a second instance of a nested model */
 	ent *ents;
@@ -175,7 +179,7 @@ static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsour
 {
 	li_weight *w = NULL;
 	int n_w = 0, rc;
-	if (sc->depth >= 63)
+	if (sc->depth >= MAX_NEST)
 		return li_err_set(err, LI_EDATA, "models nest too deep");
 	sc->path[sc->depth] = kl->name;
 	if (kl->custom) {
@@ -251,6 +255,12 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 		kc_model inner;
 		scope s2 = {0};
 		int rc, outs[256];
+		/* its layers need a path slot each beyond this model's own */
+		if (sc->depth + 1 >= MAX_NEST) {
+			free(name);
+			return li_err_set(err, LI_EDATA, "nested model '%s': models nest more than %d "
+					  "levels deep (the limit)", kl->name, MAX_NEST - 1);
+		}
 		if (li_kc_model_parse(kl->class_name, kl->config, &m->origin, &inner, err)) {
 			li_err_prefix(err, "nested model '%s'", name);
 			free(name);

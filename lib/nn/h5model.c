@@ -41,10 +41,13 @@ static int h5_get(void *ctx, int depth, const char *const *path, li_weight **out
 	*n_out = 0;
 	if (!has_layer(s, path[0]))
 		return 0; /* no weights stored: the layer's parse says whether it needs any */
+	li_h5_resume();
 	g = H5Gopen2(s->group, path[0], H5P_DEFAULT);
-	if (g < 0)
-		return li_err_set(err, LI_EDATA, "layer '%s' is listed in 'layer_names' but has no "
-				  "group", path[0]);
+	if (g < 0) {
+		rc = li_err_set(err, LI_EDATA, "layer '%s' is listed in 'layer_names' but has no "
+				"group", path[0]);
+		goto out;
+	}
 	rc = li_h5_attr_strings(g, "weight_names", &names, &n, err);
 	if (rc == LI_EEND) {
 		rc = 0;
@@ -75,6 +78,7 @@ out:
 	li_h5_strings_free(names, n);
 	if (g >= 0)
 		H5Gclose(g);
+	li_h5_pause();
 	if (rc) {
 		li_weights_free(w, k);
 		return rc;
@@ -107,19 +111,13 @@ static json_t *read_config_file(const char *path, li_err *err)
 	return j;
 }
 
-int li_h5model_load(li_model *m, const char *path, const char *config_path, li_err *err)
+int li_h5model_read(li_model *m, hid_t f, const char *config_path, li_err *err)
 {
-	hid_t f = -1;
 	h5src src = {-1, NULL, 0};
 	char *cfg_text = NULL, *version = NULL, *names = NULL;
 	json_t *root = NULL;
 	int rc;
 	li_h5_quiet();
-	f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-	if (f < 0) {
-		rc = li_err_set(err, LI_EDATA, "cannot open as HDF5 (damaged file?)");
-		goto out;
-	}
 	int has_mw = H5Lexists(f, "model_weights", H5P_DEFAULT) > 0;
 	if (config_path || !has_mw)
 		src.group = H5Gopen2(f, li_h5_has_attr(f, "layer_names") || !has_mw ? "/" :
@@ -186,16 +184,27 @@ int li_h5model_load(li_model *m, const char *path, const char *config_path, li_e
 		goto out;
 	}
 	li_wsource ws = {h5_get, &src};
+	/* building is our own code; h5_get reads the file again */
+	li_h5_pause();
 	rc = li_graph_build(m, root, &ws, err);
+	li_h5_resume();
 out:
 	li_h5_strings_free(src.layer_names, src.n_layer_names);
 	if (src.group >= 0)
 		H5Gclose(src.group);
-	if (f >= 0)
-		H5Fclose(f);
 	json_decref(root);
 	free(cfg_text);
 	free(version);
 	free(names);
+	return rc;
+}
+
+int li_h5model_load(li_model *m, const char *path, const char *config_path, li_err *err)
+{
+	hid_t f = li_h5_open(path, err);
+	if (f < 0)
+		return err->code;
+	int rc = li_h5model_read(m, f, config_path, err);
+	li_h5_close(f);
 	return rc;
 }

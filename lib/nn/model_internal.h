@@ -171,6 +171,10 @@ int li_graph_build(li_model *m, const json_t *root, const li_wsource *ws, li_err
 /* Loaders (h5model.c, tfjs.c); both fill a zeroed model. */
 int li_h5model_load(li_model *m, const char *path, const char *config_path, li_err *err)
 	LI_RESULT_USED;
+/* The same from a file already open (f: an HDF5 file id, as int64_t is hid_t; a file
+ * image opened in memory too); f stays open. */
+int li_h5model_read(li_model *m, int64_t f, const char *config_path, li_err *err)
+	LI_RESULT_USED;
 int li_tfjs_load(li_model *m, const char *path, li_err *err) LI_RESULT_USED;
 /* Keras 3 .keras zips (keras3.c): from a file, or from memory (data, n: borrowed). */
 int li_keras3_load(li_model *m, const char *path, li_err *err) LI_RESULT_USED;

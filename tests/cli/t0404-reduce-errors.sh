@@ -101,7 +101,7 @@ params.h5 x.npy|li-reduce: error: params.h5: attribute 'params' is not a JSON ob
 nomean.h5 x.npy|li-reduce: error: nomean.h5: no 'components' dataset
 huge.h5 x.npy|li-reduce: error: huge.h5: dataset 'components' has the wrong shape
 shape.h5 x.npy|li-reduce: error: shape.h5: dataset 'components' has the wrong shape
-trunc.h5 x.npy|li-reduce: error: trunc.h5: cannot open the HDF5 file (truncated?)
+trunc.h5 x.npy|li-reduce: error: trunc.h5: cannot open as HDF5 (damaged file?)
 text.h5 x.npy|li-reduce: error: text.h5: not an HDF5 file
 missing.h5 x.npy|li-reduce: error: missing.h5: No such file or directory
 dir.h5 x.npy|li-reduce: error: dir.h5: is a directory
@@ -120,7 +120,7 @@ done <<'TABLE'
 tsne.h5|1 2\n|li-invert: error: tsne.h5: no 'training_rows' dataset
 umap.h5|1 2\n|li-invert: error: umap.h5: params: 'n_neighbors' is missing or not a number
 v2.h5|1 2\n|li-invert: error: v2.h5: map file version 2 is newer than this program reads (1)
-trunc.h5|1 2\n|li-invert: error: trunc.h5: cannot open the HDF5 file (truncated?)
+trunc.h5|1 2\n|li-invert: error: trunc.h5: cannot open as HDF5 (damaged file?)
 m.h5|1 2 3\n|li-invert: error: <stdin>: line 1: 3 numbers; the map needs 2 per point
 m.h5|1 2\n# c\n4\n|li-invert: error: <stdin>: line 3: 1 number; the map needs 2 per point
 m.h5|1 x\n|li-invert: error: <stdin>: line 1: 'x' is not a finite number

@@ -2,7 +2,9 @@
  * Runs every kept fuzz input (tests/fuzz/regress/NAME-WHAT, and the seeds in
  * tests/fuzz/seeds/NAME/) through the fuzz targets' own code, built normally (and under
  * ASan/UBSan by `make asan`), so an input that once crashed a parser stays fixed.
- * NAME (npy, csv, json, idx, keras3) picks the target. Needs LI_TOP (tests/run sets it).
+ * NAME (npy, csv, json, idx, keras3, kerascfg, tfjs, h5img) picks the target. Inputs that
+ * crash inside libhdf5 itself (tests/fuzz/hdf5-crashes/) are not replayed: see
+ * doc/robustness.md. Needs LI_TOP (tests/run sets it).
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -25,6 +27,15 @@
 #define LLVMFuzzerTestOneInput fuzz_keras3_one
 #include "../fuzz/fuzz_keras3.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_kerascfg_one
+#include "../fuzz/fuzz_kerascfg.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_tfjs_one
+#include "../fuzz/fuzz_tfjs.c"
+#undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_h5img_one
+#include "../fuzz/fuzz_h5img.c"
+#undef LLVMFuzzerTestOneInput
 
 static const struct {
 	const char *name;
@@ -32,6 +43,7 @@ static const struct {
 } targets[] = {
 	{"npy", fuzz_npy_one}, {"csv", fuzz_csv_one}, {"json", fuzz_json_one}, {"idx", fuzz_idx_one},
 	{"keras3", fuzz_keras3_one},
+	{"kerascfg", fuzz_kerascfg_one}, {"tfjs", fuzz_tfjs_one}, {"h5img", fuzz_h5img_one},
 };
 
 static int run_file(const char *path, const char *target)
@@ -73,7 +85,7 @@ static int run_dir(const char *dir, const char *fixed_target)
 		if (fixed_target)
 			snprintf(target, sizeof target, "%s", fixed_target);
 		else
-			sscanf(e->d_name, "%15[a-z]", target);
+			sscanf(e->d_name, "%15[a-z0-9]", target);
 		snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
 		CHECK(run_file(path, target) == 0, "%s survives fuzz_%s", path, target);
 		count++;
