@@ -59,6 +59,7 @@ void li_model_free(li_model *m)
 		free(m->nodes[i].in);
 		free(m->nodes[i].problem);
 		json_decref(m->nodes[i].config);
+		json_decref(m->nodes[i].call_opts);
 		li_weights_free(m->nodes[i].raw, m->nodes[i].n_raw);
 	}
 	free(m->nodes);

@@ -291,6 +291,27 @@ static json_t *ref(const part *p, int r, int with_kwargs)
 		json_pack("[sii]", e->name, p->call[r], 0);
 }
 
+/*
+ * The Keras 2 form of a call of a class with a call signature (layer.h): a listed call
+ * (Attention) is one entry per tensor, each with the call options; otherwise the first
+ * tensor is the entry and the others go by role name into its keyword arguments, with
+ * the options (tf.keras' Node.serialize). Nonzero when out of memory.
+ */
+static int signature_call(const part *p, const li_node *d, const li_call_sig *sig,
+			  json_t *call)
+{
+	json_t *kw = d->call_opts ? json_deep_copy(d->call_opts) : json_object();
+	int bad = !kw;
+	for (int k = 1; !bad && !sig->listed && k < d->n_in && sig->roles[k]; k++)
+		bad = json_object_set_new(kw, sig->roles[k], ref(p, d->in[k], 0));
+	for (int k = 0; !bad && k < (sig->listed ? d->n_in : 1); k++) {
+		json_t *e = ref(p, d->in[k], 0);
+		bad = !e || json_array_append(e, kw) || json_array_append_new(call, e);
+	}
+	json_decref(kw);
+	return bad;
+}
+
 /* Builds the entries of the part's rows (ascending = topological). */
 static int build_entries(part *p, li_err *err)
 {
@@ -341,8 +362,13 @@ static int build_entries(part *p, li_err *err)
 		entry *e = &p->e[ei];
 		json_t *call = json_array();
 		int bad = !call;
-		for (int k = 0; !bad && k < d->n_in; k++)
-			bad = json_array_append_new(call, ref(p, d->in[k], 1));
+		const li_call_sig *sig = li_layer_call_sig(d->class_name);
+		if (sig) {
+			bad = bad || signature_call(p, d, sig, call);
+		} else {
+			for (int k = 0; !bad && k < d->n_in; k++)
+				bad = json_array_append_new(call, ref(p, d->in[k], 1));
+		}
 		if (bad || json_array_append_new(e->nodes, call))
 			return li_err_set(err, LI_ENOMEM, "out of memory");
 		if (e->n_calls == 0 && d->n_in == 1) {
