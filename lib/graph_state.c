@@ -15,7 +15,8 @@
  * the Dropout and noise family, Activation and the activation layers, Dense,
  * BatchNormalization, LayerNormalization, TimeDistributed; recurrent layers and
  * Bidirectional use it; the attention layers use the masks of all their inputs and pass
- * the query's on; nested models' outputs carry it. A mask that would reach any
+ * the query's on; the element-wise merges (Add, Subtract, Multiply, Average, Maximum,
+ * Minimum) pass on the AND of their inputs' masks; nested models' outputs carry it. A mask that would reach any
  * other layer is refused with an error naming the layer, since the exact Keras result
  * depends on the layer and the Keras version. A cut (a fed row that is not a model input)
  * loses the mask Keras would carry across it: when that mask is used after the cut, the
@@ -74,6 +75,20 @@ static int uses(const li_layer *l)
 	return l->hooks && l->hooks->forward_masked;
 }
 
+/* Keras' element-wise merges: the output mask is the AND of the inputs' masks (those
+ * that have one; Keras' Merge.compute_mask). */
+static const char *const merge_classes[] = {
+	"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", NULL,
+};
+
+static int merges(const li_layer *l)
+{
+	for (int i = 0; merge_classes[i]; i++)
+		if (!strcmp(l->class_name, merge_classes[i]))
+			return 1;
+	return 0;
+}
+
 /* Takes the masks of all its inputs and passes input 0's on (attention layers). */
 static int uses_all(const li_layer *l)
 {
@@ -116,6 +131,19 @@ static int plan(const li_model *m, const char *need, const int *fed_at, int *src
 		}
 		if (uses_all(l)) {
 			src[i] = d->n_in > 0 ? src[d->in[0]] : -1;
+			continue;
+		}
+		if (merges(l)) {
+			/* one mask among the inputs passes on; several are combined here */
+			int s0 = -1;
+			for (int q = 0; q < d->n_in; q++) {
+				int sq = src[d->in[q]];
+				if (sq >= 0 && s0 >= 0 && sq != s0)
+					s0 = i;
+				else if (sq >= 0 && s0 < 0)
+					s0 = sq;
+			}
+			src[i] = s0;
 			continue;
 		}
 		int masked = -1;
@@ -161,8 +189,9 @@ li_masks *li_masks_new(const li_model *m, const char *need, const int *fed_at, l
 	if (bad) {
 		const li_node *d = &m->nodes[bad - 1];
 		li_err_set(err, LI_EDATA, "layer '%s' (%s) would receive the mask made by '%s': "
-			   "masks are carried only through Dropout, Activation, Dense, normalization "
-			   "and TimeDistributed layers to recurrent layers", d->name, d->class_name,
+			   "masks are carried only through Dropout, Activation, Dense, normalization, "
+			   "TimeDistributed, element-wise merge and attention layers to recurrent and "
+			   "attention layers", d->name, d->class_name,
 			   m->nodes[from].name);
 		goto fail;
 	}
@@ -238,7 +267,11 @@ int li_masks_forward(li_masks *k, int i, int64_t n, const li_shape *ish, const f
 	if (k->src[i] < 0)
 		return 0;
 	if (k->src[i] != i) {
-		/* passed on (or a recurrent layer returning sequences) */
+		/* passed on (or a recurrent layer returning sequences); a merge passes the
+		 * mask of the input that has one */
+		for (int q = 0; !mask && merges(l) && q < d->n_in; q++)
+			if (k->val[d->in[q]])
+				j = d->in[q], mask = k->val[j];
 		k->val[i] = mask;
 		k->steps[i] = k->steps[j];
 		return 0;
@@ -252,6 +285,23 @@ int li_masks_forward(li_masks *k, int i, int64_t n, const li_shape *ish, const f
 			return li_err_set(err, LI_ENOMEM, "out of memory");
 		k->buf[i] = g;
 		k->cap[i] = (size_t)(bytes ? bytes : 1);
+	}
+	if (merges(l)) {
+		/* several masks meet: their AND */
+		memset(k->buf[i], 1, (size_t)bytes);
+		for (int q = 0; q < d->n_in; q++) {
+			const unsigned char *mq = k->val[d->in[q]];
+			if (!mq)
+				continue;
+			if (k->steps[d->in[q]] != steps)
+				return li_err_set(err, LI_EDATA, "layer '%s': its inputs' masks have "
+						  "different steps", d->name);
+			for (int64_t e = 0; e < bytes; e++)
+				k->buf[i][e] &= mq[e];
+		}
+		k->val[i] = k->buf[i];
+		k->steps[i] = steps;
+		return 0;
 	}
 	rc = l->hooks->compute_mask(l, n, &ish[0], in[0], k->buf[i], err);
 	if (rc < 0)

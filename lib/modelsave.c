@@ -574,6 +574,23 @@ int li_model_save_part(const li_model *m, int kind, int row, const char *path, l
 		for (int k = 0; k < m->n_outputs; k++)
 			p.outs[p.n_out++] = owner(&p, m->outputs[k]);
 	}
+	if (kind == LI_PART_TAIL) {
+		/* a Keras mask made before the cut and used after it does not cross a file */
+		int *fed = malloc(sizeof(int) * (size_t)n);
+		li_err e = {0};
+		if (!fed) {
+			rc = li_err_set(err, LI_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < n; i++)
+			fed[i] = i == row ? 0 : -1;
+		li_masks_free(li_masks_new(m, p.in, fed, &e));
+		free(fed);
+		if (e.code) {
+			rc = li_err_set(err, e.code, "%s", e.msg);
+			goto out;
+		}
+	}
 	rc = build_entries(&p, err);
 	if (!rc)
 		rc = write_part(&p, path, err);

@@ -247,6 +247,49 @@ case("encoder", [("x", [T, E], "float32")],
      {"mha": w, "ln1": {"gamma": g1, "beta": be1}, "ffn1": {"kernel": d1, "bias": b1},
       "ffn2": {"kernel": d2, "bias": b2}, "ln2": {"gamma": g2, "beta": be2}}, [x], enc)
 
+# the same block on Embedding(mask_zero=True): the mask passes MHA (the query's), Add,
+# LayerNormalization and Dense, and the padded steps' rows attend to every key alike
+w = mha_weights(E, E, E, 2, 4, 4, [E])
+et = torch.from_numpy(ex.astype(np.float64))
+h1 = ln(et + torch.from_numpy(einsum_mha(w, ex, ex, ex, keep)), g1, be1)
+ff = torch.relu(h1 @ torch.from_numpy(d1).double() + torch.from_numpy(b1).double())
+ff = ff @ torch.from_numpy(d2).double() + torch.from_numpy(b2).double()
+enc = ln(h1 + ff, g2, be2).numpy()
+case("encoder_masked", [("t", [Tt], "float32")],
+     [("emb", "Embedding", {"input_dim": V_, "output_dim": E, "mask_zero": True,
+                            "input_length": Tt}, call("t")),
+      ("mha", "MultiHeadAttention", mha_config(2, 4, qs=[None, Tt, E], vs=[None, Tt, E]),
+       call("emb", "emb")),
+      ("add1", "Add", {}, call(["emb", "mha"])),
+      ("ln1", "LayerNormalization", lncfg, call("add1")),
+      ("ffn1", "Dense", {"units": 16, "activation": "relu", "use_bias": True}, call("ln1")),
+      ("ffn2", "Dense", {"units": E, "activation": "linear", "use_bias": True}, call("ffn1")),
+      ("add2", "Add", {}, call(["ln1", "ffn2"])),
+      ("ln2", "LayerNormalization", lncfg, call("add2")),
+      ("mha2", "MultiHeadAttention", mha_config(2, 4, qs=[None, Tt, E], vs=[None, Tt, E]),
+       call("ln2", "ln2"))], ["mha2"],
+     {"emb": {"embeddings": emb}, "mha": w, "ln1": {"gamma": g1, "beta": be1},
+      "ffn1": {"kernel": d1, "bias": b1}, "ffn2": {"kernel": d2, "bias": b2},
+      "ln2": {"gamma": g2, "beta": be2}, "mha2": w}, [tok],
+     einsum_mha(w, enc, enc, enc, keep))
+
+# two masks meeting in Add: the merged mask is their AND
+a1, a2 = f32(B, T, E), f32(B, T, E)
+a1[0, 4:] = 0
+a1[2, 2:] = 0
+a2[0, 1] = 0
+a2[1, 3:] = 0
+mk = np.any(a1 != 0, -1) & np.any(a2 != 0, -1)
+w = mha_weights(E, E, E, 2, 4, 4, [E])
+sm = a1 + a2
+case("mha_merged_masks", [("a", [T, E], "float32"), ("b", [T, E], "float32")],
+     [("ma", "Masking", {"mask_value": 0.0}, call("a")),
+      ("mb", "Masking", {"mask_value": 0.0}, call("b")),
+      ("s", "Add", {}, call(["ma", "mb"])),
+      ("mha", "MultiHeadAttention", mha_config(2, 4, qs=[None, T, E], vs=[None, T, E]),
+       call("s", "s"))], ["mha"], {"mha": w}, [a1, a2],
+     einsum_mha(w, sm, sm, sm, mk[:, :, None] & mk[:, None, :]))
+
 # ---- Attention, AdditiveAttention (numpy by hand) ----
 
 
