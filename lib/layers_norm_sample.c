@@ -8,6 +8,8 @@
  *   UnitNormalization (tf.keras 2.9+, Keras 3): y = x / ||x|| over the given axes:
  *     Keras 3 ops.normalize: x * min(rsqrt(sum x^2), 1e12); tf.keras 2 l2_normalize:
  *     x * rsqrt(max(sum x^2, 1e-12)).
+ *   RMSNormalization (Keras 3.9+): y = x * rsqrt(mean x^2 + epsilon) * scale over the
+ *     given axes (ops.rms_normalization), scale spanning those axes.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -166,6 +168,10 @@ typedef struct unit_norm {
 	int n_ax;
 	int64_t ax[LI_MAX_RANK];
 	int keras3;
+	int rms;              /* RMSNormalization */
+	double eps;
+	float *scale;         /* RMSNormalization: over the axes, C order */
+	int64_t n_scale;
 } unit_norm;
 
 static int unit_norm_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
@@ -176,10 +182,23 @@ static int unit_norm_parse(li_layer *l, const json_t *c, const li_weight *w, int
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	l->p = p;
 	p->keras3 = o->keras_major >= 3;
+	p->rms = !strcmp(l->class_name, "RMSNormalization");
 	if (li_cfg_ints(l, c, "axis", p->ax, LI_MAX_RANK, &p->n_ax, err) < 0 ||
-	    li_weights_none(l, n_w, err) < 0)
+	    li_cfg_num(l, c, "epsilon", 1e-6, &p->eps, err) < 0)
 		return LI_EDATA;
-	(void)w;
+	if (!p->rms && li_weights_none(l, n_w, err) < 0)
+		return LI_EDATA;
+	if (p->rms) {
+		static const char *const want[] = { "scale" };
+		const li_weight *x[1];
+		if (li_weights_pick(l, w, n_w, want, 1, x, err) < 0)
+			return LI_EDATA;
+		if (x[0]->a.dtype != LI_DTYPE_F32)
+			return li_layer_fail(l, err, "weight 'scale' is not float32");
+		p->n_scale = li_array_count(&x[0]->a);
+		if (!(p->scale = li_floats_dup(&x[0]->a)))
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
 	if (p->n_ax == 0) {
 		p->ax[0] = -1;
 		p->n_ax = 1;
@@ -191,13 +210,18 @@ static int unit_norm_parse(li_layer *l, const json_t *c, const li_weight *w, int
 static int unit_axes(const li_layer *l, const li_shape *s, int *keep, li_err *err)
 {
 	const unit_norm *p = l->p;
+	int64_t span = 1;
 	memset(keep, 0, sizeof(int) * LI_MAX_RANK);
 	for (int i = 0; i < p->n_ax; i++) {
 		int k = li_axis_row(p->ax[i], s->rank);
 		if (k < 0 || keep[k]++)
 			return li_layer_fail(l, err, "axis %lld does not fit an input of rank %d",
 					     (long long)p->ax[i], s->rank + 1);
+		span *= s->dim[k];
 	}
+	if (p->scale && span >= 0 && span != p->n_scale)
+		return li_layer_fail(l, err, "weight 'scale' has %lld values, the axes span %lld",
+				     (long long)p->n_scale, (long long)span);
 	return 0;
 }
 
@@ -245,9 +269,10 @@ static int unit_norm_forward(const li_layer *l, int64_t n, int n_in, const li_sh
 		double ss = 0;
 		for (int64_t j = 0; j < span; j++)
 			ss += (double)x[j] * x[j];
-		double inv = p->keras3 ? fmin(1.0 / sqrt(ss), 1e12) : 1.0 / sqrt(fmax(ss, 1e-12));
+		double inv = p->rms ? 1.0 / sqrt(ss / (double)span + p->eps) :
+			p->keras3 ? fmin(1.0 / sqrt(ss), 1e12) : 1.0 / sqrt(fmax(ss, 1e-12));
 		for (int64_t j = 0; j < span; j++)
-			x[j] = (float)(x[j] * inv);
+			x[j] = (float)(x[j] * inv * (p->scale ? p->scale[j] : 1.0));
 	}
 	li_permute_rows(t, out, n, &ps, back);
 	free(t);
@@ -256,7 +281,10 @@ static int unit_norm_forward(const li_layer *l, int64_t n, int n_in, const li_sh
 
 static void unit_norm_free(li_layer *l)
 {
-	free(l->p);
+	unit_norm *p = l->p;
+	if (p)
+		free(p->scale);
+	free(p);
 	l->p = NULL;
 }
 
@@ -265,7 +293,8 @@ const li_layer_ops li_group_norm_ops = {
 	group_norm_classes, group_norm_parse, group_norm_out_shape, group_norm_forward,
 	group_norm_free,
 };
-static const char *const unit_norm_classes[] = { "UnitNormalization", NULL };
+static const char *const unit_norm_classes[] = { "UnitNormalization", "RMSNormalization",
+						   NULL };
 const li_layer_ops li_unit_norm_ops = {
 	unit_norm_classes, unit_norm_parse, unit_norm_out_shape, unit_norm_forward,
 	unit_norm_free,

@@ -14,7 +14,7 @@ in1.npy ... (the model's inputs in order) and expected.npy (the output). Oracles
     axes, query masks, which make whole rows masked: Keras adds -1e9 in float32, which
     leaves every key the same weight).
   - numpy by hand for Attention, AdditiveAttention, EinsumDense (np.einsum),
-    GroupNormalization and UnitNormalization.
+    GroupNormalization, UnitNormalization and RMSNormalization.
 
     /usr/bin/python3 attention-cases.py OUT
 """
@@ -417,3 +417,13 @@ case("unit_norm", [("x", [3, 5], "float32")],
 case("unit_norm_axes", [("x", [3, 5], "float32")],
      [("un", "UnitNormalization", {"axis": [1, 2]}, call("x"))], ["un"], {}, [xu],
      nrm(xu, (1, 2)))
+sc1, sc2 = f32(5) + 1, f32(3, 5) + 1
+rms = lambda a, ax, sc, eps: (a.astype(np.float64) /
+                              np.sqrt((a.astype(np.float64) ** 2).mean(ax, keepdims=True) + eps)
+                              * sc)
+case("rms_norm", [("x", [3, 5], "float32")],
+     [("rn", "RMSNormalization", {"axis": -1, "epsilon": 1e-6}, call("x"))], ["rn"],
+     {"rn": {"scale": sc1}}, [xu], rms(xu, -1, sc1, 1e-6), version="3.9.0")
+case("rms_norm_axes", [("x", [3, 5], "float32")],
+     [("rn", "RMSNormalization", {"axis": [1, 2], "epsilon": 0.01}, call("x"))], ["rn"],
+     {"rn": {"scale": sc2}}, [xu], rms(xu, (1, 2), sc2, 0.01), version="3.9.0")
