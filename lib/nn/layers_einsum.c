@@ -232,6 +232,18 @@ static int resolve(const li_layer *l, const einsum *p, const li_shape *s, plan *
 	return 0;
 }
 
+/* The output letters from the first bias axis on (the bias spans them). */
+static const char *bias_start(const einsum *p, const plan *q)
+{
+	const char *first = q->out + strlen(q->out);
+	for (const char *b = p->bias_axes; *b; b++) {
+		const char *at = strchr(q->out, *b);
+		if (at && at < first)
+			first = at;
+	}
+	return first;
+}
+
 static int einsum_out_shape(const li_layer *l, int n_in, const li_shape *in, li_shape *out,
 			    li_err *err)
 {
@@ -260,12 +272,7 @@ static int einsum_out_shape(const li_layer *l, int n_in, const li_shape *in, li_
 	}
 	if (p->bias) {
 		int64_t c = 1;
-		const char *first = q.out + strlen(q.out);
-		for (const char *b = p->bias_axes; *b; b++) {
-			const char *at = strchr(q.out, *b);
-			if (at < first)
-				first = at;
-		}
+		const char *first = bias_start(p, &q);
 		for (const char *o = first; *o; o++)
 			if (strchr(p->bias_axes, *o))
 				c *= q.size[(unsigned char)*o];
@@ -347,12 +354,7 @@ static int einsum_forward(const li_layer *l, int64_t n, int n_in, const li_shape
 	if (p->bias) {
 		/* the bias repeats over the output's axes before the first bias axis */
 		int64_t period = 1;
-		const char *first = q.out + strlen(q.out);
-		for (const char *b = p->bias_axes; *b; b++) {
-			const char *at = strchr(q.out, *b);
-			if (at < first)
-				first = at;
-		}
+		const char *first = bias_start(p, &q);
 		for (const char *o = first; *o; o++)
 			period *= q.size[(unsigned char)*o];
 		/* element j of a period maps to the bias by skipping non-bias axes */

@@ -21,8 +21,13 @@ def save(path, in_shape, layers, weights):
         prev = name
     top = {"class_name": "Functional", "config": {"name": "m", "layers": ls,
            "input_layers": [["x", 0, 0]], "output_layers": [[prev, 0, 0]]}}
+    _write(path, "2.4.0", top, ls, weights)
+
+
+def _write(path, keras_version, top, ls, weights):
+    """The .h5 file: model_config, then model_weights by layer_names / weight_names."""
     with h5py.File(path, "w", track_order=True) as f:
-        f.attrs["keras_version"] = "2.4.0"
+        f.attrs["keras_version"] = keras_version
         f.attrs["backend"] = "tensorflow"
         f.attrs["model_config"] = np.bytes_(json.dumps(top).encode())
         g = f.create_group("model_weights")
@@ -92,17 +97,4 @@ def save_graph(path, inputs, layers, outputs, weights, keras_version="2.11.0"):
     io = lambda ns: [[n, 0, 0] for n in ns]
     top = {"class_name": "Functional", "config": {"name": "m", "layers": ls,
            "input_layers": io([i[0] for i in inputs]), "output_layers": io(outputs)}}
-    with h5py.File(path, "w", track_order=True) as f:
-        f.attrs["keras_version"] = keras_version
-        f.attrs["backend"] = "tensorflow"
-        f.attrs["model_config"] = np.bytes_(json.dumps(top).encode())
-        g = f.create_group("model_weights")
-        g.attrs["layer_names"] = np.array([l["name"].encode() for l in ls])
-        for l in ls:
-            n = l["name"]
-            lg = g.create_group(n)
-            ws = weights.get(n, {})
-            lg.attrs["weight_names"] = (np.array([("%s/%s:0" % (n, k)).encode() for k in ws])
-                                        if ws else np.zeros((0,)))
-            for k, v in ws.items():
-                lg.create_dataset("%s/%s:0" % (n, k), data=np.asarray(v).astype("f4"))
+    _write(path, keras_version, top, ls, weights)
