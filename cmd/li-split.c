@@ -91,6 +91,8 @@ int main(int argc, char **argv)
 	char *tpath = tail ? strdup(tail) : beside(path, ".tail.h5");
 	if (!hpath || !tpath) {
 		fprintf(stderr, "li-split: error: out of memory\n");
+		free(hpath);
+		free(tpath);
 		return EXIT_DATA;
 	}
 	if (!strcmp(hpath, tpath))

@@ -2,7 +2,7 @@
  * Unit tests for kerascfg.c: version parsing, weight short names in every saving
  * convention, both config dialects (inbound nodes, input/output lists, Sequential forms,
  * Keras 1 renames), and the weight fixes for Keras 1 / Theano kernels. Expected values
- * are worked out by hand from the Keras file layouts in ../shared/fixtures/keras/README.md.
+ * are worked out by hand from the Keras file layouts in tests/fixtures/keras/README.md.
  */
 #include <stdlib.h>
 #include <string.h>
