@@ -228,8 +228,18 @@ static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsour
 		m->m_layers = n;
 	}
 	li_err e = {0};
-	rc = li_layer_init(&m->layers[m->n_layers], kl->class_name, row_name, kl->config, w, n_w,
-			   &m->origin, &e);
+	/* call options (use_causal_mask) reach parse as config keys of the same name */
+	const json_t *opts = kl->n_calls > 0 ? kl->calls[0].opts : NULL;
+	json_t *cfg = NULL;
+	if (opts && json_is_object(kl->config) &&
+	    (!(cfg = json_copy(kl->config)) || json_object_update(cfg, (json_t *)opts))) {
+		json_decref(cfg);
+		li_weights_free(w, n_w);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	rc = li_layer_init(&m->layers[m->n_layers], kl->class_name, row_name,
+			   cfg ? cfg : kl->config, w, n_w, &m->origin, &e);
+	json_decref(cfg);
 	li_weights_free(w, n_w);
 	if (rc && !li_layer_find(kl->class_name) && e.code == LI_EDATA) {
 		/* no family for this class: keep the row, remember why */
@@ -307,6 +317,14 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 	char *problem = NULL;
 	li_weight *raw = NULL;
 	int n_raw = 0;
+	const json_t *opts = call < kl->n_calls ? kl->calls[call].opts : NULL;
+	if (call > 0 && !json_equal((json_t *)opts, kl->calls[0].opts) &&
+	    (opts || kl->calls[0].opts)) {
+		li_err_set(err, LI_EDATA, "layer '%s' is called with other options than on its first "
+			   "call (use_causal_mask): not supported", name);
+		free(name);
+		return err->code;
+	}
 	if (layer_idx[0] == -1) {
 		int li = make_layer(m, kl, sc, ws, name, &params, &problem, &raw, &n_raw, err);
 		if (li < -1 || (li == -1 && !problem)) {
@@ -342,6 +360,7 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 	if ((kl->module && !(m->nodes[r].module = strdup(kl->module))) ||
 	    (kl->registered && !(m->nodes[r].registered = strdup(kl->registered))))
 		return li_err_set(err, LI_ENOMEM, "out of memory");
+	m->nodes[r].call_opts = json_incref((json_t *)opts);
 	m->nodes[r].params = sc->count_params ? params : 0;
 	if (opaque)
 		return map_put(sc, kl->name, node, 0, r, err);

@@ -14,7 +14,9 @@
  * compute_mask returns the input mask (supports_masking true, no call(mask=...)):
  * the Dropout and noise family, Activation and the activation layers, Dense,
  * BatchNormalization, LayerNormalization, TimeDistributed; recurrent layers and
- * Bidirectional use it; nested models' outputs carry it. A mask that would reach any
+ * Bidirectional use it; the attention layers use the masks of all their inputs and pass
+ * the query's on; the element-wise merges (Add, Subtract, Multiply, Average, Maximum,
+ * Minimum) pass on the AND of their inputs' masks; nested models' outputs carry it. A mask that would reach any
  * other layer is refused with an error naming the layer, since the exact Keras result
  * depends on the layer and the Keras version. A cut (a fed row that is not a model input)
  * loses the mask Keras would carry across it: when that mask is used after the cut, the
@@ -73,6 +75,26 @@ static int uses(const li_layer *l)
 	return l->hooks && l->hooks->forward_masked;
 }
 
+/* Keras' element-wise merges: the output mask is the AND of the inputs' masks (those
+ * that have one; Keras' Merge.compute_mask). */
+static const char *const merge_classes[] = {
+	"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", NULL,
+};
+
+static int merges(const li_layer *l)
+{
+	for (int i = 0; merge_classes[i]; i++)
+		if (!strcmp(l->class_name, merge_classes[i]))
+			return 1;
+	return 0;
+}
+
+/* Takes the masks of all its inputs and passes input 0's on (attention layers). */
+static int uses_all(const li_layer *l)
+{
+	return l->hooks && l->hooks->forward_masks;
+}
+
 /* Whether a producer makes a mask in this configuration (Embedding without mask_zero
  * makes none): its hook on no rows says so. */
 static int makes_one(const li_model *m, int i)
@@ -105,6 +127,23 @@ static int plan(const li_model *m, const char *need, const int *fed_at, int *src
 		const li_layer *l = &m->layers[d->layer];
 		if (makes(l)) {
 			src[i] = makes_one(m, i) ? i : -1;
+			continue;
+		}
+		if (uses_all(l)) {
+			src[i] = d->n_in > 0 ? src[d->in[0]] : -1;
+			continue;
+		}
+		if (merges(l)) {
+			/* one mask among the inputs passes on; several are combined here */
+			int s0 = -1;
+			for (int q = 0; q < d->n_in; q++) {
+				int sq = src[d->in[q]];
+				if (sq >= 0 && s0 >= 0 && sq != s0)
+					s0 = i;
+				else if (sq >= 0 && s0 < 0)
+					s0 = sq;
+			}
+			src[i] = s0;
 			continue;
 		}
 		int masked = -1;
@@ -150,8 +189,9 @@ li_masks *li_masks_new(const li_model *m, const char *need, const int *fed_at, l
 	if (bad) {
 		const li_node *d = &m->nodes[bad - 1];
 		li_err_set(err, LI_EDATA, "layer '%s' (%s) would receive the mask made by '%s': "
-			   "masks are carried only through Dropout, Activation, Dense, normalization "
-			   "and TimeDistributed layers to recurrent layers", d->name, d->class_name,
+			   "masks are carried only through Dropout, Activation, Dense, normalization, "
+			   "TimeDistributed, element-wise merge and attention layers to recurrent and "
+			   "attention layers", d->name, d->class_name,
 			   m->nodes[from].name);
 		goto fail;
 	}
@@ -159,14 +199,17 @@ li_masks *li_masks_new(const li_model *m, const char *need, const int *fed_at, l
 	plan(m, NULL, NULL, whole, &from);
 	for (int i = 0; i < n; i++) {
 		const li_node *d = &m->nodes[i];
-		if (!need[i] || fed_at[i] >= 0 || d->kind != LI_NODE_LAYER || d->n_in < 1 ||
-		    !uses(&m->layers[d->layer]))
+		if (!need[i] || fed_at[i] >= 0 || d->kind != LI_NODE_LAYER || d->n_in < 1)
 			continue;
-		int j = d->in[0];
-		if (whole[j] >= 0 && k->src[j] < 0) {
-			li_err_set(err, LI_EDATA, "the cut loses the mask that '%s' makes and '%s' uses",
-				   m->nodes[whole[j]].name, d->name);
-			goto fail;
+		const li_layer *l = &m->layers[d->layer];
+		int n_used = uses_all(l) ? d->n_in : uses(l) ? 1 : 0;
+		for (int q = 0; q < n_used; q++) {
+			int j = d->in[q];
+			if (whole[j] >= 0 && k->src[j] < 0) {
+				li_err_set(err, LI_EDATA, "the cut loses the mask that '%s' makes and "
+					   "'%s' uses", m->nodes[whole[j]].name, d->name);
+				goto fail;
+			}
 		}
 	}
 	free(whole);
@@ -201,14 +244,34 @@ int li_masks_forward(li_masks *k, int i, int64_t n, const li_shape *ish, const f
 	if (mask && ish[0].dim[0] != k->steps[j])
 		return li_err_set(err, LI_EDATA, "layer '%s': the mask has %lld steps, the input %lld",
 				  d->name, (long long)k->steps[j], (long long)ish[0].dim[0]);
-	int rc = mask && uses(l) ? l->hooks->forward_masked(l, n, d->n_in, ish, in, mask, osh, out, err)
-				 : l->ops->forward(l, n, d->n_in, ish, in, osh, out, err);
+	int rc;
+	if (uses_all(l)) {
+		const unsigned char *masks[64];
+		for (int q = 0; q < d->n_in && q < 64; q++) {
+			int jq = d->in[q];
+			masks[q] = k->val[jq];
+			if (masks[q] && (ish[q].rank < 1 || ish[q].dim[0] != k->steps[jq]))
+				return li_err_set(err, LI_EDATA, "layer '%s': the mask of input %d has "
+						  "%lld steps, the input %lld", d->name, q + 1,
+						  (long long)k->steps[jq],
+						  (long long)(ish[q].rank ? ish[q].dim[0] : 0));
+		}
+		rc = l->hooks->forward_masks(l, n, d->n_in, ish, in, masks, osh, out, err);
+	} else {
+		rc = mask && uses(l) ? l->hooks->forward_masked(l, n, d->n_in, ish, in, mask, osh,
+								out, err)
+				     : l->ops->forward(l, n, d->n_in, ish, in, osh, out, err);
+	}
 	if (rc)
 		return rc;
 	if (k->src[i] < 0)
 		return 0;
 	if (k->src[i] != i) {
-		/* passed on (or a recurrent layer returning sequences) */
+		/* passed on (or a recurrent layer returning sequences); a merge passes the
+		 * mask of the input that has one */
+		for (int q = 0; !mask && merges(l) && q < d->n_in; q++)
+			if (k->val[d->in[q]])
+				j = d->in[q], mask = k->val[j];
 		k->val[i] = mask;
 		k->steps[i] = k->steps[j];
 		return 0;
@@ -222,6 +285,23 @@ int li_masks_forward(li_masks *k, int i, int64_t n, const li_shape *ish, const f
 			return li_err_set(err, LI_ENOMEM, "out of memory");
 		k->buf[i] = g;
 		k->cap[i] = (size_t)(bytes ? bytes : 1);
+	}
+	if (merges(l)) {
+		/* several masks meet: their AND */
+		memset(k->buf[i], 1, (size_t)bytes);
+		for (int q = 0; q < d->n_in; q++) {
+			const unsigned char *mq = k->val[d->in[q]];
+			if (!mq)
+				continue;
+			if (k->steps[d->in[q]] != steps)
+				return li_err_set(err, LI_EDATA, "layer '%s': its inputs' masks have "
+						  "different steps", d->name);
+			for (int64_t e = 0; e < bytes; e++)
+				k->buf[i][e] &= mq[e];
+		}
+		k->val[i] = k->buf[i];
+		k->steps[i] = steps;
+		return 0;
 	}
 	rc = l->hooks->compute_mask(l, n, &ish[0], in[0], k->buf[i], err);
 	if (rc < 0)

@@ -73,6 +73,7 @@ static void call_release(kc_call *c)
 	for (int i = 0; i < c->n_in; i++)
 		free(c->in[i].layer);
 	free(c->in);
+	json_decref(c->opts);
 }
 
 static void layer_release(kc_layer *l)
@@ -157,6 +158,133 @@ static int k3_refs(const json_t *v, kc_call *c, const char *who, li_err *err, in
 	return 0;
 }
 
+/* A tensor reference given as a keyword argument: Keras 2 ["name", node, tensor] or a
+ * Keras 3 __keras_tensor__ object. 1 when v is one (added to c), 0 when not, negative on
+ * error. */
+static int kwarg_ref(const json_t *v, kc_call *c, const char *who, li_err *err)
+{
+	if (json_is_array(v) && json_array_size(v) >= 3 && json_is_string(json_array_get(v, 0)))
+		return list_ref(v, c, who, err) ? err->code : 1;
+	json_t *cls = json_is_object(v) ? json_object_get(v, "class_name") : NULL;
+	if (json_is_string(cls) && !strcmp(json_string_value(cls), "__keras_tensor__"))
+		return list_ref(json_object_get(json_object_get(v, "config"), "keras_history"), c,
+				who, err) ? err->code : 1;
+	return 0;
+}
+
+static int role_index(const li_call_sig *sig, const char *key)
+{
+	for (int i = 0; sig->roles[i]; i++)
+		if (!strcmp(sig->roles[i], key))
+			return i;
+	return -1;
+}
+
+/*
+ * Puts the inputs of call c of a class with a call signature into its role order
+ * (layer.h, li_call_sig) and keeps the options it names. c holds the positional tensors
+ * as parsed (Keras 2: the entries of the first argument; Keras 3: the tensors of
+ * "args"); kwargs (may be NULL) the call's keyword arguments (Keras 2: the dict every
+ * entry carries; Keras 3: "kwargs"). Keyword arguments without meaning at inference
+ * (training; masks, options and return_attention_scores left null or false) are
+ * accepted; any other is refused by name.
+ */
+static int bind_call(const li_call_sig *sig, kc_call *c, const json_t *kwargs,
+		     const char *who, li_err *err)
+{
+	kc_call pos = *c, named = {0};
+	kc_ref bound[8];
+	int n_roles = 0, have[8] = {0}, rc = 0;
+	while (sig->roles[n_roles] && n_roles < 8)
+		n_roles++;
+	*c = (kc_call){0};
+	if (pos.n_in > n_roles) {
+		rc = li_err_set(err, LI_EDATA, "layer '%s': called with %d tensors, it takes at "
+				"most %d", who, pos.n_in, n_roles);
+		goto out;
+	}
+	for (int i = 0; i < pos.n_in; i++) {
+		bound[i] = pos.in[i];
+		have[i] = 1;
+	}
+	const char *key;
+	json_t *v;
+	json_object_foreach((json_t *)kwargs, key, v) {
+		int r = role_index(sig, key);
+		if (r >= 0 && !json_is_null(v)) {
+			int n0 = named.n_in;
+			int k = kwarg_ref(v, &named, who, err);
+			if (k < 0) {
+				rc = k;
+				goto out;
+			}
+			if (k == 0) {
+				rc = li_err_set(err, LI_EDATA, "layer '%s': call argument '%s' is not a "
+						"tensor of the model", who, key);
+				goto out;
+			}
+			if (have[r]) {
+				rc = li_err_set(err, LI_EDATA, "layer '%s': call argument '%s' given "
+						"twice", who, key);
+				goto out;
+			}
+			bound[r] = named.in[n0];
+			have[r] = 1;
+			continue;
+		}
+		int opt = 0;
+		for (int i = 0; sig->opts && sig->opts[i]; i++)
+			opt |= !strcmp(sig->opts[i], key);
+		if (opt && json_is_true(v)) {
+			if ((!c->opts && !(c->opts = json_object())) ||
+			    json_object_set(c->opts, key, v)) {
+				rc = li_err_set(err, LI_ENOMEM, "out of memory");
+				goto out;
+			}
+			continue;
+		}
+		/* meaningless at inference, or left at its default */
+		if (!strcmp(key, "training") || json_is_null(v) || json_is_false(v))
+			continue;
+		char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+		rc = li_err_set(err, LI_EDATA, "layer '%s': call argument '%s' = %.60s is not "
+				"supported", who, key, t ? t : "?");
+		free(t);
+		goto out;
+	}
+	if (!have[sig->key] && have[sig->default_of_key]) {
+		bound[sig->key] = bound[sig->default_of_key];
+		have[sig->key] = 1;
+	}
+	for (int r = 0; r < n_roles; r++) {
+		if (have[r])
+			continue;
+		if (r < sig->n_required || r <= sig->key) {
+			rc = li_err_set(err, LI_EDATA, "layer '%s': the call gives no '%s'", who,
+					sig->roles[r]);
+			goto out;
+		}
+		for (int q = r + 1; q < n_roles; q++)
+			if (have[q]) {
+				rc = li_err_set(err, LI_EDATA, "layer '%s': the call gives '%s' "
+						"without '%s'", who, sig->roles[q], sig->roles[r]);
+				goto out;
+			}
+		break;
+	}
+	for (int r = 0; r < n_roles && have[r]; r++)
+		if ((rc = add_ref(c, bound[r].layer, bound[r].node, bound[r].tensor, err)))
+			goto out;
+out:
+	if (rc) {
+		json_decref(c->opts);
+		c->opts = NULL;
+	}
+	call_release(&pos);
+	call_release(&named);
+	return rc;
+}
+
 /* Parses a layer's inbound_nodes (either dialect) into l->calls. */
 static int parse_calls(const json_t *nodes, kc_layer *l, li_err *err)
 {
@@ -174,9 +302,11 @@ static int parse_calls(const json_t *nodes, kc_layer *l, li_err *err)
 	for (size_t i = 0; i < n; i++) {
 		json_t *call = json_array_get(nodes, i);
 		kc_call *c = &l->calls[l->n_calls++];
+		const json_t *kwargs = NULL;
 		if (json_is_object(call)) {
 			if (k3_refs(json_object_get(call, "args"), c, l->name, err, 0))
 				return err->code;
+			kwargs = json_object_get(call, "kwargs");
 		} else if (json_is_array(call)) {
 			size_t j;
 			json_t *r;
@@ -184,8 +314,17 @@ static int parse_calls(const json_t *nodes, kc_layer *l, li_err *err)
 				if (list_ref(r, c, l->name, err))
 					return err->code;
 			}
+			/* Keras 2 repeats the call's other arguments on each entry */
+			kwargs = json_array_get(json_array_get(call, 0), 3);
 		} else {
 			return li_err_set(err, LI_EDATA, "layer '%s': bad inbound node", l->name);
+		}
+		const li_call_sig *sig = li_layer_call_sig(l->class_name);
+		if (sig && c->n_in > 0) {
+			if (kwargs && !json_is_object(kwargs))
+				return li_err_set(err, LI_EDATA, "layer '%s': bad call arguments", l->name);
+			if (bind_call(sig, c, kwargs, l->name, err))
+				return err->code;
 		}
 		if (c->n_in == 0)
 			return li_err_set(err, LI_EDATA, "layer '%s': a call without inputs", l->name);

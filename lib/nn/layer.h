@@ -81,6 +81,15 @@ typedef struct li_layer_hooks {
 	int (*forward_masked)(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
 			      const float *const *in, const unsigned char *mask,
 			      const li_shape *out_shape, float *out, li_err *err);
+	/*
+	 * A layer that takes the masks of several inputs (the attention layers: query,
+	 * value, key): masks[k] is input k's mask, laid out as compute_mask writes it, or
+	 * NULL. The graph calls this instead of forward when any input carries a mask; the
+	 * output carries the mask of input 0 (Keras: the query's).
+	 */
+	int (*forward_masks)(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
+			     const float *const *in, const unsigned char *const *masks,
+			     const li_shape *out_shape, float *out, li_err *err);
 } li_layer_hooks;
 
 struct li_layer {
@@ -90,6 +99,44 @@ struct li_layer {
 	void *p;              /* family parameters */
 	const li_layer_hooks *hooks; /* optional hooks, or NULL (set by parse) */
 };
+
+/*
+ * The call signature of a class whose call takes named tensors beyond its first
+ * (MultiHeadAttention(query, value, key=None, attention_mask=None)) or a list of them
+ * (Attention([query, value, key])). roles[] is the engine's input order: a layer of such
+ * a class is always given roles[0..n_required-1], then the key (roles[key], defaulting
+ * to roles[default_of_key] when the call leaves it out, as Keras does), then, when the
+ * call gives it, each further role in order. opts[] names the non-tensor call arguments
+ * the layer needs (use_causal_mask): kerascfg.c reads them from the call and the graph
+ * hands them to parse as config keys of the same name. Both NULL-terminated.
+ */
+typedef struct li_call_sig {
+	const char *const *roles;
+	int n_required;        /* roles that must be given */
+	int key, default_of_key; /* role index of the key, and of the role it defaults to */
+	int listed;            /* 1: the tensors are one list argument (Attention([q, v])),
+				* 0: the first is positional, the others by name */
+	const char *const *opts;
+} li_call_sig;
+
+/* The call signature of a class, or NULL for a plain call (one tensor or a list). */
+const li_call_sig *li_layer_call_sig(const char *class_name);
+
+/*
+ * Where a class keeps its weights in sub-layers (MultiHeadAttention's query, key, value
+ * and output projections): for each weight in the engine's order (the order of Keras 2's
+ * weight_names, which is the order parse takes them by position), its Keras 2 short name
+ * ("query/kernel") and its path under the layer's key in a Keras 3 weights file
+ * ("query_dense/vars/0"). A weight whose name is given as "A|B" matches either. Returns
+ * the table and its length in *n, or NULL (*n = 0) for a class whose weights are its own
+ * vars in parse order. The one place that defines these orders.
+ */
+typedef struct li_weight_path {
+	const char *name;     /* Keras 2 short name */
+	const char *k3_path;  /* Keras 3: path under layers/<key>/ */
+	int optional;         /* 1: only with use_bias (biases) */
+} li_weight_path;
+const li_weight_path *li_layer_weight_paths(const char *class_name, int *n);
 
 /* The family for a Keras class name, or NULL. */
 const li_layer_ops *li_layer_find(const char *class_name);

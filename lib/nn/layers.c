@@ -26,15 +26,70 @@ static const li_layer_ops *const families[] = {
 	&li_masking_ops,
 	&li_conv_ops, &li_conv_transpose_ops, &li_sepconv_ops, &li_depthwise_ops, &li_pool_ops,
 	&li_resize_ops,
+	&li_mha_ops, &li_attention_ops, &li_einsum_dense_ops, &li_group_norm_ops,
+	&li_unit_norm_ops,
 };
 
-/* Classes of later families. */
+/* Classes of later families (Keras 3.x keras.layers core, attention, normalization,
+ * reshaping and pooling classes not built yet: doc/layers.md). */
 static const char *const pending[] = {
-	"ConvLSTM2D",
+	"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D", "GroupedQueryAttention",
+	"SpectralNormalization", "ReversibleEmbedding", "AdaptiveAveragePooling1D",
+	"AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D", "AdaptiveMaxPooling1D",
+	"AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D", "ReconstructPatches2D",
+	"ReconstructPatches3D",
 };
 
 /* Classes that hold Python code or need a custom class: never runnable. */
 static const char *const never[] = { "Lambda", "TFOpLambda", "SlicingOpLambda" };
+
+/* Call signatures (layer.h): the attention layers. */
+static const char *const mha_roles[] = { "query", "value", "key", "attention_mask", NULL };
+static const char *const attention_roles[] = { "query", "value", "key", NULL };
+static const char *const causal_opt[] = { "use_causal_mask", NULL };
+static const struct {
+	const char *class_name;
+	li_call_sig sig;
+} call_sigs[] = {
+	{ "MultiHeadAttention", { mha_roles, 2, 2, 1, 0, causal_opt } },
+	{ "Attention", { attention_roles, 2, 2, 1, 1, causal_opt } },
+	{ "AdditiveAttention", { attention_roles, 2, 2, 1, 1, causal_opt } },
+};
+
+const li_call_sig *li_layer_call_sig(const char *class_name)
+{
+	for (size_t i = 0; class_name && i < sizeof call_sigs / sizeof *call_sigs; i++)
+		if (!strcmp(call_sigs[i].class_name, class_name))
+			return &call_sigs[i].sig;
+	return NULL;
+}
+
+/*
+ * Weights kept in sub-layers (layer.h, li_weight_path). MultiHeadAttention: tf.keras 2
+ * saves query/kernel, query/bias, key/..., value/..., attention_output/... in that order
+ * (the EinsumDense sub-layers in build order); Keras 3 keeps them under the properties
+ * query_dense, key_dense, value_dense and output_dense (vars/0 kernel, vars/1 bias).
+ */
+static const li_weight_path mha_paths[] = {
+	{ "query/kernel", "query_dense/vars/0", 0 },
+	{ "query/bias", "query_dense/vars/1", 1 },
+	{ "key/kernel", "key_dense/vars/0", 0 },
+	{ "key/bias", "key_dense/vars/1", 1 },
+	{ "value/kernel", "value_dense/vars/0", 0 },
+	{ "value/bias", "value_dense/vars/1", 1 },
+	{ "attention_output/kernel", "output_dense/vars/0", 0 },
+	{ "attention_output/bias", "output_dense/vars/1", 1 },
+};
+
+const li_weight_path *li_layer_weight_paths(const char *class_name, int *n)
+{
+	if (class_name && !strcmp(class_name, "MultiHeadAttention")) {
+		*n = (int)(sizeof mha_paths / sizeof *mha_paths);
+		return mha_paths;
+	}
+	*n = 0;
+	return NULL;
+}
 
 const li_layer_ops *li_layer_find(const char *class_name)
 {

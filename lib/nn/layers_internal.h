@@ -21,6 +21,8 @@ extern const li_layer_ops li_rnn_ops, li_bidirectional_ops, li_time_distributed_
 	li_embedding_ops, li_masking_ops;
 extern const li_layer_ops li_conv_ops, li_conv_transpose_ops, li_sepconv_ops,
 	li_depthwise_ops, li_pool_ops, li_resize_ops;
+extern const li_layer_ops li_mha_ops, li_attention_ops, li_einsum_dense_ops,
+	li_group_norm_ops, li_unit_norm_ops;
 
 /* Sets err to "layer 'NAME' (CLASS): MESSAGE"; returns LI_EDATA. */
 int li_layer_fail(const li_layer *l, li_err *err, const char *fmt, ...) LI_PRINTF(3, 4);

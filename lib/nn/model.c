@@ -81,6 +81,7 @@ void li_model_free(li_model *m)
 		free(m->nodes[i].module);
 		free(m->nodes[i].registered);
 		json_decref(m->nodes[i].config);
+		json_decref(m->nodes[i].call_opts);
 		li_weights_free(m->nodes[i].raw, m->nodes[i].n_raw);
 	}
 	free(m->nodes);

@@ -22,6 +22,10 @@ typedef struct kc_ref {
 typedef struct kc_call {
 	int n_in;
 	kc_ref *in;
+	/* A class with a call signature (li_layer_call_sig): in[] is in its role order and
+	 * opts holds the call options it names that the call sets ({"use_causal_mask":
+	 * true}); owned, NULL when none. */
+	json_t *opts;
 } kc_call;
 
 typedef struct kc_layer {
@@ -131,6 +135,9 @@ typedef struct li_node {
 	int n_raw;
 	int custom;        /* a custom class (kc_layer.custom): kept, never run */
 	char *module, *registered; /* Keras 3 serialization as read (owned), or NULL */
+	/* The call's options for a class with a call signature (kc_call.opts; owned
+	 * reference or NULL): the writer puts them back into the call. */
+	json_t *call_opts;
 } li_node;
 
 struct li_model {

@@ -273,6 +273,27 @@ static json_t *ref(const part *p, int r, int with_kwargs)
 		json_pack("[sii]", e->name, p->call[r], 0);
 }
 
+/*
+ * The Keras 2 form of a call of a class with a call signature (layer.h): a listed call
+ * (Attention) is one entry per tensor, each with the call options; otherwise the first
+ * tensor is the entry and the others go by role name into its keyword arguments, with
+ * the options (tf.keras' Node.serialize). Nonzero when out of memory.
+ */
+static int signature_call(const part *p, const li_node *d, const li_call_sig *sig,
+			  json_t *call)
+{
+	json_t *kw = d->call_opts ? json_deep_copy(d->call_opts) : json_object();
+	int bad = !kw;
+	for (int k = 1; !bad && !sig->listed && k < d->n_in && sig->roles[k]; k++)
+		bad = json_object_set_new(kw, sig->roles[k], ref(p, d->in[k], 0));
+	for (int k = 0; !bad && k < (sig->listed ? d->n_in : 1); k++) {
+		json_t *e = ref(p, d->in[k], 0);
+		bad = !e || json_array_append(e, kw) || json_array_append_new(call, e);
+	}
+	json_decref(kw);
+	return bad;
+}
+
 /* Builds the entries of the part's rows (ascending = topological). */
 static int build_entries(part *p, li_err *err)
 {
@@ -323,8 +344,13 @@ static int build_entries(part *p, li_err *err)
 		entry *e = &p->e[ei];
 		json_t *call = json_array();
 		int bad = !call;
-		for (int k = 0; !bad && k < d->n_in; k++)
-			bad = json_array_append_new(call, ref(p, d->in[k], 1));
+		const li_call_sig *sig = li_layer_call_sig(d->class_name);
+		if (sig) {
+			bad = bad || signature_call(p, d, sig, call);
+		} else {
+			for (int k = 0; !bad && k < d->n_in; k++)
+				bad = json_array_append_new(call, ref(p, d->in[k], 1));
+		}
 		if (bad || json_array_append_new(e->nodes, call))
 			return li_err_set(err, LI_ENOMEM, "out of memory");
 		if (e->n_calls == 0 && d->n_in == 1) {
@@ -559,6 +585,23 @@ int li_model_save_part_as(const li_model *m, int kind, int row, const char *path
 	} else {
 		for (int k = 0; k < m->n_outputs; k++)
 			p.outs[p.n_out++] = ms_owner(&p, m->outputs[k]);
+	}
+	if (kind == LI_PART_TAIL) {
+		/* a Keras mask made before the cut and used after it does not cross a file */
+		int *fed = malloc(sizeof(int) * (size_t)n);
+		li_err e = {0};
+		if (!fed) {
+			rc = li_err_set(err, LI_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (int i = 0; i < n; i++)
+			fed[i] = i == row ? 0 : -1;
+		li_masks_free(li_masks_new(m, p.in, fed, &e));
+		free(fed);
+		if (e.code) {
+			rc = li_err_set(err, e.code, "%s", e.msg);
+			goto out;
+		}
 	}
 	rc = build_entries(&p, err);
 	if (!rc && format == LI_SAVE_KERAS) {
