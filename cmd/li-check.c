@@ -121,7 +121,7 @@ static int load_names(check *k)
 		li_err_prefix(&err, "li_class_names");
 	free(json);
 	if (rc)
-		cli_error(k->model, "%s", err.msg);
+		cli_fail(k->model, &err);
 	return rc ? -1 : 0;
 }
 
@@ -289,7 +289,7 @@ int main(int argc, char **argv)
 	li_rowsel sel = {0};
 	int c;
 	cli_init("li-check");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage) || cli_rows_option(c, optarg, &sel))
 			continue;
 		switch (c) {
@@ -342,7 +342,7 @@ int main(int argc, char **argv)
 		goto done;
 	r = li_npy_open(in, &err);
 	if (!r) {
-		cli_error(cli_name(k.in), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(k.in), &err);
 		goto done;
 	}
 	const li_npy_info *info = li_npy_info_of(r);
@@ -371,7 +371,7 @@ int main(int argc, char **argv)
 		if (!(ein = cli_open_in(k.expect)))
 			goto done;
 		if (!(e = li_npy_open(ein, &err))) {
-			cli_error(cli_name(k.expect), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			cli_fail(cli_name(k.expect), &err);
 			goto done;
 		}
 		const li_npy_info *ei = li_npy_info_of(e);
@@ -392,11 +392,11 @@ int main(int argc, char **argv)
 			cli_usage_error("--rows and --shard need an array of rows (rank 2 or more)");
 		li_rowsel_resolve(&sel, k.rows, &lo, &hi);
 		if (lo > 0 && li_npy_skip_rows(r, lo, &err) < 0) {
-			cli_error(cli_name(k.in), "%s", err.msg);
+			cli_fail(cli_name(k.in), &err);
 			goto done;
 		}
 		if (e && same_shape && lo > 0 && li_npy_skip_rows(e, lo, &err) < 0) {
-			cli_error(cli_name(k.expect), "%s", err.msg);
+			cli_fail(cli_name(k.expect), &err);
 			goto done;
 		}
 	}
@@ -424,7 +424,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n < 0) {
-		cli_error(cli_name(k.in), "%s", err.msg);
+		cli_fail(cli_name(k.in), &err);
 		goto done;
 	}
 	k.rows = hi - lo; /* the rows checked */

@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	int64_t n[2] = {10, 10};
 	const char *map = NULL;
 	cli_init("li-grid");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
 		switch (c) {
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 	if (map) {
 		li_map *m = li_map_load_info(map, &err);
 		if (!m) {
-			cli_error(map, "%s", err.msg);
+			cli_fail(map, &err);
 			goto done;
 		}
 		int dims = li_map_dims(m);
@@ -156,14 +156,14 @@ int main(int argc, char **argv)
 			row[2 * i + 1] = y;
 		}
 		if (li_npy_write_rows(w, row, n[0], &err)) {
-			cli_error(cli_name(common.output), "%s", err.msg);
+			cli_fail(cli_name(common.output), &err);
 			goto done;
 		}
 	}
 	int rc = li_npy_writer_close(w, &err);
 	w = NULL;
 	if (rc) {
-		cli_error(cli_name(common.output), "%s", err.msg);
+		cli_fail(cli_name(common.output), &err);
 		goto done;
 	}
 	if (cli_out_commit(&out))

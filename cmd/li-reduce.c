@@ -107,7 +107,7 @@ static int write_coords(FILE *out, const char *name, const double *y, int64_t n,
 	if (li_array_alloc(&a, LI_DTYPE_F32, 2, shape, &err) ||
 	    (li_convert(a.data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims)),
 	     li_npy_save(out, &a, &err))) {
-		cli_error(name, "%s", err.msg);
+		cli_fail(name, &err);
 		li_array_release(&a);
 		return -1;
 	}
@@ -116,19 +116,15 @@ static int write_coords(FILE *out, const char *name, const double *y, int64_t n,
 }
 
 /* Writes the n sampled row numbers as an int64 .npy. 0 or -1 (reported). */
-static int write_index(const char *path, const int64_t *idx, int64_t n)
+static int write_index(FILE *out, const char *path, const int64_t *idx, int64_t n)
 {
 	li_err err = {0};
 	li_array a = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {n}, .data = (void *)idx};
-	cli_out out = {0};
-	if (!cli_out_open(&out, path, 1))
-		return -1;
-	if (li_npy_save(out.f, &a, &err)) {
-		cli_error(cli_name(path), "%s", err.msg);
-		cli_out_abort(&out);
+	if (li_npy_save(out, &a, &err)) {
+		cli_fail(cli_name(path), &err);
 		return -1;
 	}
-	return cli_out_commit(&out) ? -1 : 0;
+	return 0;
 }
 
 /* The --report document with "sample": {"rows", "of", "seed"} added; caller frees. */
@@ -157,7 +153,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	li_array x = {0};
 	li_map *m = NULL;
 	double *y = NULL;
-	cli_out out = {0}, rep = {0};
+	cli_out outs[4] = {{0}};
 	char *text = NULL;
 	int64_t *idx = NULL, of = 0;
 	li_npy_reader *r = NULL;
@@ -168,12 +164,12 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		/* only the sample is kept: memory grows with --sample, not with the input */
 		if (!(r = li_npy_open(in, &err)) ||
 		    li_rows_sample(r, so->rows, common->seed, LI_DTYPE_F64, &x, &idx, &err) < 0) {
-			cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			cli_fail(cli_name(path), &err);
 			goto done;
 		}
 		of = li_npy_rows(r);
 	} else if (li_npy_load(in, &x, LI_DTYPE_F64, &err)) {
-		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(path), &err);
 		goto done;
 	}
 	if (x.rank < 1) {
@@ -188,14 +184,25 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	}
 	m = li_reduce_fit(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
 	if (!m) {
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 		status = cli_status(&err);
 		goto done;
 	}
 	li_array_release(&x);
-	/* the map and report first: standard output cannot be taken back after a failure */
-	if (save && li_map_save(m, save, &err)) {
-		cli_error(save, "%s", err.msg);
+	/*
+	 * Every output is opened (its folder checked) before any is written, and all are
+	 * committed together. The map and report are written first: standard output cannot be
+	 * taken back after a failure.
+	 */
+	enum { O_MAP, O_REP, O_IDX, O_XY };
+	const char *map_tmp = NULL;
+	if ((save && !(map_tmp = cli_out_open_name(&outs[O_MAP], save))) ||
+	    (report && !cli_out_open(&outs[O_REP], report, 0)) ||
+	    (so->index && !cli_out_open(&outs[O_IDX], so->index, 1)) ||
+	    !cli_out_open(&outs[O_XY], common->output, 1))
+		goto done;
+	if (save && li_map_save(m, map_tmp, &err)) {
+		cli_fail(save, &err);
 		goto done;
 	}
 	if (report) {
@@ -203,16 +210,20 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 			cli_error(report, "out of memory");
 			goto done;
 		}
-		if (!cli_out_open(&rep, report, 0))
-			goto done;
-		fprintf(rep.f, "%s\n", text);
-		if (cli_out_commit(&rep))
-			goto done;
+		fprintf(outs[O_REP].f, "%s\n", text);
 	}
-	if (so->index && write_index(so->index, idx, n))
+	if (so->index && write_index(outs[O_IDX].f, so->index, idx, n))
 		goto done;
-	if (!cli_out_open(&out, common->output, 1) ||
-	    write_coords(out.f, cli_name(common->output), y, n, dims) || cli_out_commit(&out))
+	if (write_coords(outs[O_XY].f, cli_name(common->output), y, n, dims))
+		goto done;
+	/* the unused slots were never opened: packed so that commit_all sees only real ones */
+	int k = 0;
+	for (int i = 0; i < 4; i++)
+		if (outs[i].name)
+			outs[k++] = outs[i];
+	for (int i = k; i < 4; i++)
+		memset(&outs[i], 0, sizeof outs[i]);
+	if (cli_out_commit_all(outs, k))
 		goto done;
 	int64_t asked = json_neighbors_asked(m);
 	if (asked > 0)
@@ -236,8 +247,8 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	}
 	status = 0;
 done:
-	cli_out_abort(&rep);
-	cli_out_abort(&out);
+	for (int i = 0; i < 4; i++)
+		cli_out_abort(&outs[i]);
 	free(text);
 	free(y);
 	free(idx);
@@ -262,7 +273,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	FILE *in = NULL;
 	li_map *m = li_map_load(map_path, &err);
 	if (!m) {
-		cli_error(map_path, "%s", err.msg);
+		cli_fail(map_path, &err);
 		return EXIT_DATA;
 	}
 	const char *why;
@@ -274,7 +285,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	if (!(in = cli_open_in(path)))
 		goto done;
 	if (!(r = li_npy_open(in, &err))) {
-		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(path), &err);
 		goto done;
 	}
 	const li_npy_info *info = li_npy_info_of(r);
@@ -302,7 +313,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		base = lo / per * per;
 		/* the rows before: a file seeks, a pipe reads and drops them */
 		if (base > 0 && li_npy_skip_rows(r, base, &err) < 0) {
-			cli_error(cli_name(path), "%s", err.msg);
+			cli_fail(cli_name(path), &err);
 			goto done;
 		}
 	}
@@ -317,7 +328,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	if (!cli_out_open(&out, common->output, 1))
 		goto done;
 	if (!(w = li_npy_writer_open(out.f, LI_DTYPE_F32, 2, shape, &err))) {
-		cli_error(cli_name(common->output), "%s", err.msg);
+		cli_fail(cli_name(common->output), &err);
 		goto done;
 	}
 	int64_t done_rows = 0, pos = base;
@@ -341,12 +352,12 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 				xb[i] = 0;
 			}
 		if (li_map_transform(m, batch.data, k, y, &err)) {
-			cli_error(cli_name(path), "%s", err.msg);
+			cli_fail(cli_name(path), &err);
 			goto done;
 		}
 		li_convert(yf, LI_DTYPE_F32, y + off * dims, LI_DTYPE_F64, (size_t)(cnt * dims));
 		if (li_npy_write_rows(w, yf, cnt, &err)) {
-			cli_error(cli_name(common->output), "%s", err.msg);
+			cli_fail(cli_name(common->output), &err);
 			goto done;
 		}
 		pos += k;
@@ -355,13 +366,13 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	}
 	cli_progress_end(common);
 	if (k < 0) {
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 		goto done;
 	}
 	int rc = li_npy_writer_close(w, &err);
 	w = NULL;
 	if (rc) {
-		cli_error(cli_name(common->output), "%s", err.msg);
+		cli_fail(cli_name(common->output), &err);
 		goto done;
 	}
 	if (cli_out_commit(&out))
@@ -413,7 +424,7 @@ int main(int argc, char **argv)
 	li_rowsel sel = {0};
 	sample_opts so = {0};
 	cli_init("li-reduce");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
 		if (cli_rows_option(c, optarg, &sel)) {
@@ -521,6 +532,13 @@ int main(int argc, char **argv)
 		cli_usage_error("--neighbors, --min-dist, --spread and --epochs are UMAP options");
 	if (report && !strcmp(report, "-") && (!common.output || !strcmp(common.output, "-")))
 		cli_usage_error("--report and the coordinates cannot both go to standard output");
+	const char *named[][2] = {{save, "--save"}, {report, "--report"}, {so.index, "--sample-index"},
+				  {common.output, "-o"}};
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			if (cli_same_file(named[i][0], named[j][0]))
+				cli_usage_error("%s and %s name the same file '%s'", named[i][1],
+						named[j][1], named[i][0]);
 	if (map)
 		return cli_finish(transform(map, path, &common, &sel));
 	const char *why;
