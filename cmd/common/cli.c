@@ -563,6 +563,25 @@ void cli_out_abort(cli_out *o)
 	out_free(o);
 }
 
+/* The canonical name of path, existing or not: its folder resolved, then its own name;
+ * NULL when the folder does not exist. Caller frees. */
+static char *canon(const char *path)
+{
+	char *r = realpath(path, NULL);
+	if (r)
+		return r;
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, (size_t)(slash - path + (slash == path))) : strdup(".");
+	char *rdir = dir ? realpath(dir, NULL) : NULL;
+	free(dir);
+	if (!rdir)
+		return NULL;
+	if (asprintf(&r, "%s/%s", rdir, slash ? slash + 1 : path) < 0)
+		r = NULL;
+	free(rdir);
+	return r;
+}
+
 int cli_same_file(const char *a, const char *b)
 {
 	if (!a || !b || !strcmp(a, "-") || !strcmp(b, "-"))
@@ -570,8 +589,13 @@ int cli_same_file(const char *a, const char *b)
 	if (!strcmp(a, b))
 		return 1;
 	struct stat sa, sb;
-	return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
-	       sa.st_ino == sb.st_ino;
+	if (stat(a, &sa) == 0 && stat(b, &sb) == 0)
+		return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+	char *ca = canon(a), *cb = canon(b);
+	int same = ca && cb && !strcmp(ca, cb);
+	free(ca);
+	free(cb);
+	return same;
 }
 
 int cli_finish(int status)
