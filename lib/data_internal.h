@@ -38,6 +38,8 @@ int64_t li_classmap_find(const li_classmap *c, const char *name);
 int64_t li_classmap_get(li_classmap *c, const char *name, li_err *err);
 /* Loads one name per line (CR stripped, empty last line ignored); sets fixed. */
 int li_classmap_load(li_classmap *c, const char *path, li_err *err);
+/* The same from an open stream (path names it in messages; f stays open). */
+int li_classmap_read(li_classmap *c, FILE *f, const char *path, li_err *err);
 void li_classmap_release(li_classmap *c);
 /* Moves the names out (the map keeps none). */
 char **li_classmap_take(li_classmap *c, int64_t *n);

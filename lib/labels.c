@@ -89,6 +89,13 @@ int li_classmap_load(li_classmap *c, const char *path, li_err *err)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return li_err_set(err, LI_EIO, "%s: %s", path, strerror(errno));
+	int rc = li_classmap_read(c, f, path, err);
+	fclose(f);
+	return rc;
+}
+
+int li_classmap_read(li_classmap *c, FILE *f, const char *path, li_err *err)
+{
 	char *line = NULL;
 	size_t m = 0;
 	ssize_t n;
@@ -115,7 +122,6 @@ int li_classmap_load(li_classmap *c, const char *path, li_err *err)
 	if (!rc && ferror(f))
 		rc = li_err_set(err, LI_EIO, "%s: read error", path);
 	free(line);
-	fclose(f);
 	c->fixed = 1;
 	return rc;
 }
