@@ -66,24 +66,6 @@ typedef struct check {
 	int digits;                     /* significant digits of the input's dtype */
 } check;
 
-/* "LO:HI" with either side empty. */
-static int parse_range(const char *s, double *lo, double *hi)
-{
-	char buf[128];
-	const char *colon = strchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof buf)
-		return -1;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = 0;
-	*lo = -INFINITY;
-	*hi = INFINITY;
-	if (buf[0] && cli_parse_double(buf, lo))
-		return -1;
-	if (colon[1] && cli_parse_double(colon + 1, hi))
-		return -1;
-	return *lo <= *hi ? 0 : -1;
-}
-
 /* A class index as a table cell: "7" or "7 'seven'". */
 static void class_cell(const check *k, int64_t c, char *buf, size_t n)
 {
@@ -288,6 +270,7 @@ int main(int argc, char **argv)
 	check k = {.atol = 1e-5, .rtol = 1e-5, .max_show = 20};
 	li_rowsel sel = {0};
 	int c;
+	double rg[2];
 	cli_init("li-check");
 	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage) || cli_rows_option(c, optarg, &sel))
@@ -310,8 +293,9 @@ int main(int argc, char **argv)
 			k.have_min_prob = 1;
 			break;
 		case OPT_RANGE:
-			if (parse_range(optarg, &k.lo, &k.hi))
+			if (cli_parse_range(optarg, rg, CLI_RANGE_OPEN))
 				cli_usage_error("--range: '%s' is not LO:HI with LO <= HI", optarg);
+			k.lo = rg[0], k.hi = rg[1];
 			k.have_range = 1;
 			break;
 		case OPT_MAX_SHOW:

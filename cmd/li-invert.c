@@ -224,8 +224,14 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 		goto out;
 	}
 	errno = 0;
-	while (getline(&line, &cap, in) >= 0) {
+	ssize_t len;
+	while ((len = getline(&line, &cap, in)) >= 0) {
 		lineno++;
+		if ((size_t)len != strlen(line)) { /* a NUL would end the line's text early */
+			cli_error(s->in_name, "line %lld holds a NUL byte; not a text file",
+				  (long long)lineno);
+			goto out;
+		}
 		int got = parse_line(s, line, lineno, y + have * dims);
 		if (got < 0)
 			goto out;

@@ -76,19 +76,6 @@ typedef struct args {
 } args;
 
 /* "A:B" into two finite numbers with A < B. */
-static int parse_range(const char *s, double r[2])
-{
-	char buf[128];
-	const char *colon = strchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof buf)
-		return -1;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = 0;
-	if (cli_parse_double(buf, &r[0]) || cli_parse_double(colon + 1, &r[1]) || r[0] >= r[1])
-		return -1;
-	return 0;
-}
-
 static void parse_args(int argc, char **argv, args *a, cli_common *common)
 {
 	static const struct option opts[] = {
@@ -131,12 +118,12 @@ static void parse_args(int argc, char **argv, args *a, cli_common *common)
 			break;
 		case OPT_TITLE: a->o.title = optarg; break;
 		case OPT_XRANGE:
-			if (parse_range(optarg, a->o.xrange))
+			if (cli_parse_range(optarg, a->o.xrange, CLI_RANGE_ASCENDING))
 				cli_usage_error("--xrange: '%s' is not A:B with A < B", optarg);
 			a->o.has_xrange = 1;
 			break;
 		case OPT_YRANGE:
-			if (parse_range(optarg, a->o.yrange))
+			if (cli_parse_range(optarg, a->o.yrange, CLI_RANGE_ASCENDING))
 				cli_usage_error("--yrange: '%s' is not C:D with C < D", optarg);
 			a->o.has_yrange = 1;
 			break;

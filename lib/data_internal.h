@@ -46,7 +46,8 @@ char **li_classmap_take(li_classmap *c, int64_t *n);
 
 /* Parses an integer label ("7", "-1", "+3", surrounding blanks allowed). 0 or -1. */
 int li_parse_label_int(const char *s, int64_t *out);
-/* Parses a number as strtod does, the whole field (blanks allowed around). 0 or -1. */
+/* Parses a number as strtod does, the whole field (blanks allowed around). 0, -1 when it
+ * is not a number, -2 when it overflows float64 ("1e400"; a written "inf" is taken). */
 int li_parse_number(const char *s, size_t n, double *out);
 
 /* -- back ends ------------------------------------------------------------ */

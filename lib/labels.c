@@ -170,6 +170,10 @@ int li_parse_number(const char *s, size_t n, double *out)
 	double v = strtod(buf, &end);
 	if (end != buf + n)
 		return -1;
+	/* "1e400" overflows to infinity: refused, as the JSON and text readers refuse it
+	 * (a written "inf" stays infinity; an underflow to 0 or a subnormal is kept) */
+	if (errno == ERANGE && isinf(v))
+		return -2;
 	*out = v;
 	return 0;
 }

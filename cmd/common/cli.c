@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -134,6 +135,30 @@ int cli_parse_double(const char *s, double *out)
 	if (!*s || *end || errno || !isfinite(v))
 		return -1;
 	*out = v;
+	return 0;
+}
+
+int cli_parse_range(const char *s, double r[2], int flags)
+{
+	const char *colon = strchr(s, ':');
+	if (!colon || strchr(colon + 1, ':'))
+		return -1;
+	char *a = strndup(s, (size_t)(colon - s));
+	if (!a)
+		return -1;
+	r[0] = -INFINITY;
+	r[1] = INFINITY;
+	int bad = (a[0] || !(flags & CLI_RANGE_OPEN)) && cli_parse_double(a, &r[0]);
+	bad |= (colon[1] || !(flags & CLI_RANGE_OPEN)) && cli_parse_double(colon + 1, &r[1]);
+	free(a);
+	if (bad)
+		return -1;
+	if ((flags & CLI_RANGE_F32) && (fabs(r[0]) > FLT_MAX || fabs(r[1]) > FLT_MAX) &&
+	    !(flags & CLI_RANGE_OPEN))
+		return -1;
+	if ((flags & CLI_RANGE_ASCENDING) ? !(r[0] < r[1])
+	    : !(flags & CLI_RANGE_DESCENDING) && !(r[0] <= r[1]))
+		return -1;
 	return 0;
 }
 

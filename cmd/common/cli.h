@@ -76,6 +76,19 @@ int cli_status(const li_err *err);
 /* Checked number parsing: the whole string, within [lo, hi]. 0 or -1. */
 int cli_parse_long(const char *s, long lo, long hi, long *out);
 int cli_parse_double(const char *s, double *out);
+/*
+ * The one rule for ranges "A:B" (--x, --xrange, --expect-range ...): two numbers joined by
+ * a colon, A <= B; flags loosen or tighten it per option:
+ *   CLI_RANGE_OPEN        an end may be left out: "A:", ":B", ":" (then -inf / +inf)
+ *   CLI_RANGE_ASCENDING   A < B strictly (a plot axis needs a width)
+ *   CLI_RANGE_DESCENDING  A > B allowed too (a grid axis that runs backwards)
+ *   CLI_RANGE_F32         both ends within float32 (|A|, |B| <= 3.4e38): the values are
+ *                         written as float32, where a larger one would become infinity
+ * 0, or -1 when s breaks the rule.
+ */
+enum { CLI_RANGE_OPEN = 1, CLI_RANGE_ASCENDING = 2, CLI_RANGE_DESCENDING = 4,
+       CLI_RANGE_F32 = 8 };
+int cli_parse_range(const char *s, double r[2], int flags);
 /* Parses "3,28,28" into dims; returns the count or -1. */
 int cli_parse_dims(const char *s, int64_t *dims, int max);
 
