@@ -140,7 +140,35 @@ static int read_labels(const char *path, int64_t **index, char ***names, int64_t
 /* Loads LATENT + LABELS (or a data-set folder) into r. Names given by --classes come in
  * through r->names beforehand; label names then must be among them. 0, or 1 after
  * printing an error. */
+static int load_rows_any(labeled_rows *r, const char *latent, const char *labels, int fixed_names);
+
+/* The first row of r holding a NaN or an infinity, or -1. */
+static int64_t first_bad_row(const labeled_rows *r)
+{
+	int64_t n = r->x.rank ? r->x.shape[0] : 0, d = li_shape_row_elems(r->x.rank, r->x.shape);
+	const float *x = r->x.data;
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t j = 0; j < d; j++)
+			if (!isfinite(x[i * d + j]))
+				return i;
+	return -1;
+}
+
+/* Loads rows and labels (training or --val: the same rules, a NaN refused in both). */
 static int load_rows(labeled_rows *r, const char *latent, const char *labels, int fixed_names)
+{
+	if (load_rows_any(r, latent, labels, fixed_names))
+		return 1;
+	int64_t bad = first_bad_row(r);
+	if (bad >= 0) {
+		cli_error(cli_name(latent), "row %lld: not a finite number (NaN or infinity)",
+			  (long long)bad);
+		return 1;
+	}
+	return 0;
+}
+
+static int load_rows_any(labeled_rows *r, const char *latent, const char *labels, int fixed_names)
 {
 	li_err err = {0};
 	if (is_dir(latent)) {
