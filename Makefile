@@ -1,5 +1,6 @@
 # Latent Inspector toolkit.
-# `make` builds lib/*.c into build/libli.a and every cmd/li-*.c into bin/.
+# `make` builds lib/*.c (with the network engine in lib/nn/ and the maps in lib/map/) into
+# build/libli.a and every cmd/li-*.c into bin/.
 # `make check` installs what is missing, builds, and runs every test.
 # `make demo` installs what is missing, builds, and runs the MNIST use case (scripts/demo).
 # `make asan` builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -10,19 +11,27 @@ PREFIX   ?= /usr/local
 CC       ?= cc
 OPT      ?= -O2
 CFLAGS   ?= $(OPT) -g
-WARN     := -Wall -Wextra -Werror -Wno-psabi
+# -Werror for developers and CI; packagers on a newer compiler can build with WERROR=0.
+WERROR   ?= 1
+WARN     := -Wall -Wextra -Wno-psabi $(if $(filter 1,$(WERROR)),-Werror)
 PKGS     := hdf5-serial jansson matio zlib fftw3
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -Ilib -I/usr/include/openblas $(PKG_CFLAGS)
+# lib/ and its two engine folders are all on the include path: #include "model.h" works anywhere
+LI_INC   := -Ilib -Ilib/nn -Ilib/map
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(LI_INC) $(CPPFLAGS) $(WARN) $(CFLAGS) -I/usr/include/openblas $(PKG_CFLAGS)
+# each compile writes TARGET.d: the headers it read, so a header change rebuilds only those
+DEPFLAGS  = -MMD -MP -MT $@ -MF $@.d
 LIBS     := $(PKG_LIBS) -llbfgs -lcsv -llapacke -lopenblas -lqhull_r -lpthread -lm
 
-LIB_SRC  := $(sort $(wildcard lib/*.c))
+LIB_DIRS := lib lib/nn lib/map
+LIB_SRC  := $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 LIB_OBJ  := $(LIB_SRC:lib/%.c=$(BUILD)/lib/%.o)
 # what the programs share (cmd/common/: option parsing, errors, output, data and model glue)
 CLI_SRC  := $(wildcard cmd/common/*.c)
 CLI_OBJ  := $(CLI_SRC:cmd/common/%.c=$(BUILD)/cmd/common/%.o)
 PROGS    := $(patsubst cmd/%.c,$(BIN)/%,$(sort $(wildcard cmd/li-*.c)))
+PROG_OBJ := $(PROGS:$(BIN)/%=$(BUILD)/cmd/%.o)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS    := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 # test helper programs (drive library code from shell tests); not installed
@@ -36,20 +45,30 @@ all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 deps:
 	scripts/deps
 
-$(BUILD)/lib/%.o: lib/%.c $(wildcard lib/*.h) | $(BUILD)/lib
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
-$(BUILD)/cmd/%.o: cmd/%.c $(wildcard lib/*.h cmd/common/*.h) | $(BUILD)/cmd/common
-	$(CC) $(ALL_CFLAGS) -Icmd/common -c $< -o $@
+# Static pattern rules: every object is a named target, none an intermediate to delete, so
+# touching one program rebuilds and relinks that program only. Every output depends on its
+# .d file too: one missing (an output built before the .d files existed) counts as remade,
+# which rebuilds the output and writes it.
+$(LIB_OBJ): $(BUILD)/lib/%.o: lib/%.c $(BUILD)/lib/%.o.d
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -c $< -o $@
+$(PROG_OBJ) $(CLI_OBJ): $(BUILD)/cmd/%.o: cmd/%.c $(BUILD)/cmd/%.o.d
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Icmd/common -c $< -o $@
 $(LIBA): $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
-$(BIN)/li-%: $(BUILD)/cmd/li-%.o $(CLI_OBJ) $(LIBA) | $(BIN)
-	$(CC) $(CFLAGS) $< $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check.h $(LIBA) | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) -Itests/unit $< $(LIBA) $(LIBS) -o $@
-$(BUILD)/tools/%: tests/tools/%.c $(LIBA) | $(BUILD)/tools
-	$(CC) $(ALL_CFLAGS) $< $(LIBA) $(LIBS) -o $@
-$(BUILD)/lib $(BUILD)/cmd/common $(BUILD)/tests $(BUILD)/tools $(BIN):
-	mkdir -p $@
+$(PROGS): $(BIN)/%: $(BUILD)/cmd/%.o $(CLI_OBJ) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(CLI_OBJ) $(LIBA) $(LIBS) -o $@
+$(UNITS): $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/tests/%.d $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) -Itests/unit $< $(LDFLAGS) $(LIBA) $(LIBS) -o $@
+$(TOOLS): $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/tools/%.d $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(DEPFLAGS) $< $(LDFLAGS) $(LIBA) $(LIBS) -o $@
+DEPFILES := $(addsuffix .d,$(LIB_OBJ) $(CLI_OBJ) $(PROG_OBJ) $(UNITS) $(TOOLS))
+$(DEPFILES):
+-include $(wildcard $(DEPFILES))
 
 # The README's test command. Installs missing packages first (quick when present).
 check:
@@ -79,10 +98,11 @@ bench: all
 		LI_BIN=$(CURDIR)/$(BIN) PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin
 	install -m 755 scripts/shard-run $(DESTDIR)$(PREFIX)/bin/li-shard-run
 	install -m 644 man/*.1 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 644 man/*.5 $(DESTDIR)$(PREFIX)/share/man/man5
 
 clean:
 	rm -rf build bin
@@ -95,19 +115,21 @@ clean:
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 20
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRC  := lib/err.c lib/array.c lib/npy.c lib/stream.c lib/labels.c $(wildcard lib/data*.c)
+FUZZ_SRC  := lib/err.c lib/array.c lib/npy.c lib/stream.c lib/classmap.c lib/labels.c \
+	     $(wildcard lib/data*.c)
 FUZZ_OBJ  := $(FUZZ_SRC:lib/%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
-.SECONDARY: $(FUZZ_OBJ)
+$(FUZZ_OBJ:=.d):
+-include $(wildcard $(FUZZ_OBJ:=.d))
 fuzz: $(FUZZERS)
 	@for t in $(FUZZERS); do n=$${t##*/fuzz_}; mkdir -p $(BUILD)/fuzz/corpus/$$n; \
 	  echo "fuzz $$n for $(FUZZ_TIME)s"; \
 	  $$t -max_total_time=$(FUZZ_TIME) -max_len=4096 -timeout=10 -print_final_stats=0 \
 	    -artifact_prefix=$(BUILD)/fuzz/$$n- $(BUILD)/fuzz/corpus/$$n tests/fuzz/seeds/$$n \
 	    2>$(BUILD)/fuzz/$$n.log || { tail -40 $(BUILD)/fuzz/$$n.log; exit 1; }; done
-$(BUILD)/fuzz/obj/%.o: lib/%.c $(wildcard lib/*.h)
-	@mkdir -p $(BUILD)/fuzz/obj
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) -c $< -o $@
+$(FUZZ_OBJ): $(BUILD)/fuzz/obj/%.o: lib/%.c $(BUILD)/fuzz/obj/%.o.d
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) $(PKG_CFLAGS) $(DEPFLAGS) -c $< -o $@
 $(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
-	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) -Ilib $(PKG_CFLAGS) \
-	  $< $(FUZZ_OBJ) $(LIBS) -o $@
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) $(PKG_CFLAGS) \
+	  $< $(FUZZ_OBJ) $(LDFLAGS) $(LIBS) -o $@

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 enum { OPT_JSON = CLI_OPT_FIRST_FREE, OPT_CONFIG };

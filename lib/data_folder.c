@@ -1,5 +1,5 @@
 /*
- * Labeled data-set folders as li-label writes them (CONVENTIONS: DATASET/current is a
+ * Labeled data-set folders as li-label writes them (li-dataset(5): DATASET/current is a
  * symbolic link to the newest complete generation DATASET/gen-NNNNNN/ holding
  * samples.npy, labels.npy, classes.txt, origin.npy and meta.json). This is the reader:
  * samples stream from samples.npy, labels (int64, one per sample) and class names are

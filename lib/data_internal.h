@@ -1,10 +1,11 @@
 /*
- * Inside lib/ only: how the format back ends of data.c plug in, the gzip-transparent
- * input stream, and the class-name map shared by the csv reader, folders and labels.c.
+ * Inside lib/ only: how the format back ends of data.c plug in, and the gzip-transparent
+ * input stream. The class-name map and number parsing the readers share: classmap.h.
  */
 #ifndef LI_DATA_INTERNAL_H
 #define LI_DATA_INTERNAL_H
 
+#include "classmap.h"
 #include "data.h"
 
 /* -- stream.c: gzip-transparent input with the first bytes peeked ---------- */
@@ -21,34 +22,6 @@ int li_stream_gzipped(const li_stream *s);
 /* The decompression error seen, or NULL. */
 const char *li_stream_error(const li_stream *s);
 void li_stream_close(li_stream *s);
-
-/* -- class names ---------------------------------------------------------- */
-
-typedef struct li_classmap {
-	char **names;
-	int64_t n, m;
-	int64_t *slots;               /* open addressing: index + 1, 0 = empty */
-	size_t n_slots;
-	int fixed;                    /* loaded from a file: unknown names are errors */
-} li_classmap;
-
-/* Index of name, or -1. */
-int64_t li_classmap_find(const li_classmap *c, const char *name);
-/* Index of name, added when new (unless fixed: then LI_EDATA). Negative on error. */
-int64_t li_classmap_get(li_classmap *c, const char *name, li_err *err);
-/* Loads one name per line (CR stripped, empty last line ignored); sets fixed. */
-int li_classmap_load(li_classmap *c, const char *path, li_err *err);
-/* The same from an open stream (path names it in messages; f stays open). */
-int li_classmap_read(li_classmap *c, FILE *f, const char *path, li_err *err);
-void li_classmap_release(li_classmap *c);
-/* Moves the names out (the map keeps none). */
-char **li_classmap_take(li_classmap *c, int64_t *n);
-
-/* Parses an integer label ("7", "-1", "+3", surrounding blanks allowed). 0 or -1. */
-int li_parse_label_int(const char *s, int64_t *out);
-/* Parses a number as strtod does, the whole field (blanks allowed around). 0, -1 when it
- * is not a number, -2 when it overflows float64 ("1e400"; a written "inf" is taken). */
-int li_parse_number(const char *s, size_t n, double *out);
 
 /* -- back ends ------------------------------------------------------------ */
 

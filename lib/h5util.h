@@ -1,5 +1,5 @@
 /*
- * Small HDF5 helpers shared by the model reader (and later the writer): string
+ * Small HDF5 helpers shared by the model reader, the map file and h5attr.c: string
  * attributes in every form Keras and h5py wrote them (fixed- or variable-length, ASCII or
  * UTF-8, scalar or array, split into chunks name0, name1, ... past HDF5's header limit)
  * and float datasets read as float32. Every function closes the ids it opens; none

@@ -21,7 +21,7 @@
 
 #include <stdint.h>
 
-#include "layer.h"
+#include "model.h"
 #include "project.h"
 #include "reduce.h"
 

@@ -1,5 +1,5 @@
 /*
- * Labeled data set folders (CONVENTIONS "Labeled data set folder"): samples with class
+ * Labeled data set folders (li-dataset(5)): samples with class
  * labels, class names and the map/latent coordinates each sample came from, kept as
  * generations that are swapped in atomically:
  *

@@ -1,5 +1,8 @@
 /*
- * The Latent Inspector library: one include for every public module.
+ * The Latent Inspector library: one include for what the programs use. The engines'
+ * insides (layer.h, activations.h, knn.h, tsne.h, umap.h, the *_internal.h headers) and the
+ * helpers they share (rng.h, parallel.h, gnuplot.h, h5save.h, h5util.h) are internal to
+ * lib/; tests may include them by name.
  * Module-wide rules: functions returning int give 0 or a negative LI_E* code and fill
  * the caller's li_err; constructors return a pointer or NULL; destructors accept NULL.
  */
@@ -11,13 +14,8 @@
 #include "err.h"
 #include "array.h"
 #include "npy.h"
-#include "rng.h"
-#include "h5save.h"
 #include "modelsave.h"
 #include "rows.h"
-#include "layer.h"
-#include "activations.h"
-#include "gnuplot.h"
 #include "plot.h"
 #include "textlist.h"
 #include "h5attr.h"
@@ -28,10 +26,6 @@
 #include "blasinfo.h"
 #include "reduce.h"
 #include "data.h"
-#include "tsne.h"
-#include "parallel.h"
-#include "knn.h"
-#include "umap.h"
 #include "project.h"
 #include "inspect.h"
 #include "gnuplot_live.h"

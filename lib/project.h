@@ -1,5 +1,5 @@
 /*
- * Project folders (CONVENTIONS "Project folder"): a folder holding a model, its data and
+ * Project folders (li-project(5)): a folder holding a model, its data and
  * a small JSON manifest, project.json, that says how the parts fit together:
  *
  *   {"model": "model.h5", "data": "x.npy", "labels": "y.npy", "classes": "classes.txt",

@@ -1,6 +1,6 @@
 /*
  * Lists of text lines (class names, titles) and label files. A label file is a .npy
- * array of integers or a text/CSV column of integers or names (CONVENTIONS, "Labels");
+ * array of integers or a text/CSV column of integers or names (li-train-lr(1), li-label(1));
  * names become class indices through a class list, which grows with new names.
  * Until the data loaders (lib/data.h) offer labels, li-plot and li-check read them here.
  */

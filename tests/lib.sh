@@ -1,5 +1,6 @@
 # Shell test helpers, sourced by every tests/*/tNNNN-*.sh (after git's t/test-lib.sh).
-#   test_expect_success 'what' 'commands'   the commands must exit 0 (chain them with &&)
+#   test_expect_success 'what' 'commands'   the commands must exit 0 (chain them with &&;
+#                                           a broken chain fails the test: see chain lint)
 #   test_skip 'what' 'why'                  reports a skipped case
 #   must_fail N cmd...                      cmd must exit with status N; a signal or a
 #                                           sanitizer report is a crash, never a pass
@@ -20,8 +21,28 @@ TRASH=$(mktemp -d "${TMPDIR:-/tmp}/li-$TEST_NAME.XXXXXX")
 cd "$TRASH" || exit 1
 _failed=0
 
+# Chain lint (git's t/test-lib.sh does the same): a body's commands must be joined by &&,
+# or a failing command in the middle is ignored and the test passes anyway. Evaluated
+# behind a failing first command, an intact chain runs nothing and keeps its status 117;
+# a broken link lets the command after it run, and the status changes. LI_CHAIN_LINT=0
+# turns it off; LI_CHAIN_LINT=only checks the chains without running the bodies.
+_chain_intact() {
+	( eval "(exit 117) && $1" ) </dev/null >/dev/null 2>&1
+	[ $? -eq 117 ]
+}
+
 test_expect_success() {
 	local what=$1 body=$2 out
+	if [ "${LI_CHAIN_LINT:-1}" != 0 ] && ! _chain_intact "$body"; then
+		echo "not ok - $what"
+		echo "#   broken && chain: a command in the body is not joined to the next by &&"
+		_failed=1
+		return
+	fi
+	if [ "${LI_CHAIN_LINT:-1}" = only ]; then
+		echo "ok - $what"
+		return
+	fi
 	if out=$( (eval "$body") 2>&1 ); then
 		echo "ok - $what"
 	else

@@ -87,7 +87,7 @@ static void src_close(src *s)
 	li_array_release(&s->batch);
 }
 
-/* Gives the batch's rows the shape the model takes (see CONVENTIONS). */
+/* Gives the batch's rows the shape the model takes (li-embed(1): --reshape, or the automatic reshape). */
 static int prep_batch(src *s, const cm_prep *p, const li_shape *want, li_shape *got)
 {
 	li_array *b = &s->batch;

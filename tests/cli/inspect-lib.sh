@@ -1,6 +1,6 @@
 # Helpers for the li-inspect tests (t0900-t0929); sourced after lib.sh.
 
-# make_project DIR: a small project folder as CONVENTIONS "Project folder" describes it:
+# make_project DIR: a small project folder as li-project(5) describes it:
 # an 8x8-image autoencoder (Keras .h5 in tf.keras 2.4 layout, written with h5py; its
 # bottleneck 'code' has 3 numbers and is the split point with the smallest latent),
 # 180 rows in three clusters with labels and class names, rendered as 8x8 images.

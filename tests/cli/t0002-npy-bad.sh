@@ -51,7 +51,8 @@ EOF
 test_expect_success 'a claim larger than a pipe holds is refused without a large allocation' '
 	# under ASan (which reserves terabytes of address space) its allocator reports any
 	# huge allocation itself, so the address-space limit is only set in normal builds
-	limit=200000; [ -n "${LI_SANITIZED:-}" ] && limit=unlimited
+	limit=200000 &&
+	if [ -n "${LI_SANITIZED:-}" ]; then limit=unlimited; fi &&
 	# (one BLAS thread: the OpenBLAS thread pool spins when its arena cannot be mapped)
 	cat claims.npy | ( ulimit -v $limit; OPENBLAS_NUM_THREADS=1 must_fail 1 li-convert - -o out.npy ) 2>err &&
 	grep -q "^li-convert: error: <stdin>: truncated data" err &&
@@ -90,8 +91,8 @@ test_expect_success 'an output path that is a directory' '
 '
 
 test_expect_success 'binary output is never written to a terminal' '
-	command -v script >/dev/null || exit 0
-	script -qec "li-convert good.npy" /dev/null >tty.out 2>&1; rc=$?
+	{ command -v script >/dev/null || exit 0; } &&
+	{ script -qec "li-convert good.npy" /dev/null >tty.out 2>&1; rc=$?; } &&
 	grep -q "refusing to write binary data to a terminal; use -o FILE or a pipe" tty.out &&
 	test $rc -ne 0
 '
@@ -112,7 +113,7 @@ test_expect_success '--help goes to standard output and exits 0; --version too' 
 '
 
 test_expect_success 'a full disk is an error, not success' '
-	test -w /dev/full || exit 0
+	{ test -w /dev/full || exit 0; } &&
 	must_fail 1 li-convert good.npy >/dev/full 2>err &&
 	grep -q "write error" err
 '

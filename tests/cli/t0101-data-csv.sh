@@ -5,7 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 test_expect_success 'make the files' '
-	$PY - <<-\PYEOF
+	$PY - <<-\PYEOF &&
 	import csv
 	rows = [[1.5, "setosa", 2, -3], [2.5, "versicolor", 4, 0.25], [3.5, "setosa", 6, 1e-3],
 	        [4.5, "the \"odd\", one", 8, 7]]

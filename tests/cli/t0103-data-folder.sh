@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Labeled data-set folders (CONVENTIONS: DATASET/current -> gen-NNNNNN/ with samples.npy,
+# Labeled data-set folders (li-dataset(5): DATASET/current -> gen-NNNNNN/ with samples.npy,
 # labels.npy, classes.txt, origin.npy, meta.json), made here by numpy the way li-label
 # lays them out: read as samples + labels + class names.
 . "$(dirname "$0")/../lib.sh"

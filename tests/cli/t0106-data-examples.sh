@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The examples of the README's "Data formats" section run as written, on small files
+# The examples of doc/data.md's "Data formats" section run as written, on small files
 # made here (iris.csv, data.mat) and the distribution's Fashion-MNIST when installed.
 . "$(dirname "$0")/../lib.sh"
 
@@ -14,14 +14,14 @@ test_expect_success 'make the files the examples name' '
 	PYEOF
 '
 
-awk '/^### Data formats/{f=1} /^### Fuzzing/{f=0} f && /^    /' "$LI_TOP/README.md" |
+awk '/^## Data formats/{f=1} /^## Fuzzing/{f=0} f && /^    /' "$LI_TOP/doc/data.md" |
 	sed 's/^    //; s/ *#.*//' | awk '/\\$/{sub(/\\$/, ""); printf "%s", $0; next} {print}' >examples
 
 while read -r cmd; do
 	case $cmd in *fashion-mnist*)
 		[ -d /usr/share/datasets/fashion-mnist ] || { test_skip "$cmd" "no Fashion-MNIST"; continue; }
 	esac
-	test_expect_success "README: $cmd" "$cmd"' >out 2>err && ! test -s err'
+	test_expect_success "doc/data.md: $cmd" "$cmd"' >out 2>err && ! test -s err'
 done <examples
 
 test_expect_success 'the examples produced what they say' '

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The examples of the README's Models section run as written, on small models made here
+# The examples of doc/models.md's first section run as written, on small models made here
 # with h5py (tf.keras 2.4 layout); the OpenBLAS note; --threads.
 . "$(dirname "$0")/../lib.sh"
 
@@ -38,8 +38,8 @@ test_expect_success 'models for the examples' '
 	PYEOF
 '
 
-test_expect_success 'the README examples run as written' '
-	sed -n "/^### Models/,/^Rows stream/p" "$LI_TOP/README.md" |
+test_expect_success 'the doc/models.md examples run as written' '
+	sed -n "/^# Models/,/^Rows stream/p" "$LI_TOP/doc/models.md" |
 		sed -n "s/^    \(li-.*\)/\1/p" | sed "s/ *#.*//" >examples.sh &&
 	test $(wc -l <examples.sh) -eq 4 &&
 	bash -e examples.sh >stdout.txt 2>stderr.txt &&

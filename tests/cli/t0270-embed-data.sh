@@ -37,7 +37,7 @@ test_expect_success 'models and data' '
 	scipy.io.savemat("x.mat", {"x": x.astype("f8")})
 	scipy.io.savemat("xt.mat", {"xt": x.T.astype("f8")})
 	scipy.io.savemat("x4.mat", {"x": x.astype("f8")}, format="4")
-	# a labeled data-set folder (CONVENTIONS) holding the same rows
+	# a labeled data-set folder (li-dataset(5)) holding the same rows
 	os.makedirs("ds/gen-000001")
 	np.save("ds/gen-000001/samples.npy", x)
 	np.save("ds/gen-000001/labels.npy", np.arange(11, dtype=np.int64) % 2)
@@ -131,7 +131,8 @@ test_expect_success 'bad data and options: one line, the right status, no output
 '
 
 test_expect_success 'a 110,000-row csv streams through in batches under a memory limit' '
-	limit=400000; [ -n "${LI_SANITIZED:-}" ] && limit=unlimited
+	limit=400000 &&
+	if [ -n "${LI_SANITIZED:-}" ]; then limit=unlimited; fi &&
 	$PY -c "
 import numpy as np
 np.savetxt(\"big.csv\", np.tile(np.load(\"x.npy\"), (10000, 1)), delimiter=\",\", fmt=\"%g\")

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 test_expect_success 'make good and bad inputs' '
-	$PY - <<-\PY
+	$PY - <<-\PY &&
 	import shutil
 	import numpy as np, h5py
 	r = np.random.default_rng(0)
@@ -22,7 +22,7 @@ test_expect_success 'make good and bad inputs' '
 	x = r.normal(size=(3000, 5)); x[2500, 1] = np.nan; np.save("nan-late.npy", x)
 	PY
 	li-reduce -q --save m.h5 x.npy >y.npy &&
-	$PY - <<-\PY
+	$PY - <<-\PY &&
 	import shutil
 	import h5py
 	import numpy as np
@@ -164,10 +164,10 @@ test_expect_success '--save to a directory is refused; to a pipe it writes throu
 	expect_err "li-reduce: error: d.h5: is a directory" li-reduce -q --save d.h5 x.npy
 '
 test_expect_success '--report and -o into a pipe write through it; the pipe stays a pipe' '
-	{ cat fifo >got.json & }
+	{ cat fifo >got.json & } &&
 	li-reduce -q --report fifo x.npy >/dev/null && wait &&
-	test -p fifo && $PY -c "import json; assert json.load(open(\"got.json\"))[\"method\"] == \"pca\"" || exit 1
-	{ cat fifo >got.npy & }
+	test -p fifo && $PY -c "import json; assert json.load(open(\"got.json\"))[\"method\"] == \"pca\"" &&
+	{ cat fifo >got.npy & } &&
 	li-reduce -q -o fifo x.npy && wait && test -p fifo && li-reduce -q x.npy | cmp - got.npy
 '
 test_expect_success '--help and --version exit 0 on standard output' '

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every example of li-reduce and li-invert in their man pages, --help and the README
+# Every example of li-reduce and li-invert in their man pages, --help and doc/maps.md
 # runs as written (on a small latent.npy and more.npy).
 . "$(dirname "$0")/../lib.sh"
 
@@ -25,8 +25,8 @@ for page in li-reduce li-invert; do
 		test -s ex.sh && bash -e ex.sh 2>/dev/null
 	"
 done
-test_expect_success 'the README examples of li-reduce and li-invert' '
-	sed -n "/^### Reduction and inversion/,/^###/p" "$LI_TOP/README.md" |
+test_expect_success 'the doc/maps.md examples of li-reduce and li-invert' '
+	sed -n "/^## Reduction and inversion/,/^## /p" "$LI_TOP/doc/maps.md" |
 		grep "^    li-\|^    echo" | sed "s/^    //" >ex.sh &&
 	test "$(wc -l <ex.sh)" -eq 6 && bash -e ex.sh 2>/dev/null &&
 	$PY -c "import numpy as np; assert np.load(\"point.npy\").shape == (1, 4, 4, 2)"

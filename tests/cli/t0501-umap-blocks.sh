@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# UMAP building blocks (lib/umap.c) against umap-learn: smooth-kNN sigma/rho and the
+# UMAP building blocks (lib/map/umap.c) against umap-learn: smooth-kNN sigma/rho and the
 # fuzzy union on the same kNN graph, a and b from min_dist/spread, the spectral layout.
 . "$(dirname "$0")/../lib.sh"
 . "$LI_TOP/tests/tools/umap_ref.sh"

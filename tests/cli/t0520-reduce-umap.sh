@@ -24,7 +24,7 @@ test_expect_success 'fit: the kNN kind and the quality line on standard error' '
 	fi
 '
 
-test_expect_success 'the map file: CONVENTIONS attributes and datasets (h5py, scipy)' '
+test_expect_success 'the map file: li-map(5) attributes and datasets (h5py, scipy)' '
 	for s in $sets; do
 		$PY - $s <<-\PY || exit 1
 		import json, sys
@@ -64,7 +64,7 @@ test_expect_success 'the map file: CONVENTIONS attributes and datasets (h5py, sc
 '
 
 test_expect_success 'umap-learn computes the references (t0502 script)' '
-	if ! have_umap; then echo "umap-learn not installed: quality comparisons skipped"; exit 0; fi
+	if ! have_umap; then echo "umap-learn not installed: quality comparisons skipped"; exit 0; fi &&
 	sed -n "/^\tcat >ref.py <<-/,/^\tPYEOF/p" "$LI_TOP/tests/cli/t0502-umap-fit.sh" |
 		sed "1d;\$d" | sed "s/^\t*//" >ref.py &&
 	grep -q "umap.UMAP(random_state=42)" ref.py &&

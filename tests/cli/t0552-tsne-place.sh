@@ -7,7 +7,7 @@
 T=$LI_TOOLS/tsne_tool
 
 test_expect_success 'data: blobs, 500 to fit and 100 held out; map fitted' '
-	$PY - <<-\PYEOF
+	$PY - <<-\PYEOF &&
 	import numpy as np
 	from sklearn.datasets import make_blobs
 	X, l = make_blobs(n_samples=600, n_features=10, centers=5, cluster_std=1.5, random_state=1)
@@ -57,7 +57,7 @@ test_expect_success 'a placed row does not depend on its batch or the thread cou
 # The documented inverse: k = 10 nearest embedded training points, weights 1/distance
 # normalised, a training point's own coordinate gives its row.
 test_expect_success 'approximate inverse equals numpy inverse-distance weighting' '
-	$PY - <<-\PYEOF
+	$PY - <<-\PYEOF &&
 	import numpy as np
 	Y = np.load("y.npy"); rs = np.random.RandomState(0)
 	lo, hi = Y.min(0), Y.max(0)

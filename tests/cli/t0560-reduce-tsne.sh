@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # li-reduce --method tsne end to end on 600 rows of blobs (exact gradient): the map file
-# as CONVENTIONS lays it out (h5py), the KL divergence in the report recomputed in numpy
+# as li-map(5) lays it out (h5py), the KL divergence in the report recomputed in numpy
 # from the map's own datasets (kNN by scikit-learn, calibration by scikit-learn's binary
 # search), trustworthiness against scikit-learn's TSNE, placing held-out rows, li-invert's
 # refusal and --approx, and the same bytes for the same seed and any thread count.
@@ -21,7 +21,7 @@ test_expect_success 'fit with --save and --report; KL and trustworthiness on std
 	li-reduce --method tsne --threads 2 --save m.h5 --report r.json x.npy >y.npy 2>err &&
 	grep -q "^li-reduce: tsne (exact kNN) (perplexity 30, exact gradient) of 600 x 20 to 2-D: KL divergence [0-9.]*, trustworthiness@10 0\.[0-9]* (600 rows)$" err
 '
-test_expect_success 'map file: CONVENTIONS attributes and t-SNE datasets (h5py)' '
+test_expect_success 'map file: li-map(5) attributes and t-SNE datasets (h5py)' '
 	$PY - <<-\PY
 	import json
 	import numpy as np, h5py

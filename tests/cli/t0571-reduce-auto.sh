@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # li-reduce --auto for every method: candidates fitted on the rows (or a 2,000-row
-# sample), scored by trustworthiness@10 (lib/trust.c, equal to scikit-learn's), the
+# sample), scored by trustworthiness@10 (lib/map/trust.c, equal to scikit-learn's), the
 # choice printed and kept in --report; better than the defaults where they are poor:
 #  - t-SNE on 60 rows, where perplexity 30 is out of range (lowered to 19.67): 20 tiny
 #    clusters of 3 want a small perplexity;
@@ -138,8 +138,8 @@ test_expect_success 'same seed, same bytes, at 1 and 2 threads; another seed dif
 	li-reduce --auto --seed 5 --threads 1 -q big.npy >b2.npy && cmp b1.npy b2.npy
 '
 
-test_expect_success 'the README example of --auto runs as written' '
-	sed -n "/^### Self-tuning/,/^###/p" "$LI_TOP/README.md" | grep "^    li-reduce --" |
+test_expect_success 'the doc/maps.md example of --auto runs as written' '
+	sed -n "/^## Self-tuning/,/^## /p" "$LI_TOP/doc/maps.md" | grep "^    li-reduce --" |
 		sed "s/^    //" >ex.sh &&
 	test "$(wc -l <ex.sh)" -eq 1 && cp rings.npy latent.npy && bash -e ex.sh 2>ex.err &&
 	grep -q "^li-reduce: auto: chose n_neighbors 5, min_dist 0.5 scored 0\.99[0-9]*, the default 0\.99[0-9]* (tuned on 600 of 600 rows)$" ex.err &&

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # li-plot images, curves and mosaic; the map file's title and extent (map files written
-# by h5py as CONVENTIONS lays them out).
+# by h5py as li-map(5) lays them out).
 . "$(dirname "$0")/../lib.sh"
 
 cat >pngcheck.py <<'PYEOF'

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Every example of li-plot, li-grid and li-check in the README and the man pages runs
+# Every example of li-plot, li-grid and li-check in the README, doc/ and the man pages runs
 # (jq's man.test): example lines are collected, continuation lines ending in '|' joined,
 # and each runs on small prepared files. Examples that call other programs (li-invert,
 # li-propagate) are reported as skipped here.
@@ -29,7 +29,7 @@ with h5py.File('map.h5', 'w') as f:
 # between .nf and .fi (less the sample tables). roff's \- becomes -.
 {
 	sed -n 's/^    \+\(li-\(plot\|grid\|check\) .*\)$/\1/p; s/^    \+\(echo .*|.*\)$/\1/p; s/^    \+\(li-invert .*\)$/\1/p' \
-		"$LI_TOP/README.md"
+		"$LI_TOP/README.md" "$LI_TOP"/doc/*.md
 	for m in "$LI_TOP"/man/li-plot.1 "$LI_TOP"/man/li-grid.1 "$LI_TOP"/man/li-check.1; do
 		sed -n '/^\.nf$/,/^\.fi$/p' "$m" | grep -v '^\.\(nf\|fi\)$' |
 			grep -v '^  \(where\|row \|\[\)' | grep -v '^li-check: ' | sed 's/\\-/-/g'

@@ -14,9 +14,9 @@ if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
 fi
 
 test_expect_success 'the demo runs to the end' '
-	DEMO_OUT=$TRASH/demo DEMO_LABELED=$TRASH/labeled LI_BIN=$LI_BIN \
+	{ DEMO_OUT=$TRASH/demo DEMO_LABELED=$TRASH/labeled LI_BIN=$LI_BIN \
 		"$LI_TOP/scripts/demo" >demo.log 2>&1 ||
-		{ tail -30 demo.log; exit 1; }
+		{ tail -30 demo.log; exit 1; }; } &&
 	tail -1 demo.log | grep -q "^demo done in [0-9]* s$"
 '
 
@@ -31,12 +31,12 @@ test_expect_success 'it prints each step of the use case before running it' '
 	grep -q "^li-check: ok: 1 row" demo.log
 '
 
-# readme-cmds.py README LOG SCRATCH: every command in the sh blocks of the README's MNIST walk-through
+# readme-cmds.py TUTORIAL LOG SCRATCH: every command in the sh blocks of doc/tutorial.md (the MNIST walk-through)
 # (continuation lines joined, comments dropped) was printed by the demo as "$ COMMAND"
 cat >readme-cmds.py <<'PYEOF'
 import re, sys
 readme = open(sys.argv[1]).read()
-sec = readme[readme.index("## The MNIST use case"):readme.index("## Programs")]
+sec = readme[readme.index("# The MNIST use case"):]
 cmds = []
 for block in re.findall(r"```sh\n(.*?)```", sec, re.S):
     cur = ""
@@ -54,8 +54,8 @@ missing = [c for c in cmds if c not in ran]
 assert not missing, missing
 PYEOF
 
-test_expect_success 'every command of the README walk-through is one the demo ran' '
-	$PY readme-cmds.py "$LI_TOP/README.md" demo.log "$TRASH"
+test_expect_success 'every command of the walk-through in doc/tutorial.md is one the demo ran' '
+	$PY readme-cmds.py "$LI_TOP/doc/tutorial.md" demo.log "$TRASH"
 '
 
 test_expect_success 'the probe reaches a validation accuracy of at least 0.85' '

@@ -38,8 +38,8 @@ assert j[\"at\"] == \"code\" and j[\"render\"] == {\"kind\": \"image\", \"shape\
 '
 
 test_expect_success 'make builds every step of the pipeline' '
-	make -s -C "$project" LI="$LI_BIN" OUT="$TRASH/out" >make.log 2>&1 ||
-		{ cat make.log; exit 1; }
+	{ make -s -C "$project" LI="$LI_BIN" OUT="$TRASH/out" >make.log 2>&1 ||
+		{ cat make.log; exit 1; }; } &&
 	for f in head.h5 tail.h5 latent.npy val-latent.npy umap.h5 umap-xy.npy pca.h5 pca-xy.npy \
 		probe.h5 grid.npy grid-decoded.npy outside.npy outside-decoded.npy outside-names.txt \
 		map.png pca-map.png mosaic.png outside.png reconstructions.png; do

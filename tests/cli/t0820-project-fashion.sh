@@ -29,7 +29,7 @@ fi
 test_expect_success 'make runs the whole pipeline from the committed model' '
 	mkdir fashion &&
 	cp "$P/Makefile" "$P/project.json" "$P/model.h5" fashion/ &&
-	$MK >make.log 2>&1 || { cat make.log; exit 1; }
+	{ $MK >make.log 2>&1 || { cat make.log; exit 1; }; } &&
 	for f in $OUTS; do [ -s "fashion/out/$f" ] || { echo "missing out/$f"; exit 1; }; done &&
 	for f in x y xval yval; do [ -s "fashion/data/$f.npy" ] || exit 1; done &&
 	grep -q "^validation accuracy: " make.log &&

@@ -25,7 +25,7 @@ test_expect_success 'a convolutional autoencoder with an 8-unit Dense bottleneck
 	grep -q " decoded .* (28, 28, 1) " layers
 '
 
-test_expect_success 'project.json: the keys of CONVENTIONS, a layer the model has' '
+test_expect_success 'project.json: the keys of li-project(5), a layer the model has' '
 	$PY -c "
 import json, sys
 p = json.load(open(sys.argv[1] + \"/project.json\"))

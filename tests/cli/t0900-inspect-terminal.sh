@@ -151,9 +151,9 @@ assert np.abs(got - want).max() <= 1e-6 * np.abs(want).max(), np.abs(got - want)
 	expect_err "li-inspect: error: raw/x.txt: '"'"'raw/prep.sh'"'"' failed (exit status 3)" li-inspect -q raw </dev/null
 '
 
-test_expect_success 'the README walk-through runs as shown' '
+test_expect_success 'the walk-through of doc/inspect.md runs as shown' '
 	make_project readme && mv readme proj2 &&
-	sed -n "/^    \$ printf .0 0.*li-inspect/,/^\$/p" "$LI_TOP/README.md" >block &&
+	sed -n "/^    \$ printf .0 0.*li-inspect/,/^\$/p" "$LI_TOP/doc/inspect.md" >block &&
 	cmd=$(head -1 block | sed "s/^    \$ //; s/ proj / proj2 /") &&
 	eval "$cmd" >out &&
 	sed -n "2,\$p" block | sed "s/^    //" | grep -v "^\.\.\.\$" | grep -v "^\$" >lines &&

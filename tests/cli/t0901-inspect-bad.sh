@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # li-inspect refuses bad projects and bad usage with one line and the exit status of
-# CONVENTIONS (1 bad data, 2 bad usage), and never leaves a cache behind a failed start.
+# the programs' rule (1 bad data, 2 bad usage), and never leaves a cache behind a failed start.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
 unset DISPLAY

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # li-inspect's window under a real X server (Xvfb): clicks at known pixels of the map
 # window probe the map coordinates those pixels stand for (the plot area sits at fixed
-# fractions of the window, CONVENTIONS of lib/plot.h, over the map's extent plus 5%);
+# fractions of the window, the convention of lib/plot.h, over the map's extent plus 5%);
 # keys l (label typed on the terminal), s (save), u (undo), q (quit) work; what is saved
 # equals li-invert | li-propagate at the clicked coordinates; the labeled data set grows
 # by exactly the saved points; a screenshot is not blank. Skipped where Xvfb, xdotool,

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The examples of the README's "Shards" section run as written (jq's man.test): the
+# The examples of doc/scaling.md's "In short" section run as written (jq's man.test): the
 # li-convert/li-cat loop, scripts/shard-run on this machine, the --sshlogin example as a
 # --dry-run (no remote hosts here), and the Slurm submission lines through a stand-in
 # sbatch that runs the array tasks and the dependent join one after the other, as Slurm
@@ -11,7 +11,7 @@ if ! command -v parallel >/dev/null 2>&1; then
 	test_done
 fi
 
-sed -n '/^### Shards/,/^### [^S]/p' "$LI_TOP/README.md" | sed -n 's/^    //p' >examples.txt
+sed -n '/^## In short/,/^## /p' "$LI_TOP/doc/scaling.md" | sed -n 's/^    //p' >examples.txt
 
 test_expect_success 'the section has its examples' '
 	test "$(wc -l <examples.txt)" -eq 6

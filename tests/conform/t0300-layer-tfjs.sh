@@ -25,8 +25,8 @@ test_expect_success 'the oracle is deterministic' '
 "$check" cases.json 2>/dev/null
 
 test_expect_success 'a perturbed weight makes every case with weights fail' '
-	"$check" --mutate cases.json >mutate.out 2>&1 ||
-	{ grep "^not ok" mutate.out; false; }
+	{ "$check" --mutate cases.json >mutate.out 2>&1 ||
+		{ grep "^not ok" mutate.out; false; }; }
 '
 
 test_done

@@ -14,8 +14,8 @@ test_expect_success 'numpy writes the layer cases' '
 "$check" cases.json 2>/dev/null
 
 test_expect_success 'a perturbed weight makes every case with weights fail' '
-	"$check" --mutate cases.json >mutate.out 2>&1 ||
-	{ grep "^not ok" mutate.out; false; }
+	{ "$check" --mutate cases.json >mutate.out 2>&1 ||
+		{ grep "^not ok" mutate.out; false; }; }
 '
 
 test_expect_success 'hard_sigmoid follows keras_version (Keras 3 cases fail as Keras 2)' '

@@ -16,8 +16,8 @@ test_expect_success 'numpy writes the recurrent cases' '
 "$check" cases.json 2>/dev/null
 
 test_expect_success 'a perturbed weight makes every case with weights fail' '
-	"$check" --mutate cases.json >mutate.out 2>&1 ||
-	{ grep "^not ok" mutate.out; false; }
+	{ "$check" --mutate cases.json >mutate.out 2>&1 ||
+		{ grep "^not ok" mutate.out; false; }; }
 '
 
 test_expect_success 'reset_after follows keras_version (the 2.11.0 default case fails as 2.1.6)' '

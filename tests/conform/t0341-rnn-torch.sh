@@ -19,8 +19,8 @@ test_expect_success 'PyTorch writes the recurrent cases' '
 "$check" cases.json 2>/dev/null
 
 test_expect_success 'a perturbed weight makes every case fail' '
-	"$check" --mutate cases.json >mutate.out 2>&1 ||
-	{ grep "^not ok" mutate.out; false; }
+	{ "$check" --mutate cases.json >mutate.out 2>&1 ||
+		{ grep "^not ok" mutate.out; false; }; }
 '
 
 test_done

@@ -12,7 +12,7 @@ export OPENBLAS_NUM_THREADS=1
 cp -r "$LI_TOP/projects/sensors" p && make -s -C p clean >/dev/null
 
 test_expect_success 'the pipeline runs from the Makefile' '
-	make -C p LI="$LI_BIN" >make.out 2>&1 || { tail -20 make.out; exit 1; }
+	{ make -C p LI="$LI_BIN" >make.out 2>&1 || { tail -20 make.out; exit 1; }; } &&
 	for f in head.h5 tail.h5 latent.npy map.h5 xy.npy probe.h5 inside-decoded.npy \
 		outside-decoded.npy map.png inside.png outside.png recon.png; do
 		test -s p/$f || { echo "missing: $f"; exit 1; }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "li.h"
+#include "h5save.h"
 
 int main(int argc, char **argv)
 {

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "li.h"
+#include "layer.h"
 
 static float frand(unsigned *s)
 {

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "li.h"
+#include "tsne.h"
 
 static int fail(const char *what, const li_err *e)
 {

@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "li.h"
+#include "knn.h"
+#include "umap.h"
 
 static li_umap_params P;
 

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/activations.c. Every expected value is worked out by hand (or on a
+ * Unit tests for lib/nn/activations.c. Every expected value is worked out by hand (or on a
  * pocket calculator) from the Keras definitions, never from the code under test.
  */
 #include <math.h>
@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "activations.h"
 
 static float act1(const char *name, const li_origin *o, float x)
 {

@@ -91,7 +91,7 @@ static li_model *build(const char *spec, const char *out)
 	li_err err = {0};
 	json_t *root = config(spec, out);
 	li_wsource ws = {get, NULL};
-	kc_origin("2.4.0", &m->origin);
+	li_kc_origin("2.4.0", &m->origin);
 	int rc = li_graph_build(m, root, &ws, &err);
 	json_decref(root);
 	CHECK(rc == 0, "build %s (%s)", spec, err.msg);

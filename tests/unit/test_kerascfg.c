@@ -12,7 +12,7 @@
 
 static void check_short(const char *full, const char *layer, int strict, const char *want)
 {
-	char *s = kc_weight_short(full, layer, strict);
+	char *s = li_kc_weight_short(full, layer, strict);
 	CHECK((s == NULL && want == NULL) || (s && want && !strcmp(s, want)),
 	      "short name of '%s' for '%s': got '%s', expected '%s'", full, layer,
 	      s ? s : "(null)", want ? want : "(null)");
@@ -31,15 +31,15 @@ static json_t *parse(const char *text)
 int main(void)
 {
 	li_origin o;
-	kc_origin(NULL, &o);
+	li_kc_origin(NULL, &o);
 	CHECK_INT(o.keras_major, 1, "no keras_version means Keras 1");
-	kc_origin("2.2.4-tf", &o);
+	li_kc_origin("2.2.4-tf", &o);
 	CHECK(o.keras_major == 2 && o.keras_minor == 2 && o.keras_patch == 4 && !o.tfjs,
 	      "2.2.4-tf parses as 2.2.4");
-	kc_origin("3.11.3", &o);
+	li_kc_origin("3.11.3", &o);
 	CHECK(o.keras_major == 3 && o.keras_minor == 11 && !strcmp(o.version, "3.11.3"),
 	      "3.11.3 parses, version kept");
-	kc_origin("tfjs-layers 4.22.0", &o);
+	li_kc_origin("tfjs-layers 4.22.0", &o);
 	CHECK(o.tfjs == 1 && o.keras_major == 2, "tfjs-layers is TF.js with Keras 2 semantics");
 
 	check_short("dense_1/kernel:0", "dense_1", 0, "kernel");
@@ -66,8 +66,8 @@ int main(void)
 		" \"input_layers\": [\"x\", 0, 0], \"output_layers\": [\"a\", 0, 0]}}");
 	kc_model m;
 	li_err err = {0};
-	kc_origin("3.11.3", &o);
-	CHECK(k3 && kc_model_parse_top(k3, &o, &m, &err) == 0, "Keras 3 config parses (%s)",
+	li_kc_origin("3.11.3", &o);
+	CHECK(k3 && li_kc_model_parse_top(k3, &o, &m, &err) == 0, "Keras 3 config parses (%s)",
 	      err.msg);
 	CHECK_INT(m.n_layers, 3, "Keras 3 layers");
 	CHECK(m.n_inputs == 1 && !strcmp(m.inputs[0].layer, "x"), "flat input_layers");
@@ -75,9 +75,9 @@ int main(void)
 	      !strcmp(m.layers[2].calls[0].in[0].layer, "d") &&
 	      !strcmp(m.layers[2].calls[0].in[1].layer, "x"), "merge args in order");
 	li_shape s;
-	CHECK(kc_input_shape(m.layers[0].config, &s, &err) == 0 && s.rank == 2 &&
+	CHECK(li_kc_input_shape(m.layers[0].config, &s, &err) == 0 && s.rank == 2 &&
 	      s.dim[0] == 28 && s.dim[1] == -1, "batch_shape [null, 28, null] is (28, None)");
-	kc_model_release(&m);
+	li_kc_model_release(&m);
 	json_decref(k3);
 
 	/* Keras 1: a bare list, no InputLayer, renamed options */
@@ -87,12 +87,12 @@ int main(void)
 		" \"dim_ordering\": \"th\", \"batch_input_shape\": [null, 3, 8, 8]}},"
 		"{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\", \"output_dim\": 5,"
 		" \"bias\": true, \"init\": \"glorot_uniform\"}}]");
-	kc_origin(NULL, &o);
-	CHECK(k1 && kc_model_parse_top(k1, &o, &m, &err) == 0, "Keras 1 list parses (%s)",
+	li_kc_origin(NULL, &o);
+	CHECK(k1 && li_kc_model_parse_top(k1, &o, &m, &err) == 0, "Keras 1 list parses (%s)",
 	      err.msg);
 	CHECK(m.n_layers == 3 && !strcmp(m.layers[0].class_name, "InputLayer") &&
 	      !strcmp(m.layers[0].name, "c_input"), "InputLayer synthesized as c_input");
-	CHECK(kc_input_shape(m.layers[0].config, &s, &err) == 0 && s.rank == 3 && s.dim[0] == 3,
+	CHECK(li_kc_input_shape(m.layers[0].config, &s, &err) == 0 && s.rank == 3 && s.dim[0] == 3,
 	      "synthesized input shape (3, 8, 8)");
 	const json_t *c = m.layers[1].config;
 	CHECK(!strcmp(m.layers[1].class_name, "Conv2D"), "Convolution2D becomes Conv2D");
@@ -116,21 +116,21 @@ int main(void)
 	CHECK(li_array_alloc(&w.a, LI_DTYPE_F32, 4, shape, &err) == 0, "alloc");
 	float *k = w.a.data;
 	k[0] = 1, k[1] = 2, k[2] = 3, k[3] = 4;   /* [f][0][0][col] */
-	CHECK(kc_fix_weights("Conv2D", m.layers[1].config, &w, 1, &o, NULL, &err) == 0,
+	CHECK(li_kc_fix_weights("Conv2D", m.layers[1].config, &w, 1, &o, NULL, &err) == 0,
 	      "Keras 1 transpose");
 	CHECK(w.a.shape[0] == 1 && w.a.shape[1] == 2 && w.a.shape[2] == 1 && w.a.shape[3] == 2,
 	      "kernel is (rows, cols, stack, filters)");
 	k = w.a.data;
 	CHECK(k[0] == 1 && k[1] == 3 && k[2] == 2 && k[3] == 4,
 	      "transposed values: got %g %g %g %g", k[0], k[1], k[2], k[3]);
-	kc_origin("2.1.0", &o);
-	CHECK(kc_fix_weights("Conv2D", m.layers[1].config, &w, 1, &o, "theano", &err) == 0,
+	li_kc_origin("2.1.0", &o);
+	CHECK(li_kc_fix_weights("Conv2D", m.layers[1].config, &w, 1, &o, "theano", &err) == 0,
 	      "Theano flip");
 	k = w.a.data;
 	CHECK(k[0] == 2 && k[1] == 4 && k[2] == 1 && k[3] == 3,
 	      "flipped values: got %g %g %g %g", k[0], k[1], k[2], k[3]);
 	li_array_release(&w.a);
-	kc_model_release(&m);
+	li_kc_model_release(&m);
 	json_decref(k1);
 
 	/* Keras 1 functional: triples, merge(mode="concat"), TimeDistributed(Dense(output_dim)) */
@@ -145,8 +145,8 @@ int main(void)
 		" \"mode\": \"concat\", \"concat_axis\": -1}, \"inbound_nodes\": [[[\"i\", 0, 0],"
 		" [\"t\", 0, 0]]]}], \"input_layers\": [[\"i\", 0, 0]],"
 		" \"output_layers\": [[\"g\", 0, 0]]}}");
-	kc_origin(NULL, &o);
-	CHECK(k1f && kc_model_parse_top(k1f, &o, &m, &err) == 0, "Keras 1 functional parses (%s)",
+	li_kc_origin(NULL, &o);
+	CHECK(k1f && li_kc_model_parse_top(k1f, &o, &m, &err) == 0, "Keras 1 functional parses (%s)",
 	      err.msg);
 	CHECK(!strcmp(m.layers[2].class_name, "Concatenate") &&
 	      json_integer_value(json_object_get(m.layers[2].config, "axis")) == -1,
@@ -155,18 +155,18 @@ int main(void)
 	json_t *inner = json_object_get(json_object_get(m.layers[1].config, "layer"), "config");
 	CHECK(json_integer_value(json_object_get(inner, "units")) == 2,
 	      "output_dim renamed inside TimeDistributed");
-	kc_model_release(&m);
+	li_kc_model_release(&m);
 	json_decref(k1f);
 
 	/* a Sequential without InputLayer or input shape, but with build_input_shape */
 	json_t *bis = parse("{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\","
 			    " \"layers\": [{\"class_name\": \"Dense\", \"config\": {\"name\": \"d\","
 			    " \"units\": 2}}], \"build_input_shape\": [null, 7]}}");
-	kc_origin("3.1.0", &o);
-	CHECK(bis && kc_model_parse_top(bis, &o, &m, &err) == 0 &&
-	      kc_input_shape(m.layers[0].config, &s, &err) == 0 && s.rank == 1 && s.dim[0] == 7,
+	li_kc_origin("3.1.0", &o);
+	CHECK(bis && li_kc_model_parse_top(bis, &o, &m, &err) == 0 &&
+	      li_kc_input_shape(m.layers[0].config, &s, &err) == 0 && s.rank == 1 && s.dim[0] == 7,
 	      "build_input_shape gives the synthesized input (7,)");
-	kc_model_release(&m);
+	li_kc_model_release(&m);
 	json_decref(bis);
 	return check_done();
 }

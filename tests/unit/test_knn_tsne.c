@@ -1,5 +1,5 @@
 /*
- * The neighbour search as t-SNE uses it (lib/knn.h; reduce_tsne.c asks k + 1 and drops
+ * The neighbour search as t-SNE uses it (lib/map/knn.h; reduce_tsne.c asks k + 1 and drops
  * each row itself), on points worked by hand: five points on a line at 0, 1, 3, 6, 6 (a
  * duplicate), as float32 rows of width 2 (second column 0), queried against themselves
  * and with new rows; then the approximate search on a larger set keeps each row first

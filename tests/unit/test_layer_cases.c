@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "li.h"
+#include "layer.h"
 
 #define MAX_T 64
 #define MAX_W 64 /* weights per layer (a Keras 1 Bidirectional LSTM has 24) */

@@ -1,5 +1,5 @@
 /*
- * Unit tests for the layer table (lib/layers.c) and the families' handling of bad
+ * Unit tests for the layer table (lib/nn/layers.c) and the families' handling of bad
  * configs and weights: each bad input gives one clear message naming the layer (and the
  * weight and both shapes, the option, ...). Forward values are checked by
  * test_layer_cases against TF.js, numpy and real Keras; here only small hand-worked ones.
@@ -8,6 +8,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "layer.h"
 
 static li_origin k2 = { .keras_major = 2 };
 

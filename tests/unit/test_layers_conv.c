@@ -14,6 +14,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "layer.h"
 
 static li_origin k3 = { .keras_major = 3 };
 

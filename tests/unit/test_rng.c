@@ -7,6 +7,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "rng.h"
 
 int main(void)
 {

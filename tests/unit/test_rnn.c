@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "layer.h"
 
 #define T 4
 #define F 3

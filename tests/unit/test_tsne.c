@@ -9,6 +9,7 @@
 
 #include "check.h"
 #include "li.h"
+#include "tsne.h"
 
 int main(void)
 {

@@ -1,5 +1,5 @@
 /*
- * Unit tests for lib/parallel.c, lib/knn.c and the small pieces of lib/umap.c, with
+ * Unit tests for lib/parallel.c, lib/map/knn.c and the small pieces of lib/map/umap.c, with
  * values worked out by hand:
  * - smooth-kNN of one row with distances {0, 1, 2}, k = 3: rho = 1 (first nonzero);
  *   the sum over j >= 1 is 1 + exp(-1/sigma) = log2(3), so sigma = -1/ln(log2(3) - 1).
@@ -15,6 +15,9 @@
 
 #include "check.h"
 #include "li.h"
+#include "knn.h"
+#include "parallel.h"
+#include "umap.h"
 #include "umap_internal.h"
 
 static void count(void *ctx, int64_t b, int64_t e, int tid)

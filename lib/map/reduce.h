@@ -1,7 +1,7 @@
 /*
- * Dimension reduction: fit a method (PCA now; UMAP and t-SNE plug into the same table)
+ * Dimension reduction: fit a method (PCA, UMAP or t-SNE, from one table in reduce.c)
  * on latent rows, place new rows into a fitted map, map 2-D/3-D coordinates back into
- * the latent space, and keep the fitted map in one HDF5 file (CONVENTIONS "Map file").
+ * the latent space, and keep the fitted map in one HDF5 file (li-map(5)).
  *
  * Rows: a latent array of shape (N, d1, d2, ...) is fitted as N rows of d1*d2*...
  * numbers; the map remembers the row shape (d1, d2, ...) so li-invert can restore it.

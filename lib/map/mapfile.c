@@ -1,5 +1,5 @@
 /*
- * Map files (CONVENTIONS "Map file"): one HDF5 file per fitted map. The root carries
+ * Map files (li-map(5)): one HDF5 file per fitted map. The root carries
  * the attributes every method shares (li_format "li-map", li_version 1, method, params
  * and quality as JSON strings, row_shape, extent [2, dims]); the method's own datasets
  * sit beside them (PCA: mean, components, explained_variance), written by its ops.

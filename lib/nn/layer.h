@@ -1,6 +1,6 @@
 /*
- * The layer interface every layer family implements (inference only). A family file
- * (layers_dense.c, layers_norm.c, layers_shape.c, layers_merge.c, later layers_conv.c,
+ * The layer interface every layer family implements (inference only; inside lib/ and the
+ * tests, never cmd/). A family file (layers_dense.c, layers_norm.c, layers_conv.c,
  * layers_rnn.c ...) exports one li_layer_ops record; layers.c lists them all in one table
  * and finds the family for a Keras class name.
  *
@@ -18,20 +18,7 @@
 
 #include "array.h"
 #include "err.h"
-
-/* A per-row shape (no batch axis). dim[i] == -1: not known until data arrives. */
-typedef struct li_shape {
-	int rank;
-	int64_t dim[LI_MAX_RANK];
-} li_shape;
-
-/* Which framework saved the model: its semantics decide where Keras versions differ
- * (hard_sigmoid, recurrent_activation defaults, GRU reset_after, bilinear sampling ...). */
-typedef struct li_origin {
-	int keras_major, keras_minor, keras_patch; /* from keras_version; Keras 1 files: 1 */
-	int tfjs;                                  /* saved by TensorFlow.js layers */
-	char version[64];                          /* the keras_version string as saved */
-} li_origin;
+#include "model.h"
 
 /* One weight as the file holds it, in the layer's saving order. name is the short name
  * without layer scope and ":0" ("kernel", "bias", "gamma", "moving_mean", Keras 1 "W"). */
@@ -120,8 +107,5 @@ void li_layer_release(li_layer *l);
 /* Sets whether l carries its state across forward calls (hooks->carry_state); a layer
  * without state accepts carry == 0 and refuses carry != 0 with its name. */
 int li_layer_carry_state(li_layer *l, int carry, li_err *err);
-
-/* Element count of a shape (all dims known), -1 on overflow or unknown dims. */
-int64_t li_shape_elems(const li_shape *s);
 
 #endif

@@ -189,7 +189,7 @@ static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsour
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	}
 	*n_raw = n_w;
-	if (kc_fix_weights(kl->class_name, kl->config, w, n_w, &m->origin, m->backend, err)) {
+	if (li_kc_fix_weights(kl->class_name, kl->config, w, n_w, &m->origin, m->backend, err)) {
 		li_weights_free(w, n_w);
 		return err->code;
 	}
@@ -231,13 +231,13 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 		kc_model inner;
 		scope s2 = {0};
 		int rc, outs[256];
-		if (kc_model_parse(kl->class_name, kl->config, &m->origin, &inner, err)) {
+		if (li_kc_model_parse(kl->class_name, kl->config, &m->origin, &inner, err)) {
 			li_err_prefix(err, "nested model '%s'", name);
 			free(name);
 			return err->code;
 		}
 		if (inner.n_outputs > 256) {
-			kc_model_release(&inner);
+			li_kc_model_release(&inner);
 			free(name);
 			return li_err_set(err, LI_EDATA, "nested model '%s' has too many outputs",
 					  kl->name);
@@ -245,7 +245,7 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 		size_t pl = strlen(name) + 2;
 		char *prefix = malloc(pl);
 		if (!prefix) {
-			kc_model_release(&inner);
+			li_kc_model_release(&inner);
 			free(name);
 			return li_err_set(err, LI_ENOMEM, "out of memory");
 		}
@@ -270,7 +270,7 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 				rc = map_put(sc, kl->name, node, t, outs[t], err);
 		}
 		free(name);
-		kc_model_release(&inner);
+		li_kc_model_release(&inner);
 		return rc;
 	}
 	int64_t params = 0;
@@ -373,7 +373,7 @@ static int build_model(li_model *m, const kc_model *km, scope *sc, const li_wsou
 			row = given[k];
 		} else {
 			li_shape s;
-			int e = kc_input_shape(kl->config, &s, err);
+			int e = li_kc_input_shape(kl->config, &s, err);
 			if (e && e != LI_EEND)
 				return e;
 			if (e == LI_EEND)
@@ -493,7 +493,7 @@ int li_graph_build(li_model *m, const json_t *root, const li_wsource *ws, li_err
 	kc_model km;
 	scope sc = {0};
 	int outs[256];
-	if (kc_model_parse_top(root, &m->origin, &km, err))
+	if (li_kc_model_parse_top(root, &m->origin, &km, err))
 		return err->code;
 	sc.prefix = "";
 	sc.count_params = 1;
@@ -514,7 +514,7 @@ int li_graph_build(li_model *m, const json_t *root, const li_wsource *ws, li_err
 	if (!rc && km.name && !(m->name = strdup(km.name)))
 		rc = li_err_set(err, LI_ENOMEM, "out of memory");
 	free(sc.ents);
-	kc_model_release(&km);
+	li_kc_model_release(&km);
 	return rc;
 }
 

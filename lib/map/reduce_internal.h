@@ -4,7 +4,7 @@
  * method's own fitted state behind `state`. mapfile.c writes the shared root attributes
  * and offers the dataset helpers a method's save/load use.
  *
- * Adding a method (UMAP, t-SNE): write lib/NAME.c exporting `const li_reduce_ops
+ * Adding a method: write lib/map/NAME.c exporting `const li_reduce_ops
  * li_NAME_ops`, declare it below, and put it in the table in reduce.c.
  */
 #ifndef LI_REDUCE_INTERNAL_H

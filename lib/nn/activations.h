@@ -1,6 +1,6 @@
 /*
  * Keras activation functions, applied in place to float32 batches. Used by the
- * Activation layer, Dense, and later the convolution and recurrent families.
+ * Activation layer, Dense, and the convolution and recurrent families.
  * Where Keras versions disagree (hard_sigmoid) the model's li_origin decides.
  * An li_act is plain data: no resources, copy freely.
  */

@@ -59,7 +59,7 @@ static int h5_get(void *ctx, int depth, const char *const *path, li_weight **out
 	}
 	const char *layer = path[depth - 1];
 	for (int i = 0; i < n; i++) {
-		char *shortname = kc_weight_short(names[i], layer, depth > 1);
+		char *shortname = li_kc_weight_short(names[i], layer, depth > 1);
 		if (!shortname)
 			continue; /* another inner layer's weight */
 		w[k].name = shortname;
@@ -164,7 +164,7 @@ int li_h5model_load(li_model *m, const char *path, const char *config_path, li_e
 		rc = li_h5_attr_string(src.group, "keras_version", &version, err);
 	if (rc && rc != LI_EEND)
 		goto out;
-	kc_origin(rc == LI_EEND ? NULL : version, &m->origin);
+	li_kc_origin(rc == LI_EEND ? NULL : version, &m->origin);
 	rc = li_h5_attr_string(f, "backend", &m->backend, err);
 	if (rc == LI_EEND)
 		rc = li_h5_attr_string(src.group, "backend", &m->backend, err);

@@ -1,8 +1,8 @@
 /*
- * UMAP as a reduction method (reduce_internal.h): the ops record that puts lib/umap.h
+ * UMAP as a reduction method (reduce_internal.h): the ops record that puts umap.h
  * behind li-reduce --method umap, li-reduce --transform and li-invert.
  *
- * The map file (CONVENTIONS "Map file") holds, beside the shared root attributes:
+ * The map file (li-map(5)) holds, beside the shared root attributes:
  *   x          float32 n x d   the training rows
  *   embedding  float32 n x dims
  *   sigmas     float32 n       smooth-kNN scales

@@ -20,7 +20,7 @@
 
 #include "model_internal.h"
 
-void kc_origin(const char *v, li_origin *o)
+void li_kc_origin(const char *v, li_origin *o)
 {
 	memset(o, 0, sizeof *o);
 	if (!v) {
@@ -46,7 +46,7 @@ void kc_origin(const char *v, li_origin *o)
 	o->keras_patch = c;
 }
 
-int kc_is_model_class(const char *c)
+int li_kc_is_model_class(const char *c)
 {
 	return !strcmp(c, "Sequential") || !strcmp(c, "Functional") || !strcmp(c, "Model");
 }
@@ -68,7 +68,7 @@ static void layer_release(kc_layer *l)
 	free(l->calls);
 }
 
-void kc_model_release(kc_model *m)
+void li_kc_model_release(kc_model *m)
 {
 	if (!m)
 		return;
@@ -325,7 +325,7 @@ static int parse_layer(const json_t *e, const li_origin *o, kc_layer *l, li_err 
 	}
 	l->class_name = strdup(c);
 	l->name = strdup(name);
-	l->is_model = kc_is_model_class(c);
+	l->is_model = li_kc_is_model_class(c);
 	if (!l->class_name || !l->name) {
 		json_decref(cfg);
 		return li_err_set(err, LI_ENOMEM, "out of memory");
@@ -342,7 +342,7 @@ static int parse_layer(const json_t *e, const li_origin *o, kc_layer *l, li_err 
 	return 0;
 }
 
-int kc_input_shape(const json_t *cfg, li_shape *s, li_err *err)
+int li_kc_input_shape(const json_t *cfg, li_shape *s, li_err *err)
 {
 	const json_t *b = json_object_get(cfg, "batch_input_shape");
 	int skip = 1;
@@ -409,19 +409,19 @@ static int parse_sequential(const json_t *layers, const json_t *seq_cfg, const l
 		li_shape s;
 		/* a nested model first: its own first layer (or InputLayer) knows */
 		const json_t *src = fcfg, *e = first;
-		for (int d = 0; d < 16 && kc_is_model_class(json_string_value(
+		for (int d = 0; d < 16 && li_kc_is_model_class(json_string_value(
 			     json_object_get(e, "class_name")) ? json_string_value(
 			     json_object_get(e, "class_name")) : ""); d++) {
 			json_t *c = json_object_get(e, "config");
 			e = json_array_get(json_is_array(c) ? c : json_object_get(c, "layers"), 0);
 			src = json_object_get(e, "config");
 		}
-		int rc = src ? kc_input_shape(src, &s, err) : LI_EEND;
+		int rc = src ? li_kc_input_shape(src, &s, err) : LI_EEND;
 		json_t *b = json_object_get(seq_cfg, "build_input_shape");
 		if (rc == LI_EEND && json_is_array(b)) {
 			/* tf.keras / Keras 3 record the shape the Sequential was built with */
 			json_t *tmp = json_pack("{sO}", "batch_input_shape", b);
-			rc = tmp ? kc_input_shape(tmp, &s, err) :
+			rc = tmp ? li_kc_input_shape(tmp, &s, err) :
 				li_err_set(err, LI_ENOMEM, "out of memory");
 			json_decref(tmp);
 		}
@@ -498,8 +498,8 @@ static int parse_functional(const json_t *cfg, const li_origin *o, kc_model *m, 
 	return 0;
 }
 
-int kc_model_parse(const char *cls, const json_t *cfg, const li_origin *o, kc_model *m,
-		   li_err *err)
+int li_kc_model_parse(const char *cls, const json_t *cfg, const li_origin *o, kc_model *m,
+		      li_err *err)
 {
 	memset(m, 0, sizeof *m);
 	int rc;
@@ -525,19 +525,19 @@ int kc_model_parse(const char *cls, const json_t *cfg, const li_origin *o, kc_mo
 	if (rc == 0 && !m->name && !(m->name = strdup("sequential")))
 		rc = li_err_set(err, LI_ENOMEM, "out of memory");
 	if (rc)
-		kc_model_release(m);
+		li_kc_model_release(m);
 	return rc;
 }
 
-int kc_model_parse_top(const json_t *root, const li_origin *o, kc_model *m, li_err *err)
+int li_kc_model_parse_top(const json_t *root, const li_origin *o, kc_model *m, li_err *err)
 {
 	if (json_is_array(root))
-		return kc_model_parse("Sequential", root, o, m, err);
+		return li_kc_model_parse("Sequential", root, o, m, err);
 	json_t *cls = json_object_get(root, "class_name");
 	json_t *cfg = json_object_get(root, "config");
 	if (!json_is_string(cls) || !cfg)
 		return li_err_set(err, LI_EDATA, "the model config has no 'class_name' and 'config'");
-	return kc_model_parse(json_string_value(cls), cfg, o, m, err);
+	return li_kc_model_parse(json_string_value(cls), cfg, o, m, err);
 }
 
 /* ---- weights ---- */
@@ -553,7 +553,7 @@ void li_weights_free(li_weight *w, int n)
 	free(w);
 }
 
-char *kc_weight_short(const char *full, const char *layer, int strict)
+char *li_kc_weight_short(const char *full, const char *layer, int strict)
 {
 	size_t len = strlen(full);
 	/* drop a ":N" suffix */
@@ -636,8 +636,8 @@ static void flip_spatial(li_array *a)
 		}
 }
 
-int kc_fix_weights(const char *cls, const json_t *cfg, li_weight *w, int n_w,
-		   const li_origin *o, const char *backend, li_err *err)
+int li_kc_fix_weights(const char *cls, const json_t *cfg, li_weight *w, int n_w,
+		      const li_origin *o, const char *backend, li_err *err)
 {
 	int conv = !strcmp(cls, "Conv1D") || !strcmp(cls, "Conv2D") || !strcmp(cls, "Conv3D") ||
 		   !strcmp(cls, "Conv2DTranspose");

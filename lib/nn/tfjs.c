@@ -44,7 +44,7 @@ static int tf_get(void *ctx, int depth, const char *const *path, li_weight **out
 		size_t l = strlen(layer);
 		if (strncmp(nm, layer, l) || nm[l] != '/')
 			continue;
-		char *shortname = kc_weight_short(nm, layer, 1);
+		char *shortname = li_kc_weight_short(nm, layer, 1);
 		if (!shortname) {
 			li_weights_free(w, k);
 			return li_err_set(err, LI_ENOMEM, "out of memory");
@@ -191,7 +191,7 @@ int li_tfjs_load(li_model *m, const char *path, li_err *err)
 	json_t *cfg = json_object_get(topo, "model_config");
 	if (!cfg)
 		cfg = topo;
-	kc_origin(ver ? ver : "tfjs-layers", &m->origin);
+	li_kc_origin(ver ? ver : "tfjs-layers", &m->origin);
 	m->backend = be ? strdup(be) : NULL;
 	m->format = strdup("tfjs");
 	if (!m->format) {

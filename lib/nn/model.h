@@ -19,7 +19,25 @@
 
 #include <stdint.h>
 
-#include "layer.h"
+#include "array.h"
+#include "err.h"
+
+/* A per-row shape (no batch axis). dim[i] == -1: not known until data arrives. */
+typedef struct li_shape {
+	int rank;
+	int64_t dim[LI_MAX_RANK];
+} li_shape;
+
+/* Which framework saved the model: its semantics decide where Keras versions differ
+ * (hard_sigmoid, recurrent_activation defaults, GRU reset_after, bilinear sampling ...). */
+typedef struct li_origin {
+	int keras_major, keras_minor, keras_patch; /* from keras_version; Keras 1 files: 1 */
+	int tfjs;                                  /* saved by TensorFlow.js layers */
+	char version[64];                          /* the keras_version string as saved */
+} li_origin;
+
+/* Element count of a shape (all dims known), -1 on overflow or unknown dims. */
+int64_t li_shape_elems(const li_shape *s);
 
 typedef struct li_model li_model;
 
@@ -43,7 +61,7 @@ const li_shape *li_model_row_shape(const li_model *m, int i);
 /* Parameters of the row's layer (0 for a second call of a shared layer). */
 int64_t li_model_row_params(const li_model *m, int i);
 /* NULL when row i can run, else why not ("layer 'x' (Lambda) cannot be run: ...",
- * "layer 'c' (Conv2D) is not yet supported"). Such rows keep their place in the graph
+ * "layer 'c' (ConvLSTM2D) is not yet supported"). Such rows keep their place in the graph
  * (their shapes and those after them may be unknown); a run that needs one fails. */
 const char *li_model_row_problem(const li_model *m, int i);
 /* Rows that feed row i (borrowed). */

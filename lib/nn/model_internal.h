@@ -46,17 +46,17 @@ typedef struct kc_model {
  * ...} or, from Keras <= 2.2.2, a bare list of layers (Sequential). A Sequential becomes a
  * chain with its InputLayer (synthesized from the first layer's batch_input_shape /
  * batch_shape / input_shape / input_dim when the file has none). o decides the dialect
- * (Keras 1 renames). Free with kc_model_release.
+ * (Keras 1 renames). Free with li_kc_model_release.
  */
-int kc_model_parse(const char *class_name, const json_t *config, const li_origin *o,
-		   kc_model *m, li_err *err) LI_RESULT_USED;
-int kc_model_parse_top(const json_t *root, const li_origin *o, kc_model *m, li_err *err)
+int li_kc_model_parse(const char *class_name, const json_t *config, const li_origin *o,
+		      kc_model *m, li_err *err) LI_RESULT_USED;
+int li_kc_model_parse_top(const json_t *root, const li_origin *o, kc_model *m, li_err *err)
 	LI_RESULT_USED;
-void kc_model_release(kc_model *m);
+void li_kc_model_release(kc_model *m);
 /* 1 for Sequential, Functional, Model. */
-int kc_is_model_class(const char *class_name);
+int li_kc_is_model_class(const char *class_name);
 /* An InputLayer's per-row shape from its config (batch axis dropped, null as -1). */
-int kc_input_shape(const json_t *config, li_shape *s, li_err *err) LI_RESULT_USED;
+int li_kc_input_shape(const json_t *config, li_shape *s, li_err *err) LI_RESULT_USED;
 
 /*
  * The short name of a weight for a layer: "dense_1/kernel:0" -> "kernel",
@@ -65,18 +65,18 @@ int kc_input_shape(const json_t *config, li_shape *s, li_err *err) LI_RESULT_USE
  * malloc'd string, or NULL (no match, or out of memory when strict is 0: then the last
  * component is used).
  */
-char *kc_weight_short(const char *full, const char *layer, int strict);
+char *li_kc_weight_short(const char *full, const char *layer, int strict);
 
 /*
  * File-level fixes to weights before a layer parses them (Keras' own loader does the
  * same): Keras 1 channels_first convolution kernels transposed to Keras 2 order, and
  * kernels trained with Theano flipped spatially. backend may be NULL.
  */
-int kc_fix_weights(const char *class_name, const json_t *config, li_weight *w, int n_w,
-		   const li_origin *o, const char *backend, li_err *err) LI_RESULT_USED;
+int li_kc_fix_weights(const char *class_name, const json_t *config, li_weight *w, int n_w,
+		      const li_origin *o, const char *backend, li_err *err) LI_RESULT_USED;
 
 /* Fills o from a keras_version string (NULL: Keras 1, as Keras' loader assumes). */
-void kc_origin(const char *keras_version, li_origin *o);
+void li_kc_origin(const char *keras_version, li_origin *o);
 
 /* ---- weight sources (h5model.c, tfjs.c) ---- */
 
@@ -112,7 +112,7 @@ typedef struct li_node {
 	char *problem;     /* OPAQUE: why it cannot run (owned) */
 	/* For the model writer (modelsave.c): the layer's config as read (Keras 1 names
 	 * renamed; owned reference, NULL for INPUT and IDENTITY rows) and, on the row of a
-	 * layer's first call, its weights as the file holds them, before kc_fix_weights
+	 * layer's first call, its weights as the file holds them, before li_kc_fix_weights
 	 * (owned; the writer keeps keras_version/backend, so the reader fixes them again). */
 	json_t *config;
 	li_weight *raw;
