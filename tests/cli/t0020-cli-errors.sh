@@ -46,7 +46,7 @@ test_expect_success 'a missing value, an unwanted value, an ambiguous abbreviati
 test_expect_success 'usage errors are one line' '
 	one_line 2 "li-plot: error: which picture? map, images, curves or mosaic (try ${q}li-plot --help${q})" \
 		li-plot &&
-	one_line 2 "li-grid: error: --x: ${q}1${q} is not A:B (try ${q}li-grid --help${q})" \
+	one_line 2 "li-grid: error: --x: ${q}1${q} is not A:B (float32 numbers) (try ${q}li-grid --help${q})" \
 		li-grid --x 1
 '
 

@@ -16,20 +16,23 @@ test_expect_success 'li-info and li-label --stats during 4 concurrent writers ne
 	li-label -q ds --x b0-0.npy --label w0 &&
 	for w in 0 1 2 3; do
 		(for b in $(seq 1 14); do li-label -q ds --x b$w-$b.npy --label w$w || exit 1; done) &
-	done
-	(n=0; while [ ! -e stop ] && [ $n -lt 3000 ]; do
+	done &&
+	{ (n=0; while [ ! -e stop ] && [ $n -lt 3000 ]; do
 		n=$((n + 1))
 		li-info -q ds >info.out 2>info.err || { echo "li-info #$n:"; cat info.err; exit 1; }
 		grep -q "^ds: " info.out || { cat info.out; exit 1; }
-	done; echo $n >reads1) &
-	r1=$!
-	(n=0; while [ ! -e stop ] && [ $n -lt 3000 ]; do
+	done; echo $n >reads1) & } &&
+	r1=$! &&
+	{ (n=0; while [ ! -e stop ] && [ $n -lt 3000 ]; do
 		n=$((n + 1))
 		li-label ds --stats >st.out 2>st.err || { echo "--stats #$n:"; cat st.err; exit 1; }
-	done; echo $n >reads2) &
-	r2=$!
-	ok=1; for j in 1 2 3 4; do wait -n || ok=0; done; touch stop
-	wait $r1 || ok=0; wait $r2 || ok=0
+	done; echo $n >reads2) & } &&
+	r2=$! &&
+	ok=1 &&
+	for j in 1 2 3 4; do wait -n || ok=0; done &&
+	touch stop &&
+	{ wait $r1 || ok=0; } &&
+	{ wait $r2 || ok=0; } &&
 	[ $ok = 1 ] && echo "reads: $(cat reads1) li-info, $(cat reads2) --stats" &&
 	li-info -q ds | grep -q "shape (171, 2)" &&
 	[ "$(ls ds | tr "\n" " ")" = "current gen-000056 gen-000057 " ]
@@ -37,7 +40,7 @@ test_expect_success 'li-info and li-label --stats during 4 concurrent writers ne
 
 test_expect_success 'numpy reading current/ file by file during appends finds every file' '
 	rm -f stop &&
-	(for b in $(seq 0 14); do li-label -q ds2 --x b1-$b.npy --label a || exit 1; done; touch stop) &
+	{ (for b in $(seq 0 14); do li-label -q ds2 --x b1-$b.npy --label a || exit 1; done; touch stop) & } &&
 	w=$! &&
 	$PY -c "
 import numpy as np, os, time
