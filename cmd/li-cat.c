@@ -69,7 +69,7 @@ static int copy_array(catter *c, li_npy_reader *r, const char *name)
 		shape[0] = c->total;
 		c->w = li_npy_writer_open(c->out->f, info->dtype, info->rank, shape, &err);
 		if (!c->w) {
-			cli_error(c->out_name, "%s", err.msg);
+			cli_fail(c->out_name, &err);
 			return 1;
 		}
 	} else if (info->dtype != c->first.dtype) {
@@ -86,11 +86,11 @@ static int copy_array(catter *c, li_npy_reader *r, const char *name)
 	int64_t per = row > 0 ? (1 << 20) / row : 1 << 20;
 	while ((k = li_npy_read_batch(r, &c->batch, info->dtype, per > 0 ? per : 1, &err)) > 0)
 		if (li_npy_write_rows(c->w, c->batch.data, k, &err)) {
-			cli_error(c->out_name, "%s", err.msg);
+			cli_fail(c->out_name, &err);
 			return 1;
 		}
 	if (k < 0) {
-		cli_error(name, "%s", err.msg);
+		cli_fail(name, &err);
 		return 1;
 	}
 	return 0;
@@ -134,7 +134,7 @@ int main(int argc, char **argv)
 	cli_common common = {0};
 	int c;
 	cli_init("li-cat");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1)
 		if (!cli_common_option(c, optarg, &common, usage))
 			cli_usage_error("unknown option");
 	int n = argc - optind;
@@ -178,7 +178,7 @@ int main(int argc, char **argv)
 		if (bad)
 			goto done;
 		if (err.code != LI_EEND || arrays == 0) {
-			cli_error(cli_name(paths[i]), "%s", err.msg);
+			cli_fail(cli_name(paths[i]), &err);
 			goto done;
 		}
 	}
@@ -187,7 +187,7 @@ int main(int argc, char **argv)
 	cat.w = NULL;
 	if (rc) {
 		/* a row count read from the headers that the files did not keep */
-		cli_error(cat.out_name, "%s", err.msg);
+		cli_fail(cat.out_name, &err);
 		goto done;
 	}
 	if (cli_out_commit(&out))

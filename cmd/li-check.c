@@ -68,24 +68,6 @@ typedef struct check {
 	int digits;                     /* significant digits of the input's dtype */
 } check;
 
-/* "LO:HI" with either side empty. */
-static int parse_range(const char *s, double *lo, double *hi)
-{
-	char buf[128];
-	const char *colon = strchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof buf)
-		return -1;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = 0;
-	*lo = -INFINITY;
-	*hi = INFINITY;
-	if (buf[0] && cli_parse_double(buf, lo))
-		return -1;
-	if (colon[1] && cli_parse_double(colon + 1, hi))
-		return -1;
-	return *lo <= *hi ? 0 : -1;
-}
-
 /* A class index as a table cell: "7" or "7 'seven'". */
 static void class_cell(const check *k, int64_t c, char *buf, size_t n)
 {
@@ -166,7 +148,7 @@ static int load_names(check *k)
 		li_err_prefix(&err, "li_class_names");
 	free(json);
 	if (rc)
-		cli_error(k->model, "%s", err.msg);
+		cli_fail(k->model, &err);
 	return rc ? -1 : 0;
 }
 
@@ -333,8 +315,9 @@ int main(int argc, char **argv)
 	check k = {.atol = 1e-5, .rtol = 1e-5, .max_show = 20};
 	li_rowsel sel = {0};
 	int c;
+	double rg[2];
 	cli_init("li-check");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage) || cli_rows_option(c, optarg, &sel))
 			continue;
 		switch (c) {
@@ -355,8 +338,9 @@ int main(int argc, char **argv)
 			k.have_min_prob = 1;
 			break;
 		case OPT_RANGE:
-			if (parse_range(optarg, &k.lo, &k.hi))
+			if (cli_parse_range(optarg, rg, CLI_RANGE_OPEN))
 				cli_usage_error("--range: '%s' is not LO:HI with LO <= HI", optarg);
+			k.lo = rg[0], k.hi = rg[1];
 			k.have_range = 1;
 			break;
 		case OPT_MAX_SHOW:
@@ -387,7 +371,7 @@ int main(int argc, char **argv)
 		goto done;
 	r = li_npy_open(in, &err);
 	if (!r) {
-		cli_error(cli_name(k.in), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(k.in), &err);
 		goto done;
 	}
 	const li_npy_info *info = li_npy_info_of(r);
@@ -416,7 +400,7 @@ int main(int argc, char **argv)
 		if (!(ein = cli_open_in(k.expect)))
 			goto done;
 		if (!(e = li_npy_open(ein, &err))) {
-			cli_error(cli_name(k.expect), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			cli_fail(cli_name(k.expect), &err);
 			goto done;
 		}
 		const li_npy_info *ei = li_npy_info_of(e);
@@ -437,11 +421,11 @@ int main(int argc, char **argv)
 			cli_usage_error("--rows and --shard need an array of rows (rank 2 or more)");
 		li_rowsel_resolve(&sel, k.rows, &lo, &hi);
 		if (lo > 0 && li_npy_skip_rows(r, lo, &err) < 0) {
-			cli_error(cli_name(k.in), "%s", err.msg);
+			cli_fail(cli_name(k.in), &err);
 			goto done;
 		}
 		if (e && same_shape && lo > 0 && li_npy_skip_rows(e, lo, &err) < 0) {
-			cli_error(cli_name(k.expect), "%s", err.msg);
+			cli_fail(cli_name(k.expect), &err);
 			goto done;
 		}
 	}
@@ -469,7 +453,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (n < 0) {
-		cli_error(cli_name(k.in), "%s", err.msg);
+		cli_fail(cli_name(k.in), &err);
 		goto done;
 	}
 	k.rows = hi - lo; /* the rows checked */

@@ -89,12 +89,17 @@ static int convert_model(const char *path, const char *out)
 		cli_usage_error("a model converts to a Keras .h5 or .keras file, not '%s'", out);
 	li_model *m = li_model_load(path, NULL, &err);
 	if (!m) {
-		cli_error(path, "%s", err.msg);
+		cli_fail(path, &err);
 		return cli_finish(EXIT_DATA);
 	}
-	int rc = li_model_save_part_as(m, LI_PART_WHOLE, 0, out, fmt, &err);
-	if (rc)
-		cli_error(out, "%s", err.msg);
+	cli_out o;
+	const char *tmp = cli_out_open_name(&o, out);
+	int rc = !tmp;
+	if (tmp && (rc = li_model_save_part_as(m, LI_PART_WHOLE, 0, tmp, fmt, &err)) != 0)
+		cli_fail(out, &err);
+	if (tmp && !rc)
+		rc = cli_out_commit(&o);
+	cli_out_abort(&o);
 	li_model_free(m);
 	return cli_finish(rc ? EXIT_DATA : 0);
 }
@@ -199,7 +204,7 @@ int main(int argc, char **argv)
 	li_dtype dtype = LI_DTYPE_F32;
 	cli_init("li-convert");
 	cli_data_init(&dopts);
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage) || cli_data_option(c, optarg, &dopts) ||
 		    cli_rows_option(c, optarg, &sel))
 			continue;
@@ -283,7 +288,7 @@ int main(int argc, char **argv)
 			rows = hi - lo;
 		/* the rows before the selection: a .npy file seeks, a pipe reads and drops them */
 		if (lo > 0 && li_data_skip_rows(d, lo, &err) < 0) {
-			cli_error(cli_name(path), "%s", err.msg);
+			cli_fail(cli_name(path), &err);
 			status = cli_status(&err);
 			goto done;
 		}
@@ -294,12 +299,12 @@ int main(int argc, char **argv)
 		o.w = li_data_scalar(d) ? li_npy_writer_open(o.main.f, dtype, 0, shape, &err)
 					: li_npy_writer_open(o.main.f, dtype, rank, shape, &err);
 		if (!o.w) {
-			cli_error(out_name, "%s", err.msg);
+			cli_fail(out_name, &err);
 			goto done;
 		}
 	} else if ((o.to == LI_FORMAT_CSV || o.to == LI_FORMAT_TSV) && li_data_has_labels(d)) {
 		if (li_csv_write_header(o.main.f, row, 1, delim, &err)) {
-			cli_error(out_name, "%s", err.msg);
+			cli_fail(out_name, &err);
 			goto done;
 		}
 	}
@@ -331,7 +336,7 @@ int main(int argc, char **argv)
 			rc = li_err_set(&err, LI_ENOMEM, "out of memory");
 		if (rc) {
 			/* a JSON refusal (NaN) is about the data; a write error about the output */
-			cli_error(err.code == LI_EIO ? out_name : cli_name(path), "%s", err.msg);
+			cli_fail(err.code == LI_EIO ? out_name : cli_name(path), &err);
 			goto done;
 		}
 		done_rows += k;
@@ -339,7 +344,7 @@ int main(int argc, char **argv)
 	}
 	cli_progress_end(&common);
 	if (k < 0) {
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 		status = cli_status(&err);
 		goto done;
 	}
@@ -372,7 +377,7 @@ int main(int argc, char **argv)
 			fprintf(o.classes.f, "%s\n", names[i]);
 	}
 	if (rc) {
-		cli_error(out_name, "%s", err.msg);
+		cli_fail(out_name, &err);
 		goto done;
 	}
 	if (cli_out_commit(&o.main) || (labels_out && cli_out_commit(&o.labels)) ||

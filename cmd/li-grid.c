@@ -5,6 +5,8 @@
  * out-of-bounds probing. Points run x fastest, then y, both ascending, as
  * numpy.meshgrid(linspace(a, b, nx), linspace(c, d, ny)) flattened row by row.
  */
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,18 +40,6 @@ static void usage(FILE *f)
 		"  li-grid --map map.h5 --margin 0.25 --n 15x15 | li-invert map.h5 > latent.npy\n");
 }
 
-/* "A:B" into two finite numbers (A may equal B or exceed it: a descending axis). */
-static int parse_range(const char *s, double r[2])
-{
-	char buf[128];
-	const char *colon = strchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof buf)
-		return -1;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = 0;
-	return cli_parse_double(buf, &r[0]) || cli_parse_double(colon + 1, &r[1]) ? -1 : 0;
-}
-
 /* numpy.linspace(a, b, n)[j], computed as numpy does: j * step + a, the end exact. */
 static double linspace(double a, double b, int64_t n, int64_t j)
 {
@@ -76,18 +66,18 @@ int main(int argc, char **argv)
 	int64_t n[2] = {10, 10};
 	const char *map = NULL;
 	cli_init("li-grid");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
 		switch (c) {
 		case OPT_X:
-			if (parse_range(optarg, xr))
-				cli_usage_error("--x: '%s' is not A:B", optarg);
+			if (cli_parse_range(optarg, xr, CLI_RANGE_DESCENDING | CLI_RANGE_F32))
+				cli_usage_error("--x: '%s' is not A:B (float32 numbers)", optarg);
 			have_x = 1;
 			break;
 		case OPT_Y:
-			if (parse_range(optarg, yr))
-				cli_usage_error("--y: '%s' is not C:D", optarg);
+			if (cli_parse_range(optarg, yr, CLI_RANGE_DESCENDING | CLI_RANGE_F32))
+				cli_usage_error("--y: '%s' is not C:D (float32 numbers)", optarg);
 			have_y = 1;
 			break;
 		case OPT_N: {
@@ -123,7 +113,7 @@ int main(int argc, char **argv)
 	if (map) {
 		li_map *m = li_map_load_info(map, &err);
 		if (!m) {
-			cli_error(map, "%s", err.msg);
+			cli_fail(map, &err);
 			goto done;
 		}
 		int dims = li_map_dims(m);
@@ -139,6 +129,13 @@ int main(int argc, char **argv)
 		if (!have_y)
 			yr[0] = e[1] - margin * w1, yr[1] = e[3] + margin * w1;
 		li_map_free(m);
+		/* a huge extent widened by the margin can leave float32 */
+		for (int i = 0; i < 2; i++)
+			if (!(fabs(xr[i]) <= FLT_MAX && fabs(yr[i]) <= FLT_MAX)) {
+				cli_error(map, "the extent widened by --margin leaves float32; "
+					  "give --x and --y");
+				goto done;
+			}
 	}
 	if (!cli_out_open(&out, common.output, 1))
 		goto done;
@@ -156,14 +153,14 @@ int main(int argc, char **argv)
 			row[2 * i + 1] = y;
 		}
 		if (li_npy_write_rows(w, row, n[0], &err)) {
-			cli_error(cli_name(common.output), "%s", err.msg);
+			cli_fail(cli_name(common.output), &err);
 			goto done;
 		}
 	}
 	int rc = li_npy_writer_close(w, &err);
 	w = NULL;
 	if (rc) {
-		cli_error(cli_name(common.output), "%s", err.msg);
+		cli_fail(cli_name(common.output), &err);
 		goto done;
 	}
 	if (cli_out_commit(&out))

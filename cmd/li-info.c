@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 	int c;
 	cli_init("li-info");
 	cli_data_init(&dopts);
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1)
 		if (!cli_common_option(c, optarg, &common, usage) && !cli_data_option(c, optarg, &dopts))
 			cli_usage_error("unknown option");
 	if (common.output)
@@ -210,7 +210,7 @@ int main(int argc, char **argv)
 		li_data *d = li_data_open(path, &dopts, &err);
 		if (!d) {
 			fflush(stdout);
-			cli_error(name, "%s", err.msg);
+			cli_fail(name, &err);
 			status = cli_status(&err);
 			continue;
 		}
@@ -225,7 +225,7 @@ int main(int argc, char **argv)
 		}
 		if (rc) {
 			fflush(stdout);
-			cli_error(name, "%s", err.msg);
+			cli_fail(name, &err);
 			status = cli_status(&err);
 		}
 		li_data_close(d);

@@ -95,14 +95,14 @@ static int flush(inv *s, double *y, int64_t n, int64_t pos)
 	memset(s->outside, 0, (size_t)n); /* --approx has no notion of outside */
 	if (s->approx ? li_map_inverse_approx(s->m, y, n, s->x, &err)
 		      : li_map_inverse_outside(s->m, y, n, s->x, s->outside, &err)) {
-		cli_error(s->in_name, "%s", err.msg);
+		cli_fail(s->in_name, &err);
 		return -1;
 	}
 	for (int64_t i = off; i < off + cnt; i++)
 		s->n_outside += s->outside[i];
 	li_convert(s->xf, LI_DTYPE_F32, s->x + off * d, LI_DTYPE_F64, (size_t)(cnt * d));
 	if (li_npy_write_rows(s->w, s->xf, cnt, &err)) {
-		cli_error(s->out_name, "%s", err.msg);
+		cli_fail(s->out_name, &err);
 		return -1;
 	}
 	s->done += cnt;
@@ -118,7 +118,7 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	int64_t k = 0;
 	li_npy_reader *r = li_npy_open(in, &err);
 	if (!r) {
-		cli_error(s->in_name, "%s", err.msg);
+		cli_fail(s->in_name, &err);
 		return -1;
 	}
 	const li_npy_info *info = li_npy_info_of(r);
@@ -134,13 +134,13 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	int64_t end_read = (s->hi + s->batch - 1) / s->batch * s->batch;
 	/* the rows before the first batch: a file seeks, a pipe reads and drops them */
 	if (pos > 0 && li_npy_skip_rows(r, pos, &err) < 0) {
-		cli_error(s->in_name, "%s", err.msg);
+		cli_fail(s->in_name, &err);
 		goto out;
 	}
 	if (!cli_out_open(out, common->output, 1))
 		goto out;
 	if (!(s->w = li_npy_writer_open(out->f, LI_DTYPE_F32, rank, shape, &err))) {
-		cli_error(s->out_name, "%s", err.msg);
+		cli_fail(s->out_name, &err);
 		goto out;
 	}
 	while (pos < end_read &&
@@ -153,7 +153,7 @@ static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	}
 	cli_progress_end(common);
 	if (k < 0) {
-		cli_error(s->in_name, "%s", err.msg);
+		cli_fail(s->in_name, &err);
 		goto out;
 	}
 	rc = 0;
@@ -220,12 +220,18 @@ static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
 	if (!cli_out_open(out, common->output, 1))
 		goto out;
 	if (!(s->w = li_npy_writer_open(out->f, LI_DTYPE_F32, rank, shape, &err))) {
-		cli_error(s->out_name, "%s", err.msg);
+		cli_fail(s->out_name, &err);
 		goto out;
 	}
 	errno = 0;
-	while (getline(&line, &cap, in) >= 0) {
+	ssize_t len;
+	while ((len = getline(&line, &cap, in)) >= 0) {
 		lineno++;
+		if ((size_t)len != strlen(line)) { /* a NUL would end the line's text early */
+			cli_error(s->in_name, "line %lld holds a NUL byte; not a text file",
+				  (long long)lineno);
+			goto out;
+		}
 		int got = parse_line(s, line, lineno, y + have * dims);
 		if (got < 0)
 			goto out;
@@ -271,7 +277,7 @@ int main(int argc, char **argv)
 	int c, approx = 0;
 	li_rowsel sel = {0};
 	cli_init("li-invert");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1)
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1)
 		if (!cli_common_option(c, optarg, &common, usage) && !cli_rows_option(c, optarg, &sel) &&
 		    c == OPT_APPROX)
 			approx = 1;
@@ -293,7 +299,7 @@ int main(int argc, char **argv)
 	li_map *m = li_map_load(map_path, &err);
 	const char *why;
 	if (!m) {
-		cli_error(map_path, "%s", err.msg);
+		cli_fail(map_path, &err);
 		goto done;
 	}
 	s.m = m;
@@ -337,7 +343,7 @@ int main(int argc, char **argv)
 	rc = li_npy_writer_close(s.w, &err);
 	s.w = NULL;
 	if (rc) {
-		cli_error(s.out_name, "%s", err.msg);
+		cli_fail(s.out_name, &err);
 		goto done;
 	}
 	if (cli_out_commit(&out))

@@ -112,7 +112,7 @@ static int stats(const opts *o)
 	li_err err = {0};
 	li_labeled *d = li_labeled_open(o->dir, &err);
 	if (!d) {
-		cli_error(o->dir, "%s", err.msg);
+		cli_fail(o->dir, &err);
 		return EXIT_DATA;
 	}
 	const li_labeled_info *in = li_labeled_info_of(d);
@@ -151,34 +151,18 @@ static int export(const opts *o)
 		cli_usage_error("--export: unknown format '%s' (.npy, .csv, .json or .mat)", o->export);
 	li_labeled *d = li_labeled_open(o->dir, &err);
 	if (!d) {
-		cli_error(o->dir, "%s", err.msg);
+		cli_fail(o->dir, &err);
 		return EXIT_DATA;
 	}
 	if (kind == 'm') {
-		/* matio writes by name: a temporary name beside the target, renamed at the end */
-		size_t n = strlen(o->export) + 16;
-		char *tmp = malloc(n);
-		if (!tmp) {
-			cli_error(o->export, "out of memory");
+		/* matio writes by name */
+		const char *tmp = cli_out_open_name(&out, o->export);
+		if (!tmp)
 			goto done;
-		}
-		snprintf(tmp, n, "%s.tmp.XXXXXX", o->export);
-		int fd = mkstemp(tmp);
-		if (fd < 0) {
-			cli_error(o->export, "cannot create: %s", strerror(errno));
-			free(tmp);
-			goto done;
-		}
-		close(fd);
 		if (li_labeled_export_mat(d, tmp, &err))
-			cli_error(o->export, "%s", err.msg);
-		else if (rename(tmp, o->export) != 0)
-			cli_error(o->export, "cannot rename: %s", strerror(errno));
-		else
+			cli_fail(o->export, &err);
+		else if (cli_out_commit(&out) == 0)
 			status = 0;
-		if (status)
-			unlink(tmp);
-		free(tmp);
 		goto done;
 	}
 	if (!cli_out_open(&out, o->export, kind == 'n'))
@@ -187,7 +171,7 @@ static int export(const opts *o)
 		 : kind == 'c' ? li_labeled_export_csv(d, out.f, &err)
 		 : li_labeled_export_json(d, out.f, &err);
 	if (rc)
-		cli_error(o->export, "%s", err.msg);
+		cli_fail(o->export, &err);
 	else if (cli_out_commit(&out) == 0)
 		status = 0;
 done:
@@ -207,7 +191,7 @@ static int from_prob(const char *path, li_labeled_append_req *q, int64_t **idx, 
 	int rc = li_npy_load(f, &a, LI_DTYPE_F64, &err);
 	cli_close_in(f);
 	if (rc) {
-		cli_error(path, "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(path, &err);
 		return -1;
 	}
 	if (a.rank != 2 && a.rank != 1) {
@@ -278,7 +262,7 @@ static li_npy_reader *open_samples(const char *path, FILE **xf)
 		if (!(*xf = cli_open_in(path)))
 			return NULL;
 		if (!(r = li_npy_open(*xf, &err)))
-			cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			cli_fail(cli_name(path), &err);
 		return r;
 	}
 	li_data_opts_init(&o);
@@ -342,7 +326,7 @@ static int append(const opts *o)
 		int rc = li_labeled_read_classes(f, &classes, &n_classes, &err);
 		cli_close_in(f);
 		if (rc) {
-			cli_error(o->classes, "%s", err.msg);
+			cli_fail(o->classes, &err);
 			goto done;
 		}
 		q.classes = classes;
@@ -359,7 +343,7 @@ static int append(const opts *o)
 		int rc = li_labeled_read_labels(f, &idx, &names, &q.n_labels, &err);
 		cli_close_in(f);
 		if (rc) {
-			cli_error(o->labels, "%s", err.msg);
+			cli_fail(o->labels, &err);
 			goto done;
 		}
 		q.index = idx;
@@ -379,7 +363,7 @@ static int append(const opts *o)
 		int rc = li_npy_load(f, &origin, LI_DTYPE_F32, &err);
 		cli_close_in(f);
 		if (rc) {
-			cli_error(o->origin, "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			cli_fail(o->origin, &err);
 			goto done;
 		}
 		if (origin.rank < 1) {
@@ -402,7 +386,7 @@ static int append(const opts *o)
 	q.samples = r;
 	long long gen = 0;
 	if (li_labeled_append(o->dir, &q, &gen, &err)) {
-		cli_error(o->dir, "%s", err.msg);
+		cli_fail(o->dir, &err);
 		status = cli_status(&err);
 		goto done;
 	}
@@ -452,7 +436,7 @@ int main(int argc, char **argv)
 		free(o.set_name);
 		return EXIT_DATA;
 	}
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts)) != -1) {
 		if (cli_common_option(c, optarg, &o.common, usage))
 			continue;
 		switch (c) {

@@ -186,7 +186,7 @@ int main(int argc, char **argv)
 	int c, json = 0;
 	const char *config = NULL;
 	cli_init("li-layers");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
 		if (c == OPT_JSON)
@@ -204,7 +204,7 @@ int main(int argc, char **argv)
 	crossings cx = {0};
 	li_model *m = li_model_load(path, config, &err);
 	if (!m) {
-		cli_error(path, "%s", err.msg);
+		cli_fail(path, &err);
 		goto done;
 	}
 	if (crossings_get(m, &cx)) {

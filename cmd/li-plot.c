@@ -76,19 +76,6 @@ typedef struct args {
 } args;
 
 /* "A:B" into two finite numbers with A < B. */
-static int parse_range(const char *s, double r[2])
-{
-	char buf[128];
-	const char *colon = strchr(s, ':');
-	if (!colon || (size_t)(colon - s) >= sizeof buf)
-		return -1;
-	memcpy(buf, s, (size_t)(colon - s));
-	buf[colon - s] = 0;
-	if (cli_parse_double(buf, &r[0]) || cli_parse_double(colon + 1, &r[1]) || r[0] >= r[1])
-		return -1;
-	return 0;
-}
-
 static void parse_args(int argc, char **argv, args *a, cli_common *common)
 {
 	static const struct option opts[] = {
@@ -113,7 +100,7 @@ static void parse_args(int argc, char **argv, args *a, cli_common *common)
 	};
 	int c;
 	int64_t d[3];
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, common, usage))
 			continue;
 		switch (c) {
@@ -131,12 +118,12 @@ static void parse_args(int argc, char **argv, args *a, cli_common *common)
 			break;
 		case OPT_TITLE: a->o.title = optarg; break;
 		case OPT_XRANGE:
-			if (parse_range(optarg, a->o.xrange))
+			if (cli_parse_range(optarg, a->o.xrange, CLI_RANGE_ASCENDING))
 				cli_usage_error("--xrange: '%s' is not A:B with A < B", optarg);
 			a->o.has_xrange = 1;
 			break;
 		case OPT_YRANGE:
-			if (parse_range(optarg, a->o.yrange))
+			if (cli_parse_range(optarg, a->o.yrange, CLI_RANGE_ASCENDING))
 				cli_usage_error("--yrange: '%s' is not C:D with C < D", optarg);
 			a->o.has_yrange = 1;
 			break;
@@ -180,7 +167,7 @@ static int load(const char *path, li_array *a)
 	int rc = li_npy_load(f, a, LI_DTYPE_F32, &err);
 	cli_close_in(f);
 	if (rc)
-		cli_error(cli_name(path), "%s", rc == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(path), &err);
 	return rc ? -1 : 0;
 }
 
@@ -214,7 +201,7 @@ static int read_list(const char *path, li_textlist *l)
 	int rc = li_textlist_read(f, l, &err);
 	cli_close_in(f);
 	if (rc)
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 	return rc ? -1 : 0;
 }
 
@@ -280,7 +267,7 @@ static int do_map(const args *a, li_plot_opts *o, FILE *out, li_err *err, const 
 		int e = li_textlist_labels(f, &classes, &lab, &n_lab, err);
 		cli_close_in(f);
 		if (e) {
-			cli_error(cli_name(a->labels), "%s", err->msg);
+			cli_fail(cli_name(a->labels), err);
 			goto out;
 		}
 		if (n_lab != n) {
@@ -305,7 +292,7 @@ static int do_map(const args *a, li_plot_opts *o, FILE *out, li_err *err, const 
 	}
 	if (li_plot_map(o, xy.data, n, lab, (const char *const *)classes.s, (int)classes.n,
 			marks.data, n_marks, out, err)) {
-		cli_error(NULL, "%s", err->msg);
+		cli_fail(NULL, err);
 		goto out;
 	}
 	rc = 0;
@@ -378,7 +365,7 @@ static int do_images(const args *a, li_plot_opts *o, FILE *out, li_err *err, con
 	rc = 0;
 	goto out;
 fail:
-	cli_error(NULL, "%s", err->msg);
+	cli_fail(NULL, err);
 out:
 	li_textlist_release(&titles);
 	li_textlist_release(&channels);
@@ -430,7 +417,7 @@ int main(int argc, char **argv)
 
 	int status = EXIT_DATA;
 	if (a.map && !(map = li_map_load_info(a.map, &err))) {
-		cli_error(a.map, "%s", err.msg);
+		cli_fail(a.map, &err);
 		goto done;
 	}
 	if (!cli_out_open(&out, common.output, li_plot_term_binary(a.o.term)))

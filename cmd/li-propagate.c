@@ -81,7 +81,7 @@ int main(int argc, char **argv)
 	int kind = CM_SINK_ARRAY, c;
 	cli_init("li-propagate");
 	cm_prep_init(&prep);
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage) || cm_option(c, optarg, &prep))
 			continue;
 		switch (c) {

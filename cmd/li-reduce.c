@@ -99,44 +99,33 @@ static void usage(FILE *f)
 		"  li-reduce --method umap --auto --report fit.json latent.npy > xy.npy\n");
 }
 
-/* The n x dims float64 coordinates as a float32 array in a. 0 or -1 (reported). */
-static int coords_array(const char *name, const double *y, int64_t n, int dims, li_array *a)
+/* Writes n x dims float64 coordinates as a float32 .npy to out. 0 or -1 (reported). */
+static int write_coords(FILE *out, const char *name, const double *y, int64_t n, int dims)
 {
 	li_err err = {0};
+	li_array a = {0};
 	int64_t shape[2] = {n, dims};
-	if (li_array_alloc(a, LI_DTYPE_F32, 2, shape, &err)) {
-		cli_error(name, "%s", err.msg);
+	if (li_array_alloc(&a, LI_DTYPE_F32, 2, shape, &err) ||
+	    (li_convert(a.data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims)),
+	     li_npy_save(out, &a, &err))) {
+		cli_fail(name, &err);
+		li_array_release(&a);
 		return -1;
 	}
-	li_convert(a->data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims));
-	return 0;
-}
-
-/* Writes a to out. 0 or -1 (reported). */
-static int write_coords(FILE *out, const char *name, const li_array *a)
-{
-	li_err err = {0};
-	if (li_npy_save(out, a, &err)) {
-		cli_error(name, "%s", err.msg);
-		return -1;
-	}
+	li_array_release(&a);
 	return 0;
 }
 
 /* Writes the n sampled row numbers as an int64 .npy. 0 or -1 (reported). */
-static int write_index(const char *path, const int64_t *idx, int64_t n)
+static int write_index(FILE *out, const char *path, const int64_t *idx, int64_t n)
 {
 	li_err err = {0};
 	li_array a = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {n}, .data = (void *)idx};
-	cli_out out = {0};
-	if (!cli_out_open(&out, path, 1))
-		return -1;
-	if (li_npy_save(out.f, &a, &err)) {
-		cli_error(cli_name(path), "%s", err.msg);
-		cli_out_abort(&out);
+	if (li_npy_save(out, &a, &err)) {
+		cli_fail(cli_name(path), &err);
 		return -1;
 	}
-	return cli_out_commit(&out) ? -1 : 0;
+	return 0;
 }
 
 /* The --report document with "sample": {"rows", "of", "seed"} added; caller frees. */
@@ -165,8 +154,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	li_array x = {0};
 	li_map *m = NULL;
 	double *y = NULL;
-	cli_out out = {0}, rep = {0};
-	li_array ya = {0};
+	cli_out outs[4] = {{0}};
 	char *text = NULL;
 	int64_t *idx = NULL, of = 0;
 	li_npy_reader *r = NULL;
@@ -180,12 +168,12 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		/* only the sample is kept: memory grows with --sample, not with the input */
 		if (!(r = li_npy_open(in, &err)) ||
 		    li_rows_sample(r, so->rows, common->seed, dt, &x, &idx, &err) < 0) {
-			cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+			cli_fail(cli_name(path), &err);
 			goto done;
 		}
 		of = li_npy_rows(r);
 	} else if (li_npy_load(in, &x, dt, &err)) {
-		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(path), &err);
 		goto done;
 	}
 	if (x.rank < 1) {
@@ -206,20 +194,25 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	}
 	cli_progress_end(common);
 	if (!m) {
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 		status = cli_status(&err);
 		goto done;
 	}
 	li_array_release(&x);
-	/* Everything that can fail before any output is kept: the coordinates are converted
-	 * and, into a file, written under its temporary name (renamed last); standard output
-	 * cannot be taken back, so it is written after the map and the report. */
-	if (coords_array(cli_name(common->output), y, n, dims, &ya) ||
-	    !cli_out_open(&out, common->output, 1) ||
-	    (out.path && write_coords(out.f, cli_name(common->output), &ya)))
+	/*
+	 * Every output is opened (its folder checked) before any is written, and all are
+	 * committed together. The map and report are written first: standard output cannot be
+	 * taken back after a failure.
+	 */
+	enum { O_MAP, O_REP, O_IDX, O_XY };
+	const char *map_tmp = NULL;
+	if ((save && !(map_tmp = cli_out_open_name(&outs[O_MAP], save))) ||
+	    (report && !cli_out_open(&outs[O_REP], report, 0)) ||
+	    (so->index && !cli_out_open(&outs[O_IDX], so->index, 1)) ||
+	    !cli_out_open(&outs[O_XY], common->output, 1))
 		goto done;
-	if (save && li_map_save(m, save, &err)) {
-		cli_error(save, "%s", err.msg);
+	if (save && li_map_save(m, map_tmp, &err)) {
+		cli_fail(save, &err);
 		goto done;
 	}
 	if (report) {
@@ -227,16 +220,20 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 			cli_error(report, "out of memory");
 			goto done;
 		}
-		if (!cli_out_open(&rep, report, 0))
-			goto done;
-		fprintf(rep.f, "%s\n", text);
-		if (cli_out_commit(&rep))
-			goto done;
+		fprintf(outs[O_REP].f, "%s\n", text);
 	}
-	if (so->index && write_index(so->index, idx, n))
+	if (so->index && write_index(outs[O_IDX].f, so->index, idx, n))
 		goto done;
-	if ((!out.path && write_coords(out.f, cli_name(common->output), &ya)) ||
-	    cli_out_commit(&out))
+	if (write_coords(outs[O_XY].f, cli_name(common->output), y, n, dims))
+		goto done;
+	/* the unused slots were never opened: packed so that commit_all sees only real ones */
+	int k = 0;
+	for (int i = 0; i < 4; i++)
+		if (outs[i].name)
+			outs[k++] = outs[i];
+	for (int i = k; i < 4; i++)
+		memset(&outs[i], 0, sizeof outs[i]);
+	if (cli_out_commit_all(outs, k))
 		goto done;
 	int64_t asked = json_neighbors_asked(m);
 	if (asked > 0)
@@ -260,9 +257,8 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	}
 	status = 0;
 done:
-	cli_out_abort(&rep);
-	cli_out_abort(&out);
-	li_array_release(&ya);
+	for (int i = 0; i < 4; i++)
+		cli_out_abort(&outs[i]);
 	free(text);
 	free(y);
 	free(idx);
@@ -287,7 +283,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	FILE *in = NULL;
 	li_map *m = li_map_load(map_path, &err);
 	if (!m) {
-		cli_error(map_path, "%s", err.msg);
+		cli_fail(map_path, &err);
 		return EXIT_DATA;
 	}
 	const char *why;
@@ -299,7 +295,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	if (!(in = cli_open_in(path)))
 		goto done;
 	if (!(r = li_npy_open(in, &err))) {
-		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(path), &err);
 		goto done;
 	}
 	const li_npy_info *info = li_npy_info_of(r);
@@ -327,7 +323,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		base = lo / per * per;
 		/* the rows before: a file seeks, a pipe reads and drops them */
 		if (base > 0 && li_npy_skip_rows(r, base, &err) < 0) {
-			cli_error(cli_name(path), "%s", err.msg);
+			cli_fail(cli_name(path), &err);
 			goto done;
 		}
 	}
@@ -342,7 +338,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	if (!cli_out_open(&out, common->output, 1))
 		goto done;
 	if (!(w = li_npy_writer_open(out.f, LI_DTYPE_F32, 2, shape, &err))) {
-		cli_error(cli_name(common->output), "%s", err.msg);
+		cli_fail(cli_name(common->output), &err);
 		goto done;
 	}
 	int64_t done_rows = 0, pos = base;
@@ -366,12 +362,12 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 				xb[i] = 0;
 			}
 		if (li_map_transform(m, batch.data, k, y, &err)) {
-			cli_error(cli_name(path), "%s", err.msg);
+			cli_fail(cli_name(path), &err);
 			goto done;
 		}
 		li_convert(yf, LI_DTYPE_F32, y + off * dims, LI_DTYPE_F64, (size_t)(cnt * dims));
 		if (li_npy_write_rows(w, yf, cnt, &err)) {
-			cli_error(cli_name(common->output), "%s", err.msg);
+			cli_fail(cli_name(common->output), &err);
 			goto done;
 		}
 		pos += k;
@@ -380,13 +376,13 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	}
 	cli_progress_end(common);
 	if (k < 0) {
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 		goto done;
 	}
 	int rc = li_npy_writer_close(w, &err);
 	w = NULL;
 	if (rc) {
-		cli_error(cli_name(common->output), "%s", err.msg);
+		cli_fail(cli_name(common->output), &err);
 		goto done;
 	}
 	if (cli_out_commit(&out))
@@ -438,7 +434,7 @@ int main(int argc, char **argv)
 	li_rowsel sel = {0};
 	sample_opts so = {0};
 	cli_init("li-reduce");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
 		if (cli_rows_option(c, optarg, &sel)) {
@@ -547,6 +543,13 @@ int main(int argc, char **argv)
 		cli_usage_error("--neighbors, --min-dist, --spread and --epochs are UMAP options");
 	if (report && !strcmp(report, "-") && (!common.output || !strcmp(common.output, "-")))
 		cli_usage_error("--report and the coordinates cannot both go to standard output");
+	const char *named[][2] = {{save, "--save"}, {report, "--report"}, {so.index, "--sample-index"},
+				  {common.output, "-o"}};
+	for (int i = 0; i < 4; i++)
+		for (int j = i + 1; j < 4; j++)
+			if (cli_same_file(named[i][0], named[j][0]))
+				cli_usage_error("%s and %s name the same file '%s'", named[i][1],
+						named[j][1], named[i][0]);
 	if (map)
 		return cli_finish(transform(map, path, &common, &sel));
 	const char *why;

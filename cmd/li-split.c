@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 	int format = -1;
 	int c;
 	cli_init("li-split");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
 		if (c == OPT_AT)
@@ -117,10 +117,10 @@ int main(int argc, char **argv)
 	hpath = head ? strdup(head) : beside(path, dflt == LI_SAVE_KERAS ? ".head.keras" : ".head.h5");
 	tpath = tail ? strdup(tail) : beside(path, dflt == LI_SAVE_KERAS ? ".tail.keras" : ".tail.h5");
 	if (!hpath || !tpath) {
-		fprintf(stderr, "li-split: error: out of memory\n");
+		cli_error(NULL, "out of memory");
 		goto done;
 	}
-	if (!strcmp(hpath, tpath)) {
+	if (cli_same_file(hpath, tpath)) {
 		li_model_free(m);
 		cli_usage_error("the head and the tail would be the same file '%s'", hpath);
 	}
@@ -140,15 +140,25 @@ int main(int argc, char **argv)
 			  "li-layers lists the split points)", li_model_row_name(m, row), buf);
 		goto done;
 	}
-	if (li_model_save_part_as(m, LI_PART_HEAD, row, hpath, hfmt, &err)) {
-		cli_error(hpath, "%s", err.msg);
+	/* both parts are written to temporary files, then renamed together: both, or neither
+	 * and the old files stay; a FIFO or device is written through */
+	cli_out outs[2] = {{0}};
+	const char *htmp = cli_out_open_name(&outs[0], hpath);
+	const char *ttmp = htmp ? cli_out_open_name(&outs[1], tpath) : NULL;
+	if (!htmp || !ttmp) {
+		cli_out_abort(&outs[0]);
 		goto done;
 	}
-	if (li_model_save_part_as(m, LI_PART_TAIL, row, tpath, tfmt, &err)) {
-		cli_error(tpath, "%s", err.msg);
-		unlink(hpath); /* both parts or neither */
+	const char *failed = li_model_save_part_as(m, LI_PART_HEAD, row, htmp, hfmt, &err) ? hpath
+			     : li_model_save_part_as(m, LI_PART_TAIL, row, ttmp, tfmt, &err) ? tpath : NULL;
+	if (failed) {
+		cli_fail(failed, &err);
+		cli_out_abort(&outs[0]);
+		cli_out_abort(&outs[1]);
 		goto done;
 	}
+	if (cli_out_commit_all(outs, 2))
+		goto done;
 	status = 0;
 done:
 	li_model_free(m);

@@ -3,6 +3,7 @@
  * probe), report how well it separates the classes, and save it as a Keras .h5 model
  * whose outputs are class probabilities (lib/probe.h).
  */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,7 +101,7 @@ static int read_labels(const char *path, int64_t **index, char ***names, int64_t
 	if (f == LI_FORMAT_JSON || f == LI_FORMAT_MAT || f == LI_FORMAT_IDX || is_dir(path)) {
 		li_labels l;
 		if (li_labels_load(path, NULL, &l, &err)) {
-			cli_error(cli_name(path), "%s", err.msg);
+			cli_fail(cli_name(path), &err);
 			return 1;
 		}
 		*n = l.y.shape[0];
@@ -132,7 +133,7 @@ static int read_labels(const char *path, int64_t **index, char ***names, int64_t
 	int rc = li_labeled_read_labels(in, index, names, n, &err);
 	cli_close_in(in);
 	if (rc) {
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 		return 1;
 	}
 	return 0;
@@ -141,13 +142,41 @@ static int read_labels(const char *path, int64_t **index, char ***names, int64_t
 /* Loads LATENT + LABELS (or a data-set folder) into r. Names given by --classes come in
  * through r->names beforehand; label names then must be among them. 0, or 1 after
  * printing an error. */
+static int load_rows_any(labeled_rows *r, const char *latent, const char *labels, int fixed_names);
+
+/* The first row of r holding a NaN or an infinity, or -1. */
+static int64_t first_bad_row(const labeled_rows *r)
+{
+	int64_t n = r->x.rank ? r->x.shape[0] : 0, d = li_shape_row_elems(r->x.rank, r->x.shape);
+	const float *x = r->x.data;
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t j = 0; j < d; j++)
+			if (!isfinite(x[i * d + j]))
+				return i;
+	return -1;
+}
+
+/* Loads rows and labels (training or --val: the same rules, a NaN refused in both). */
 static int load_rows(labeled_rows *r, const char *latent, const char *labels, int fixed_names)
+{
+	if (load_rows_any(r, latent, labels, fixed_names))
+		return 1;
+	int64_t bad = first_bad_row(r);
+	if (bad >= 0) {
+		cli_error(cli_name(latent), "row %lld: not a finite number (NaN or infinity)",
+			  (long long)bad);
+		return 1;
+	}
+	return 0;
+}
+
+static int load_rows_any(labeled_rows *r, const char *latent, const char *labels, int fixed_names)
 {
 	li_err err = {0};
 	if (is_dir(latent)) {
 		li_labeled *d = li_labeled_open(latent, &err);
 		if (!d || li_labeled_load_samples(d, &r->x, &err)) {
-			cli_error(latent, "%s", err.msg);
+			cli_fail(latent, &err);
 			li_labeled_close(d);
 			return 1;
 		}
@@ -172,7 +201,7 @@ static int load_rows(labeled_rows *r, const char *latent, const char *labels, in
 	int rc = scalar ? 0 : li_data_read_all(dat, &r->x, LI_DTYPE_F32, &err);
 	li_data_close(dat);
 	if (rc) {
-		cli_error(cli_name(latent), "%s", err.code == LI_EEND ? "empty file" : err.msg);
+		cli_fail(cli_name(latent), &err);
 		return 1;
 	}
 	if (scalar || r->x.rank == 0) {
@@ -339,7 +368,7 @@ int main(int argc, char **argv)
 	long v;
 	int c;
 	cli_init("li-train-lr");
-	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
 		if (cli_common_option(c, optarg, &common, usage))
 			continue;
 		switch (c) {
@@ -392,7 +421,7 @@ int main(int argc, char **argv)
 		int rc = li_labeled_read_classes(f, &tr.names, &tr.n_names, &err);
 		cli_close_in(f);
 		if (rc) {
-			cli_error(classes, "%s", err.msg);
+			cli_fail(classes, &err);
 			goto done;
 		}
 	}
@@ -452,7 +481,7 @@ int main(int argc, char **argv)
 	free(y);
 	free(xt);
 	if (rc) {
-		cli_error(cli_name(latent), "%s", err.msg);
+		cli_fail(cli_name(latent), &err);
 		goto done;
 	}
 	if (!common.quiet)
@@ -478,25 +507,31 @@ int main(int argc, char **argv)
 		json_object_set_new(rep, "validation",
 				    evaluate(&m, &tr, is_val, 1, "validation", common.quiet, 1));
 	}
+	/* both outputs are opened (their folders checked) before either is written, and
+	 * committed together: a bad --report path leaves no probe behind */
 	int64_t *row_shape = tr.x.shape + 1;
-	if (li_probe_save(common.output, &m, tr.x.rank - 1, row_shape, tr.n_names ? tr.names : NULL,
-			  &err)) {
-		cli_error(common.output, "%s", err.msg);
+	cli_out outs[2] = {{0}};
+	const char *tmp = cli_out_open_name(&outs[0], common.output);
+	if (!tmp || (report && !cli_out_open(&outs[1], report, 0))) {
+		cli_out_abort(&outs[0]);
 		goto done;
 	}
-	if (report) {
-		cli_out o;
-		if (!cli_out_open(&o, report, 0))
-			goto done;
-		if (json_dumpf(rep, o.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) || fputc('\n', o.f) == EOF) {
-			cli_out_abort(&o);
-			cli_error(report, "write error");
-			goto done;
-		}
-		if (cli_out_commit(&o))
-			goto done;
+	if (li_probe_save(tmp, &m, tr.x.rank - 1, row_shape, tr.n_names ? tr.names : NULL, &err)) {
+		cli_fail(common.output, &err);
+		goto outs_fail;
 	}
+	if (report && (json_dumpf(rep, outs[1].f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+		       fputc('\n', outs[1].f) == EOF)) {
+		cli_error(report, "write error: %s", strerror(errno));
+		goto outs_fail;
+	}
+	if (cli_out_commit_all(outs, report ? 2 : 1))
+		goto done;
 	status = 0;
+	goto done;
+outs_fail:
+	cli_out_abort(&outs[0]);
+	cli_out_abort(&outs[1]);
 done:
 	json_decref(rep);
 	free(is_val);

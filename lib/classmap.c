@@ -6,6 +6,7 @@
 #include "classmap.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,13 @@ int li_classmap_load(li_classmap *c, const char *path, li_err *err)
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return li_err_set(err, LI_EIO, "%s: %s", path, strerror(errno));
+	int rc = li_classmap_read(c, f, path, err);
+	fclose(f);
+	return rc;
+}
+
+int li_classmap_read(li_classmap *c, FILE *f, const char *path, li_err *err)
+{
 	char *line = NULL;
 	size_t m = 0;
 	ssize_t n;
@@ -115,7 +123,6 @@ int li_classmap_load(li_classmap *c, const char *path, li_err *err)
 	if (!rc && ferror(f))
 		rc = li_err_set(err, LI_EIO, "%s: read error", path);
 	free(line);
-	fclose(f);
 	c->fixed = 1;
 	return rc;
 }
@@ -164,6 +171,10 @@ int li_parse_number(const char *s, size_t n, double *out)
 	double v = strtod(buf, &end);
 	if (end != buf + n)
 		return -1;
+	/* "1e400" overflows to infinity: refused, as the JSON and text readers refuse it
+	 * (a written "inf" stays infinity; an underflow to 0 or a subnormal is kept) */
+	if (errno == ERANGE && isinf(v))
+		return -2;
 	*out = v;
 	return 0;
 }

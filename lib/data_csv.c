@@ -65,6 +65,11 @@ static void on_field(void *s, size_t len, void *data)
 	csv_state *st = ((li_data *)data)->impl;
 	if (st->err.code)
 		return;
+	if (len && memchr(s, 0, len)) { /* a NUL would cut the field's text short */
+		li_err_set(&st->err, LI_EDATA, "line %lld, field %zu holds a NUL byte; not a "
+			   "text file", (long long)st->line + 1, st->n_fields);
+		return;
+	}
 	if (st->n_fields == st->m_fields) {
 		size_t m = st->m_fields ? st->m_fields * 2 : 64;
 		field *p = realloc(st->fields, m * sizeof *p);
@@ -221,9 +226,11 @@ static int take_row(li_data *d, csv_state *st, char *const *f, size_t n, int64_t
 	double *out = st->pend + st->n_pend * (size_t)st->n_sel;
 	for (int64_t k = 0; k < st->n_sel; k++) {
 		const char *s = f[st->sel[k]];
-		if (li_parse_number(s, strlen(s), &out[k]))
-			return li_err_set(err, LI_EDATA, "line %lld, column %lld: '%.60s' is not a number",
-					  (long long)line, (long long)st->sel[k], s);
+		int bad = li_parse_number(s, strlen(s), &out[k]);
+		if (bad)
+			return li_err_set(err, LI_EDATA, "line %lld, column %lld: '%.60s' %s",
+					  (long long)line, (long long)st->sel[k], s, bad == -2
+					  ? "is beyond float64 (overflows to infinity)" : "is not a number");
 	}
 	if (st->label >= 0) {
 		const char *s = f[st->label];

@@ -10,6 +10,7 @@
 #include "npy.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,30 +45,29 @@ static int exists(const char *path)
 	return stat(path, &st) == 0;
 }
 
-int li_data_open_folder(li_data *d, const char *path, li_err *err)
+/* Opens name inside the folder dfd; NULL with errno set. */
+static FILE *open_in(int dfd, const char *name)
 {
-	char buf[PATH_MAX + 32], gen[PATH_MAX];
-	if (snprintf(buf, sizeof buf, "%s/current", path) >= (int)sizeof buf)
-		return li_err_set(err, LI_EUSAGE, "path too long");
-	if (exists(buf)) {
-		if (!realpath(buf, gen))
-			return li_err_set(err, LI_EIO, "'current': %s", strerror(errno));
-	} else {
-		if (snprintf(buf, sizeof buf, "%s/samples.npy", path) >= (int)sizeof buf)
-			return li_err_set(err, LI_EUSAGE, "path too long");
-		if (!exists(buf))
-			return li_err_set(err, LI_EDATA, "is a directory, not a labeled data set "
-					  "(no current link, no samples.npy)");
-		snprintf(gen, sizeof gen, "%s", path);
-	}
-	size_t n = strlen(gen);
-	if (n + 16 >= sizeof gen)
-		return li_err_set(err, LI_EUSAGE, "path too long");
-	/* labels */
-	snprintf(buf, sizeof buf, "%s/labels.npy", gen);
-	FILE *f = fopen(buf, "rb");
-	if (!f)
+	int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
+	if (fd >= 0 && !f)
+		close(fd);
+	return f;
+}
+
+/*
+ * Reads the generation folder dfd holds into d. A file missing (ENOENT) sets *gone: a
+ * writer may have pruned the generation after we resolved `current`, and the caller
+ * retries on the link's new target.
+ */
+static int open_gen(li_data *d, int dfd, int *gone, li_err *err)
+{
+	*gone = 0;
+	FILE *f = open_in(dfd, "labels.npy");
+	if (!f) {
+		*gone = errno == ENOENT;
 		return li_err_set(err, LI_EDATA, "labels.npy: %s", strerror(errno));
+	}
 	int rc = li_npy_load(f, &d->labels, LI_DTYPE_I64, err);
 	fclose(f);
 	if (rc) {
@@ -77,10 +77,13 @@ int li_data_open_folder(li_data *d, const char *path, li_err *err)
 	if (d->labels.rank != 1)
 		return li_err_set(err, LI_EDATA, "labels.npy: rank %d, expected 1", d->labels.rank);
 	/* class names (optional: integer labels without names) */
-	snprintf(buf, sizeof buf, "%s/classes.txt", gen);
-	if (exists(buf) && li_classmap_load(&d->classes, buf, err)) {
-		li_err_prefix(err, "classes.txt");
-		return err->code;
+	if ((f = open_in(dfd, "classes.txt"))) {
+		rc = li_classmap_read(&d->classes, f, "classes.txt", err);
+		fclose(f);
+		if (rc)
+			return rc;
+	} else if (errno != ENOENT) {
+		return li_err_set(err, LI_EIO, "classes.txt: %s", strerror(errno));
 	}
 	const int64_t *y = d->labels.data;
 	for (int64_t i = 0; i < d->labels.shape[0]; i++)
@@ -88,11 +91,12 @@ int li_data_open_folder(li_data *d, const char *path, li_err *err)
 			return li_err_set(err, LI_EDATA, "labels.npy: label %lld of sample %lld is not a "
 					  "class index (%lld classes)", (long long)y[i], (long long)i,
 					  (long long)d->classes.n);
-	/* samples */
-	snprintf(buf, sizeof buf, "%s/samples.npy", gen);
-	d->own_file = fopen(buf, "rb");
-	if (!d->own_file)
+	/* samples: an open file stays readable even when a writer prunes it later */
+	d->own_file = open_in(dfd, "samples.npy");
+	if (!d->own_file) {
+		*gone = errno == ENOENT;
 		return li_err_set(err, LI_EDATA, "samples.npy: %s", strerror(errno));
+	}
 	d->file = d->own_file;
 	li_npy_reader *r = li_npy_open(d->file, err);
 	if (!r) {
@@ -113,4 +117,56 @@ int li_data_open_folder(li_data *d, const char *path, li_err *err)
 				  (long long)d->labels.shape[0]);
 	d->has_labels = 1;
 	return 0;
+}
+
+/* Undoes a failed open_gen, for the next try. */
+static void reset_gen(li_data *d)
+{
+	li_npy_close(d->impl);
+	d->impl = NULL;
+	d->ops = NULL;
+	if (d->own_file)
+		fclose(d->own_file);
+	d->own_file = d->file = NULL;
+	li_array_release(&d->labels);
+	li_classmap_release(&d->classes);
+}
+
+int li_data_open_folder(li_data *d, const char *path, li_err *err)
+{
+	char buf[PATH_MAX + 32];
+	if (snprintf(buf, sizeof buf, "%s/current", path) >= (int)sizeof buf)
+		return li_err_set(err, LI_EUSAGE, "path too long");
+	struct stat st;
+	int linked = lstat(buf, &st) == 0;
+	if (!linked) {
+		/* a generation folder named itself */
+		if (snprintf(buf, sizeof buf, "%s/samples.npy", path) >= (int)sizeof buf)
+			return li_err_set(err, LI_EUSAGE, "path too long");
+		if (!exists(buf))
+			return li_err_set(err, LI_EDATA, "is a directory, not a labeled data set "
+					  "(no current link, no samples.npy)");
+		snprintf(buf, sizeof buf, "%s", path);
+	}
+	/*
+	 * The generation `current` names is opened once (its folder's descriptor held), so
+	 * every file comes from one generation. A writer keeps the previous generation for
+	 * one append; a reader slower than that finds a file gone and tries the link's new
+	 * target (a bounded number of times).
+	 */
+	for (int attempt = 0; attempt < 100; attempt++) {
+		int dfd = open(buf, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0) {
+			if (linked && errno == ENOENT && attempt + 1 < 100)
+				continue; /* pruned between readlink and open: try again */
+			return li_err_set(err, LI_EIO, "'current': %s", strerror(errno));
+		}
+		int gone, rc = open_gen(d, dfd, &gone, err);
+		close(dfd);
+		if (rc == 0 || !gone || !linked)
+			return rc;
+		reset_gen(d);
+		li_err_clear(err);
+	}
+	return li_err_set(err, LI_EIO, "the data set kept changing while being read");
 }

@@ -6,6 +6,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void li_err_clear(li_err *e)
@@ -28,26 +29,43 @@ int li_err_set(li_err *e, int code, const char *fmt, ...)
 	return code;
 }
 
+/*
+ * The reason is the part that must survive: when head and message together do not fit,
+ * the head is shortened from its front ("...the end of a long path: reason").
+ */
 void li_err_prefix(li_err *e, const char *fmt, ...)
 {
 	if (!e || e->code == LI_OK)
 		return;
-	char head[256], old[sizeof e->msg];
+	char *head = NULL, old[sizeof e->msg];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(head, sizeof head, fmt, ap);
+	int len = vasprintf(&head, fmt, ap);
 	va_end(ap);
+	if (len < 0)
+		return; /* out of memory: the reason stays without its context */
 	memcpy(old, e->msg, sizeof old);
-	size_t h = strlen(head);
-	if (h + 2 >= sizeof e->msg)
-		return;
-	memcpy(e->msg, head, h);
-	memcpy(e->msg + h, ": ", 2);
-	size_t rest = sizeof e->msg - h - 3, o = strlen(old);
-	if (o > rest)
-		o = rest;
-	memcpy(e->msg + h + 2, old, o);
-	e->msg[h + 2 + o] = '\0';
+	size_t h = strlen(head), o = strlen(old), room = sizeof e->msg - 1;
+	const char *hp = head;
+	if (h + 2 + o > room) {
+		size_t keep = room > o + 2 + 3 ? room - o - 2 - 3 : 0;
+		if (keep == 0) {
+			free(head);
+			return; /* the reason alone fills the message */
+		}
+		hp = head + h - keep;
+		h = keep;
+	}
+	/* assembled by hand: the lengths are checked above */
+	char *m = e->msg;
+	if (hp != head) {
+		memcpy(m, "...", 3);
+		m += 3;
+	}
+	memcpy(m, hp, h);
+	memcpy(m + h, ": ", 2);
+	memcpy(m + h + 2, old, o + 1);
+	free(head);
 }
 
 int li_mul_size(size_t a, size_t b, size_t *out)

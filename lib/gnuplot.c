@@ -120,25 +120,29 @@ void li_gnuplot_printf(li_gnuplot *g, const char *fmt, ...)
 }
 
 /*
- * gnuplot's single-quoted strings take every character literally except the quote
- * itself, written twice; no backquote, macro (@) or escape substitution happens inside
- * them. A newline would end the command, so control characters become spaces.
+ * The one quoting rule for gnuplot (scripts and the live session): a double-quoted
+ * string in which every character that could mean something is written as an octal
+ * escape: both quotes, the backslash, the backquote (command substitution) and '@'
+ * (macros); control characters, which would end the command, become spaces. The
+ * single-quoted form ('' for a quote) fails on text that begins with a quote: gnuplot
+ * reads the leading '' as an empty string.
  */
-void li_gnuplot_quote(li_gnuplot *g, const char *s)
+int li_gnuplot_quote_to(FILE *f, const char *s)
 {
-	if (!g->script)
-		return;
-	fputc('\'', g->script);
+	fputc('"', f);
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '\'')
-			fputs("''", g->script);
-		else if (c < 0x20 || c == 0x7f)
-			fputc(' ', g->script);
+		if (c == '\'' || c == '"' || c == '\\' || c == '`' || c == '@')
+			fprintf(f, "\\%03o", c);
 		else
-			fputc(c, g->script);
+			fputc(c < 0x20 || c == 0x7f ? ' ' : c, f);
 	}
-	if (fputc('\'', g->script) == EOF)
+	return fputc('"', f) == EOF ? -1 : 0;
+}
+
+void li_gnuplot_quote(li_gnuplot *g, const char *s)
+{
+	if (g->script && li_gnuplot_quote_to(g->script, s))
 		g->oom = 1;
 }
 

@@ -2,7 +2,7 @@
  * Driving gnuplot: a session collects a script in memory and writes data into binary
  * files in its own temporary folder, then runs gnuplot on the script once. Nothing a
  * user supplies (file names, labels, titles) reaches the script except through
- * li_gnuplot_quote(), which makes it an inert single-quoted string literal.
+ * li_gnuplot_quote(), which makes it an inert string literal.
  *
  * The session owns its folder and everything in it: li_gnuplot_free() removes them.
  * A picture drawn to li_gnuplot_output_path() is copied to the caller's FILE by
@@ -27,9 +27,12 @@ void li_gnuplot_free(li_gnuplot *g);
 /* Appends printf-style text to the script. Never pass user text through fmt or %s:
  * use li_gnuplot_quote(). Out of memory is remembered and reported by li_gnuplot_run. */
 void li_gnuplot_printf(li_gnuplot *g, const char *fmt, ...) LI_PRINTF(2, 3);
-/* Appends s as a single-quoted gnuplot string: quotes are doubled and control
- * characters (newlines included) become spaces, so s can only ever be text. */
+/* Appends s as an inert gnuplot string (see li_gnuplot_quote_to). */
 void li_gnuplot_quote(li_gnuplot *g, const char *s);
+/* Writes s to f as an inert double-quoted gnuplot string: quotes, backslash, backquote and
+ * '@' as octal escapes, control characters as spaces; text beginning with a quote works.
+ * The one quoting rule (gnuplot_live.c uses it too). 0, or -1 on a write error. */
+int li_gnuplot_quote_to(FILE *f, const char *s);
 
 /* Writes n bytes into a new data file of the session and returns its path (borrowed:
  * valid until li_gnuplot_free), or NULL with err set. */

@@ -13,6 +13,7 @@
  * exists() guards: a command using an undefined variable would end gnuplot.
  */
 #include "gnuplot_live.h"
+#include "gnuplot.h"
 
 #include <errno.h>
 #include <math.h>
@@ -147,15 +148,7 @@ void li_gplive_printf(li_gplive *g, const char *fmt, ...)
 
 void li_gplive_quote(li_gplive *g, const char *s)
 {
-	fputc('\'', g->to);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		if (c == '\'')
-			fputs("''", g->to);
-		else
-			fputc(c < 0x20 || c == 0x7f ? ' ' : c, g->to);
-	}
-	fputc('\'', g->to);
+	li_gnuplot_quote_to(g->to, s); /* the one rule (gnuplot.c); a write error shows later */
 }
 
 /* Reads lines until one starts with marker; its rest goes to buf. 0, or -1 at EOF. */

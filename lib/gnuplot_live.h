@@ -32,8 +32,7 @@ const char *li_gplive_dir(const li_gplive *g);
 
 /* Sends printf-style command text (never user text through fmt or %s). */
 void li_gplive_printf(li_gplive *g, const char *fmt, ...) LI_PRINTF(2, 3);
-/* Sends s as an inert single-quoted gnuplot string (quotes doubled, control
- * characters made spaces). */
+/* Sends s as an inert gnuplot string, by the one rule of li_gnuplot_quote_to (gnuplot.h). */
 void li_gplive_quote(li_gplive *g, const char *s);
 
 /*

@@ -5,9 +5,12 @@
  * Crash safety rests on three facts: a generation is complete (its files and directory
  * fsynced) before any link names it; rename(2) of a symbolic link over `current` is
  * atomic; and only a writer holding DATASET/.lock creates or removes generations, so
- * under the lock every gen-* folder other than the one `current` names is garbage from a
- * crashed writer (or an older generation) and is removed. Readers take no lock: they open
- * the generation through the link and retry when a writer pruned it under them.
+ * under the lock every gen-* folder other than the one `current` names and the one before
+ * it is garbage from a crashed writer (or an older generation) and is removed. The
+ * previous generation is kept one append longer, for readers that resolved `current` just
+ * before the swap. Readers take no lock: they open the generation through the link, read
+ * its files through that folder's descriptor, and retry when a writer pruned it under
+ * them anyway.
  */
 #include "labeled.h"
 

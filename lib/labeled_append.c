@@ -2,7 +2,8 @@
  * Appending to a labeled data set folder: under DATASET/.lock, check the new rows against
  * the current generation, resolve their labels to class indices (new names extend the
  * class list), write the next generation beside the current one, fsync it, and swap the
- * `current` link with rename(2). Then prune. See labeled.c for why this is crash safe.
+ * `current` link with rename(2). Then prune, keeping the generation that was current (a
+ * reader may be reading it). See labeled.c for why this is crash safe.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -182,9 +183,9 @@ static void remove_gen(int dirfd, const char *name)
 	unlinkat(dirfd, name, AT_REMOVEDIR);
 }
 
-/* Under the lock: removes every generation but keep (NULL: none), and a stray link.
- * With check, refuses a folder that holds anything else (it is not ours). */
-static int sweep(int dirfd, const char *keep, int check, li_err *err)
+/* Under the lock: removes every generation but keep and keep2 (NULL: none), and a stray
+ * link. With check, refuses a folder that holds anything else (it is not ours). */
+static int sweep(int dirfd, const char *keep, const char *keep2, int check, li_err *err)
 {
 	int fd = dup(dirfd);
 	DIR *dp = fd >= 0 ? fdopendir(fd) : NULL;
@@ -201,7 +202,7 @@ static int sweep(int dirfd, const char *keep, int check, li_err *err)
 		if (!strcmp(s, ".") || !strcmp(s, "..") || !strcmp(s, ".lock") || !strcmp(s, "current"))
 			continue;
 		if (!strncmp(s, "gen-", 4)) {
-			if (!keep || strcmp(s, keep))
+			if ((!keep || strcmp(s, keep)) && (!keep2 || strcmp(s, keep2)))
 				remove_gen(dirfd, s);
 		} else if (!strcmp(s, "current.tmp")) {
 			unlinkat(dirfd, s, 0);
@@ -436,10 +437,12 @@ out:
 
 /*
  * Makes the complete generation gname (open as gfd) current: it and its folder entry synced, a new link
- * renamed over `current`, the folder synced, then the old generation (oldname, "" for
- * none) removed. *made is cleared once `current` names gname. 0 or negative.
+ * renamed over `current`, the folder synced, then the generation before the one that was
+ * current (prune, "" for none) removed: the one that was current stays as the previous
+ * one, for readers that resolved `current` a moment ago. *made is cleared once `current`
+ * names gname. 0 or negative.
  */
-static int swap_in(int dirfd, int gfd, const char *gname, const char *oldname, int *made,
+static int swap_in(int dirfd, int gfd, const char *gname, const char *prune, int *made,
 		   li_err *err)
 {
 	if (fsync(gfd) != 0)
@@ -456,8 +459,8 @@ static int swap_in(int dirfd, int gfd, const char *gname, const char *oldname, i
 	*made = 0;
 	if (fsync(dirfd) != 0)
 		return li_err_set(err, LI_EIO, "syncing the folder: %s", strerror(errno));
-	if (oldname[0])
-		remove_gen(dirfd, oldname);
+	if (prune[0])
+		remove_gen(dirfd, prune);
 	return 0;
 }
 
@@ -470,7 +473,7 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	int64_t *labels_all = NULL;
 	double *prob = NULL;
 	json_t *meta = NULL;
-	char gname[64] = "", oldname[64] = "";
+	char gname[64] = "", oldname[64] = "", prevname[64] = "";
 
 	const li_npy_info *si = li_npy_info_of(q->samples);
 	if (si->rank < 1)
@@ -501,7 +504,7 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	}
 	if (!(d = li_labeled_open_gen(dir, 1, err)))
 		goto out;
-	if (d->info.generation == 0 && sweep(dirfd, NULL, 1, err))
+	if (d->info.generation == 0 && sweep(dirfd, NULL, NULL, 1, err))
 		goto out;
 
 	/* everything that can be refused is refused before the first byte is written */
@@ -564,10 +567,16 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	if (resolve(d, q, rows, &c, labels_all + d->info.count, prob, err))
 		goto out;
 
-	/* clear what a crashed writer left, then build the next generation */
+	/*
+	 * Clear what a crashed writer left, then build the next generation. The generation
+	 * before the current one stays until this append has swapped the link: a reader that
+	 * resolved `current` a moment ago still finds every file of the generation it read.
+	 */
 	if (d->info.generation > 0)
 		snprintf(oldname, sizeof oldname, "gen-%06lld", d->info.generation);
-	if (sweep(dirfd, oldname[0] ? oldname : NULL, 0, err))
+	if (d->info.generation > 1)
+		snprintf(prevname, sizeof prevname, "gen-%06lld", d->info.generation - 1);
+	if (sweep(dirfd, oldname[0] ? oldname : NULL, prevname[0] ? prevname : NULL, 0, err))
 		goto out;
 	long long gen = d->info.generation + 1;
 	snprintf(gname, sizeof gname, "gen-%06lld", gen);
@@ -588,7 +597,7 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	}
 	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, ldim, meta, err))
 		goto out;
-	if (swap_in(dirfd, gfd, gname, oldname, &made, err))
+	if (swap_in(dirfd, gfd, gname, prevname, &made, err))
 		goto out;
 	if (generation)
 		*generation = gen;
@@ -655,7 +664,7 @@ int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *ge
 	int64_t *labels = NULL;
 	li_array all = {0}, og = {0}, lt = {0}, s2 = {0}, o2 = {0}, l2 = {0};
 	json_t *meta = NULL;
-	char gname[64] = "", oldname[64] = "";
+	char gname[64] = "", oldname[64] = "", prevname[64] = "";
 
 	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dirfd < 0)
@@ -764,7 +773,9 @@ int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *ge
 	json_array_append_new(hist, h);
 
 	snprintf(oldname, sizeof oldname, "gen-%06lld", d->info.generation);
-	if (sweep(dirfd, oldname, 0, err))
+	if (d->info.generation > 1)
+		snprintf(prevname, sizeof prevname, "gen-%06lld", d->info.generation - 1);
+	if (sweep(dirfd, oldname, prevname[0] ? prevname : NULL, 0, err))
 		goto out;
 	snprintf(gname, sizeof gname, "gen-%06lld", gen);
 	if (mkdirat(dirfd, gname, 0755) != 0) {
@@ -806,7 +817,7 @@ int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *ge
 	}
 	if (finish(f, "meta.json", err))
 		goto out;
-	if (swap_in(dirfd, gfd, gname, oldname, &made, err))
+	if (swap_in(dirfd, gfd, gname, prevname, &made, err))
 		goto out;
 	if (generation)
 		*generation = gen;

@@ -70,7 +70,7 @@ li_data *cli_data_open(const char *path, const li_data_opts *o, int *status)
 	li_err err = {0};
 	li_data *d = li_data_open(path, o, &err);
 	if (!d) {
-		cli_error(cli_name(path), "%s", err.msg);
+		cli_fail(cli_name(path), &err);
 		*status = err.code == LI_EUSAGE ? EXIT_USAGE : EXIT_DATA;
 	}
 	return d;

@@ -11,7 +11,7 @@ li_model *cm_load(const char *path, const char *config)
 	li_err err = {0};
 	li_model *m = li_model_load(path, config, &err);
 	if (!m)
-		cli_error(path, "%s", err.msg);
+		cli_fail(path, &err);
 	return m;
 }
 
@@ -156,6 +156,8 @@ static int argmax_rows(const float *y, int64_t n, int64_t per, int64_t *out)
 	return 0;
 }
 
+/* Writes n rows of y to the sink: 0, negative with err filled, or 1 when the error line
+ * is already printed. */
 static int dst_write(dst *d, const cm_sink *s, const li_model *m, const float *y,
 		     const li_shape *shape, int64_t n, int64_t total, li_err *err)
 {
@@ -163,7 +165,7 @@ static int dst_write(dst *d, const cm_sink *s, const li_model *m, const float *y
 	if (!d->open) {
 		d->shape = *shape;
 		if (!cli_out_open(&d->out, s->path, s->kind != CM_SINK_NAMES))
-			return -2;
+			return 1; /* the error line is printed */
 		d->open = 1;
 		int64_t dims[LI_MAX_RANK + 1];
 		dims[0] = total;
@@ -221,11 +223,11 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 	}
 	run = li_run_new(m, n_feed, feed, n_want, want, &err);
 	if (!run) {
-		cli_error(model_path, "%s", err.msg);
+		cli_fail(model_path, &err);
 		goto done;
 	}
 	if (prep->carry_state && li_model_carry_state(m, 1, &err) < 0) {
-		cli_error(model_path, "%s", err.msg);
+		cli_fail(model_path, &err);
 		goto done;
 	}
 	int64_t total = -1, lo = 0, hi = INT64_MAX;
@@ -269,7 +271,7 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 		/* the rows before: a .npy file seeks, a pipe reads and drops them */
 		for (int k = 0; k < n_feed; k++)
 			if (base > 0 && li_data_skip_rows(in[k].d, base, &err) < 0) {
-				cli_error(cli_name(in[k].path), "%s", err.msg);
+				cli_fail(cli_name(in[k].path), &err);
 				goto done;
 			}
 	}
@@ -283,7 +285,7 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 			int64_t got = want_n > 0 ? li_data_read_batch(in[k].d, &in[k].batch,
 									 LI_DTYPE_F32, want_n, &err) : 0;
 			if (got < 0) {
-				cli_error(cli_name(in[k].path), "%s", err.msg);
+				cli_fail(cli_name(in[k].path), &err);
 				goto done;
 			}
 			if (n >= 0 && got != n) {
@@ -302,7 +304,7 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 		if (n <= 0 && pos > base)
 			break;
 		if (n > 0 && li_run_batch(run, n, vals, shapes, &err)) {
-			cli_error(cli_name(in[0].path), "%s", err.msg);
+			cli_fail(cli_name(in[0].path), &err);
 			goto done;
 		}
 		/* the selected rows of this batch: [off, off + cnt) */
@@ -321,10 +323,10 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 				y += off * e;
 			}
 			int rc = dst_write(&out[k], &sinks[k], m, y, &s, cnt, total, &err);
-			if (rc == -2)
+			if (rc > 0)
 				goto done;
-			if (rc) {
-				cli_error(cli_name(sinks[k].path), "%s", err.msg);
+			if (rc < 0) {
+				cli_fail(cli_name(sinks[k].path), &err);
 				goto done;
 			}
 		}
@@ -340,7 +342,7 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 			int rc = li_npy_writer_close(out[k].w, &err);
 			out[k].w = NULL;
 			if (rc) {
-				cli_error(cli_name(sinks[k].path), "%s", err.msg);
+				cli_fail(cli_name(sinks[k].path), &err);
 				goto done;
 			}
 		}

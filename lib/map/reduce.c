@@ -9,6 +9,7 @@
  */
 #include "reduce_internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,24 @@ out:
 }
 
 /*
+ * Finite inputs can still overflow: values near float32's limit (3e38) make squared
+ * distances infinite (UMAP, t-SNE: NaN rows) and PCA coordinates too large for the
+ * float32 files they go to; far float64 map coordinates invert to latent rows beyond it.
+ * Every result is checked here, so that none of them writes a NaN or an infinity the
+ * input did not have: the call fails naming the first row.
+ */
+static int check_out(const double *v, int64_t n, int64_t d, const char *what, li_err *err)
+{
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t j = 0; j < d; j++)
+			if (!(fabs(v[i * d + j]) <= FLT_MAX))
+				return li_err_set(err, LI_EDATA, "row %lld: the %s overflow (not finite "
+						  "in float32): the values are too large; scale them "
+						  "down", (long long)i, what);
+	return 0;
+}
+
+/*
  * The fit behind li_reduce_fit (x float64, xf NULL) and li_reduce_fit_f32 (xf float32,
  * taken: the method keeps it or it is freed here; x NULL, and the method has fit_f32 and
  * no --auto).
@@ -191,6 +210,10 @@ static li_map *fit_rows(const li_reduce_opts *o, const double *x, float *xf, int
 		xf = NULL; /* fit_f32 took it */
 		goto fail;
 	}
+	if (check_out(y, n, dims, "coordinates", err))
+		goto fail_taken;
+		goto fail;
+	}
 	for (int c = 0; c < dims; c++) {
 		double lo = y[c], hi = y[c];
 		for (int64_t i = 1; i < n; i++) {
@@ -257,7 +280,8 @@ int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_
 	if (bad >= 0)
 		return li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
 				  (long long)bad);
-	return m->method->ops->transform(m, x, n, y, err);
+	return m->method->ops->transform(m, x, n, y, err) ||
+	       check_out(y, n, m->dims, "coordinates", err) ? err->code : 0;
 }
 
 int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_err *err)
@@ -277,9 +301,10 @@ int li_map_inverse_outside(const li_map *m, const double *y, int64_t n, double *
 				  (long long)bad);
 	if (outside)
 		memset(outside, 0, (size_t)n);
-	if (m->method->ops->inverse_outside)
-		return m->method->ops->inverse_outside(m, y, n, x, outside, err);
-	return m->method->ops->inverse(m, y, n, x, err);
+	int rc = m->method->ops->inverse_outside
+			 ? m->method->ops->inverse_outside(m, y, n, x, outside, err)
+			 : m->method->ops->inverse(m, y, n, x, err);
+	return rc ? rc : check_out(x, n, m->n_features, "inverted rows", err);
 }
 
 int li_map_inverse_approx(const li_map *m, const double *y, int64_t n, double *x,
@@ -296,7 +321,8 @@ int li_map_inverse_approx(const li_map *m, const double *y, int64_t n, double *x
 	if (bad >= 0)
 		return li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
 				  (long long)bad);
-	return m->method->ops->inverse(m, y, n, x, err);
+	int rc = m->method->ops->inverse(m, y, n, x, err);
+	return rc ? rc : check_out(x, n, m->n_features, "inverted rows", err);
 }
 
 char *li_map_report(const li_map *m)

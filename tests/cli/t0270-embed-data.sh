@@ -120,7 +120,7 @@ test_expect_success '--rows and --shard: li-cat of the shards is the whole outpu
 
 test_expect_success 'bad data and options: one line, the right status, no output' '
 	must_fail 2 li-embed m4.h5 --shard 0/2 x.csv -o out.npy 2>err && test ! -e out.npy &&
-	grep -q "^li-embed: error: --shard and negative --rows need a known row count; convert the input to .npy first\$" err &&
+	grep -q "^li-embed: error: --shard and negative --rows need a known row count; convert the input to .npy first (try .li-embed --help.)\$" err &&
 	printf "1,2,3,4\n5,6,x,8\n" >bad.csv &&
 	must_fail 1 li-embed m4.h5 bad.csv -o out.npy 2>err && test ! -e out.npy &&
 	test $(wc -l <err) -eq 1 && grep -q "^li-embed: error: bad.csv: " err &&

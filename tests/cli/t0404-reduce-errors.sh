@@ -143,7 +143,7 @@ p = np.zeros((5000, 2)); p[4500, 1] = np.nan; np.save(\"p.npy\", p)
 # usage errors: exit status 2
 while IFS='|' read -r prog args line; do
 	test_expect_success "usage: $prog $args" "
-		must_fail 2 $prog $args x.npy >/dev/null 2>err && head -1 err >first &&
+		must_fail 2 $prog $args x.npy >/dev/null 2>err && head -1 err | sed 's/ (try .*--help.)\$//' >first &&
 		echo \"\$line\" >want && cmp want first
 	"
 done <<'TABLE'
@@ -159,11 +159,8 @@ TABLE
 test_expect_success 'usage: li-invert without a map' '
 	must_fail 2 li-invert 2>err && grep -q "a map file is needed" err
 '
-test_expect_success '--save to a pipe or directory is refused; the node stays' '
+test_expect_success '--save to a directory is refused; to a pipe it writes through (t0021)' '
 	mkfifo fifo && mkdir -p d.h5 &&
-	expect_err "li-reduce: error: fifo: not a regular file: a map is written to a file" \
-		li-reduce -q --save fifo x.npy &&
-	test -p fifo &&
 	expect_err "li-reduce: error: d.h5: is a directory" li-reduce -q --save d.h5 x.npy
 '
 test_expect_success '--report and -o into a pipe write through it; the pipe stays a pipe' '

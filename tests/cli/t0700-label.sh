@@ -34,7 +34,7 @@ assert np.allclose(m[\"probability\"], [.7, .8, .6, .5, .8])
 
 test_expect_success 'append from a label file with --set: new class, hand label' '
 	li-label -q ds --x x2.npy --labels l64.npy --set "3=not a number" --set 0=one &&
-	[ "$(readlink ds/current)" = gen-000002 ] && ! [ -e ds/gen-000001 ] &&
+	[ "$(readlink ds/current)" = gen-000002 ] && [ -e ds/gen-000001 ] && ! [ -e ds/gen-000000 ] &&
 	$PY -c "
 import numpy as np, json
 d = \"ds/current/\"

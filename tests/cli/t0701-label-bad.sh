@@ -62,7 +62,7 @@ li-label: error: c.txt: line 1, column 0: 'a' is not a number	--x c.txt --label 
 EOT
 
 test_expect_success 'a name with a tab' '
-	expect_err "li-label: error: ds: class name '"'"'a	b'"'"' holds a control character" li-label ds --x x.npy --label a --set "1=a	b" &&
+	expect_err "li-label: error: ds: class name '"'"'a\\tb'"'"' holds a control character" li-label ds --x x.npy --label a --set "1=a	b" &&
 	snap >after && cmp before after
 '
 

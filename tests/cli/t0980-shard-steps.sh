@@ -94,7 +94,7 @@ test_expect_success 'li-invert --rows on text: a range counted in points, blank 
 
 test_expect_success 'li-invert: a shard of text, or a bad --rows/--shard, is a usage error' '
 	must_fail 2 li-invert --shard 0/2 pca.h5 pts.txt -o out.npy 2>err &&
-	head -1 err | grep -qx "li-invert: error: --shard and negative --rows need a known row count: a .npy input, not text" &&
+	head -1 err | grep -qx "li-invert: error: --shard and negative --rows need a known row count: a .npy input, not text (try .li-invert --help.)" &&
 	must_fail 2 li-invert --rows -2: pca.h5 pts.txt -o out.npy &&
 	must_fail 2 li-invert --shard 2/2 pca.h5 pca.xy.npy -o out.npy &&
 	must_fail 2 li-invert --rows 1:2 --shard 0/2 pca.h5 pca.xy.npy -o out.npy &&

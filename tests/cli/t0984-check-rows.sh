@@ -45,7 +45,7 @@ test_expect_success 'bad --rows/--shard: usage errors' '
 	must_fail 2 li-check --rows 1:2 --shard 0/2 --range 0:1 p.npy &&
 	$PY -c "import numpy as np; np.save(\"v.npy\", np.zeros(4, np.float32))" &&
 	must_fail 2 li-check --rows 0:1 --range 0:1 v.npy 2>err &&
-	head -1 err | grep -qx "li-check: error: --rows and --shard need an array of rows (rank 2 or more)"
+	head -1 err | grep -qx "li-check: error: --rows and --shard need an array of rows (rank 2 or more) (try .li-check --help.)"
 '
 
 test_done
