@@ -396,7 +396,7 @@ int main(int argc, char **argv)
 				cli_usage_error("--optimizer: expected sgd or adam, got '%s'", optarg);
 			s.to.optimizer = strcmp(optarg, "sgd") ? LI_OPT_ADAM : LI_OPT_SGD;
 			break;
-		case OPT_LR: lr = real("--lr", optarg, 0, 1e30); break;
+		case OPT_LR: lr = real("--lr", optarg, 0, 3e38); break;
 		case OPT_MOMENTUM: s.to.momentum = real("--momentum", optarg, 0, 1); break;
 		case OPT_EPOCHS: s.epochs = (int)num("--epochs", optarg, 1, 1000000); break;
 		case OPT_BATCH: s.batch = num("--batch", optarg, 1, 1L << 30); break;

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 if ! $PY -c "import torch" 2>/dev/null; then
-	test_skip 'PyTorch is not installed (python3-torch)'
+	test_skip 'li-finetune against PyTorch' 'PyTorch is not installed (python3-torch)'
 	test_done
 fi
 

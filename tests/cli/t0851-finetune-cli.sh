@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# li-finetune as a program: same seed, same bytes (shuffled batches and Dropout); another
+# seed, other bytes; several sources mix as one (two files = their concatenation, a labeled
+# data-set folder = its DATA LABELS); the tuned model is a model li-embed runs, computing
+# what numpy computes from its weights (read with h5py); the report; and bad input, each
+# one error line and no output file.
+. "$(dirname "$0")/../lib.sh"
+
+test_expect_success 'models and data' '
+	$PY - <<-\PYEOF
+	import json, os, sys
+	import h5py, numpy as np
+	sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
+	from kerash5 import save
+	r = np.random.default_rng(5)
+	dense = lambda u, a: {"units": u, "activation": a, "use_bias": True}
+	w = {"f": {"kernel": r.normal(size=(6, 7)), "bias": r.normal(size=7)},
+	     "h": {"kernel": r.normal(size=(7, 3)), "bias": r.normal(size=3)}}
+	save("m.h5", [6], [("f", "Dense", dense(7, "relu")), ("dr", "Dropout", {"rate": 0.5}),
+	                   ("h", "Dense", dense(3, "softmax"))], w)
+	save("noise.h5", [6], [("f", "Dense", dense(7, "relu")),
+	                       ("n", "GaussianNoise", {"stddev": 0.1}),
+	                       ("h", "Dense", dense(3, "softmax"))], w)
+	# a branch: f feeds both g and the Add, so a cut at g is not a split point
+	save("br.h5", [6], [("f", "Dense", dense(7, "relu")), ("g", "Dense", dense(7, "tanh")),
+	                    ("h", "Dense", dense(3, "softmax"))],
+	     dict(w, g={"kernel": r.normal(size=(7, 7)), "bias": r.normal(size=7)}))
+	f = h5py.File("br.h5", "r+")
+	c = json.loads(f.attrs["model_config"])
+	ls = c["config"]["layers"]
+	ls.insert(3, {"name": "s", "class_name": "Add", "config": {"name": "s"},
+	              "inbound_nodes": [[["f", 0, 0, {}], ["g", 0, 0, {}]]]})
+	ls[4]["inbound_nodes"] = [[["s", 0, 0, {}]]]
+	f.attrs["model_config"] = np.bytes_(json.dumps(c).encode())
+	g = f["model_weights"].create_group("s")
+	g.attrs["weight_names"] = np.zeros((0,))
+	f["model_weights"].attrs["layer_names"] = np.array([b"x", b"f", b"g", b"s", b"h"])
+	f.close()
+	x = r.normal(size=(60, 6)).astype("f4")
+	y = r.integers(0, 3, 60)
+	np.save("x.npy", x); np.save("y.npy", y)
+	np.save("xa.npy", x[:25]); np.save("ya.npy", y[:25])
+	np.save("xb.npy", x[25:]); np.save("yb.npy", y[25:])
+	np.save("y59.npy", y[:59])
+	y7 = y.copy(); y7[4] = 7; np.save("y7.npy", y7)
+	np.save("yw.npy", (y + 1) % 3)  # validation labels that training makes worse
+	os.makedirs("set/current")
+	np.save("set/current/samples.npy", x); np.save("set/current/labels.npy", y)
+	open("set/current/classes.txt", "w").write("a\nb\nc\n")
+	PYEOF
+'
+
+test_expect_success 'same seed, same bytes; another seed, other bytes' '
+	li-finetune -q m.h5 --at f x.npy y.npy --batch 8 --epochs 2 --seed 3 -o a.h5 &&
+	li-finetune -q m.h5 --at f x.npy y.npy --batch 8 --epochs 2 --seed 3 -o b.h5 &&
+	li-finetune -q m.h5 --at f x.npy y.npy --batch 8 --epochs 2 --seed 4 -o c.h5 &&
+	cmp a.h5 b.h5 &&
+	! cmp -s a.h5 c.h5
+'
+
+test_expect_success 'two sources train as their concatenation; a labeled folder as its files' '
+	li-finetune -q m.h5 --at f xa.npy ya.npy xb.npy yb.npy --no-shuffle --batch 7 -o two.h5 &&
+	li-finetune -q m.h5 --at f x.npy y.npy --no-shuffle --batch 7 -o one.h5 &&
+	li-finetune -q m.h5 --at f set --no-shuffle --batch 7 -o set.h5 &&
+	cmp one.h5 two.h5 &&
+	cmp one.h5 set.h5
+'
+
+test_expect_success 'li-embed runs the tuned model as numpy computes it from its weights' '
+	li-embed -q a.h5 x.npy -o p.npy &&
+	$PY - <<-\PYEOF
+	import h5py, numpy as np
+	f = h5py.File("a.h5", "r")
+	w = lambda l, n: f["model_weights/%s/%s/%s:0" % (l, l, n)][()].astype(np.float64)
+	x = np.load("x.npy").astype(np.float64)
+	a = np.maximum(x @ w("f", "kernel") + w("f", "bias"), 0)
+	z = a @ w("h", "kernel") + w("h", "bias")
+	e = np.exp(z - z.max(1, keepdims=True)); p = e / e.sum(1, keepdims=True)
+	got = np.load("p.npy")
+	assert np.abs(got - p).max() <= 1e-5, np.abs(got - p).max()
+	# the head is the original one; the tail changed
+	g = h5py.File("m.h5", "r")["model_weights"]
+	assert (f["model_weights/f/f/kernel:0"][()] == g["f/f/kernel:0"][()]).all()
+	assert not (f["model_weights/h/h/kernel:0"][()] == g["h/h/kernel:0"][()]).all()
+	PYEOF
+'
+
+test_expect_success 'report: loss and accuracy per epoch; --patience stops' '
+	li-finetune -q m.h5 --at f x.npy y.npy --epochs 3 --val-split 0.25 --report r.json -o r.h5 &&
+	li-finetune -q m.h5 --at f x.npy y.npy --epochs 50 --lr 0.5 --optimizer sgd \
+		--val x.npy yw.npy --patience 1 --report s.json -o s.h5 &&
+	$PY - <<-\PYEOF
+	import json
+	r = json.load(open("r.json"))
+	assert r["loss"] == "sparse_categorical_crossentropy" and r["steps"] == 3 * 2, r
+	assert [e["epoch"] for e in r["epochs"]] == [1, 2, 3], r
+	assert all(0 <= e["val_accuracy"] <= 1 and e["val_loss"] > 0 for e in r["epochs"]), r
+	s = json.load(open("s.json"))
+	assert 2 <= len(s["epochs"]) < 50, len(s["epochs"])
+	PYEOF
+'
+
+test_expect_success 'bad input: one error line, no output' '
+	expect_err "li-finetune: error: br.h5: cannot cut after '"'g'"': '"'f'"' also cross the cut" \
+		li-finetune br.h5 --at g x.npy y.npy -o o.h5 &&
+	expect_err "li-finetune: error: y59.npy: 59 labels for 60 rows" \
+		li-finetune m.h5 --at f x.npy y59.npy -o o.h5 &&
+	expect_err "li-finetune: error: m.h5: a label is out of range for the output'"'"'s classes" \
+		li-finetune m.h5 --at f x.npy y7.npy -o o.h5 &&
+	expect_err "li-finetune: error: noise.h5: layer '"'n'"' (GaussianNoise) cannot be trained: li-finetune trains Dense, Activation, Dropout, Flatten and Reshape after the cut" \
+		li-finetune noise.h5 --at f x.npy y.npy -o o.h5 &&
+	must_fail 1 li-finetune m.h5 --at f x.npy y.npy --optimizer sgd --lr 1e38 --batch 60 \
+		--epochs 20 -o o.h5 2>err &&
+	test $(wc -l <err) -eq 1 &&
+	grep -q "^li-finetune: error: m.h5: training diverged at step [0-9]*: the loss or the weights are no longer finite (try a smaller --lr)$" err &&
+	must_fail 1 li-finetune m.h5 --at f x.npy y.npy -o nodir/o.h5 2>err &&
+	test $(wc -l <err) -eq 1 &&
+	must_fail 2 li-finetune m.h5 x.npy y.npy -o o.h5 2>/dev/null &&
+	must_fail 2 li-finetune m.h5 --at f x.npy -o o.h5 2>/dev/null &&
+	must_fail 2 li-finetune m.h5 --at f x.npy y.npy --optimizer rmsprop -o o.h5 2>/dev/null &&
+	test ! -e o.h5 && test ! -e nodir
+'
+
+test_expect_success '--help' '
+	li-finetune --help >help && grep -q "usage: li-finetune" help
+'
+
+test_done
