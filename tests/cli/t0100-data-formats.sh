@@ -158,7 +158,7 @@ assert np.array_equal(np.load(\"two.npy\"), img.reshape(7, 2, 10))
 '
 
 test_expect_success 'the distribution'"'"'s Fashion-MNIST (IDX, gzip) reads as numpy reads it' '
-	dir=/usr/share/datasets/fashion-mnist
+	dir=/usr/share/datasets/fashion-mnist &&
 	if ! [ -f $dir/t10k-labels-idx1-ubyte.gz ]; then echo "# skipped: no $dir"; exit 0; fi &&
 	li-convert $dir/t10k-labels-idx1-ubyte.gz -o y.npy &&
 	li-info -q $dir/t10k-images-idx3-ubyte.gz >out &&
