@@ -58,11 +58,14 @@ int64_t li_tuner_out_elems(const li_tuner *t);
 /*
  * One optimizer step on n rows x (each the cut row's shape) with targets: int64 class
  * indices y (cross-entropies; BCE takes 0/1) or float rows target of the output's shape
- * (MSE); the other NULL. row0 numbers the batch's first row in the epoch stream: Dropout
- * masks are drawn per (seed, step, row) so they do not depend on batching by threads.
- * *loss gets the batch's mean loss before the step, *correct the rows whose argmax (or
- * BCE threshold 0.5) matches y. A loss or parameter that stops being finite is LI_EDATA
- * "training diverged at step K" and the step is not applied.
+ * (MSE); the other NULL. Dropout: the k-th layer after the cut keeps element j of row r
+ * (0-based in the batch) where the j-th li_rng_uniform of li_rng_stream(seed +
+ * 0x9e3779b97f4a7c15 (k + 1), step << 32 ^ r) is >= rate, scaled by 1 / (1 - rate), so
+ * masks do not depend on threads. *loss gets the batch's mean loss before the step,
+ * *correct the rows whose argmax (BCE: logit > 0) matches y. A loss or gradient that is not
+ * finite is LI_EDATA "training diverged at step K" before the update; weights that
+ * overflow in the update give the same error after it (the model is then spoiled: the
+ * caller writes nothing).
  */
 int li_tuner_step(li_tuner *t, int64_t n, const float *x, const int64_t *y,
 		  const float *target, double *loss, int64_t *correct, li_err *err)

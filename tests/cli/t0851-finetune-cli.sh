@@ -121,6 +121,59 @@ test_expect_success 'bad input: one error line, no output' '
 	test ! -e o.h5 && test ! -e nodir
 '
 
+# Dropout by hand: masks from xoshiro256** seeded by splitmix64 (lib/rng.h's published
+# algorithms, written here in Python), stream (seed + 0x9e3779b97f4a7c15 (k + 1),
+# step << 32 ^ row) for the k-th layer after the cut, keep where u >= rate, scale
+# 1 / (1 - rate); the gradient of one SGD step in numpy.
+test_expect_success 'Dropout: one SGD step as numpy computes it with the documented masks' '
+	li-finetune -q m.h5 --at f x.npy y.npy --optimizer sgd --lr 0.5 --batch 60 \
+		--no-shuffle --seed 9 -o d.h5 &&
+	$PY - <<-\PYEOF
+	import h5py, numpy as np
+	M = (1 << 64) - 1
+	def splitmix(x):
+	    x = (x + 0x9e3779b97f4a7c15) & M
+	    z = x
+	    z = ((z ^ (z >> 30)) * 0xbf58476d1ce4e5b9) & M
+	    z = ((z ^ (z >> 27)) * 0x94d049bb133111eb) & M
+	    return x, z ^ (z >> 31)
+	def stream(seed, st):
+	    x, a = splitmix(seed & M)
+	    _, b = splitmix(a ^ ((st * 0xd1b54a32d192ed03) & M))
+	    s, x = [], b
+	    for _ in range(4):
+	        x, v = splitmix(x)
+	        s.append(v)
+	    return s
+	rotl = lambda x, k: ((x << k) | (x >> (64 - k))) & M
+	def uniform(s):
+	    r = (rotl((s[1] * 5) & M, 7) * 9) & M
+	    t = (s[1] << 17) & M
+	    s[2] ^= s[0]; s[3] ^= s[1]; s[1] ^= s[2]; s[0] ^= s[3]; s[2] ^= t
+	    s[3] = rotl(s[3], 45)
+	    return (r >> 11) * 2.0 ** -53
+	rate, seed = 0.5, 9
+	x = np.load("x.npy").astype(np.float64); y = np.load("y.npy")
+	mask = np.zeros((60, 7))
+	for r in range(60):
+	    s = stream(seed + 0x9e3779b97f4a7c15 * 1, (0 << 32) ^ r)
+	    mask[r] = [1 / (1 - rate) if uniform(s) >= rate else 0 for _ in range(7)]
+	g = h5py.File("m.h5", "r")["model_weights"]
+	w = lambda l, n: g["%s/%s/%s:0" % (l, l, n)][()].astype(np.float64)
+	a = np.maximum(x @ w("f", "kernel") + w("f", "bias"), 0) * mask
+	z = a @ w("h", "kernel") + w("h", "bias")
+	p = np.exp(z - z.max(1, keepdims=True)); p /= p.sum(1, keepdims=True)
+	dz = (p - np.eye(3)[y]) / 60
+	k1 = w("h", "kernel") - 0.5 * a.T @ dz
+	b1 = w("h", "bias") - 0.5 * dz.sum(0)
+	d = h5py.File("d.h5", "r")["model_weights"]
+	gk, gb = d["h/h/kernel:0"][()], d["h/h/bias:0"][()]
+	assert np.abs(gk - k1).max() <= 1e-5 * np.abs(k1).max(), np.abs(gk - k1).max()
+	assert np.abs(gb - b1).max() <= 1e-5 * np.abs(b1).max(), np.abs(gb - b1).max()
+	assert 0.3 < (mask == 0).mean() < 0.7
+	PYEOF
+'
+
 test_expect_success '--help' '
 	li-finetune --help >help && grep -q "usage: li-finetune" help
 '
