@@ -4,6 +4,8 @@
 # `make check` installs what is missing, builds, and runs every test.
 # `make demo` installs what is missing, builds, and runs the MNIST use case (scripts/demo).
 # `make asan` builds and tests with AddressSanitizer + UndefinedBehaviorSanitizer.
+# By hand, never in CI: `make check-kernels` (the numeric tests under each OpenBLAS kernel
+# the CPU has), `make check-long` (the long cases `make check` skips), `make cross-arm64`.
 
 BUILD    ?= build
 BIN      ?= bin
@@ -14,7 +16,7 @@ CFLAGS   ?= $(OPT) -g
 # -Werror for developers and CI; packagers on a newer compiler can build with WERROR=0.
 WERROR   ?= 1
 WARN     := -Wall -Wextra -Wno-psabi $(if $(filter 1,$(WERROR)),-Werror)
-PKGS     := hdf5-serial jansson matio zlib fftw3
+PKGS     := hdf5-serial jansson matio zlib fftw3 libzip
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # lib/ and its two engine folders are all on the include path: #include "model.h" works anywhere
@@ -39,7 +41,7 @@ TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOLS    := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 LIBA     := $(BUILD)/libli.a
 
-.PHONY: all deps check test asan install clean fuzz bench demo
+.PHONY: all deps check check-alloc test asan install clean fuzz bench demo check-kernels cross-arm64 check-long
 all: $(LIBA) $(PROGS) $(UNITS) $(TOOLS)
 
 deps:
@@ -76,12 +78,52 @@ check:
 	$(MAKE) all
 	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
 
+# The long cases `make check` skips, with a line saying so: the test files that call
+# require_long (tests/lib.sh) run them only under LI_LONG=1. Each is a long comparison
+# with a peer that a shorter test in `make check` also makes (t0502's umap-learn fits:
+# t0520; t0570's 5k t-SNE against scikit-learn: t0551, t0561). By hand, not in CI.
+LONG_TESTS = $(shell grep -l '^require_long' tests/*/t[0-9]*.sh | sed 's|.*/||; s|\.sh$$||')
+check-long: all
+	LI_LONG=1 TESTS="$(LONG_TESTS)" LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests \
+	LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
+
+# Other machines' rounding, on this one (run by hand, not by CI; scripts/check-kernels):
+# the numeric tests under OPENBLAS_CORETYPE=Prescott (every x86-64), Haswell (where the
+# CPU has AVX2) and SkylakeX (where it has AVX-512), skipping those the CPU lacks; on
+# other processors it does nothing. The numeric tests: every unit test, tests/conform
+# (layers against Keras, TF.js, numpy, PyTorch), tests/projects, and the tests/cli files
+# that compute: models (t020x-t027x: graph, docs, split, data through models), maps
+# (t040x, t05xx: PCA, UMAP, t-SNE, invert, auto), the grid (t0610), probes (t071x,
+# t072x), the MNIST and Fashion projects (t080x, t082x), li-inspect (t0900) and shards
+# (t098x). Left out: data formats, error messages, plots, labels, the window and docs.
+# The long cases stay skipped as in `make check` (LI_LONG=1 make check-kernels adds them).
+KERNEL_TESTS := test_ conform/ projects/ t0200 t0202 t0250 t0251 t0253 t0270 t0271 t0272 \
+	t0400 t0402 t0403 t0405 t05 t0610 t071 t072 t080 t082 t0900 t098
+check-kernels: all
+	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools \
+	TESTS="$(KERNEL_TESTS)" scripts/check-kernels
+
+# arm64: every .c of lib/, cmd/ and the tests compiled (-c, -Werror) by the distribution's
+# aarch64-linux-gnu-gcc against this machine's library headers (scripts/cross-arm64; by
+# hand, not by CI; needs gcc-aarch64-linux-gnu).
+cross-arm64:
+	scripts/cross-arm64 $(BUILD)/arm64
+
 # The paper's MNIST use case end to end (projects/mnist), printing each command.
 demo:
 	scripts/demo
 
 test: all
 	LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run
+
+# Allocation-failure injection (lib/alloc_fail.h): every allocation of lib/ and cmd/ in turn
+# fails once, in a build with AddressSanitizer's leak checker; each run must end with one
+# error line (or succeed as before), no crash, no leak, no output file (tests/alloc/run).
+check-alloc:
+	$(MAKE) all BUILD=build/allocfail BIN=build/allocfail/bin OPT=-O1 \
+		CFLAGS="-O1 -g -fsanitize=address -fno-omit-frame-pointer" \
+		CPPFLAGS="-include lib/alloc_fail.h"
+	LI_BIN=$(CURDIR)/build/allocfail/bin tests/alloc/run
 
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 asan:
@@ -107,7 +149,7 @@ install: all
 clean:
 	rm -rf build bin
 
-# Fuzzing the parsers (.npy, CSV, JSON, IDX) with libFuzzer: `make fuzz` builds
+# Fuzzing the parsers (.npy, CSV, JSON, IDX, .keras models) with libFuzzer: `make fuzz` builds
 # tests/fuzz/fuzz_*.c with clang and runs each for FUZZ_TIME seconds from the seeds in
 # tests/fuzz/seeds/NAME/ (corpus kept in build/fuzz/corpus/). A crashing input is left
 # as build/fuzz/NAME-crash-*: copy it to tests/fuzz/regress/NAME-WHAT, which t0105
@@ -115,8 +157,10 @@ clean:
 FUZZ_CC   ?= clang
 FUZZ_TIME ?= 20
 FUZZ_SAN  := -fsanitize=address,undefined -fno-sanitize-recover=undefined
-FUZZ_SRC  := lib/err.c lib/array.c lib/npy.c lib/stream.c lib/classmap.c lib/labels.c \
-	     $(wildcard lib/data*.c)
+# the library (the model fuzzers, fuzz_keras3, reach the graph and layer code), linked from
+# an archive so each target takes only what it uses; umap_sgd.c passes AVX vectors, which
+# clang refuses to compile without -mavx (and no kernel is forced)
+FUZZ_SRC  := $(filter-out lib/map/umap_sgd.c,$(LIB_SRC))
 FUZZ_OBJ  := $(FUZZ_SRC:lib/%.c=$(BUILD)/fuzz/obj/%.o)
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 $(FUZZ_OBJ:=.d):
@@ -130,6 +174,8 @@ fuzz: $(FUZZERS)
 $(FUZZ_OBJ): $(BUILD)/fuzz/obj/%.o: lib/%.c $(BUILD)/fuzz/obj/%.o.d
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer-no-link $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) $(PKG_CFLAGS) $(DEPFLAGS) -c $< -o $@
-$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(FUZZ_OBJ)
+$(BUILD)/fuzz/libfuzz.a: $(FUZZ_OBJ)
+	rm -f $@ && ar rcs $@ $^
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_common.h $(BUILD)/fuzz/libfuzz.a
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer $(FUZZ_SAN) $(LI_INC) $(CPPFLAGS) $(PKG_CFLAGS) \
-	  $< $(FUZZ_OBJ) $(LDFLAGS) $(LIBS) -o $@
+	  $< $(BUILD)/fuzz/libfuzz.a $(LDFLAGS) $(LIBS) -o $@

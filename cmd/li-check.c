@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <jansson.h>
+
 #include "cli.h"
 
 enum {
@@ -40,7 +42,7 @@ static void usage(FILE *f)
 		"      --range LO:HI    every value lies in [LO, HI]; leave a side empty for no\n"
 		"                       bound (0: or :1)\n"
 		"options:\n"
-		"      --model PROBE.h5 class names from the model (root attribute li_class_names)\n"
+		"      --model PROBE    class names from the model (.h5 or .keras: li_class_names)\n"
 		"      --max-show N     rows of the table at most [20]\n"
 		"      --rows A:B       check only rows A to B-1 of IN, of --expect and of an\n"
 		"                       --argmax file (0-based; negative from the end) [all]\n"
@@ -107,7 +109,41 @@ static void report(check *k, const char *where, const char *what, const char *go
 	fprintf(stderr, "  %-10s %-9s %-22s %s\n", where, what, got, want);
 }
 
-/* Reads the model's class names. */
+/* 1 when path starts as a zip does (a Keras 3 .keras). */
+static int is_zip(const char *path)
+{
+	char b[4];
+	FILE *f = fopen(path, "rb");
+	int yes = f && fread(b, 1, 4, f) == 4 && !memcmp(b, "PK\3\4", 4);
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* The class names of a .keras model as a JSON array, or NULL with the error printed. */
+static char *model_names_json(const char *path)
+{
+	li_err err = {0};
+	const char *const *names;
+	li_model *m = li_model_load(path, NULL, &err);
+	if (!m) {
+		cli_error(path, "%s", err.msg);
+		return NULL;
+	}
+	int n = li_model_class_names(m, &names), bad = 0;
+	json_t *a = json_array();
+	for (int i = 0; a && i < n; i++)
+		bad |= json_array_append_new(a, json_string(names[i]));
+	char *json = a && n && !bad ? json_dumps(a, 0) : NULL;
+	json_decref(a);
+	li_model_free(m);
+	if (!json)
+		cli_error(path, n ? "out of memory" : "the model has no class names (li_class_names)");
+	return json;
+}
+
+/* Reads the model's class names: the root attribute li_class_names of an HDF5 file, or
+ * metadata.json's of a .keras zip. */
 static int load_names(check *k)
 {
 	li_err err = {0};
@@ -117,7 +153,16 @@ static int load_names(check *k)
 		cli_error(k->model, "the model has no class names (root attribute li_class_names)");
 		return -1;
 	}
-	if (!rc && (rc = li_textlist_from_json(json, &k->names, &err)))
+	if (rc && is_zip(k->model)) {
+		if (!(json = model_names_json(k->model)))
+			return -1;
+		rc = 0;
+	}
+	if (rc) {
+		cli_error(k->model, "%s", err.msg);
+		return -1;
+	}
+	if ((rc = li_textlist_from_json(json, &k->names, &err)))
 		li_err_prefix(&err, "li_class_names");
 	free(json);
 	if (rc)

@@ -52,18 +52,21 @@ static void usage(FILE *f)
 		"  li-convert data.csv --label-col species --labels-out y.npy -o x.npy\n"
 		"  li-convert --shard 2/4 x.npy -o part2.npy\n"
 		"\n"
-		"A model converts too: a TF.js model.json or a Keras .h5 (any version) becomes a\n"
-		"Keras .h5 laid out as tf.keras 2.4 writes it, with the same outputs:\n"
-		"  li-convert model.json -o model.h5\n");
+		"A model converts too: a TF.js model.json, a Keras .h5 (any version) or a Keras 3\n"
+		"\".keras\" zip becomes a Keras .h5 laid out as tf.keras 2.4 writes it, or a .keras\n"
+		"laid out as Keras 3 writes it (by -o's extension), with the same outputs:\n"
+		"  li-convert model.json -o model.h5\n"
+		"  li-convert model.h5 -o model.keras\n");
 }
 
-/* 1 when path is a model: a Keras .h5 file, or a TF.js model.json (with modelTopology). */
+/* 1 when path is a model: a Keras .h5 or .keras file, or a TF.js model.json (with
+ * modelTopology). Which of them it really is, li_model_load tells from its content. */
 static int is_model(const char *path)
 {
 	const char *dot = strrchr(path, '.');
 	if (!dot || strchr(dot, '/'))
 		return 0;
-	if (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))
+	if (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5") || !strcmp(dot, ".keras"))
 		return 1;
 	if (strcmp(dot, ".json"))
 		return 0;
@@ -73,21 +76,23 @@ static int is_model(const char *path)
 	return yes;
 }
 
-/* Model conversion: TF.js model.json or an older Keras .h5 to a tf.keras 2.4 .h5. */
+/* Model conversion: TF.js model.json, a Keras .h5 of any version or a .keras zip to a
+ * tf.keras 2.4 .h5 or a Keras 3 .keras, by the output's extension. */
 static int convert_model(const char *path, const char *out)
 {
 	li_err err = {0};
 	if (!out || !strcmp(out, "-"))
-		cli_usage_error("a model converts to a Keras .h5 file: give -o MODEL.h5");
-	const char *dot = strrchr(out, '.');
-	if (!dot || (strcmp(dot, ".h5") && strcmp(dot, ".hdf5")))
-		cli_usage_error("a model converts to a Keras .h5 file, not '%s'", out);
+		cli_usage_error("a model converts to a Keras model file: give -o MODEL.h5 or "
+				"-o MODEL.keras");
+	int fmt = li_model_save_format(out, -1);
+	if (fmt < 0)
+		cli_usage_error("a model converts to a Keras .h5 or .keras file, not '%s'", out);
 	li_model *m = li_model_load(path, NULL, &err);
 	if (!m) {
 		cli_error(path, "%s", err.msg);
 		return cli_finish(EXIT_DATA);
 	}
-	int rc = li_model_save_part(m, LI_PART_WHOLE, 0, out, &err);
+	int rc = li_model_save_part_as(m, LI_PART_WHOLE, 0, out, fmt, &err);
 	if (rc)
 		cli_error(out, "%s", err.msg);
 	li_model_free(m);

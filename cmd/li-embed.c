@@ -15,7 +15,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: li-embed [options] MODEL [DATA...] [-o OUT]\n"
 		"\n"
-		"Run DATA through MODEL (a Keras .h5 or a TF.js model.json) up to layer --at, or\n"
+		"Run DATA through MODEL (a Keras .h5 or .keras, or a TF.js model.json) up to layer --at, or\n"
 		"to its output, and write the activations (float32 .npy, one row per sample).\n"
 		"DATA is a data set in any format li-convert reads (.npy, .csv, .json, .mat, IDX,\n"
 		"a labeled data-set folder; '-' or none: standard input); a model with several\n"

@@ -402,6 +402,8 @@ int main(int argc, char **argv)
 	o.set_name = malloc((size_t)argc * sizeof *o.set_name);
 	if (!o.set_index || !o.set_name) {
 		cli_error(NULL, "out of memory");
+		free(o.set_index);
+		free(o.set_name);
 		return EXIT_DATA;
 	}
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, longopts, NULL)) != -1) {

@@ -17,7 +17,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: li-layers [options] MODEL\n"
 		"\n"
-		"List the layers of a Keras .h5 model or a TF.js model.json: index, name, class,\n"
+		"List the layers of a Keras .h5 or .keras model or a TF.js model.json: index, name, class,\n"
 		"output shape (per sample), parameters, and whether the model can be split after\n"
 		"the layer (else which tensors cross that cut). Each model input comes first as\n"
 		"an InputLayer row. Indices and names are what --at takes in li-embed,\n"
@@ -62,7 +62,34 @@ static void summary(const li_model *m, FILE *f)
 	fprintf(f, "; format %s\n", li_model_format(m));
 }
 
-static int print_json(const li_model *m, int *cross, int n_cross_max)
+/* Each row's crossing tensors (li_model_crossing), computed for every row before anything
+ * is printed, so that running out of memory half way is an error, not a wrong table. */
+typedef struct crossings {
+	int max;      /* tensors kept per row */
+	int *n;       /* per row: how many cross (may exceed max) */
+	int *rows;    /* per row: max entries */
+} crossings;
+
+static int crossings_get(const li_model *m, crossings *c)
+{
+	int n = li_model_rows(m);
+	c->max = 64;
+	c->n = malloc(sizeof(int) * (size_t)(n ? n : 1));
+	c->rows = malloc(sizeof(int) * (size_t)(n ? n : 1) * (size_t)c->max);
+	if (!c->n || !c->rows)
+		return -1;
+	for (int i = 0; i < n; i++)
+		if ((c->n[i] = li_model_crossing(m, i, c->rows + (size_t)i * c->max, c->max)) < 0)
+			return -1;
+	return 0;
+}
+
+static int is_split(const crossings *c, int i)
+{
+	return c->n[i] == 1 && c->rows[(size_t)i * c->max] == i;
+}
+
+static int print_json(const li_model *m, const crossings *cx)
 {
 	const li_origin *o = li_model_origin(m);
 	json_t *j = json_object(), *layers = json_array(), *ins = json_array(),
@@ -78,8 +105,8 @@ static int print_json(const li_model *m, int *cross, int n_cross_max)
 		int n_in = li_model_row_inputs(m, i, &in);
 		for (int k = 0; k < n_in; k++)
 			json_array_append_new(from, json_string(li_model_row_name(m, in[k])));
-		int n = li_model_crossing(m, i, cross, n_cross_max);
-		for (int k = 0; k < n && k < n_cross_max; k++)
+		const int *cross = cx->rows + (size_t)i * cx->max;
+		for (int k = 0; k < cx->n[i] && k < cx->max; k++)
 			json_array_append_new(cr, json_string(li_model_row_name(m, cross[k])));
 		json_object_set_new(l, "index", json_integer(i));
 		json_object_set_new(l, "name", json_string(li_model_row_name(m, i)));
@@ -87,7 +114,7 @@ static int print_json(const li_model *m, int *cross, int n_cross_max)
 		json_object_set_new(l, "shape", shape_json(li_model_row_shape(m, i)));
 		json_object_set_new(l, "params", json_integer(li_model_row_params(m, i)));
 		json_object_set_new(l, "inputs", from);
-		json_object_set_new(l, "split", json_boolean(li_model_is_split(m, i)));
+		json_object_set_new(l, "split", json_boolean(is_split(cx, i)));
 		json_object_set_new(l, "crossing", cr);
 		const char *why = li_model_row_problem(m, i);
 		json_object_set_new(l, "runnable", json_boolean(why == NULL));
@@ -110,7 +137,7 @@ static int print_json(const li_model *m, int *cross, int n_cross_max)
 	return rc;
 }
 
-static void print_table(const li_model *m, int *cross, int n_cross_max)
+static void print_table(const li_model *m, const crossings *cx)
 {
 	int n = li_model_rows(m);
 	int wn = 4, wc = 5, ws = 12;
@@ -129,8 +156,9 @@ static void print_table(const li_model *m, int *cross, int n_cross_max)
 		li_shape_str(li_model_row_shape(m, i), buf, sizeof buf);
 		printf("%5d  %-*s  %-*s  %-*s  %10lld  ", i, wn, li_model_row_name(m, i), wc,
 		       li_model_row_class(m, i), ws, buf, (long long)li_model_row_params(m, i));
-		int k = li_model_crossing(m, i, cross, n_cross_max);
-		if (k == 1 && cross[0] == i) {
+		int k = cx->n[i], n_cross_max = cx->max;
+		const int *cross = cx->rows + (size_t)i * cx->max;
+		if (is_split(cx, i)) {
 			printf("yes\n");
 			continue;
 		}
@@ -173,27 +201,27 @@ int main(int argc, char **argv)
 	const char *path = argv[optind];
 	li_err err = {0};
 	int status = EXIT_DATA;
-	int *cross = NULL;
+	crossings cx = {0};
 	li_model *m = li_model_load(path, config, &err);
 	if (!m) {
 		cli_error(path, "%s", err.msg);
 		goto done;
 	}
-	cross = malloc(sizeof(int) * 64);
-	if (!cross) {
+	if (crossings_get(m, &cx)) {
 		cli_error(path, "out of memory");
 		goto done;
 	}
 	if (json)
-		print_json(m, cross, 64);
+		print_json(m, &cx);
 	else
-		print_table(m, cross, 64);
+		print_table(m, &cx);
 	for (int i = 0; i < li_model_rows(m) && !common.quiet; i++)
 		if (li_model_row_problem(m, i))
 			fprintf(stderr, "li-layers: note: %s\n", li_model_row_problem(m, i));
 	status = 0;
 done:
-	free(cross);
+	free(cx.n);
+	free(cx.rows);
 	li_model_free(m);
 	return cli_finish(status);
 }

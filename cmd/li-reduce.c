@@ -82,9 +82,10 @@ static void usage(FILE *f)
 		"      --transform MAP   place the rows of NEW into a saved map instead of fitting\n"
 		CLI_ROWS_HELP
 		"      --threads N       BLAS threads, and UMAP's and t-SNE's worker threads [all\n"
-		"                        cores; t-SNE workers 1]; results do not depend on it\n"
+		"                        cores]; results do not depend on it\n"
 		"  -o, --output FILE     write here, atomically [standard output]\n"
-		"  -q, --quiet           no quality line on standard error\n"
+		"  -q, --quiet           no progress and no quality line on standard error (the\n"
+		"                        progress shows on a terminal only)\n"
 		"  -h, --help            show this help and exit\n"
 		"      --version         show the version and exit\n"
 		"\n"
@@ -98,20 +99,27 @@ static void usage(FILE *f)
 		"  li-reduce --method umap --auto --report fit.json latent.npy > xy.npy\n");
 }
 
-/* Writes n x dims float64 coordinates as a float32 .npy to out. 0 or -1 (reported). */
-static int write_coords(FILE *out, const char *name, const double *y, int64_t n, int dims)
+/* The n x dims float64 coordinates as a float32 array in a. 0 or -1 (reported). */
+static int coords_array(const char *name, const double *y, int64_t n, int dims, li_array *a)
 {
 	li_err err = {0};
-	li_array a = {0};
 	int64_t shape[2] = {n, dims};
-	if (li_array_alloc(&a, LI_DTYPE_F32, 2, shape, &err) ||
-	    (li_convert(a.data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims)),
-	     li_npy_save(out, &a, &err))) {
+	if (li_array_alloc(a, LI_DTYPE_F32, 2, shape, &err)) {
 		cli_error(name, "%s", err.msg);
-		li_array_release(&a);
 		return -1;
 	}
-	li_array_release(&a);
+	li_convert(a->data, LI_DTYPE_F32, y, LI_DTYPE_F64, (size_t)(n * dims));
+	return 0;
+}
+
+/* Writes a to out. 0 or -1 (reported). */
+static int write_coords(FILE *out, const char *name, const li_array *a)
+{
+	li_err err = {0};
+	if (li_npy_save(out, a, &err)) {
+		cli_error(name, "%s", err.msg);
+		return -1;
+	}
 	return 0;
 }
 
@@ -158,21 +166,25 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	li_map *m = NULL;
 	double *y = NULL;
 	cli_out out = {0}, rep = {0};
+	li_array ya = {0};
 	char *text = NULL;
 	int64_t *idx = NULL, of = 0;
 	li_npy_reader *r = NULL;
+	/* rows for a method that works in float32 are read as float32 and handed over */
+	int f32 = li_reduce_wants_f32(o);
+	li_dtype dt = f32 ? LI_DTYPE_F32 : LI_DTYPE_F64;
 	FILE *in = cli_open_in(path);
 	if (!in)
 		return EXIT_DATA;
 	if (so->rows) {
 		/* only the sample is kept: memory grows with --sample, not with the input */
 		if (!(r = li_npy_open(in, &err)) ||
-		    li_rows_sample(r, so->rows, common->seed, LI_DTYPE_F64, &x, &idx, &err) < 0) {
+		    li_rows_sample(r, so->rows, common->seed, dt, &x, &idx, &err) < 0) {
 			cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
 			goto done;
 		}
 		of = li_npy_rows(r);
-	} else if (li_npy_load(in, &x, LI_DTYPE_F64, &err)) {
+	} else if (li_npy_load(in, &x, dt, &err)) {
 		cli_error(cli_name(path), "%s", err.code == LI_EEND ? "empty file" : err.msg);
 		goto done;
 	}
@@ -186,14 +198,26 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		cli_error(cli_name(path), "out of memory");
 		goto done;
 	}
-	m = li_reduce_fit(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
+	if (f32) {
+		m = li_reduce_fit_f32(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
+		x.data = NULL; /* taken */
+	} else {
+		m = li_reduce_fit(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
+	}
+	cli_progress_end(common);
 	if (!m) {
 		cli_error(cli_name(path), "%s", err.msg);
 		status = cli_status(&err);
 		goto done;
 	}
 	li_array_release(&x);
-	/* the map and report first: standard output cannot be taken back after a failure */
+	/* Everything that can fail before any output is kept: the coordinates are converted
+	 * and, into a file, written under its temporary name (renamed last); standard output
+	 * cannot be taken back, so it is written after the map and the report. */
+	if (coords_array(cli_name(common->output), y, n, dims, &ya) ||
+	    !cli_out_open(&out, common->output, 1) ||
+	    (out.path && write_coords(out.f, cli_name(common->output), &ya)))
+		goto done;
 	if (save && li_map_save(m, save, &err)) {
 		cli_error(save, "%s", err.msg);
 		goto done;
@@ -211,8 +235,8 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	}
 	if (so->index && write_index(so->index, idx, n))
 		goto done;
-	if (!cli_out_open(&out, common->output, 1) ||
-	    write_coords(out.f, cli_name(common->output), y, n, dims) || cli_out_commit(&out))
+	if ((!out.path && write_coords(out.f, cli_name(common->output), &ya)) ||
+	    cli_out_commit(&out))
 		goto done;
 	int64_t asked = json_neighbors_asked(m);
 	if (asked > 0)
@@ -238,6 +262,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 done:
 	cli_out_abort(&rep);
 	cli_out_abort(&out);
+	li_array_release(&ya);
 	free(text);
 	free(y);
 	free(idx);
@@ -504,6 +529,7 @@ int main(int argc, char **argv)
 	}
 	o.seed = common.seed;
 	o.threads = common.threads;
+	o.progress = (li_progress){cli_progress_cb, &common};
 	if (common.threads)
 		openblas_set_num_threads(common.threads);
 	if (argc - optind > 1)

@@ -1,7 +1,8 @@
 /*
  * li-split: cut a model after a layer into a head (the input up to that layer) and a
  * tail (the rest, from a new input of that layer's output shape), each written as a
- * Keras whole-model .h5 file (lib/modelsave.h). A cut that is not a split point is
+ * Keras whole-model .h5 file or a Keras 3 .keras zip (lib/modelsave.h), in the input's
+ * format unless --format or the output names say otherwise. A cut that is not a split point is
  * refused with the tensors that cross it; nothing is written then.
  */
 #include <stdlib.h>
@@ -10,15 +11,15 @@
 
 #include "climodel.h"
 
-enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_HEAD, OPT_TAIL, OPT_CONFIG };
+enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_HEAD, OPT_TAIL, OPT_CONFIG, OPT_FORMAT };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: li-split [options] MODEL --at LAYER\n"
 		"\n"
-		"Cut a Keras .h5 model or a TF.js model.json after LAYER (a name or a 0-based\n"
-		"index as li-layers prints it) into two Keras .h5 files: the head, from the\n"
+		"Cut a Keras .h5 or .keras model or a TF.js model.json after LAYER (a name or a\n"
+		"0-based index as li-layers prints it) into two Keras models: the head, from the\n"
 		"model's inputs to LAYER's output, and the tail, from a new input of LAYER's\n"
 		"output shape to the model's outputs. li-propagate TAIL on li-embed HEAD's\n"
 		"output gives the model's output. LAYER must be a split point (li-layers says\n"
@@ -27,12 +28,19 @@ static void usage(FILE *f)
 		"\n"
 		"options:\n"
 		"      --at LAYER     the head ends with LAYER (required)\n"
-		"      --head FILE    write the head here [MODEL's stem + .head.h5, beside MODEL]\n"
-		"      --tail FILE    write the tail here [MODEL's stem + .tail.h5, beside MODEL]\n"
+		"      --head FILE    write the head here [MODEL's stem + .head.h5 (.head.keras\n"
+		"                     for a .keras MODEL), beside MODEL]\n"
+		"      --tail FILE    write the tail here [MODEL's stem + .tail.h5 / .tail.keras]\n"
+		"      --format F     h5 or keras: the parts' format [the input's (a .keras zip\n"
+		"                     gives .keras parts, any other model .h5), unless a --head /\n"
+		"                     --tail name ends in .h5 or .keras]\n"
 		"      --config FILE  the JSON architecture of a weights-only .h5\n"
 		"  -q, --quiet        no notes\n"
 		"  -h, --help         show this help and exit\n"
-		"      --version      show the version and exit\n");
+		"      --version      show the version and exit\n"
+		"\n"
+		"example:\n"
+		"  li-split model.keras --at dense   # model.head.keras, model.tail.keras\n");
 }
 
 /* MODEL's path without its extension (.h5, .hdf5, .keras, .json) plus suffix. */
@@ -60,10 +68,12 @@ int main(int argc, char **argv)
 		{"head", required_argument, NULL, OPT_HEAD},
 		{"tail", required_argument, NULL, OPT_TAIL},
 		{"config", required_argument, NULL, OPT_CONFIG},
+		{"format", required_argument, NULL, OPT_FORMAT},
 		{0},
 	};
 	cli_common common = {0};
 	const char *at = NULL, *head = NULL, *tail = NULL, *config = NULL;
+	int format = -1;
 	int c;
 	cli_init("li-split");
 	while ((c = getopt_long(argc, argv, CLI_COMMON_SHORTOPTS, opts, NULL)) != -1) {
@@ -77,6 +87,14 @@ int main(int argc, char **argv)
 			tail = optarg;
 		else if (c == OPT_CONFIG)
 			config = optarg;
+		else if (c == OPT_FORMAT) {
+			if (!strcmp(optarg, "h5"))
+				format = LI_SAVE_H5;
+			else if (!strcmp(optarg, "keras"))
+				format = LI_SAVE_KERAS;
+			else
+				cli_usage_error("--format: 'h5' or 'keras', not '%s'", optarg);
+		}
 		else
 			cli_usage_error("unknown option");
 	}
@@ -87,19 +105,27 @@ int main(int argc, char **argv)
 	if (common.output)
 		cli_usage_error("-o is not used; name the parts with --head and --tail");
 	const char *path = argv[optind];
-	char *hpath = head ? strdup(head) : beside(path, ".head.h5");
-	char *tpath = tail ? strdup(tail) : beside(path, ".tail.h5");
-	if (!hpath || !tpath) {
-		fprintf(stderr, "li-split: error: out of memory\n");
-		return EXIT_DATA;
-	}
-	if (!strcmp(hpath, tpath))
-		cli_usage_error("the head and the tail would be the same file '%s'", hpath);
 	int status = EXIT_DATA;
 	li_err err = {0};
+	char *hpath = NULL, *tpath = NULL;
 	li_model *m = cm_load(path, config);
 	if (!m)
 		goto done;
+	/* the input's format by default (known from its content), unless told */
+	int in_fmt = !strcmp(li_model_format(m), "keras-zip") ? LI_SAVE_KERAS : LI_SAVE_H5;
+	int dflt = format >= 0 ? format : in_fmt;
+	hpath = head ? strdup(head) : beside(path, dflt == LI_SAVE_KERAS ? ".head.keras" : ".head.h5");
+	tpath = tail ? strdup(tail) : beside(path, dflt == LI_SAVE_KERAS ? ".tail.keras" : ".tail.h5");
+	if (!hpath || !tpath) {
+		fprintf(stderr, "li-split: error: out of memory\n");
+		goto done;
+	}
+	if (!strcmp(hpath, tpath)) {
+		li_model_free(m);
+		cli_usage_error("the head and the tail would be the same file '%s'", hpath);
+	}
+	int hfmt = format >= 0 ? format : li_model_save_format(hpath, in_fmt);
+	int tfmt = format >= 0 ? format : li_model_save_format(tpath, in_fmt);
 	int row = li_model_find(m, at);
 	if (row < 0) {
 		li_model_free(m);
@@ -114,11 +140,11 @@ int main(int argc, char **argv)
 			  "li-layers lists the split points)", li_model_row_name(m, row), buf);
 		goto done;
 	}
-	if (li_model_save_part(m, LI_PART_HEAD, row, hpath, &err)) {
+	if (li_model_save_part_as(m, LI_PART_HEAD, row, hpath, hfmt, &err)) {
 		cli_error(hpath, "%s", err.msg);
 		goto done;
 	}
-	if (li_model_save_part(m, LI_PART_TAIL, row, tpath, &err)) {
+	if (li_model_save_part_as(m, LI_PART_TAIL, row, tpath, tfmt, &err)) {
 		cli_error(tpath, "%s", err.msg);
 		unlink(hpath); /* both parts or neither */
 		goto done;

@@ -31,7 +31,7 @@ static void usage(FILE *f)
 		"names inside) for li-propagate.\n"
 		"\n"
 		"options:\n"
-		"  -o, --output FILE      the probe model (.h5) [required]\n"
+		"  -o, --output FILE      the probe model: .h5, or .keras for a Keras 3 zip [required]\n"
 		"      --val-split F      hold out this fraction of each class for validation [0.2]\n"
 		"      --val LATENT_V LABELS_V\n"
 		"                         validate on separate data instead of a split\n"

@@ -4,6 +4,7 @@
  * file removed.
  */
 #include "h5save.h"
+#include "h5util.h"
 
 #include <errno.h>
 #include <hdf5.h>
@@ -148,19 +149,7 @@ static int write_weight(writer *w, hid_t layer_group, const char *name, const li
 	}
 	if (g < 0)
 		return h5fail(w, name);
-	hsize_t dims[LI_MAX_RANK];
-	for (int i = 0; i < a->rank; i++)
-		dims[i] = (hsize_t)a->shape[i];
-	hid_t s = a->rank ? H5Screate_simple(a->rank, dims, NULL) : H5Screate(H5S_SCALAR), d = -1;
-	int rc = -1;
-	if (s >= 0 &&
-	    (d = H5Dcreate2(g, part, H5T_IEEE_F32LE, s, H5P_DEFAULT, w->dcpl, H5P_DEFAULT)) >= 0 &&
-	    H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) >= 0)
-		rc = 0;
-	if (d >= 0)
-		H5Dclose(d);
-	if (s >= 0)
-		H5Sclose(s);
+	int rc = li_h5_write_f32(g, part, a, w->dcpl);
 	H5Gclose(g);
 	return rc ? h5fail(w, name) : 0;
 }

@@ -325,3 +325,21 @@ out:
 		H5Dclose(d);
 	return rc;
 }
+
+int li_h5_write_f32(hid_t loc, const char *path, const li_array *a, hid_t dcpl)
+{
+	hsize_t dims[LI_MAX_RANK];
+	for (int i = 0; i < a->rank; i++)
+		dims[i] = (hsize_t)a->shape[i];
+	hid_t s = a->rank ? H5Screate_simple(a->rank, dims, NULL) : H5Screate(H5S_SCALAR), d = -1;
+	int rc = -1;
+	if (s >= 0 &&
+	    (d = H5Dcreate2(loc, path, H5T_IEEE_F32LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT)) >= 0 &&
+	    H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, a->data) >= 0)
+		rc = 0;
+	if (d >= 0)
+		H5Dclose(d);
+	if (s >= 0)
+		H5Sclose(s);
+	return rc;
+}

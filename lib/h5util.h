@@ -42,4 +42,9 @@ void li_h5_strings_free(char **s, int n);
  */
 int li_h5_read_f32(hid_t loc, const char *path, li_array *out, li_err *err) LI_RESULT_USED;
 
+/* Writes a (float32) as a little-endian float32 dataset at path (relative to loc, its
+ * group must exist) with creation properties dcpl (H5P_DEFAULT or, for reproducible
+ * files, one with object time tracking off). 0, or -1 when HDF5 fails. */
+int li_h5_write_f32(hid_t loc, const char *path, const li_array *a, hid_t dcpl) LI_RESULT_USED;
+
 #endif

@@ -4,13 +4,17 @@
  */
 #include "probe.h"
 
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "array.h"
 #include "h5save.h"
+#include "model.h"
+#include "modelsave.h"
 #include "rng.h"
 
 int li_probe_split(const int64_t *y, int64_t n, int n_classes, double frac, uint64_t seed,
@@ -126,6 +130,35 @@ static char *names_json(int k, char *const *names)
 	return text;
 }
 
+/*
+ * A .keras probe: the .h5 written to a private temporary file beside path (mkstemp, removed
+ * at once after), read back as a model and written by the .keras writer, so both formats
+ * come from one description.
+ */
+static int save_keras(const char *path, const li_h5_model_desc *desc, li_err *err)
+{
+	size_t n = strlen(path) + 32;
+	char *tmp = malloc(n);
+	if (!tmp)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	snprintf(tmp, n, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		free(tmp);
+		return li_err_set(err, LI_EIO, "cannot create: %s", strerror(errno));
+	}
+	close(fd);
+	int rc = li_h5_save_model(tmp, desc, err);
+	li_model *m = rc ? NULL : li_model_load(tmp, NULL, err);
+	unlink(tmp);
+	free(tmp);
+	if (!m)
+		return err->code ? err->code : LI_EIO;
+	rc = li_model_save_part_as(m, LI_PART_WHOLE, 0, path, LI_SAVE_KERAS, err);
+	li_model_free(m);
+	return rc;
+}
+
 int li_probe_save(const char *path, const li_logreg *m, int rank, const int64_t *row_shape,
 		  char *const *names, li_err *err)
 {
@@ -167,7 +200,10 @@ int li_probe_save(const char *path, const li_logreg *m, int rank, const int64_t 
 		.layers = rank > 1 ? layers : layers + 1,
 		.n_layers = rank > 1 ? 2 : 1,
 	};
-	rc = li_h5_save_model(path, &desc, err);
+	if (li_model_save_format(path, LI_SAVE_H5) == LI_SAVE_KERAS)
+		rc = save_keras(path, &desc, err);
+	else
+		rc = li_h5_save_model(path, &desc, err);
 out:
 	free(kernel);
 	free(bias);

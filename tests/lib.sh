@@ -6,6 +6,10 @@
 #                                           sanitizer report is a crash, never a pass
 #   expect_err 'line' cmd...                cmd must fail (status 1) with exactly this stderr
 #   require_shared                          sets SHARED, or returns 1 (then skip)
+#   fixture_dir keras/kerasjs/CASE          prints a real-Keras case's folder: the
+#                                           repository's (tests/fixtures), else ../shared's
+#   npy_close A.npy B.npy                   same shape, values within float32 rounding
+#   require_long 'what'                     skips the rest of the file unless LI_LONG=1
 # Each test file runs in its own scratch folder ($TRASH), removed when it passes.
 set -u
 export LI_TOP=${LI_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -84,9 +88,50 @@ expect_err() {
 	fi
 }
 
+# npy_close A B: same shape and dtype, |A - B| <= 1e-5 |B| + 1e-6 max(1, max |B|). For two
+# paths that may round differently (GEMMs of other batch shapes, another OpenBLAS kernel):
+# where the same code runs on the same shapes, compare the bytes (cmp) instead.
+npy_close() {
+	$PY - "$1" "$2" <<-\PYEOF
+	import sys, numpy as np
+	a, b = np.load(sys.argv[1]), np.load(sys.argv[2])
+	assert a.shape == b.shape and a.dtype == b.dtype, (a.shape, a.dtype, b.shape, b.dtype)
+	a, b = a.astype(np.float64), b.astype(np.float64)
+	tol = 1e-5 * np.abs(b) + 1e-6 * max(1.0, np.abs(b).max(initial=0))
+	bad = ~(np.abs(a - b) <= tol)
+	assert not bad.any(), "%d values differ, worst %g" % (bad.sum(), np.abs(a - b).max())
+	PYEOF
+}
+
+# require_long 'what': the rest of the file is a long case, run by `make check-long`
+# (LI_LONG=1), skipped by `make check` with a line saying so.
+require_long() {
+	[ "${LI_LONG:-0}" = 1 ] && return 0
+	test_skip "$1" 'long: make check-long (LI_LONG=1) runs it'
+	test_done
+	exit 0
+}
+
 require_shared() {
 	SHARED=$LI_TOP/../shared
 	[ -d "$SHARED/fixtures" ]
+}
+
+# Real-Keras fixtures (tests/fixtures/README.md): the cases whose licence lets us
+# redistribute them are in the repository; the others (dl4j, no licence stated) only in
+# ../shared/fixtures, when it is there.
+FIXTURES=$LI_TOP/tests/fixtures
+UNLICENSED_WHY='no licence stated, so not in the repository (tests/fixtures/README.md); ../shared/fixtures is absent'
+# fixture_dir REL: the folder of case REL (e.g. keras/dl4j/simple_rnn/x): the repository's
+# copy, else ../shared's; returns 1 when neither exists
+fixture_dir() {
+	if [ -e "$FIXTURES/$1" ]; then
+		echo "$FIXTURES/$1"
+	elif [ -e "$LI_TOP/../shared/fixtures/$1" ]; then
+		echo "$LI_TOP/../shared/fixtures/$1"
+	else
+		return 1
+	fi
 }
 
 test_done() {

@@ -294,18 +294,38 @@ int cli_finish(int status)
 	return status;
 }
 
+/* the stage on the progress line now (its text up to a comma), "" when none */
+static char progress_stage[128];
+
 void cli_progress(const cli_common *c, const char *what, int64_t done, int64_t total)
 {
 	if (c->quiet || !isatty(STDERR_FILENO))
 		return;
-	if (total > 0)
-		fprintf(stderr, "\r%s: %lld/%lld", what, (long long)done, (long long)total);
+	/* a new stage starts a new line, so the stages stay on the screen as a log; updates
+	 * of one stage overwrite its line (the terminal clears the rest of it) */
+	size_t len = strcspn(what, ",");
+	if (len >= sizeof progress_stage)
+		len = sizeof progress_stage - 1;
+	if (progress_stage[0] && (strncmp(progress_stage, what, len) || progress_stage[len]))
+		fputc('\n', stderr);
+	memcpy(progress_stage, what, len);
+	progress_stage[len] = 0;
+	if (done < 0)
+		fprintf(stderr, "\r%s ...\033[K", what);
+	else if (total > 0)
+		fprintf(stderr, "\r%s: %lld/%lld\033[K", what, (long long)done, (long long)total);
 	else
-		fprintf(stderr, "\r%s: %lld", what, (long long)done);
+		fprintf(stderr, "\r%s: %lld\033[K", what, (long long)done);
+}
+
+void cli_progress_cb(void *ctx, const char *stage, int64_t done, int64_t total)
+{
+	cli_progress(ctx, stage, done, total);
 }
 
 void cli_progress_end(const cli_common *c)
 {
-	if (!c->quiet && isatty(STDERR_FILENO))
+	if (!c->quiet && isatty(STDERR_FILENO) && progress_stage[0])
 		fputc('\n', stderr);
+	progress_stage[0] = 0;
 }

@@ -97,5 +97,8 @@ int cli_finish(int status);
 /* Progress on stderr, only when stderr is a terminal and not quiet: "\rwhat: done/total". */
 void cli_progress(const cli_common *c, const char *what, int64_t done, int64_t total);
 void cli_progress_end(const cli_common *c);
+/* cli_progress as a library progress callback (li_progress, progress.h); ctx: the
+ * program's cli_common. */
+void cli_progress_cb(void *ctx, const char *stage, int64_t done, int64_t total);
 
 #endif

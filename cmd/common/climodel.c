@@ -18,11 +18,9 @@ li_model *cm_load(const char *path, const char *config)
 void cm_blas(const cli_common *c)
 {
 	li_blas_set_threads(c->threads);
-	const char *core = li_blas_slow_core();
-	if (core && !c->quiet)
-		fprintf(stderr, "%s: note: OpenBLAS runs its generic '%s' kernels on this CPU; "
-			"OPENBLAS_CORETYPE=SkylakeX (or Haswell) makes it faster\n", cli_prog(),
-			core);
+	char note[256];
+	if (!c->quiet && li_blas_note(note, sizeof note))
+		fprintf(stderr, "%s: note: %s\n", cli_prog(), note);
 }
 
 int cm_row(const li_model *m, const char *spec)

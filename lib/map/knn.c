@@ -18,6 +18,7 @@
 
 #include "parallel.h"
 #include "rng.h"
+#include "simd.h"
 
 /* ---- bounded heaps ---------------------------------------------------------------- */
 
@@ -79,7 +80,7 @@ static void heap_clear(float *hd, int32_t *hi, uint8_t *hf, int k)
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
 
-__attribute__((target_clones("avx2", "default")))
+LI_TARGET_CLONES
 static double dist2_exact(const float *a, const float *b, int64_t d)
 {
 	v4d s0 = { 0 }, s1 = { 0 };
@@ -118,7 +119,7 @@ static float hsum(const v8f *p)
 	return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
-__attribute__((target_clones("avx2", "default")))
+LI_TARGET_CLONES
 static float dotf(const float *a, const float *b, int64_t d)
 {
 	v8f s0 = { 0 }, s1 = { 0 };

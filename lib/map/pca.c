@@ -265,6 +265,7 @@ static int pca_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t 
 {
 	int64_t d = m->n_features, k = m->dims;
 	const char *solver = o->solver && strcmp(o->solver, "auto") ? o->solver : choose_solver(n, d);
+	li_progress_say(&o->progress, "PCA", -1, -1);
 	if (strcmp(solver, "eig") && strcmp(solver, "svd") && strcmp(solver, "randomized"))
 		return li_err_set(err, LI_EUSAGE,
 				  "unknown solver '%s' (auto, eig, svd or randomized)", solver);

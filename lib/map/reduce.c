@@ -58,9 +58,19 @@ static int64_t first_bad_row(const double *x, int64_t n, int64_t d)
 	return -1;
 }
 
-/* trustworthiness@k on a seeded sample, into m->quality. 0 or negative. */
-static int measure_trust(li_map *m, const li_reduce_opts *o, const double *x, int64_t n,
-			 const double *y, li_err *err)
+static int64_t first_bad_row_f32(const float *x, int64_t n, int64_t d)
+{
+	for (int64_t i = 0; i < n; i++)
+		for (int64_t j = 0; j < d; j++)
+			if (!isfinite(x[i * d + j]))
+				return i;
+	return -1;
+}
+
+/* trustworthiness@k on a seeded sample of the rows (x float64, or xf float32 when x is
+ * NULL), into m->quality. 0 or negative. */
+static int measure_trust(li_map *m, const li_reduce_opts *o, const double *x, const float *xf,
+			 int64_t n, const double *y, li_err *err)
 {
 	int64_t d = m->n_features, dims = m->dims;
 	int64_t want = o->trust_rows ? o->trust_rows : TRUST_ROWS;
@@ -85,7 +95,10 @@ static int measure_trust(li_map *m, const li_reduce_opts *o, const double *x, in
 	}
 	li_rng_sample(&rng, n, s, idx);
 	for (int64_t i = 0; i < s; i++) {
-		memcpy(xs + i * d, x + idx[i] * d, (size_t)d * sizeof *xs);
+		if (x)
+			memcpy(xs + i * d, x + idx[i] * d, (size_t)d * sizeof *xs);
+		else
+			li_convert(xs + i * d, LI_DTYPE_F64, xf + idx[i] * d, LI_DTYPE_F32, (size_t)d);
 		memcpy(ys + i * dims, y + idx[i] * dims, (size_t)dims * sizeof *ys);
 	}
 	double t = li_trust(xs, s, d, ys, (int)dims, TRUST_K, err);
@@ -101,47 +114,52 @@ out:
 	return rc;
 }
 
-li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64_t d,
-		      int row_rank, const int64_t *row_shape, double *y, li_err *err)
+/*
+ * The fit behind li_reduce_fit (x float64, xf NULL) and li_reduce_fit_f32 (xf float32,
+ * taken: the method keeps it or it is freed here; x NULL, and the method has fit_f32 and
+ * no --auto).
+ */
+static li_map *fit_rows(const li_reduce_opts *o, const double *x, float *xf, int64_t n,
+			int64_t d, int row_rank, const int64_t *row_shape, double *y, li_err *err)
 {
 	const char *name = o->method ? o->method : "pca";
 	const li_reduce_method *meth = li_reduce_find(name);
 	int dims = o->dims ? o->dims : 2;
+	li_map *m = NULL;
 	if (!meth) {
 		li_err_set(err, LI_EUSAGE, "unknown method '%s' (pca, umap or tsne)", name);
-		return NULL;
+		goto fail;
 	}
 	if (!meth->ops) {
 		li_err_set(err, LI_EUSAGE, "method '%s' is not built yet", name);
-		return NULL;
+		goto fail;
 	}
 	if (dims != 2 && dims != 3) {
 		li_err_set(err, LI_EUSAGE, "dims must be 2 or 3, not %d", dims);
-		return NULL;
+		goto fail;
 	}
 	if (n < 2) {
 		li_err_set(err, LI_EDATA, n ? "only 1 row: at least 2 are needed to fit a map"
 					    : "no rows: at least 2 are needed to fit a map");
-		return NULL;
+		goto fail;
 	}
 	if (d < dims) {
 		li_err_set(err, LI_EDATA, "%d dimensions asked, but rows have only %lld number%s",
 			   dims, (long long)d, d == 1 ? "" : "s");
-		return NULL;
+		goto fail;
 	}
 	if (n > INT32_MAX || d > INT32_MAX) {
 		li_err_set(err, LI_EDATA, "too many rows or columns for BLAS (at most 2^31 - 1)");
-		return NULL;
+		goto fail;
 	}
-	int64_t bad = first_bad_row(x, n, d);
+	int64_t bad = x ? first_bad_row(x, n, d) : first_bad_row_f32(xf, n, d);
 	if (bad >= 0) {
 		li_err_set(err, LI_EDATA, "row %lld: not a finite number (NaN or infinity)",
 			   (long long)bad);
-		return NULL;
+		goto fail;
 	}
-	li_map *m = li_map_new(meth, err);
-	if (!m)
-		return NULL;
+	if (!(m = li_map_new(meth, err)))
+		goto fail;
 	m->dims = dims;
 	m->n_features = d;
 	m->rows = n;
@@ -160,16 +178,19 @@ li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64
 	json_object_set_new(m->params, "rows", json_integer(n));
 	json_object_set_new(m->params, "features", json_integer(d));
 	li_reduce_opts tuned;
-	if (o->auto_tune && strcmp(name, "tsne")) {
+	if (x && o->auto_tune && strcmp(name, "tsne")) {
 		/* t-SNE tunes inside its fit; the others are tuned here (reduce_auto.c) */
 		json_t *a = json_object();
 		json_object_set_new(m->params, "auto", a);
+		li_progress_say(&o->progress, "choosing parameters (--auto)", -1, -1);
 		if (li_reduce_auto(meth, o, x, n, d, dims, &tuned, a, &m->note, err))
 			goto fail;
 		o = &tuned;
 	}
-	if (meth->ops->fit(m, o, x, n, y, err))
+	if (x ? meth->ops->fit(m, o, x, n, y, err) : meth->ops->fit_f32(m, o, xf, n, y, err)) {
+		xf = NULL; /* fit_f32 took it */
 		goto fail;
+	}
 	for (int c = 0; c < dims; c++) {
 		double lo = y[c], hi = y[c];
 		for (int64_t i = 1; i < n; i++) {
@@ -180,12 +201,51 @@ li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64
 		m->extent[c] = lo;
 		m->extent[dims + c] = hi;
 	}
-	if (measure_trust(m, o, x, n, y, err) || li_map_finish_text(m, err))
-		goto fail;
+	/* xf, when given, is the method's now (its training rows), alive while m is */
+	if (o->trust_rows >= 0)
+		li_progress_say(&o->progress, "trustworthiness", -1, -1);
+	if (measure_trust(m, o, x, xf, n, y, err) || li_map_finish_text(m, err))
+		goto fail_taken;
 	return m;
 fail:
+	free(xf);
+fail_taken:
 	li_map_free(m);
 	return NULL;
+}
+
+li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64_t d,
+		      int row_rank, const int64_t *row_shape, double *y, li_err *err)
+{
+	return fit_rows(o, x, NULL, n, d, row_rank, row_shape, y, err);
+}
+
+int li_reduce_wants_f32(const li_reduce_opts *o)
+{
+	const li_reduce_method *meth = li_reduce_find(o->method ? o->method : "pca");
+	return meth && meth->ops && meth->ops->fit_f32 && !o->auto_tune;
+}
+
+li_map *li_reduce_fit_f32(const li_reduce_opts *o, float *x, int64_t n, int64_t d,
+			  int row_rank, const int64_t *row_shape, double *y, li_err *err)
+{
+	if (li_reduce_wants_f32(o))
+		return fit_rows(o, NULL, x, n, d, row_rank, row_shape, y, err);
+	/* the method works in float64: one converted copy */
+	size_t nd;
+	double *xd = NULL;
+	if (!li_mul_size((size_t)(n > 0 ? n : 0), (size_t)(d > 0 ? d : 0), &nd))
+		xd = malloc((nd ? nd : 1) * sizeof *xd);
+	if (!xd) {
+		free(x);
+		li_err_set(err, LI_ENOMEM, "out of memory for %lld rows", (long long)n);
+		return NULL;
+	}
+	li_convert(xd, LI_DTYPE_F64, x, LI_DTYPE_F32, nd);
+	free(x);
+	li_map *m = fit_rows(o, xd, NULL, n, d, row_rank, row_shape, y, err);
+	free(xd);
+	return m;
 }
 
 int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_err *err)

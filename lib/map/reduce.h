@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "progress.h"
 
 typedef struct li_map li_map;
 
@@ -30,7 +31,7 @@ typedef struct li_reduce_opts {
 	/* each method's own options go here (UMAP: neighbours, min_dist; t-SNE: perplexity),
 	 * with 0 meaning the method's default, so zero-initialised options stay valid */
 	int threads;          /* worker threads of the method's own loops; 0: the method's
-			       * default (t-SNE: 1, UMAP: one per CPU); same bytes at any count */
+			       * default (one per online CPU); same bytes at any count */
 	int auto_tune;        /* search the method's main parameters on a sample, scored by
 			       * trustworthiness@10 (t-SNE: perplexity, see li_tsne_auto; UMAP:
 			       * neighbors then min_dist; PCA: whiten; see reduce_auto.c); the
@@ -43,6 +44,7 @@ typedef struct li_reduce_opts {
 	int min_dist_set;
 	double spread;        /* UMAP: [1.0] */
 	int epochs;           /* UMAP: [500 up to 10,000 rows, else 200] */
+	li_progress progress; /* optional: the fit's stages and steps (progress.h) */
 } li_reduce_opts;
 
 /*
@@ -61,6 +63,22 @@ int li_reduce_available(const char *name, const char **why);
  */
 li_map *li_reduce_fit(const li_reduce_opts *o, const double *x, int64_t n, int64_t d,
 		      int row_rank, const int64_t *row_shape, double *y, li_err *err);
+
+/*
+ * 1 when the fit o asks for runs on float32 rows (UMAP without --auto): then
+ * li_reduce_fit_f32 on rows read as float32 holds them once in memory, where
+ * li_reduce_fit would hold them in float64 and again in float32.
+ */
+int li_reduce_wants_f32(const li_reduce_opts *o);
+
+/*
+ * li_reduce_fit on float32 rows, which it takes (allocated with malloc): the map keeps
+ * them when the method works in float32 (li_reduce_wants_f32), else they are converted
+ * and freed; freed on failure too. Float32 rows give the same map as li_reduce_fit on
+ * the same rows in float64.
+ */
+li_map *li_reduce_fit_f32(const li_reduce_opts *o, float *x, int64_t n, int64_t d,
+			  int row_rank, const int64_t *row_shape, double *y, li_err *err);
 
 /*
  * Places n new rows (n x li_map_features) into the map: y gets n x li_map_dims.
@@ -87,7 +105,7 @@ int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_er
 int li_map_inverse_approx(const li_map *m, const double *y, int64_t n, double *x,
 			  li_err *err) LI_RESULT_USED;
 
-/* Threads for transform and inverse of a loaded map (t-SNE; 0 or 1: one). */
+/* Threads for transform and inverse of a loaded map (0: one per online CPU). */
 void li_map_set_threads(li_map *m, int threads);
 
 /* Lines the fit wants the user to see (a lowered perplexity, --auto's candidates and

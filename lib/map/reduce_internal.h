@@ -26,6 +26,11 @@ typedef struct li_reduce_ops {
 	 */
 	int (*fit)(li_map *m, const li_reduce_opts *o, const double *x, int64_t n,
 		   double *y, li_err *err);
+	/* Optional: the same fit on float32 rows, for a method that works in float32. Takes
+	 * x (malloc'd): on success m->state keeps it as the training rows (valid until the
+	 * state is freed), on failure it is freed. The same map as fit on x in float64. */
+	int (*fit_f32)(li_map *m, const li_reduce_opts *o, float *x, int64_t n, double *y,
+		       li_err *err);
 	/* New rows into the map (x: n x n_features -> y: n x dims). 0 or negative. */
 	int (*transform)(const li_map *m, const double *x, int64_t n, double *y, li_err *err);
 	/*
@@ -70,7 +75,7 @@ struct li_map {
 	char *quality_text;
 	void *state;              /* the method's; freed by ops->free_state */
 	int info_only;            /* loaded by li_map_load_info: no datasets, no state */
-	int threads;              /* worker threads for transform and inverse (0: 1) */
+	int threads;              /* worker threads for transform and inverse (0: one per CPU) */
 	char *note;               /* lines for the user from the fit, or NULL (owned) */
 };
 

@@ -254,7 +254,8 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 	li_tsne_params_init(&p);
 	p.dims = dims;
 	p.perplexity = o->perplexity ? o->perplexity : 30;
-	p.threads = o->threads > 0 ? o->threads : 1;
+	p.threads = o->threads;
+	p.progress = o->progress;
 	if (o->early_iter)
 		p.early_iter = o->early_iter;
 	if (o->iterations)
@@ -279,6 +280,8 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 	for (size_t i = 0; i < nd; i++)
 		xf[i] = (float)x[i];
 	double asked = p.perplexity;
+	if (o->auto_tune)
+		li_progress_say(&p.progress, "t-SNE choosing the perplexity (--auto)", -1, -1);
 	if (o->auto_tune && (rc = tune(m, &p, x, xf, n, d, o->seed, &p.perplexity, Y, &have_y,
 				       err)) < 0)
 		goto out;
@@ -288,6 +291,7 @@ static int tsne_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 		note(m, "note: perplexity %.4g lowered to %.4g: %lld rows give at most %lld "
 		     "neighbours each (3 x perplexity)", p.perplexity, perp, (long long)n,
 		     (long long)(n - 1));
+	li_progress_say(&p.progress, "t-SNE kNN graph", -1, -1);
 	if ((rc = graph_fit(xf, n, d, k, p.threads, o->seed, &g, &idx, &dist, &knn_used,
 			       err)) < 0)
 		goto out;
@@ -356,7 +360,7 @@ static int tsne_transform(const li_map *m, const double *x, int64_t n, double *y
 	const li_tsne_model *md = s->model;
 	li_tsne_place_params p;
 	li_tsne_place_params_init(&p);
-	p.threads = m->threads > 0 ? m->threads : 1;
+	p.threads = m->threads;
 	if (n == 0)
 		return 0;
 	/* as many neighbours as li_tsne_transform needs: max(init_k, 3 x perplexity), at most n */
@@ -400,7 +404,7 @@ static int tsne_inverse(const li_map *m, const double *y, int64_t n, double *x, 
 	}
 	for (int64_t i = 0; i < n * md->dims; i++)
 		pts[i] = (float)y[i];
-	if ((rc = li_tsne_inverse(md, pts, n, INVERSE_K, m->threads > 0 ? m->threads : 1, X,
+	if ((rc = li_tsne_inverse(md, pts, n, INVERSE_K, m->threads, X,
 				  err)) < 0)
 		goto out;
 	for (size_t i = 0; i < nd; i++)

@@ -6,6 +6,7 @@
  * See tsne.h for conventions; tsne_place.c has initialisation, transform and inverse.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ void li_tsne_params_init(li_tsne_params *p)
 	p->theta = 0.5;
 	p->exact_max = 1000;
 	p->fft_min = 0;
-	p->threads = 1;
+	p->threads = 0;
 }
 
 int li_tsne_method(const li_tsne_params *p, int64_t n)
@@ -152,24 +153,31 @@ void li_tsne_sparse_release(li_tsne_sparse *s)
 	memset(s, 0, sizeof *s);
 }
 
-static int cmp_col(const void *a, const void *b)
+static int cmp_key(const void *a, const void *b)
 {
-	const int64_t *x = a, *y = b;
-	return (*x > *y) - (*x < *y);
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return (x > y) - (x < y);
 }
 
 /*
- * P = (C + C^T) / 2n. Every entry (i, j, c) of C goes to row i and row j; rows are
- * bucketed by a counting pass, each row sorted by column (entries of equal column
- * summed in a fixed order: the order the pass met them), so the result is deterministic.
+ * P = (C + C^T) / 2n. Every entry (i, j, c) of C goes to row i and row j as a key
+ * (column << 32 | source index); rows are bucketed by a counting pass and each row's
+ * keys sorted, so entries of equal column are summed (in double, then stored as float)
+ * in source order and the result is deterministic. Columns are int32 and values float32
+ * (half the memory of int64 + float64; the values are ~1 / (n k), far above float's
+ * relative precision, so the gradient moves by about 1e-7 of itself). Needs n < 2^31
+ * and n k < 2^32 (keys hold the source index in 32 bits).
  */
 int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *P,
 		  li_err *err)
 {
 	int64_t n = g->n, m = 2 * n * (int64_t)k;
 	memset(P, 0, sizeof *P);
+	if (n >= INT32_MAX || n * (int64_t)k >= (int64_t)UINT32_MAX)
+		return li_err_set(err, LI_EDATA, "%lld rows of %d neighbours are too many for "
+				  "t-sne's affinities (at most 2^32 entries)", (long long)n, k);
 	int64_t *cnt = calloc((size_t)n + 1, sizeof *cnt);
-	int64_t *ent = malloc((size_t)m * 2 * sizeof *ent); /* (col, source index) pairs */
+	uint64_t *ent = malloc((size_t)(m ? m : 1) * sizeof *ent);
 	int64_t *fill = malloc(((size_t)n + 1) * sizeof *fill);
 	if (!cnt || !ent || !fill)
 		goto nomem;
@@ -189,35 +197,30 @@ int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *
 	memcpy(fill, cnt, ((size_t)n + 1) * sizeof *fill);
 	for (int64_t i = 0; i < n; i++)
 		for (int a = 0; a < k; a++) {
-			int64_t j = g->idx[i * g->k + a], src = i * k + a;
-			int64_t at = fill[i]++;
-			ent[2 * at] = j;
-			ent[2 * at + 1] = src;
-			at = fill[j]++;
-			ent[2 * at] = i;
-			ent[2 * at + 1] = src;
+			int64_t j = g->idx[i * g->k + a];
+			uint64_t src = (uint64_t)(i * k + a);
+			ent[fill[i]++] = (uint64_t)j << 32 | src;
+			ent[fill[j]++] = (uint64_t)i << 32 | src;
 		}
-	/* sort each row by (column, source): qsort on pairs compares the column first, and
-	 * the source index breaks ties so the order is total */
 	for (int64_t i = 0; i < n; i++) {
 		int64_t s = cnt[i], e = cnt[i + 1];
 		/* insertion sort is fine for short rows; long rows (hubs) use qsort */
 		if (e - s > 32) {
-			qsort(ent + 2 * s, (size_t)(e - s), 2 * sizeof *ent, cmp_col);
+			qsort(ent + s, (size_t)(e - s), sizeof *ent, cmp_key);
 		} else {
 			for (int64_t a = s + 1; a < e; a++) {
-				int64_t c0 = ent[2 * a], c1 = ent[2 * a + 1], b = a;
-				while (b > s && (ent[2 * (b - 1)] > c0 ||
-						 (ent[2 * (b - 1)] == c0 && ent[2 * (b - 1) + 1] > c1))) {
-					ent[2 * b] = ent[2 * (b - 1)];
-					ent[2 * b + 1] = ent[2 * (b - 1) + 1];
+				uint64_t key = ent[a];
+				int64_t b = a;
+				while (b > s && ent[b - 1] > key) {
+					ent[b] = ent[b - 1];
 					b--;
 				}
-				ent[2 * b] = c0;
-				ent[2 * b + 1] = c1;
+				ent[b] = key;
 			}
 		}
 	}
+	free(fill);
+	fill = NULL;
 	P->n = n;
 	P->rowptr = malloc(((size_t)n + 1) * sizeof *P->rowptr);
 	P->col = malloc((size_t)(m ? m : 1) * sizeof *P->col);
@@ -229,26 +232,28 @@ int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *
 	P->rowptr[0] = 0;
 	for (int64_t i = 0; i < n; i++) {
 		int64_t s = cnt[i], e = cnt[i + 1];
-		for (int64_t a = s; a < e; a++) {
-			int64_t c = ent[2 * a];
-			double v = C[ent[2 * a + 1]];
+		for (int64_t a = s; a < e;) {
+			int32_t c = (int32_t)(ent[a] >> 32);
+			double v = 0;
+			for (; a < e && (int32_t)(ent[a] >> 32) == c; a++)
+				v += C[ent[a] & 0xffffffffu];
 			if (c == i)
 				continue; /* a row listed as its own neighbour (duplicates) */
-			if (nz > P->rowptr[i] && P->col[nz - 1] == c) {
-				P->val[nz - 1] += v;
-			} else {
-				P->col[nz] = c;
-				P->val[nz] = v;
-				nz++;
-			}
+			P->col[nz] = c;
+			P->val[nz] = (float)(v * scale);
+			nz++;
 		}
 		P->rowptr[i + 1] = nz;
 	}
-	for (int64_t a = 0; a < nz; a++)
-		P->val[a] *= scale;
 	free(cnt);
 	free(ent);
-	free(fill);
+	/* give back what duplicate pairs left unused */
+	int32_t *col = realloc(P->col, (size_t)(nz ? nz : 1) * sizeof *col);
+	if (col)
+		P->col = col;
+	float *val = realloc(P->val, (size_t)(nz ? nz : 1) * sizeof *val);
+	if (val)
+		P->val = val;
 	return 0;
 nomem:
 	li_err_set(err, LI_ENOMEM, "out of memory for the affinities of %lld rows", (long long)n);
@@ -284,7 +289,7 @@ attract_d(const li_tsne_sparse *P, const double *Y, int64_t i, double exag, cons
 	const double *yi = Y + i * D;
 	double s[3] = {0, 0, 0};
 	for (int64_t e = P->rowptr[i]; e < P->rowptr[i + 1]; e++) {
-		const double *yk = Y + P->col[e] * D;
+		const double *yk = Y + (int64_t)P->col[e] * D;
 		double diff[3], d2 = 0;
 		for (int d = 0; d < D; d++) {
 			diff[d] = yi[d] - yk[d];
@@ -421,6 +426,26 @@ int li_tsne_gradient(const li_tsne_sparse *P, double exag, const double *Y, int 
 	return rc;
 }
 
+/* KL(P || Q) at Y with normalisation Z: sum p log p - sum p log w + log Z (sum p = 1),
+ * summed in row order. */
+static double kl_at(const li_tsne_sparse *P, const double *Y, int dims, double Z)
+{
+	double kl = 0, psum = 0;
+	for (int64_t i = 0; i < P->n; i++)
+		for (int64_t e = P->rowptr[i]; e < P->rowptr[i + 1]; e++) {
+			double p = P->val[e];
+			if (p <= 0)
+				continue;
+			const double *yi = Y + i * dims, *yk = Y + (int64_t)P->col[e] * dims;
+			double d2 = 0;
+			for (int d = 0; d < dims; d++)
+				d2 += (yi[d] - yk[d]) * (yi[d] - yk[d]);
+			kl += p * (log(p) + log1p(d2));
+			psum += p;
+		}
+	return kl + psum * log(Z);
+}
+
 int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, int method,
 	       double theta, int threads, double *out, li_err *err)
 {
@@ -432,22 +457,7 @@ int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, int method,
 	free(g);
 	if (rc < 0)
 		return rc;
-	/* KL = sum p log p - sum p log w + log Z (sum p = 1), summed in row order */
-	double kl = 0, psum = 0;
-	for (int64_t i = 0; i < n; i++)
-		for (int64_t e = P->rowptr[i]; e < P->rowptr[i + 1]; e++) {
-			double p = P->val[e];
-			if (p <= 0)
-				continue;
-			const double *yi = Y + i * dims, *yk = Y + P->col[e] * dims;
-			double d2 = 0;
-			for (int d = 0; d < dims; d++)
-				d2 += (yi[d] - yk[d]) * (yi[d] - yk[d]);
-			kl += p * (log(p) + log1p(d2));
-			psum += p;
-		}
-	kl += psum * log(Z);
-	*out = kl;
+	*out = kl_at(P, Y, dims, Z);
 	return 0;
 }
 
@@ -477,11 +487,20 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 		gains[i] = 1;
 	}
 	for (int it = 0; it < iters; it++) {
-		int rc = gradient(P, exag, Y, D, method, p->theta, p->threads, grad, NULL, rep, attr,
+		int now = done + it + 1;
+		int say = p->progress.fn && (now % 50 == 0 || now == total);
+		double Z = 0;
+		int rc = gradient(P, exag, Y, D, method, p->theta, p->threads, grad, &Z, rep, attr,
 				  zrow, &ws, err);
 		if (rc < 0) {
 			li_fft_ws_free(ws);
 			return rc;
+		}
+		if (say) {
+			/* the KL at the point this step starts from, as openTSNE's verbose output */
+			char stage[64];
+			snprintf(stage, sizeof stage, "t-SNE iterations, KL %.4f", kl_at(P, Y, D, Z));
+			li_progress_say(&p->progress, stage, now, total);
 		}
 		for (size_t i = 0; i < nd; i++) {
 			if (update[i] * grad[i] < 0)
@@ -512,9 +531,6 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 		for (int64_t i = 0; i < n; i++)
 			for (int d = 0; d < D; d++)
 				Y[i * D + d] -= mean[d] / (double)n;
-		int now = done + it + 1;
-		if (p->progress && (now % 50 == 0 || now == total))
-			p->progress(p->progress_ctx, now, total);
 	}
 	li_fft_ws_free(ws);
 	return 0;
@@ -555,10 +571,13 @@ int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsn
 			goto out;
 		}
 	}
+	li_progress_say(&p->progress, "t-SNE affinities", -1, -1);
 	if ((rc = li_tsne_conditional(g, k, perp, p->threads, C, NULL, err)) < 0)
 		goto out;
 	if ((rc = li_tsne_joint(g, k, C, &P, err)) < 0)
 		goto out;
+	free(C);
+	C = NULL;
 	int total = p->early_iter + p->n_iter;
 	if ((rc = phase(p, &P, Y, p->early_exag, p->early_iter, p->momentum_early, 0, total, buf,
 			err)) < 0)

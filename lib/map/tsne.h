@@ -33,6 +33,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "progress.h"
 
 /* A k-nearest-neighbour graph: for each of n query rows, its k nearest reference rows
  * sorted by increasing distance, the row itself excluded (when queries are the reference
@@ -57,10 +58,11 @@ typedef struct li_tsne_params {
 	double theta;          /* Barnes-Hut opening angle [0.5] */
 	int64_t exact_max;     /* N <= this: exact repulsion [1000] */
 	int64_t fft_min;       /* > 0: 2-D fits of N >= this (> exact_max) use FFT [0: never] */
-	int threads;           /* worker threads [1] */
-	/* optional: called every 50 iterations and at the end (iteration count so far) */
-	void (*progress)(void *ctx, int iter, int total);
-	void *progress_ctx;
+	int threads;           /* worker threads [0: one per online CPU] */
+	/* optional: stages ("t-SNE affinities", "t-SNE iterations, KL 2.314" every 50
+	 * iterations and at the end, with iterations done of all); the KL it shows is
+	 * computed only when fn is set, from the step's own Z, and changes nothing else */
+	li_progress progress;
 } li_tsne_params;
 
 /* Fills p with the defaults above. */
@@ -95,10 +97,10 @@ int li_tsne_conditional(const li_tsne_knn *g, int k, double perplexity, int thre
 
 /* A sparse symmetric matrix in compressed rows (columns increasing within a row). */
 typedef struct li_tsne_sparse {
-	int64_t n;
+	int64_t n;       /* < 2^31 */
 	int64_t *rowptr; /* n + 1 */
-	int64_t *col;
-	double *val;
+	int32_t *col;
+	float *val;
 } li_tsne_sparse;
 void li_tsne_sparse_release(li_tsne_sparse *s);
 
@@ -165,7 +167,7 @@ typedef struct li_tsne_place_params {
 	double max_step_norm; /* [5] */
 	double theta;         /* Barnes-Hut over the reference embedding [0.5] */
 	int64_t exact_max;    /* reference n <= this: exact repulsion [1000] */
-	int threads;          /* [1] */
+	int threads;          /* [0: one per online CPU] */
 } li_tsne_place_params;
 void li_tsne_place_params_init(li_tsne_place_params *p);
 

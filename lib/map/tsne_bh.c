@@ -9,10 +9,10 @@
  * are then summed exactly. Also the parallel-for helper shared by the t-SNE files.
  */
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "parallel.h"
 #include "tsne_internal.h"
 
 #define MAX_DEPTH 48
@@ -39,32 +39,20 @@ struct li_bh_tree {
 	int64_t n_nodes, m_nodes;
 };
 
-/* ---- parallel for ---- */
+/* ---- parallel for (li_parallel_for in fixed blocks) ---- */
 
 #define PAR_BLOCK 64
 
 typedef struct par_job {
 	void (*fn)(void *, int64_t, int64_t);
 	void *ctx;
-	int64_t n;
-	int64_t next; /* next block start, taken under the lock */
-	pthread_mutex_t lock;
 } par_job;
 
-static void *par_worker(void *arg)
+static void par_block(void *ctx, int64_t lo, int64_t hi, int tid)
 {
-	par_job *j = arg;
-	for (;;) {
-		pthread_mutex_lock(&j->lock);
-		int64_t lo = j->next;
-		j->next += PAR_BLOCK;
-		pthread_mutex_unlock(&j->lock);
-		if (lo >= j->n)
-			break;
-		int64_t hi = lo + PAR_BLOCK < j->n ? lo + PAR_BLOCK : j->n;
-		j->fn(j->ctx, lo, hi);
-	}
-	return NULL;
+	(void)tid;
+	par_job *j = ctx;
+	j->fn(j->ctx, lo, hi);
 }
 
 int li_tsne_par_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
@@ -72,28 +60,8 @@ int li_tsne_par_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, in
 {
 	if (n <= 0)
 		return 0;
-	int64_t blocks = (n + PAR_BLOCK - 1) / PAR_BLOCK;
-	if (threads > blocks)
-		threads = (int)blocks;
-	if (threads <= 1) {
-		fn(ctx, 0, n);
-		return 0;
-	}
-	par_job j = {.fn = fn, .ctx = ctx, .n = n, .next = 0};
-	pthread_mutex_init(&j.lock, NULL);
-	pthread_t tid[64];
-	if (threads > 64)
-		threads = 64;
-	int started = 0;
-	for (int t = 1; t < threads; t++) {
-		if (pthread_create(&tid[started], NULL, par_worker, &j) != 0)
-			break;
-		started++;
-	}
-	par_worker(&j);
-	for (int t = 0; t < started; t++)
-		pthread_join(tid[t], NULL);
-	pthread_mutex_destroy(&j.lock);
+	par_job j = {.fn = fn, .ctx = ctx};
+	li_parallel_for(n, PAR_BLOCK, threads, par_block, &j);
 	return 0;
 }
 

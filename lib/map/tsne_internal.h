@@ -10,10 +10,10 @@
 #include "err.h"
 
 /*
- * Runs fn(ctx, lo, hi) over [0, n) in fixed blocks on up to `threads` threads (the calling
- * thread included). Blocks do not depend on the thread count, and fn must write only
- * per-item results, so the outcome is the same for any thread count. Falls back to one
- * thread when threads cannot be started. Returns 0.
+ * Runs fn(ctx, lo, hi) over [0, n) in fixed blocks of 64 through li_parallel_for on
+ * `threads` threads (<= 0: one per online CPU; the calling thread included). Blocks do
+ * not depend on the thread count, and fn must write only per-item results, so the
+ * outcome is the same for any thread count. Returns 0.
  */
 int li_tsne_par_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, int64_t hi),
 		    void *ctx);

@@ -181,7 +181,7 @@ void li_tsne_place_params_init(li_tsne_place_params *p)
 	p->max_step_norm = 5;
 	p->theta = 0.5;
 	p->exact_max = 1000;
-	p->threads = 1;
+	p->threads = 0;
 }
 
 typedef struct place_job {

@@ -14,6 +14,7 @@
 
 #include "knn.h"
 #include "rng.h"
+#include "simd.h"
 
 void li_umap_params_default(li_umap_params *p)
 {
@@ -345,7 +346,7 @@ static void norm_matvec(const li_umap_graph *g, const double *dinv, const double
  */
 typedef double v4d __attribute__((vector_size(32)));
 
-__attribute__((target_clones("avx2", "default")))
+LI_TARGET_CLONES
 static double dot(const double *a, const double *b, int64_t n)
 {
 	v4d s0 = { 0 }, s1 = { 0 };
@@ -366,7 +367,7 @@ static double dot(const double *a, const double *b, int64_t n)
 	return s;
 }
 
-__attribute__((target_clones("avx2", "default")))
+LI_TARGET_CLONES
 static void axpy(double al, const double *x, double *y, int64_t n)
 {
 	for (int64_t i = 0; i < n; i++)

@@ -27,6 +27,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "progress.h"
 
 typedef struct li_umap_params {
 	int n_neighbors;           /* 15, at most 1024; the fit clamps it to n - 1 */
@@ -42,6 +43,7 @@ typedef struct li_umap_params {
 	int knn_method;            /* LI_KNN_AUTO (knn.h) */
 	int threads;               /* 0: one per online CPU */
 	uint64_t seed;             /* 42 */
+	li_progress progress;      /* the fit's stages and epochs (not kept in the model) */
 } li_umap_params;
 
 /* Fills p with umap-learn's defaults (above). */
@@ -70,6 +72,10 @@ typedef struct li_umap_model {
 	li_umap_graph graph;    /* the fuzzy union (before pruning weak edges) */
 	int knn_used;           /* LI_KNN_EXACT or LI_KNN_APPROX (knn.h) */
 	int n_epochs;           /* epochs the fit ran */
+	/* the inverse's Delaunay triangulation of the embedding and the data's slope, made
+	 * by the first li_umap_inverse (under a lock) and kept for the next: a click then
+	 * does not triangulate the whole map again. Freed by li_umap_free. */
+	struct li_umap_inv_cache *inv;
 } li_umap_model;
 
 /*
@@ -79,6 +85,11 @@ typedef struct li_umap_model {
  * the same); model->params says what was used. x is copied.
  */
 li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_params *p,
+	li_err *err);
+/* Like li_umap_fit, but takes x (allocated with malloc): the model keeps it as its
+ * training rows instead of a copy (one copy of the rows in memory, not two); on failure
+ * x is freed here. The same model, the same bytes as li_umap_fit. */
+li_umap_model *li_umap_fit_take(float *x, int64_t n, int64_t d, const li_umap_params *p,
 	li_err *err);
 
 /*

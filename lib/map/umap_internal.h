@@ -21,6 +21,9 @@
  * mode keeps FMA contraction off), so the same bytes on every machine; unlike powf it
  * has no branches on the data, so it runs lane by lane in li_umap_vpow below.
  */
+/* Frees the inverse's cache (umap_inverse.c; NULL allowed). */
+void li_umap_inv_cache_free(struct li_umap_inv_cache *c);
+
 static inline float li_umap_pow(float x, float b)
 {
 	if (!(x >= 1.17549435e-38f && x <= 3.4e38f))

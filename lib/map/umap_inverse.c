@@ -12,6 +12,7 @@
 #include "umap.h"
 
 #include <float.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 
 #include "parallel.h"
 #include "rng.h"
+#include "umap_internal.h"
 
 static double clip4i(double v)
 {
@@ -554,6 +556,44 @@ static void inverse_rows(void *ctx, int64_t r0, int64_t r1, int tid)
 	}
 }
 
+/* What every inverse of a model needs and no point changes: made once per model. */
+struct li_umap_inv_cache {
+	tri_mesh t;
+	double slope;
+};
+
+void li_umap_inv_cache_free(struct li_umap_inv_cache *c)
+{
+	if (!c)
+		return;
+	mesh_release(&c->t);
+	free(c);
+}
+
+/* one lock for every model's first inverse: taken once per model, then only read */
+static pthread_mutex_t inv_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The model's cache, made on first use. The model is read-only to its users; the cache
+ * is the one member written after construction, once, under inv_lock. NULL on error. */
+static const struct li_umap_inv_cache *inv_cache(const li_umap_model *m, li_err *err)
+{
+	pthread_mutex_lock(&inv_lock);
+	struct li_umap_inv_cache *c = m->inv;
+	if (!c) {
+		if (!(c = calloc(1, sizeof *c))) {
+			li_err_set(err, LI_ENOMEM, "out of memory for the umap inverse");
+		} else if (delaunay(m->embedding, m->n, &c->t, err)) {
+			free(c);
+			c = NULL;
+		} else {
+			c->slope = data_slope(m);
+			((li_umap_model *)m)->inv = c;
+		}
+	}
+	pthread_mutex_unlock(&inv_lock);
+	return c;
+}
+
 int li_umap_inverse(const li_umap_model *m, const float *y, int64_t ny, float *out,
 	uint8_t *outside, li_err *err)
 {
@@ -565,15 +605,15 @@ int li_umap_inverse(const li_umap_model *m, const float *y, int64_t ny, float *o
 	for (int64_t i = 0; i < 2 * ny; i++)
 		if (!isfinite(y[i]))
 			return li_err_set(err, LI_EDATA, "point %lld is not finite", (long long)(i / 2));
-	tri_mesh t;
-	int rc = delaunay(m->embedding, m->n, &t, err);
-	if (rc)
-		return rc;
+	const struct li_umap_inv_cache *c = inv_cache(m, err);
+	if (!c)
+		return err && err->code ? err->code : LI_ENOMEM;
+	int rc = 0;
 	int threads = li_parallel_threads(m->params.threads);
 	int64_t n = m->n, d = m->d;
 	int mv = (int)(d < n ? d : n);
-	ijob j = { .m = m, .t = &t, .y = y, .out = out, .outside = outside, .min_vertices = mv,
-		.slope = data_slope(m) };
+	ijob j = { .m = m, .t = &c->t, .y = y, .out = out, .outside = outside, .min_vertices = mv,
+		.slope = c->slope };
 	j.n_epochs = m->params.n_epochs > 0 ? m->params.n_epochs / 3 : 100;
 	if (j.n_epochs < 1)
 		j.n_epochs = 1;
@@ -610,6 +650,5 @@ out:
 	free(j.nneg);
 	free(j.cur);
 	free(j.grad);
-	mesh_release(&t);
 	return rc;
 }

@@ -62,43 +62,53 @@ static void put_params(json_t *j, const li_umap_model *u, int n_neighbors_asked)
 										: "approximate"));
 }
 
-static int umap_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t n,
-		    double *y, li_err *err)
+/* umap-learn's options from o into p; 0 or LI_EUSAGE. */
+static int fit_params(const li_map *m, const li_reduce_opts *o, li_umap_params *p,
+		      li_err *err)
 {
-	int64_t d = m->n_features;
-	li_umap_params p;
-	li_umap_params_default(&p);
-	p.n_components = m->dims;
-	p.seed = o->seed;
-	p.threads = o->threads;
+	li_umap_params_default(p);
+	p->n_components = m->dims;
+	p->seed = o->seed;
+	p->threads = o->threads;
+	p->progress = o->progress;
 	if (o->neighbors)
-		p.n_neighbors = o->neighbors;
+		p->n_neighbors = o->neighbors;
 	if (o->min_dist_set)
-		p.min_dist = o->min_dist;
+		p->min_dist = o->min_dist;
 	if (o->spread)
-		p.spread = o->spread;
-	p.n_epochs = o->epochs;
-	if (p.n_neighbors < 2 || p.n_neighbors > 1024)
+		p->spread = o->spread;
+	p->n_epochs = o->epochs;
+	if (p->n_neighbors < 2 || p->n_neighbors > 1024)
 		return li_err_set(err, LI_EUSAGE, "n_neighbors %d is not between 2 and 1024",
-				  p.n_neighbors);
-	if (!(p.spread > 0) || !isfinite(p.spread))
-		return li_err_set(err, LI_EUSAGE, "spread %g is not a positive number", p.spread);
-	if (!(p.min_dist >= 0) || !isfinite(p.min_dist))
-		return li_err_set(err, LI_EUSAGE, "min_dist %g is negative", p.min_dist);
-	if (p.min_dist > p.spread)
+				  p->n_neighbors);
+	if (!(p->spread > 0) || !isfinite(p->spread))
+		return li_err_set(err, LI_EUSAGE, "spread %g is not a positive number", p->spread);
+	if (!(p->min_dist >= 0) || !isfinite(p->min_dist))
+		return li_err_set(err, LI_EUSAGE, "min_dist %g is negative", p->min_dist);
+	if (p->min_dist > p->spread)
 		return li_err_set(err, LI_EUSAGE, "min_dist %g is larger than spread %g",
-				  p.min_dist, p.spread);
-	if (p.n_epochs < 0)
-		return li_err_set(err, LI_EUSAGE, "epochs %d is negative", p.n_epochs);
-	if (n <= m->dims + 1)
-		return li_err_set(err, LI_EDATA, "only %lld rows: UMAP in %d-D needs at least %d",
-				  (long long)n, m->dims, m->dims + 2);
+				  p->min_dist, p->spread);
+	if (p->n_epochs < 0)
+		return li_err_set(err, LI_EUSAGE, "epochs %d is negative", p->n_epochs);
+	return 0;
+}
+
+/* The fit on float32 rows xf, which it takes (the model keeps them as its training
+ * rows; freed on failure). */
+static int umap_fit_f32(li_map *m, const li_reduce_opts *o, float *xf, int64_t n, double *y,
+			li_err *err)
+{
+	li_umap_params p;
+	int rc = fit_params(m, o, &p, err);
+	if (rc == 0 && n <= m->dims + 1)
+		rc = li_err_set(err, LI_EDATA, "only %lld rows: UMAP in %d-D needs at least %d",
+				(long long)n, m->dims, m->dims + 2);
+	if (rc < 0) {
+		free(xf);
+		return rc;
+	}
 	int asked = p.n_neighbors;
-	float *xf = to_f32(x, n, d);
-	if (!xf)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	li_umap_model *u = li_umap_fit(xf, n, d, &p, err);
-	free(xf);
+	li_umap_model *u = li_umap_fit_take(xf, n, m->n_features, &p, err);
 	if (!u)
 		return err->code ? err->code : LI_EDATA;
 	for (int64_t i = 0; i < n * m->dims; i++)
@@ -106,6 +116,15 @@ static int umap_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t
 	m->state = u;
 	put_params(m->params, u, asked);
 	return 0;
+}
+
+static int umap_fit(li_map *m, const li_reduce_opts *o, const double *x, int64_t n,
+		    double *y, li_err *err)
+{
+	float *xf = to_f32(x, n, m->n_features);
+	if (!xf)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	return umap_fit_f32(m, o, xf, n, y, err);
 }
 
 static int umap_transform(const li_map *m, const double *x, int64_t n, double *y,
@@ -319,6 +338,7 @@ static int umap_load(li_map *m, hid_t f, li_err *err)
 const li_reduce_ops li_umap_ops = {
 	.name = "umap",
 	.fit = umap_fit,
+	.fit_f32 = umap_fit_f32,
 	.transform = umap_transform,
 	.inverse = umap_inverse,
 	.save = umap_save,

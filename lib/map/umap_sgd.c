@@ -15,6 +15,7 @@
 #include "knn.h"
 #include "parallel.h"
 #include "rng.h"
+#include "simd.h"
 #include "umap_internal.h"
 
 #define SGD_BLOCKS 16
@@ -45,10 +46,13 @@ void li_umap_free(li_umap_model *m)
 	free(m->sigmas);
 	free(m->rhos);
 	li_umap_graph_release(&m->graph);
+	li_umap_inv_cache_free(m->inv);
 	free(m);
 }
 
-static li_umap_model *model_alloc(int64_t n, int64_t d, int64_t dim, li_err *err)
+/* A model of n x d rows: rows (may be NULL: allocated here) become its training rows
+ * once everything else is allocated, so a failure never frees them. */
+static li_umap_model *model_alloc(int64_t n, int64_t d, int64_t dim, float *rows, li_err *err)
 {
 	li_umap_model *m = calloc(1, sizeof(*m));
 	size_t nd, ndim;
@@ -57,12 +61,14 @@ static li_umap_model *model_alloc(int64_t n, int64_t d, int64_t dim, li_err *err
 	m->n = n;
 	m->d = d;
 	m->dim = dim;
-	m->x = malloc(sizeof(float) * nd);
+	m->x = rows ? NULL : malloc(sizeof(float) * nd);
 	m->embedding = malloc(sizeof(float) * ndim);
 	m->sigmas = malloc(sizeof(float) * (size_t)n);
 	m->rhos = malloc(sizeof(float) * (size_t)n);
-	if (!m->x || !m->embedding || !m->sigmas || !m->rhos)
+	if ((!rows && !m->x) || !m->embedding || !m->sigmas || !m->rhos)
 		goto oom;
+	if (rows)
+		m->x = rows;
 	return m;
 oom:
 	li_umap_free(m);
@@ -132,7 +138,7 @@ li_umap_model *li_umap_model_from_arrays(const li_umap_params *p, int64_t n, int
 		li_err_set(err, LI_EDATA, "umap a and b must be positive");
 		return NULL;
 	}
-	li_umap_model *m = model_alloc(n, d, dim, err);
+	li_umap_model *m = model_alloc(n, d, dim, NULL, err);
 	if (!m)
 		return NULL;
 	m->params = *p;
@@ -177,6 +183,7 @@ typedef struct sgd {
 	                         * gradient step */
 	int oom;                /* set when a thread could not grow its op list */
 	double inv_rate;        /* 1 / neg_rate */
+	const li_progress *progress; /* epochs done, from thread 0 (the caller's) */
 } sgd;
 
 /* One epoch of SGD for the vertices [i0, i1). */
@@ -323,7 +330,7 @@ static int sgd_ops(sgd *s, oplist *l, int64_t i0, int64_t i1, int epoch)
 
 /* Phase 2: the moves, LANES vertices at a time. The AVX2 clone and the default one do
  * the same IEEE operations (no FMA in either), so they give the same bytes. */
-__attribute__((target_clones("avx2", "default")))
+LI_TARGET_CLONES
 static void sgd_apply2(sgd *s, const oplist *l, int64_t i0, int64_t i1)
 {
 	const float a = (float)s->a, b = s->fb, alpha = (float)s->alpha;
@@ -429,8 +436,10 @@ static void sgd_team(void *ctx, li_team *team, int tid, int nth)
 			if (tid == 0) {
 				memcpy(s->prev + b0 * s->dim, s->emb + b0 * s->dim,
 					sizeof(float) * (size_t)(len * s->dim));
-				if (b0 + len >= n)
+				if (b0 + len >= n) {
 					s->alpha = s->lr * (1.0 - (double)ep / s->n_epochs);
+					li_progress_say(s->progress, "UMAP epochs", ep + 1, s->n_epochs);
+				}
 			}
 			li_parallel_sync(team);
 		}
@@ -469,8 +478,10 @@ static int schedule(const li_umap_graph *g, int n_epochs, int64_t **indptr, int3
 	return 0;
 }
 
-li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_params *pin,
-	li_err *err)
+/* The fit; with take, x becomes the model's training rows on success (the caller keeps
+ * it on failure), else the model copies it. */
+static li_umap_model *fit(const float *x, int take, int64_t n, int64_t d,
+	const li_umap_params *pin, li_err *err)
 {
 	li_umap_params p = *pin;
 	li_umap_model *m = NULL;
@@ -497,17 +508,21 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 			li_err_set(err, LI_EDATA, "row %lld holds a non-finite value", (long long)(i / d));
 			return NULL;
 		}
-	if (!(m = model_alloc(n, d, dim, err)))
+	if (!(m = model_alloc(n, d, dim, take ? (float *)x : NULL, err)))
 		return NULL;
 	m->params = p;
-	memcpy(m->x, x, sizeof(float) * (size_t)(n * d));
+	m->params.progress = (li_progress){0};
+	if (!take)
+		memcpy(m->x, x, sizeof(float) * (size_t)(n * d));
 	idx = malloc(sizeof(int32_t) * (size_t)(n * k));
 	dist = malloc(sizeof(float) * (size_t)(n * k));
 	if (!idx || !dist)
 		goto oom;
 	li_knn_opts ko = { .k = k, .method = p.knn_method, .threads = p.threads, .seed = p.seed };
+	li_progress_say(&p.progress, "UMAP kNN graph", -1, -1);
 	if (li_knn_graph(x, n, d, &ko, idx, dist, &m->knn_used, err))
 		goto fail;
+	li_progress_say(&p.progress, "UMAP fuzzy graph", -1, -1);
 	li_umap_smooth_knn(dist, n, k, p.local_connectivity, m->sigmas, m->rhos);
 	if (li_umap_fuzzy_graph(idx, dist, n, k, m->sigmas, m->rhos, p.set_op_mix_ratio, &m->graph, err))
 		goto fail;
@@ -536,6 +551,7 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 		for (int64_t e = 0; e < nnz; e++)
 			pg.weights[e] = (float)(wmax / eps[e]);
 	}
+	li_progress_say(&p.progress, "UMAP spectral start", -1, -1);
 	int sr = li_umap_spectral(&pg, x, d, dim, p.seed, m->embedding, NULL, err);
 	free(pg.weights);
 	if (sr < 0)
@@ -576,7 +592,8 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 		next_neg[e] = eps[e] / p.negative_sample_rate;
 	}
 	sgd s = { n, dim, indptr, tail, eps, next, next_neg, emb, prev, p.a, p.b,
-		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b, 0, 1.0 / p.negative_sample_rate };
+		p.repulsion_strength, p.learning_rate, p.negative_sample_rate, 0, 0, p.seed, (float)p.b, 0, 1.0 / p.negative_sample_rate,
+		&p.progress };
 	memcpy(prev, emb, sizeof(float) * (size_t)(n * dim));
 	s.n_epochs = n_epochs;
 	s.lr = p.learning_rate;
@@ -587,6 +604,8 @@ li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_p
 oom:
 	li_err_set(err, LI_ENOMEM, "out of memory for umap of %lld rows", (long long)n);
 fail:
+	if (take)
+		m->x = NULL; /* the caller's again */
 	li_umap_free(m);
 	m = NULL;
 out:
@@ -598,6 +617,21 @@ out:
 	free(next);
 	free(next_neg);
 	free(prev);
+	return m;
+}
+
+li_umap_model *li_umap_fit(const float *x, int64_t n, int64_t d, const li_umap_params *p,
+	li_err *err)
+{
+	return fit(x, 0, n, d, p, err);
+}
+
+li_umap_model *li_umap_fit_take(float *x, int64_t n, int64_t d, const li_umap_params *p,
+	li_err *err)
+{
+	li_umap_model *m = fit(x, 1, n, d, p, err);
+	if (!m)
+		free(x);
 	return m;
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "layers_internal.h"
+#include "simd.h"
 
 /* Klambauer et al.'s SELU constants, as Keras writes them. */
 #define SELU_ALPHA 1.67326324235437728481f
@@ -228,11 +229,12 @@ static inline void apply_vec(float *x, int64_t n, vfloat (*f)(vfloat))
 		memcpy(x + i, &v, (size_t)(n - i) * sizeof(float));
 	}
 }
-/* AVX2 where the processor has it (chosen at load time), SSE2 otherwise. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-#define LI_CLONES __attribute__((target_clones("avx2", "default")))
-#else
+/* AVX2 where the processor has it (chosen at load time), SSE2 otherwise (simd.h); one
+ * copy under ASan. */
+#ifdef __SANITIZE_ADDRESS__
 #define LI_CLONES
+#else
+#define LI_CLONES LI_TARGET_CLONES
 #endif
 LI_CLONES static void sigmoid_all(float *x, int64_t n)
 {

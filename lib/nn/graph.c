@@ -174,11 +174,31 @@ static int make_layer(li_model *m, const kc_layer *kl, scope *sc, const li_wsour
 		      int *n_raw, li_err *err)
 {
 	li_weight *w = NULL;
-	int n_w = 0;
+	int n_w = 0, rc;
 	if (sc->depth >= 63)
 		return li_err_set(err, LI_EDATA, "models nest too deep");
 	sc->path[sc->depth] = kl->name;
-	int rc = ws->get(ws->ctx, sc->depth + 1, sc->path, &w, &n_w, err);
+	if (kl->custom) {
+		/* Keras 3's loader would import this code; the file holds only its config and
+		 * weights (kept for the writers) */
+		rc = ws->get(ws->ctx, sc->depth + 1, sc->path, &w, &n_w, err);
+		if (rc)
+			return rc;
+		*params = 0;
+		for (int i = 0; i < n_w; i++)
+			*params += li_array_count(&w[i].a);
+		*raw = w;
+		*n_raw = n_w;
+		char buf[768];
+		snprintf(buf, sizeof buf, "layer '%s' (%s) cannot be run: a custom class "
+			 "(registered '%s', module %s) whose code is not in the model file",
+			 row_name, kl->class_name, kl->registered ? kl->registered : kl->class_name,
+			 kl->module ? kl->module : "(none)");
+		if (!(*problem = strdup(buf)))
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		return -1;
+	}
+	rc = ws->get(ws->ctx, sc->depth + 1, sc->path, &w, &n_w, err);
 	if (rc)
 		return rc;
 	*params = 0;
@@ -308,6 +328,10 @@ static int call_layer(li_model *m, const kc_layer *kl, int call, int node, int *
 	m->nodes[r].raw = raw;
 	m->nodes[r].n_raw = n_raw;
 	m->nodes[r].config = json_incref(kl->config);
+	m->nodes[r].custom = kl->custom;
+	if ((kl->module && !(m->nodes[r].module = strdup(kl->module))) ||
+	    (kl->registered && !(m->nodes[r].registered = strdup(kl->registered))))
+		return li_err_set(err, LI_ENOMEM, "out of memory");
 	m->nodes[r].params = sc->count_params ? params : 0;
 	if (opaque)
 		return map_put(sc, kl->name, node, 0, r, err);

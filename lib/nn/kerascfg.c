@@ -51,6 +51,23 @@ int li_kc_is_model_class(const char *c)
 	return !strcmp(c, "Sequential") || !strcmp(c, "Functional") || !strcmp(c, "Model");
 }
 
+int li_kc_is_custom(const json_t *e)
+{
+	const char *reg = json_string_value(json_object_get(e, "registered_name"));
+	const json_t *mod = json_object_get(e, "module");
+	if (reg && strchr(reg, '>'))
+		return 1;
+	if (!mod)
+		return 0;
+	/* Keras 3 writes "keras", "keras.layers", "keras.src.models.functional"; tf.keras
+	 * 2.13-2.15 "keras.layers" or "keras.src..."; the tf_keras package "tf_keras..." */
+	const char *m = json_string_value(mod);
+	if (!m)
+		return 1;
+	return !(!strcmp(m, "keras") || !strncmp(m, "keras.", 6) || !strcmp(m, "tf_keras") ||
+		 !strncmp(m, "tf_keras.", 9));
+}
+
 static void call_release(kc_call *c)
 {
 	for (int i = 0; i < c->n_in; i++)
@@ -60,6 +77,8 @@ static void call_release(kc_call *c)
 
 static void layer_release(kc_layer *l)
 {
+	free(l->module);
+	free(l->registered);
 	free(l->class_name);
 	free(l->name);
 	json_decref(l->config);
@@ -174,10 +193,38 @@ static int parse_calls(const json_t *nodes, kc_layer *l, li_err *err)
 	return 0;
 }
 
-/* input_layers / output_layers: [["a", 0, 0], ...] or (Keras 3, one tensor) ["a", 0, 0]. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/*
+ * input_layers / output_layers: [["a", 0, 0], ...], or (Keras 3, one tensor) ["a", 0, 0],
+ * or (Keras 3.4+, a dict of tensors) {"key": ["a", 0, 0], ...}, taken in sorted key order
+ * as Keras' tree.flatten orders a dict.
+ */
 static int parse_io(const json_t *v, kc_ref **out, int *n, const char *what, li_err *err)
 {
 	kc_call c = {0};
+	if (json_is_object(v) && json_object_size(v) > 0 && json_object_size(v) <= 100000) {
+		size_t k = 0, m = json_object_size(v);
+		const char **keys = malloc(sizeof *keys * m), *key;
+		json_t *r;
+		if (!keys)
+			return li_err_set(err, LI_ENOMEM, "out of memory");
+		json_object_foreach((json_t *)v, key, r)
+			keys[k++] = key;
+		qsort(keys, m, sizeof *keys, cmp_str);
+		for (k = 0; k < m; k++)
+			if (list_ref(json_object_get(v, keys[k]), &c, what, err))
+				break;
+		free(keys);
+		if (k < m)
+			goto fail;
+		*out = c.in;
+		*n = c.n_in;
+		return 0;
+	}
 	if (!json_is_array(v) || json_array_size(v) == 0)
 		return li_err_set(err, LI_EDATA, "model config has no '%s'", what);
 	if (json_is_string(json_array_get(v, 0))) {
@@ -325,8 +372,15 @@ static int parse_layer(const json_t *e, const li_origin *o, kc_layer *l, li_err 
 	}
 	l->class_name = strdup(c);
 	l->name = strdup(name);
-	l->is_model = li_kc_is_model_class(c);
-	if (!l->class_name || !l->name) {
+	l->custom = li_kc_is_custom(e);
+	l->is_model = !l->custom && li_kc_is_model_class(c);
+	const char *mod = json_string_value(json_object_get(e, "module"));
+	const char *reg = json_string_value(json_object_get(e, "registered_name"));
+	if (mod)
+		l->module = strdup(mod);
+	if (reg)
+		l->registered = strdup(reg);
+	if (!l->class_name || !l->name || (mod && !l->module) || (reg && !l->registered)) {
 		json_decref(cfg);
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	}

@@ -1,6 +1,7 @@
 /*
  * li_model: loading by file type, freeing, and the read-only accessors of model.h.
- * The graph itself is built in graph.c; the formats are read in h5model.c and tfjs.c.
+ * The graph itself is built in graph.c; the formats are read in h5model.c, keras3.c and
+ * tfjs.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,18 +9,35 @@
 
 #include "model_internal.h"
 
-/* 1 when the file starts with the HDF5 signature (at 0; user blocks are not used by
- * Keras), 0 when not, -1 when it cannot be read. */
-static int is_hdf5(const char *path)
+/*
+ * The format by content, never by name: LI_FMT_HDF5 when the HDF5 signature is at offset
+ * 0, 512, 1024, ... (after a user block), LI_FMT_ZIP for a zip's local header "PK\3\4"
+ * (a Keras 3 .keras), LI_FMT_OTHER else (a TF.js model.json), -1 when it cannot be read.
+ */
+enum { LI_FMT_OTHER, LI_FMT_HDF5, LI_FMT_ZIP };
+static int sniff(const char *path)
 {
 	static const unsigned char sig[8] = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 	unsigned char b[8];
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return -1;
+	int fmt = LI_FMT_OTHER;
 	size_t n = fread(b, 1, 8, f);
+	if (n >= 4 && !memcmp(b, "PK\3\4", 4))
+		fmt = LI_FMT_ZIP;
+	for (long off = 0; fmt == LI_FMT_OTHER && n == 8 && off < (1L << 30); ) {
+		if (!memcmp(b, sig, 8)) {
+			fmt = LI_FMT_HDF5;
+			break;
+		}
+		off = off ? off * 2 : 512;
+		if (fseek(f, off, SEEK_SET) != 0)
+			break;
+		n = fread(b, 1, 8, f);
+	}
 	fclose(f);
-	return n == 8 && !memcmp(b, sig, 8);
+	return fmt;
 }
 
 li_model *li_model_load(const char *path, const char *config_path, li_err *err)
@@ -29,14 +47,16 @@ li_model *li_model_load(const char *path, const char *config_path, li_err *err)
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		return NULL;
 	}
-	int h = is_hdf5(path);
+	int h = sniff(path);
 	int rc;
 	if (h < 0)
 		rc = li_err_set(err, LI_EIO, "cannot open the model");
-	else if (h)
+	else if (h == LI_FMT_HDF5)
 		rc = li_h5model_load(m, path, config_path, err);
 	else if (config_path)
 		rc = li_err_set(err, LI_EDATA, "not an HDF5 file (--config goes with a weights .h5)");
+	else if (h == LI_FMT_ZIP)
+		rc = li_keras3_load(m, path, err);
 	else
 		rc = li_tfjs_load(m, path, err);
 	if (rc) {
@@ -58,6 +78,8 @@ void li_model_free(li_model *m)
 		free(m->nodes[i].class_name);
 		free(m->nodes[i].in);
 		free(m->nodes[i].problem);
+		free(m->nodes[i].module);
+		free(m->nodes[i].registered);
 		json_decref(m->nodes[i].config);
 		li_weights_free(m->nodes[i].raw, m->nodes[i].n_raw);
 	}

@@ -31,6 +31,11 @@ typedef struct kc_layer {
 	int n_calls;
 	kc_call *calls;    /* InputLayer: one call without inputs */
 	int is_model;      /* a nested Sequential / Functional / Model */
+	/* Keras 3 serialization: the Python module and registered name as saved (NULL
+	 * when absent); custom != 0 for a class whose code is not Keras' (a registered
+	 * "Package>Class", or a module outside keras), which no family runs. */
+	char *module, *registered;
+	int custom;
 } kc_layer;
 
 typedef struct kc_model {
@@ -55,6 +60,13 @@ int li_kc_model_parse_top(const json_t *root, const li_origin *o, kc_model *m, l
 void li_kc_model_release(kc_model *m);
 /* 1 for Sequential, Functional, Model. */
 int li_kc_is_model_class(const char *class_name);
+/*
+ * 1 when a Keras 3 serialized object {"module", "class_name", "registered_name", ...}
+ * names a class whose code is not Keras' own: a registered_name "Package>Class" or a
+ * module that is present and not keras (null included). Keras 1/2 entries (no module,
+ * no registered_name) are never custom.
+ */
+int li_kc_is_custom(const json_t *entry);
 /* An InputLayer's per-row shape from its config (batch axis dropped, null as -1). */
 int li_kc_input_shape(const json_t *config, li_shape *s, li_err *err) LI_RESULT_USED;
 
@@ -117,6 +129,8 @@ typedef struct li_node {
 	json_t *config;
 	li_weight *raw;
 	int n_raw;
+	int custom;        /* a custom class (kc_layer.custom): kept, never run */
+	char *module, *registered; /* Keras 3 serialization as read (owned), or NULL */
 } li_node;
 
 struct li_model {
@@ -158,6 +172,9 @@ int li_graph_build(li_model *m, const json_t *root, const li_wsource *ws, li_err
 int li_h5model_load(li_model *m, const char *path, const char *config_path, li_err *err)
 	LI_RESULT_USED;
 int li_tfjs_load(li_model *m, const char *path, li_err *err) LI_RESULT_USED;
+/* Keras 3 .keras zips (keras3.c): from a file, or from memory (data, n: borrowed). */
+int li_keras3_load(li_model *m, const char *path, li_err *err) LI_RESULT_USED;
+int li_keras3_load_mem(li_model *m, const void *data, size_t n, li_err *err) LI_RESULT_USED;
 /* Parses li_class_names JSON into m. */
 int li_model_set_class_names(li_model *m, const char *json, li_err *err) LI_RESULT_USED;
 

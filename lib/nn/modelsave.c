@@ -10,28 +10,10 @@
 #include "h5save.h"
 #include "model_internal.h"
 #include "modelsave.h"
+#include "modelsave_internal.h"
 
-typedef struct entry {
-	char *name;
-	const char *cls;
-	json_t *config;    /* owned: the config as written */
-	json_t *nodes;     /* owned: inbound_nodes */
-	int n_calls;
-	int wrow;          /* the row holding the layer's weights, or -1 */
-	int first_in;      /* entry read by call 0 (chain test), -1 for none / several */
-} entry;
-
-typedef struct part {
-	const li_model *m;
-	int kind, row;
-	char *in;          /* rows in the part */
-	int *ent, *call;   /* per row: entry and call index (-1) */
-	int *lent;         /* per li_layer: its entry (-1) */
-	entry *e;
-	int n_e;
-	int n_in, n_out;
-	int *ins, *outs;   /* part input and output rows (owners) */
-} part;
+typedef ms_entry entry;
+typedef ms_part part;
 
 void li_model_crossing_str(const li_model *m, int row, char *buf, size_t n)
 {
@@ -56,7 +38,7 @@ static int is_input(const part *p, int r)
 }
 
 /* The row whose tensor row r stands for (nested models' identity rows borrow). */
-static int owner(const part *p, int r)
+int ms_owner(const part *p, int r)
 {
 	while (p->m->nodes[r].kind == LI_NODE_IDENTITY && !is_input(p, r))
 		r = p->m->nodes[r].in[0];
@@ -285,7 +267,7 @@ static int add_entry(part *p, char *name, const char *cls, json_t *config, int w
 
 static json_t *ref(const part *p, int r, int with_kwargs)
 {
-	r = owner(p, r);
+	r = ms_owner(p, r);
 	const entry *e = &p->e[p->ent[r]];
 	return with_kwargs ? json_pack("[sii{}]", e->name, p->call[r], 0) :
 		json_pack("[sii]", e->name, p->call[r], 0);
@@ -346,7 +328,7 @@ static int build_entries(part *p, li_err *err)
 		if (bad || json_array_append_new(e->nodes, call))
 			return li_err_set(err, LI_ENOMEM, "out of memory");
 		if (e->n_calls == 0 && d->n_in == 1) {
-			int o = owner(p, d->in[0]);
+			int o = ms_owner(p, d->in[0]);
 			e->first_in = p->call[o] == 0 ? p->ent[o] : -1;
 		}
 		p->ent[r] = ei;
@@ -356,7 +338,7 @@ static int build_entries(part *p, li_err *err)
 }
 
 /* 1 when the part is a chain: one input, each layer called once on the one before. */
-static int is_chain(const part *p)
+int ms_is_chain(const part *p)
 {
 	if (p->n_in != 1 || p->n_out != 1 || p->n_e < 2)
 		return 0;
@@ -372,12 +354,19 @@ static int is_chain(const part *p)
 static char *config_text(part *p, const char *name)
 {
 	json_t *layers = json_array(), *cfg = json_object(), *root = json_object();
-	int chain = is_chain(p), bad = !layers || !cfg || !root;
+	int chain = ms_is_chain(p), bad = !layers || !cfg || !root;
 	for (int i = 0; !bad && i < p->n_e; i++) {
 		entry *e = &p->e[i];
 		json_t *l = json_object();
 		bad = !l || json_object_set_new(l, "class_name", json_string(e->cls)) ||
 		      json_object_set(l, "config", e->config);
+		const li_node *d = e->wrow >= 0 ? &p->m->nodes[e->wrow] : NULL;
+		if (!bad && d && d->custom)
+			/* a custom class keeps what names its code (Keras 3 writes both in .h5) */
+			bad = json_object_set_new(l, "module", d->module ? json_string(d->module) :
+						  json_null()) ||
+			      json_object_set_new(l, "registered_name", d->registered ?
+						  json_string(d->registered) : json_null());
 		if (!bad && !chain)
 			bad = json_object_set_new(l, "name", json_string(e->name)) ||
 			      json_object_set(l, "inbound_nodes", e->nodes);
@@ -405,7 +394,7 @@ static char *config_text(part *p, const char *name)
 	return text;
 }
 
-static char *class_names_text(const li_model *m)
+char *ms_class_names_text(const li_model *m)
 {
 	if (m->n_class_names == 0)
 		return NULL;
@@ -420,20 +409,24 @@ static char *class_names_text(const li_model *m)
 	return t;
 }
 
+/* The written model's name: the source's, with "_head" / "_tail" for a part. */
+static char *part_name(const part *p)
+{
+	const char *base = p->m->name ? p->m->name : "model";
+	const char *suffix = p->kind == LI_PART_HEAD ? "_head" : p->kind == LI_PART_TAIL ? "_tail" : "";
+	size_t nl = strlen(base) + strlen(suffix) + 1;
+	char *name = malloc(nl);
+	if (name)
+		snprintf(name, nl, "%s%s", base, suffix);
+	return name;
+}
+
 /* Writes the entries' weights and the config. */
 static int write_part(part *p, const char *path, li_err *err)
 {
 	const li_model *m = p->m;
-	int chain = is_chain(p), first = chain ? 1 : 0, n = p->n_e - first, rc = 0, nw = 0;
-	char suffix[16] = "";
-	if (p->kind == LI_PART_HEAD)
-		snprintf(suffix, sizeof suffix, "_head");
-	else if (p->kind == LI_PART_TAIL)
-		snprintf(suffix, sizeof suffix, "_tail");
-	size_t nl = strlen(m->name ? m->name : "model") + sizeof suffix;
-	char *name = malloc(nl);
-	if (name)
-		snprintf(name, nl, "%s%s", m->name ? m->name : "model", suffix);
+	int chain = ms_is_chain(p), first = chain ? 1 : 0, n = p->n_e - first, rc = 0, nw = 0;
+	char *name = part_name(p);
 	li_h5_layer_weights *lw = calloc((size_t)(n ? n : 1), sizeof *lw);
 	for (int i = first; i < p->n_e; i++)
 		if (p->e[i].wrow >= 0)
@@ -441,7 +434,7 @@ static int write_part(part *p, const char *path, li_err *err)
 	char **names = calloc((size_t)(nw ? nw : 1), sizeof *names);
 	li_array *arrays = calloc((size_t)(nw ? nw : 1), sizeof *arrays);
 	char *text = name ? config_text(p, name) : NULL;
-	char *classes = p->kind == LI_PART_HEAD ? NULL : class_names_text(m);
+	char *classes = p->kind == LI_PART_HEAD ? NULL : ms_class_names_text(m);
 	if (!name || !lw || !names || !arrays || !text ||
 	    (p->kind != LI_PART_HEAD && m->n_class_names && !classes)) {
 		rc = li_err_set(err, LI_ENOMEM, "out of memory");
@@ -491,7 +484,26 @@ out:
 	return rc;
 }
 
+int li_model_save_format(const char *path, int fallback)
+{
+	const char *dot = strrchr(path, '.'), *slash = strrchr(path, '/');
+	if (dot && (!slash || dot > slash)) {
+		if (!strcmp(dot, ".keras"))
+			return LI_SAVE_KERAS;
+		if (!strcmp(dot, ".h5") || !strcmp(dot, ".hdf5"))
+			return LI_SAVE_H5;
+	}
+	return fallback;
+}
+
 int li_model_save_part(const li_model *m, int kind, int row, const char *path, li_err *err)
+{
+	return li_model_save_part_as(m, kind, row, path, li_model_save_format(path, LI_SAVE_H5),
+				     err);
+}
+
+int li_model_save_part_as(const li_model *m, int kind, int row, const char *path, int format,
+			  li_err *err)
 {
 	int n = m->n_nodes, rc = 0;
 	part p = {0};
@@ -543,14 +555,20 @@ int li_model_save_part(const li_model *m, int kind, int row, const char *path, l
 			p.ins[p.n_in++] = m->inputs[k];
 	}
 	if (kind == LI_PART_HEAD) {
-		p.outs[p.n_out++] = owner(&p, row);
+		p.outs[p.n_out++] = ms_owner(&p, row);
 	} else {
 		for (int k = 0; k < m->n_outputs; k++)
-			p.outs[p.n_out++] = owner(&p, m->outputs[k]);
+			p.outs[p.n_out++] = ms_owner(&p, m->outputs[k]);
 	}
 	rc = build_entries(&p, err);
-	if (!rc)
+	if (!rc && format == LI_SAVE_KERAS) {
+		char *name = part_name(&p);
+		rc = name ? li_keras3_save(&p, name, path, err) :
+			li_err_set(err, LI_ENOMEM, "out of memory");
+		free(name);
+	} else if (!rc) {
 		rc = write_part(&p, path, err);
+	}
 out:
 	for (int i = 0; i < p.n_e; i++) {
 		free(p.e[i].name);

@@ -1,6 +1,7 @@
 /*
  * Saving a model, or the part of it before or after a cut, as a Keras whole-model .h5
- * file in the tf.keras 2.4 layout (lib/h5save.h). Used by li-split and li-convert.
+ * file in the tf.keras 2.4 layout (lib/h5save.h) or as a Keras 3 .keras zip. Used by
+ * li-split and li-convert.
  *
  * The part's config is written in the tf.keras 2.4 dialect: "Sequential" (InputLayer
  * first) where the part is a chain of single-input layers, else "Functional" with
@@ -32,8 +33,26 @@ enum {
 	LI_PART_TAIL    /* everything after row; input: row's output */
 };
 
+/* Output formats: a Keras whole-model .h5 (tf.keras 2.4 layout) or a Keras 3 .keras zip
+ * (keras3_save.c; see doc/keras3.md). */
+enum { LI_SAVE_H5, LI_SAVE_KERAS };
+
+/* The format an output name asks for: ".keras" -> LI_SAVE_KERAS, ".h5"/".hdf5" ->
+ * LI_SAVE_H5, anything else -> fallback. */
+int li_model_save_format(const char *path, int fallback);
+
 /*
- * Writes the part of m to path (atomically). For HEAD and TAIL, row must be a split
+ * Writes the part of m to path (atomically) in the given LI_SAVE_* format. For .keras, a
+ * part whose meaning a Keras 3 config cannot state (Keras 2's hard_sigmoid, TF.js's
+ * bilinear rule, a class Keras 3 lacks, a layer this build cannot run) is refused with
+ * LI_EDATA saying why; nothing is written then.
+ */
+int li_model_save_part_as(const li_model *m, int part, int row, const char *path, int format,
+			  li_err *err) LI_RESULT_USED;
+
+/*
+ * Writes the part of m to path (atomically), in the format path's extension names (.h5
+ * when it names none). For HEAD and TAIL, row must be a split
  * point (li_model_is_split); otherwise LI_EDATA naming the tensors that cross the cut.
  * A part holding a layer this build cannot run is written all the same (its config and
  * weights are kept). 0 or negative with err set.

@@ -2,10 +2,11 @@
 # Benchmark: Conv2D forward (batch 256, 28x28x32 -> 3x3x64, 'same', bias + relu; the
 # second convolution of an MNIST/CIFAR-sized CNN) in our layer family, TensorFlow.js
 # (wasm backend: one thread on Node) and PyTorch CPU (python3-torch, when installed) at
-# 1 and 2 threads; ours with the distribution's OpenBLAS core detection and with
-# OPENBLAS_CORETYPE=SkylakeX (OpenBLAS 0.3.21 does not recognise newer CPUs and falls
-# back to slow kernels). Prints each timing (best of REPEATS; wall and process CPU time, the
-# latter steadier on a shared machine) and our speed-up ratios.
+# 1 and 2 threads; ours with the distribution's OpenBLAS core detection and, where
+# OpenBLAS 0.3.21 does not recognise the CPU and falls back to slow generic kernels, with
+# the kernel the CPU can run (blas-core: SkylakeX with AVX-512, Haswell with AVX2). Prints
+# each timing (best of REPEATS; wall and process CPU time, the latter steadier on a shared
+# machine) and our speed-up ratios.
 # Run from the repository root after `make`: scripts/bench/conv-layers.sh [BATCH] [REPEATS]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,8 +19,10 @@ cpu() { sed -n 's/.*(cpu \([0-9.]*\) ms).*/\1/p'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", b / a; else printf "n/a" }'; }
 
 echo "Conv2D ${H}x${W}x${C} -> 3x3x${F} same relu, batch $B, best of $R"
+. "$top/scripts/bench/blas-core"
+cores=$(blas_cores)
 declare -A ours ourc
-for ct in default SkylakeX; do
+for ct in $cores; do
 	for t in 1 2; do
 		if [ "$ct" = default ]; then
 			line=$(OPENBLAS_NUM_THREADS=$t "$tools/conv_bench" Conv2D "$cfg" $H $W $C "$B" "$R")
@@ -50,7 +53,7 @@ else
 	echo "torch: python3-torch is not installed"
 fi
 echo "speed-up of li (time of peer / time of li; > 1 means li is faster), wall and CPU time:"
-for ct in default SkylakeX; do
+for ct in $cores; do
 	[ -n "$tfjs" ] && echo "  vs tfjs-wasm, 1 thread, OpenBLAS $ct: wall $(ratio "${ours[$ct,1]}" "$tfjs"), cpu $(ratio "${ourc[$ct,1]}" "$tfjc")"
 	for t in 1 2; do
 		[ -n "${torch[$t]:-}" ] &&

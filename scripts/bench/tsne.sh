@@ -12,8 +12,9 @@
 #
 # Every tool gets the same settings where it has them: 2 output dimensions, perplexity
 # 30, 1,000 iterations of which 250 exaggerated by 12, Barnes-Hut theta 0.5, the same
-# thread count (OPENBLAS_CORETYPE=SkylakeX for everyone). Each keeps its own defaults
-# otherwise: li-reduce openTSNE's (PCA init, learning rate N/12 then N, exact kNN up to
+# thread count, the same OpenBLAS kernel (as in umap.sh: the environment's or OpenBLAS'
+# own, or where it falls back to a generic one the kernel the CPU can run). Each keeps
+# its own defaults otherwise: li-reduce openTSNE's (PCA init, learning rate N/12 then N, exact kNN up to
 # 4,096 rows, NN-descent above), Rtsne its own (random init, learning rate 200, exact
 # vantage-point-tree kNN; pca=FALSE so that it searches the same columns the others
 # do), scikit-learn its own (PCA init, learning rate "auto", exact kNN).
@@ -28,7 +29,9 @@
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export LI_BIN=${LI_BIN:-$top/bin}
-export OPENBLAS_CORETYPE=SkylakeX
+. "$top/scripts/bench/blas-core"
+fast=$(blas_fast_core)
+[ -n "$fast" ] && export OPENBLAS_CORETYPE=$fast
 export TSNE_BENCH_THREADS=${TSNE_BENCH_THREADS:-2}
 export TSNE_BENCH_TOOLS=${TSNE_BENCH_TOOLS:-li rtsne sklearn}
 export TSNE_BENCH_SMALL=${TSNE_BENCH_SMALL:-0} TSNE_BENCH_FULL=${TSNE_BENCH_FULL:-0}

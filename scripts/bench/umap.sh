@@ -23,14 +23,19 @@
 #
 # Environment: UMAP_BENCH_SMALL=1 for a quick run (2k x 784, 5k x 784 and 5k x 50);
 # UMAP_BENCH_TOOLS (default "li uwot umap-learn") to run only some; THREADS (default:
-# the online CPUs). OPENBLAS_CORETYPE=SkylakeX is set for every tool (numpy, R and
-# li-reduce all use OpenBLAS; 0.3.21 does not recognise newer CPUs) unless already set.
+# the online CPUs). Every tool (numpy, R and li-reduce all use OpenBLAS) runs with the
+# same kernel: the environment's OPENBLAS_CORETYPE, else OpenBLAS' own pick, except where
+# 0.3.21 falls back to a generic kernel on a CPU it does not recognise: then the kernel
+# the CPU can run (blas-core: SkylakeX with AVX-512, Haswell with AVX2; never one the
+# CPU lacks).
 # A tool that is not installed is skipped with a note (uwot: `apt-get install
 # r-cran-uwot`, which scripts/deps installs only with --bench).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 export LI_BIN=${LI_BIN:-$top/bin}
-export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-SkylakeX}
+. "$top/scripts/bench/blas-core"
+fast=$(blas_fast_core)
+[ -n "$fast" ] && export OPENBLAS_CORETYPE=$fast
 export THREADS=${THREADS:-$(nproc)}
 export NUMBA_NUM_THREADS=$THREADS
 export UMAP_BENCH_TOOLS=${UMAP_BENCH_TOOLS:-li uwot umap-learn}

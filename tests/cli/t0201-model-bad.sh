@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Bad models and bad data for li-layers / li-embed / li-propagate: one clear line, the
 # right exit status, no crash, no output file. Models are written here with h5py in
-# tf.keras 2.4 layout (../shared/fixtures/keras/README.md).
+# tf.keras 2.4 layout (tests/fixtures/keras/README.md).
 . "$(dirname "$0")/../lib.sh"
 
 # mk FILE [kind]: a Functional model x(4) -> dense(2) with a Keras-2 layout, broken as asked

@@ -59,11 +59,13 @@ test_expect_success '--at takes an index or a name' '
 	cmp a.npy b.npy
 '
 
-test_expect_success 'a note when OpenBLAS runs generic kernels; -q silences it; --threads' '
-	OPENBLAS_CORETYPE=Prescott li-embed model.h5 x.npy -o a.npy 2>err &&
-	grep -q "^li-embed: note: OpenBLAS runs its generic .Prescott. kernels on this CPU; OPENBLAS_CORETYPE=SkylakeX (or Haswell) makes it faster\$" err &&
-	OPENBLAS_CORETYPE=Prescott li-propagate -q model.h5 x.npy -o b.npy 2>err && test ! -s err &&
-	cmp a.npy b.npy &&
+# Which kernel the note suggests (from the CPU's flags) is test_blasinfo's; here: a kernel
+# chosen in the environment is the user's choice, so no note, even for a generic one.
+# Prescott's sums against the default kernel's (whole.npy): within float32 rounding.
+test_expect_success 'no note when OPENBLAS_CORETYPE is set, even to a generic kernel; --threads' '
+	OPENBLAS_CORETYPE=Prescott li-embed model.h5 x.npy -o a.npy 2>err && test ! -s err &&
+	OPENBLAS_CORETYPE=Prescott li-propagate model.h5 x.npy -o b.npy 2>err && test ! -s err &&
+	cmp a.npy b.npy && npy_close a.npy whole.npy &&
 	li-embed -q --threads 1 model.h5 x.npy -o c.npy && li-embed -q model.h5 x.npy -o d.npy &&
 	cmp c.npy d.npy &&
 	must_fail 2 li-embed --threads 0 model.h5 x.npy 2>/dev/null

@@ -62,9 +62,9 @@ test_expect_success 'not a model, a missing file: one error line' '
 	no_parts
 '
 
-test_expect_success 'li-convert: a model converts only to .h5; a broken model is one error' '
+test_expect_success 'li-convert: a model converts only to .h5 or .keras; a broken model is one error' '
 	must_fail 2 li-convert mm/seq/model.json -o x.npy 2>err &&
-	grep -q "a model converts to a Keras .h5 file" err &&
+	grep -q "a model converts to a Keras .h5 or .keras file, not .x.npy." err &&
 	must_fail 2 li-convert mm/seq/model.json 2>err &&
 	cp -r mm/seq broken && : >broken/weights.bin &&
 	must_fail 1 li-convert broken/model.json -o b.h5 2>err &&

@@ -54,6 +54,8 @@ test_expect_success 'a cut after which Keras would still use a mask is refused' 
 	close out.npy mm/embmask/expected_0.npy
 '
 
+# The tail run in batches of 3 (piped) is compared within float32 rounding: its GEMMs have
+# other shapes than the whole run's batch of 7. The other runs use the same batches: cmp.
 test_expect_success 'rank-3 latents: a cut after an LSTM returning sequences, head + tail = whole' '
 	li-embed -q mm/seqrnn/model.json mm/seqrnn/input_0.npy --at lstm -o head.npy &&
 	$PY -c "import numpy as np; assert np.load(\"head.npy\").shape == (7, 5, 4)" &&
@@ -64,7 +66,7 @@ test_expect_success 'rank-3 latents: a cut after an LSTM returning sequences, he
 	close t2.npy mm/seqrnn/expected_0.npy &&
 	li-embed -q mm/seqrnn/model.json mm/seqrnn/input_0.npy --at lstm |
 		li-propagate -q mm/seqrnn/model.json --at lstm --batch 3 >piped.npy &&
-	cmp piped.npy whole.npy &&
+	npy_close piped.npy whole.npy &&
 	li-convert head.npy -o head.json &&
 	li-propagate -q mm/seqrnn/model.json --at lstm head.json -o tj.npy && cmp tj.npy whole.npy &&
 	li-propagate -q --shard 0/2 mm/seqrnn/model.json --at lstm head.npy -o s0.npy &&

@@ -28,6 +28,10 @@ test_expect_success 'our fit, transform and inverse' '
 	grep -q "^knn: exact$" blobs.err
 '
 
+# The rest is long (umap-learn's numba compiles, then its fits; most of this file's CPU
+# time) and rarely says more than t0520, which makes the same comparisons with umap-learn
+# through li-reduce in `make check`: `make check-long` runs it.
+require_long 'comparisons with umap-learn (library level; t0520 makes them through li-reduce)'
 if ! have_umap; then
 	test_skip 'comparisons with umap-learn' 'umap-learn not installed'
 	test_done

@@ -24,6 +24,9 @@ if [ "${LI_SANITIZED:-0}" = 1 ]; then
 	test_done
 	exit 0
 fi
+# Long (scikit-learn's 5k fit on a fresh clone, then ours) and rarely more informative than
+# t0551 and t0561, which make the same comparisons on 2,000 and 1,200 rows in `make check`.
+require_long 'Fashion-MNIST 5k t-SNE against sklearn (t0551, t0561: the same on fewer rows)'
 
 test_expect_success 'data and scikit-learn reference (cached in build/ref)' '
 	$PY "$LI_TOP/tests/tools/tsne_fm5k_ref.py" . "$LI_TOP/build/ref/tsne-fm5k.json" &&

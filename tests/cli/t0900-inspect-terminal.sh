@@ -31,6 +31,9 @@ test_expect_success 'second start loads the cache' '
 	! grep -q "prepared" err && test $(ls nums/.li-inspect | wc -l) = 1
 '
 
+# li-inspect runs one point at a time, li-invert | li-propagate a batch of four: GEMMs of
+# other shapes, which OpenBLAS may sum in another order (on some CPUs the outputs differ
+# in the last bit, 6e-8). So the outputs agree within float32 rounding, not bit for bit.
 test_expect_success 'printed outputs equal li-invert | li-propagate at the same points' '
 	printf "0 0\n1.5, -2\n  -3 2.25  \n40 -40\n" >pts.txt &&
 	li-inspect -q nums <pts.txt >out &&
@@ -38,7 +41,7 @@ test_expect_success 'printed outputs equal li-invert | li-propagate at the same 
 	li-invert $(cache_map nums) pts.txt |
 		li-propagate -q $(dirname $(cache_map nums))/probe.h5 -o prob.npy &&
 	$PY -c "
-import numpy as np
+import re, numpy as np
 want = np.load(\"want.npy\"); prob = np.load(\"prob.npy\")
 lines = open(\"out\").read().splitlines()
 names = [\"ring\", \"bar\", \"dot\"]
@@ -48,9 +51,12 @@ for k, i in enumerate(heads):
     rows = [list(map(float, l.split()[1:])) for l in lines[i + 1:i + 9]]
     assert all(l.startswith(\"output: \") for l in lines[i + 1:i + 9])
     got = np.array(rows, dtype=np.float32)
-    assert np.array_equal(got, want[k]), (k, np.abs(got - want[k]).max())
+    tol = 1e-5 * np.abs(want[k]) + 1e-6 * max(1.0, np.abs(want[k]).max())
+    assert (np.abs(got - want[k]) <= tol).all(), (k, np.abs(got - want[k]).max())
     c = int(prob[k].argmax())
-    assert lines[i + 9] == \"label: %s (probe: p = %.4f)\" % (names[c], prob[k][c]), lines[i + 9]
+    m = re.fullmatch(r\"label: (\\w+) \\(probe: p = ([0-9.]+)\\)\", lines[i + 9])
+    assert m and m.group(1) == names[c], lines[i + 9]
+    assert abs(float(m.group(2)) - prob[k][c]) <= 0.5e-4 + 1e-6, (lines[i + 9], prob[k][c])
 assert lines[heads[1]] == \"point 2: 1.5 -2\"
 "
 '
@@ -77,7 +83,8 @@ assert o.tolist() == [[0, 0], [2, -1], [1, 1]], o
 	$PY -c "
 import numpy as np
 s = np.load(\"proj/labeled/current/samples.npy\"); w = np.load(\"w.npy\")
-assert np.array_equal(s[1:], w)
+# one point at a time against a batch of two: within float32 rounding (see above)
+assert s[1:].shape == w.shape and np.allclose(s[1:], w, rtol=1e-5, atol=1e-6 * max(1, abs(w).max()))
 "
 '
 

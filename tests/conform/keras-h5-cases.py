@@ -1,7 +1,7 @@
 """Turns real Keras .h5 fixture cases into layer case files for test_layer_cases.
 
 For each case folder with model.h5, input*.npy and expected.npy (written by real Keras,
-see ../shared/fixtures/keras/README.md), reads with h5py the model config, the Keras
+see tests/fixtures/keras/README.md), reads with h5py the model config, the Keras
 version and each layer's weights (found through layer_names / weight_names), and writes
 one case: the layers in config order with their inbound names, the inputs and Keras'
 output. Only simple files are handled here (Sequential, or Functional with single-node

@@ -4,16 +4,12 @@
 # the layer families. Cases whose layers belong to later issues (convolution, pooling,
 # ...) are reported as skipped with the layer named. The keras-js stateful recurrent
 # cases hold the second of two predict() calls: test_layer_cases runs a layer whose config
-# says stateful twice with its state carried. The model.h5 fixtures are t0303.
+# says stateful twice with its state carried. The model.h5 fixtures are t0303. The cases
+# are in the repository (tests/fixtures/keras).
 . "$(dirname "$0")/../lib.sh"
 
-if ! require_shared || [ ! -d "$SHARED/fixtures/keras/kerasjs" ]; then
-	test_skip 'keras-js fixtures' '../shared/fixtures/keras/kerasjs is absent'
-	test_done
-	exit 0
-fi
 dirs=() rel=()
-for d in "$SHARED"/fixtures/keras/kerasjs/*/ "$SHARED"/fixtures/keras/keras2c/*/; do
+for d in "$FIXTURES"/keras/kerasjs/*/ "$FIXTURES"/keras/keras2c/*/; do
 	[ -f "$d/layer.json" ] || continue
 	case $d in
 	# the fixtures README: these outputs explode (to ~1e13), compare them relatively

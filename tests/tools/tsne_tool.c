@@ -237,11 +237,11 @@ static int cmd_pca(int argc, char **argv, li_err *err)
 	return rc;
 }
 
-static void progress(void *ctx, int iter, int total)
+static void progress(void *ctx, const char *stage, int64_t done, int64_t total)
 {
 	(void)ctx;
 	if (getenv("TSNE_TOOL_PROGRESS"))
-		fprintf(stderr, "iteration %d of %d\n", iter, total);
+		fprintf(stderr, "%s: %lld of %lld\n", stage, (long long)done, (long long)total);
 }
 
 static int cmd_fit(int argc, char **argv, li_err *err)
@@ -250,7 +250,7 @@ static int cmd_fit(int argc, char **argv, li_err *err)
 		return li_err_set(err, LI_EUSAGE, "usage: fit X OUT.npy [options]");
 	li_tsne_params p;
 	li_tsne_params_init(&p);
-	p.progress = progress;
+	p.progress.fn = progress;
 	int random = 0;
 	uint64_t seed = 0;
 	for (int a = 4; a + 1 < argc + 1; a += 2) {

@@ -2,7 +2,7 @@
  * Runs every kept fuzz input (tests/fuzz/regress/NAME-WHAT, and the seeds in
  * tests/fuzz/seeds/NAME/) through the fuzz targets' own code, built normally (and under
  * ASan/UBSan by `make asan`), so an input that once crashed a parser stays fixed.
- * NAME (npy, csv, json, idx) picks the target. Needs LI_TOP (tests/run sets it).
+ * NAME (npy, csv, json, idx, keras3) picks the target. Needs LI_TOP (tests/run sets it).
  */
 #include <dirent.h>
 #include <stdlib.h>
@@ -22,12 +22,16 @@
 #define LLVMFuzzerTestOneInput fuzz_idx_one
 #include "../fuzz/fuzz_idx.c"
 #undef LLVMFuzzerTestOneInput
+#define LLVMFuzzerTestOneInput fuzz_keras3_one
+#include "../fuzz/fuzz_keras3.c"
+#undef LLVMFuzzerTestOneInput
 
 static const struct {
 	const char *name;
 	int (*run)(const unsigned char *, size_t);
 } targets[] = {
 	{"npy", fuzz_npy_one}, {"csv", fuzz_csv_one}, {"json", fuzz_json_one}, {"idx", fuzz_idx_one},
+	{"keras3", fuzz_keras3_one},
 };
 
 static int run_file(const char *path, const char *target)

@@ -2,7 +2,7 @@
  * Unit tests for kerascfg.c: version parsing, weight short names in every saving
  * convention, both config dialects (inbound nodes, input/output lists, Sequential forms,
  * Keras 1 renames), and the weight fixes for Keras 1 / Theano kernels. Expected values
- * are worked out by hand from the Keras file layouts in ../shared/fixtures/keras/README.md.
+ * are worked out by hand from the Keras file layouts in tests/fixtures/keras/README.md.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -168,5 +168,35 @@ int main(void)
 	      "build_input_shape gives the synthesized input (7,)");
 	li_kc_model_release(&m);
 	json_decref(bis);
+
+	/* Keras 3.4+: input_layers as a dict (taken in sorted key order, as tree.flatten
+	 * orders it), output_layers as a bare triple; custom classes are marked */
+	json_t *k34 = parse("{\"class_name\": \"Functional\", \"config\": {\"name\": \"f\","
+			   " \"layers\": [{\"class_name\": \"InputLayer\", \"name\": \"b\","
+			   " \"module\": \"keras.layers\", \"registered_name\": null,"
+			   " \"config\": {\"name\": \"b\", \"batch_shape\": [null, 2]}, \"inbound_nodes\": []},"
+			   "{\"class_name\": \"InputLayer\", \"name\": \"a\", \"module\": \"keras.layers\","
+			   " \"registered_name\": null, \"config\": {\"name\": \"a\","
+			   " \"batch_shape\": [null, 2]}, \"inbound_nodes\": []},"
+			   "{\"class_name\": \"Norm\", \"name\": \"n\", \"module\": \"my.layers\","
+			   " \"registered_name\": \"Custom>Norm\", \"config\": {\"name\": \"n\"},"
+			   " \"inbound_nodes\": [{\"args\": [[{\"class_name\": \"__keras_tensor__\","
+			   " \"config\": {\"keras_history\": [\"a\", 0, 0]}}, {\"class_name\":"
+			   " \"__keras_tensor__\", \"config\": {\"keras_history\": [\"b\", 0, 0]}}]],"
+			   " \"kwargs\": {}}]}],"
+			   " \"input_layers\": {\"zeta\": [\"b\", 0, 0], \"alpha\": [\"a\", 0, 0]},"
+			   " \"output_layers\": [\"n\", 0, 0]}}");
+	li_kc_origin("3.5.0", &o);
+	CHECK(k34 && li_kc_model_parse_top(k34, &o, &m, &err) == 0, "Keras 3.4+ dict inputs parse (%s)",
+	      err.msg);
+	CHECK(m.n_inputs == 2 && !strcmp(m.inputs[0].layer, "a") && !strcmp(m.inputs[1].layer, "b"),
+	      "dict inputs in sorted key order: alpha -> a, zeta -> b");
+	CHECK(m.n_outputs == 1 && !strcmp(m.outputs[0].layer, "n"), "a bare output triple");
+	CHECK(m.layers[2].custom && !m.layers[0].custom && m.layers[2].module &&
+	      !strcmp(m.layers[2].module, "my.layers") && !strcmp(m.layers[2].registered,
+	      "Custom>Norm"), "the custom class is marked, with module and registered name");
+	CHECK(m.layers[2].calls[0].n_in == 2, "one list argument of two tensors");
+	li_kc_model_release(&m);
+	json_decref(k34);
 	return check_done();
 }

@@ -11,6 +11,7 @@
  * 0 -> 3 (rank 3), 1 -> 4 (rank 4), 2 -> 1 (1), 3 -> 2 (1), 4 -> 1 (rank 3); the excess
  * over k sums to 2 + 3 + 2 = 7, so T = 1 - 7 * 2 / (5 * 1 * (10 - 3 - 1)) = 8/15.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include "check.h"
 #include "li.h"
 #include "reduce_internal.h"
+#include "rng.h"
+#include "umap.h"
 
 static const double pts[4][3] = {{3, 0, 5}, {-3, 0, 5}, {0, 1, 5}, {0, -1, 5}};
 
@@ -131,8 +134,63 @@ static void check_datasets(void)
 	unlink(path);
 }
 
+/*
+ * li_reduce_fit_f32 takes float32 rows: UMAP keeps them as its training rows (no copy)
+ * and gives the same map as li_reduce_fit on the same rows in float64; PCA converts and
+ * gives the same coordinates too (rows exact in both types). Bad rows are refused and
+ * the taken buffer freed (ASan's leak check sees it).
+ */
+static void check_fit_f32(void)
+{
+	enum { N = 300, D = 6 };
+	double *xd = malloc(sizeof(double) * N * D), yd[N * 2], yf[N * 2];
+	float *xf = malloc(sizeof(float) * N * D);
+	li_rng r = li_rng_stream(7, 0);
+	for (int i = 0; i < N * D; i++) {
+		/* three clumps, values exact in float32 */
+		xf[i] = (float)((i / D) % 3 * 4) + (float)(int)(li_rng_normal(&r) * 256) / 256;
+		xd[i] = xf[i];
+	}
+	int64_t rs = D;
+	li_err err = {0};
+	li_reduce_opts o = {.method = "umap", .seed = 3, .epochs = 20, .trust_rows = 100};
+	CHECK(li_reduce_wants_f32(&o) == 1, "umap fits float32 rows");
+	li_map *a = li_reduce_fit(&o, xd, N, D, 1, &rs, yd, &err);
+	CHECK(a != NULL, "umap fit on float64: %s", err.msg);
+	const float *kept = xf;
+	li_map *b = li_reduce_fit_f32(&o, xf, N, D, 1, &rs, yf, &err);
+	CHECK(b != NULL, "umap fit on float32: %s", err.msg);
+	CHECK(memcmp(yd, yf, sizeof yd) == 0, "same coordinates from float32 and float64 rows");
+	CHECK(b && strcmp(li_map_quality(a), li_map_quality(b)) == 0, "same quality: %s / %s",
+	      li_map_quality(a), b ? li_map_quality(b) : "");
+	CHECK(b && ((li_umap_model *)b->state)->x == kept, "the model keeps the rows given");
+	li_map_free(a);
+	li_map_free(b);
+	o.auto_tune = 1;
+	CHECK(li_reduce_wants_f32(&o) == 0, "--auto works on float64 rows");
+	li_reduce_opts p = {.method = "pca"};
+	CHECK(li_reduce_wants_f32(&p) == 0, "pca works on float64 rows");
+	float *xp = malloc(sizeof(float) * N * D);
+	for (int i = 0; i < N * D; i++)
+		xp[i] = (float)xd[i];
+	a = li_reduce_fit(&p, xd, N, D, 1, &rs, yd, &err);
+	b = li_reduce_fit_f32(&p, xp, N, D, 1, &rs, yf, &err);
+	CHECK(a && b && memcmp(yd, yf, sizeof yd) == 0, "pca: the same from float32 rows");
+	li_map_free(a);
+	li_map_free(b);
+	float *bad = malloc(sizeof(float) * N * D);
+	for (int i = 0; i < N * D; i++)
+		bad[i] = i == 5 * D + 2 ? NAN : 1;
+	li_err_clear(&err);
+	o.auto_tune = 0;
+	CHECK(li_reduce_fit_f32(&o, bad, N, D, 1, &rs, yf, &err) == NULL, "a NaN is refused");
+	CHECK(strstr(err.msg, "row 5: not a finite number") != NULL, "message: %s", err.msg);
+	free(xd);
+}
+
 int main(void)
 {
+	check_fit_f32();
 	check_datasets();
 	check_pca("eig", 0);
 	check_pca("svd", 0);

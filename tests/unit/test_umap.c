@@ -18,6 +18,7 @@
 #include "knn.h"
 #include "parallel.h"
 #include "umap.h"
+#include "rng.h"
 #include "umap_internal.h"
 
 static void count(void *ctx, int64_t b, int64_t e, int tid)
@@ -152,5 +153,47 @@ int main(void)
 		CHECK(same, "li_umap_vpow equals li_umap_pow lane for lane, b = %g", b);
 	}
 	CHECK(li_umap_pow(0.0f, 0.9f) == 0.0f && li_umap_pow(4.0f, 0.5f) == 2.0f, "li_umap_pow of 0 and 4");
+	/* the inverse keeps its triangulation in the model: a second call, one point at a
+	 * time, and a call on a rebuilt model (no cache yet) give the first call's bytes */
+	{
+		enum { N = 400, D = 5, Q = 6 };
+		float *x = malloc(sizeof(float) * N * D), q[2 * Q];
+		li_rng r = li_rng_stream(11, 0);
+		for (int i = 0; i < N * D; i++)
+			x[i] = (float)((i / D) % 4 * 3) + (float)li_rng_normal(&r);
+		li_umap_params p;
+		li_umap_params_default(&p);
+		p.n_epochs = 30;
+		p.threads = 2;
+		li_err e = { 0 };
+		li_umap_model *m = li_umap_fit(x, N, D, &p, &e);
+		CHECK(m != NULL, "fit for the inverse: %s", e.msg);
+		float lo[2] = { 1e30f, 1e30f }, hi[2] = { -1e30f, -1e30f };
+		for (int i = 0; m && i < N; i++)
+			for (int c = 0; c < 2; c++) {
+				lo[c] = m->embedding[2 * i + c] < lo[c] ? m->embedding[2 * i + c] : lo[c];
+				hi[c] = m->embedding[2 * i + c] > hi[c] ? m->embedding[2 * i + c] : hi[c];
+			}
+		for (int i = 0; i < Q; i++) /* inside and (the last two) outside the map */
+			for (int c = 0; c < 2; c++)
+				q[2 * i + c] = lo[c] + (hi[c] - lo[c]) * (float)(i * 0.23 - (c ? 0.1 : 0.05));
+		float a[Q * D], b[Q * D], c1[Q * D];
+		uint8_t oa[Q], ob[Q];
+		CHECK(m && m->inv == NULL, "no triangulation before the first inverse");
+		CHECK(m && li_umap_inverse(m, q, Q, a, oa, &e) == 0, "inverse: %s", e.msg);
+		CHECK(m && m->inv != NULL, "the triangulation is kept");
+		for (int i = 0; m && i < Q; i++)
+			CHECK(li_umap_inverse(m, q + 2 * i, 1, b + i * D, ob + i, &e) == 0, "inverse %d", i);
+		CHECK(memcmp(a, b, sizeof a) == 0 && memcmp(oa, ob, sizeof oa) == 0,
+			"one at a time with the kept triangulation: the same bytes");
+		li_umap_model *m2 = m ? li_umap_model_from_arrays(&m->params, N, D, 2, m->x,
+			m->embedding, m->sigmas, m->rhos, m->graph.nnz, m->graph.indptr,
+			m->graph.indices, m->graph.weights, &e) : NULL;
+		CHECK(m2 && li_umap_inverse(m2, q, Q, c1, ob, &e) == 0, "inverse of a rebuilt model");
+		CHECK(memcmp(a, c1, sizeof a) == 0, "a fresh triangulation: the same bytes");
+		li_umap_free(m2);
+		li_umap_free(m);
+		free(x);
+	}
 	return check_done();
 }
