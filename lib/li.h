@@ -15,6 +15,7 @@
 #include "array.h"
 #include "npy.h"
 #include "modelsave.h"
+#include "train.h"
 #include "rows.h"
 #include "plot.h"
 #include "textlist.h"

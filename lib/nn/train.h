@@ -1,0 +1,80 @@
+/*
+ * Fine-tuning the layers after a cut (li-finetune): the tail of a model, a chain of
+ * trainable layers, trained by gradient descent on rows at the cut while the head stays
+ * frozen. Supported after the cut in this version: Dense (any activation listed in
+ * train_act.c), Activation, Dropout, Flatten, Reshape; any other layer is refused by
+ * name and class before any work.
+ *
+ * Losses and optimizers follow Keras: losses are means over the batch (sum_over_batch_size),
+ * cross-entropy after softmax/sigmoid is computed from the logits (as Keras does when the
+ * output comes from a softmax), SGD is Keras' v = momentum v - lr g, w += v, Adam Keras'
+ * with epsilon outside the bias-corrected square root, and weight decay Keras 3's
+ * decoupled w -= w * wd * lr applied to every variable before the update.
+ *
+ * The tuner trains the model's tail weights in place, in the arrays the model writer
+ * saves (li_model_save_part writes them): a tuned model is saved with it, but li_run on
+ * the same model still computes the tail with the weights as loaded.
+ */
+#ifndef LI_TRAIN_H
+#define LI_TRAIN_H
+
+#include <stdint.h>
+
+#include "model.h"
+
+enum { LI_OPT_SGD, LI_OPT_ADAM };
+enum { LI_LOSS_AUTO, LI_LOSS_SPARSE_CE, LI_LOSS_BCE, LI_LOSS_MSE };
+
+typedef struct li_train_opts {
+	int optimizer;          /* LI_OPT_* [ADAM] */
+	double lr;              /* learning rate [0.001] */
+	double momentum;        /* SGD [0] */
+	double beta1, beta2, epsilon; /* Adam [0.9, 0.999, 1e-7] (Keras' defaults) */
+	double weight_decay;    /* decoupled, per step [0] */
+	int loss;               /* LI_LOSS_* [AUTO: from the last activation] */
+	uint64_t seed;          /* Dropout masks [0] */
+} li_train_opts;
+
+/* Keras' defaults as above. */
+void li_train_opts_init(li_train_opts *o);
+/* "sparse_categorical_crossentropy" | "binary_crossentropy" | "mse"; -1 if unknown. */
+int li_train_loss_parse(const char *name);
+const char *li_train_loss_name(int loss);
+
+typedef struct li_tuner li_tuner;
+
+/*
+ * Prepares training of every row after cut (which must be a split point) up to the
+ * model's single output. LI_EDATA naming the row and class when a row cannot be trained,
+ * or when the loss does not fit the output. Borrows m (which must outlive the tuner and
+ * is changed by li_tuner_step). Free with li_tuner_free.
+ */
+li_tuner *li_tuner_new(li_model *m, int cut, const li_train_opts *o, li_err *err);
+void li_tuner_free(li_tuner *t);
+/* The loss chosen (LI_LOSS_*, never AUTO) and the output's element count per row. */
+int li_tuner_loss(const li_tuner *t);
+int64_t li_tuner_out_elems(const li_tuner *t);
+
+/*
+ * One optimizer step on n rows x (each the cut row's shape) with targets: int64 class
+ * indices y (cross-entropies; BCE takes 0/1) or float rows target of the output's shape
+ * (MSE); the other NULL. Dropout: the k-th layer after the cut keeps element j of row r
+ * (0-based in the batch) where the j-th li_rng_uniform of li_rng_stream(seed +
+ * 0x9e3779b97f4a7c15 (k + 1), step << 32 ^ r) is >= rate, scaled by 1 / (1 - rate), so
+ * masks do not depend on threads. *loss gets the batch's mean loss before the step,
+ * *correct the rows whose argmax (BCE: logit > 0) matches y. A loss or gradient that is not
+ * finite is LI_EDATA "training diverged at step K" before the update; weights that
+ * overflow in the update give the same error after it (the model is then spoiled: the
+ * caller writes nothing).
+ */
+int li_tuner_step(li_tuner *t, int64_t n, const float *x, const int64_t *y,
+		  const float *target, double *loss, int64_t *correct, li_err *err)
+	LI_RESULT_USED;
+/* Loss and correct rows of n rows without training (Dropout off). */
+int li_tuner_eval(li_tuner *t, int64_t n, const float *x, const int64_t *y,
+		  const float *target, double *loss, int64_t *correct, li_err *err)
+	LI_RESULT_USED;
+/* Steps taken. */
+int64_t li_tuner_steps(const li_tuner *t);
+
+#endif
