@@ -212,8 +212,6 @@ static li_map *fit_rows(const li_reduce_opts *o, const double *x, float *xf, int
 	}
 	if (check_out(y, n, dims, "coordinates", err))
 		goto fail_taken;
-		goto fail;
-	}
 	for (int c = 0; c < dims; c++) {
 		double lo = y[c], hi = y[c];
 		for (int64_t i = 1; i < n; i++) {
