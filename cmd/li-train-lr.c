@@ -516,7 +516,8 @@ int main(int argc, char **argv)
 		cli_out_abort(&outs[0]);
 		goto done;
 	}
-	if (li_probe_save(tmp, &m, tr.x.rank - 1, row_shape, tr.n_names ? tr.names : NULL, &err)) {
+	if (li_probe_save(tmp, li_model_save_format(common.output, LI_SAVE_H5), &m, tr.x.rank - 1,
+			  row_shape, tr.n_names ? tr.names : NULL, &err)) {
 		cli_fail(common.output, &err);
 		goto outs_fail;
 	}

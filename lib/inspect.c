@@ -492,7 +492,7 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 			goto out;
 		}
 		char *pp = join(tmp, "probe.h5");
-		bad = !pp || li_probe_save(pp, &lr, ins->lshape.rank, rs, ins->classes, err);
+		bad = !pp || li_probe_save(pp, -1, &lr, ins->lshape.rank, rs, ins->classes, err);
 		free(pp);
 		a.dtype = LI_DTYPE_I64;
 		a.rank = 1;
@@ -907,7 +907,7 @@ int li_inspect_retrain(li_inspect *ins, li_inspect_report *rep, li_err *err)
 	for (int i = 0; i < ins->lshape.rank; i++)
 		rs[i] = ins->lshape.dim[i];
 	if (!(path = join(ins->cache, "probe-labeled.h5")) ||
-	    li_probe_save(path, &lr, ins->lshape.rank, rs, ins->classes, err))
+	    li_probe_save(path, -1, &lr, ins->lshape.rank, rs, ins->classes, err))
 		goto out;
 	int in0, out0;
 	if (!(pm = li_model_load(path, NULL, err)))

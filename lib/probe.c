@@ -159,8 +159,8 @@ static int save_keras(const char *path, const li_h5_model_desc *desc, li_err *er
 	return rc;
 }
 
-int li_probe_save(const char *path, const li_logreg *m, int rank, const int64_t *row_shape,
-		  char *const *names, li_err *err)
+int li_probe_save(const char *path, int format, const li_logreg *m, int rank,
+		  const int64_t *row_shape, char *const *names, li_err *err)
 {
 	int d = m->n_features, k = m->n_classes;
 	float *kernel = malloc((size_t)d * (size_t)k * sizeof *kernel);
@@ -200,7 +200,9 @@ int li_probe_save(const char *path, const li_logreg *m, int rank, const int64_t 
 		.layers = rank > 1 ? layers : layers + 1,
 		.n_layers = rank > 1 ? 2 : 1,
 	};
-	if (li_model_save_format(path, LI_SAVE_H5) == LI_SAVE_KERAS)
+	if (format < 0)
+		format = li_model_save_format(path, LI_SAVE_H5);
+	if (format == LI_SAVE_KERAS)
 		rc = save_keras(path, &desc, err);
 	else
 		rc = li_h5_save_model(path, &desc, err);

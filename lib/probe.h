@@ -26,12 +26,13 @@ int li_probe_split(const int64_t *y, int64_t n, int n_classes, double frac, uint
 		   unsigned char *is_val, li_err *err) LI_RESULT_USED;
 
 /*
- * Saves m as a Keras whole-model .h5 at path (atomically, byte-identical for the same
- * probe). row_shape (rank entries) is the latent's per-row shape: a Flatten layer is
- * added when rank > 1. names: m->n_classes class names (NULL: "0", "1", ...).
- * 0 or negative.
+ * Saves m as a Keras whole-model file at path (atomically, byte-identical for the same
+ * probe): format LI_SAVE_H5 or LI_SAVE_KERAS (modelsave.h), or -1 for the one path's
+ * extension names (.keras; else .h5). row_shape (rank entries) is the latent's per-row
+ * shape: a Flatten layer is added when rank > 1. names: m->n_classes class names (NULL:
+ * "0", "1", ...). 0 or negative.
  */
-int li_probe_save(const char *path, const li_logreg *m, int rank, const int64_t *row_shape,
-		  char *const *names, li_err *err) LI_RESULT_USED;
+int li_probe_save(const char *path, int format, const li_logreg *m, int rank,
+		  const int64_t *row_shape, char *const *names, li_err *err) LI_RESULT_USED;
 
 #endif

@@ -181,6 +181,9 @@ static int clean(const char *cls, json_t *cfg, int depth)
 		int drop = training_only(k);
 		for (int i = 0; !drop && dropped[i]; i++)
 			drop = !strcmp(k, dropped[i]);
+		/* but an Embedding's input_dim is its vocabulary size, not the base layer's */
+		if (drop && !strcmp(k, "input_dim") && !strcmp(cls, "Embedding"))
+			drop = 0;
 		if (drop)
 			json_object_del(cfg, k);
 	}
@@ -282,14 +285,24 @@ static int k3_nodes(const ms_part *p, const ms_entry *e, json_t **nodes, json_t 
 	size_t c;
 	json_t *call;
 	json_array_foreach(e->nodes, c, call) {
-		json_t *ts = json_array(), *shapes = json_array();
+		json_t *ts = json_array(), *shapes = json_array(), *kwargs = json_object();
 		size_t k;
 		json_t *ref;
-		int bad = !ts || !shapes;
+		int bad = !ts || !shapes || !kwargs;
 		json_array_foreach(call, k, ref) {
 			json_t *t = bad ? NULL : keras_tensor(p, ref);
 			bad = !t || json_array_append_new(shapes, json_deep_copy(json_object_get(
 				json_object_get(t, "config"), "shape"))) || json_array_append_new(ts, t);
+			/* a call's keyword arguments (modelsave.c writes them as the Keras 2 dict
+			 * each entry carries: "value": [name, node, tensor], options): tensors as
+			 * Keras 3 records them, options as they are */
+			const char *key;
+			json_t *v;
+			json_object_foreach(json_array_get(ref, 3), key, v) {
+				json_t *kv = bad ? NULL : json_is_array(v) ? keras_tensor(p, v)
+						       : json_deep_copy(v);
+				bad = !kv || json_object_set_new(kwargs, key, kv);
+			}
 		}
 		json_t *args = NULL;
 		if (!bad) {
@@ -298,7 +311,8 @@ static int k3_nodes(const ms_part *p, const ms_entry *e, json_t **nodes, json_t 
 			else
 				args = json_pack("[O]", ts);
 		}
-		json_t *n = args ? json_pack("{s:o,s:{}}", "args", args, "kwargs") : NULL;
+		json_t *n = args ? json_pack("{s:o,s:O}", "args", args, "kwargs", kwargs) : NULL;
+		json_decref(kwargs);
 		bad = bad || !n || json_array_append_new(*nodes, n);
 		if (!bad && c == 0)
 			*build = json_pack("{s:O}", "input_shape", json_array_size(shapes) == 1 ?

@@ -150,7 +150,7 @@ test_expect_success 'bad use: --auto with --transform; too few rows' '
 	li-reduce --save pm.h5 -q big.npy >/dev/null &&
 	must_fail 2 li-reduce --transform pm.h5 --auto big.npy 2>err >/dev/null &&
 	head -1 err >first &&
-	echo "li-reduce: error: --transform takes none of the fitting options" >want &&
+	printf "li-reduce: error: --transform takes none of the fitting options (try \047li-reduce --help\047)\n" >want &&
 	cmp want first &&
 	$PY -c "import numpy as np; np.save(\"three.npy\", np.eye(3, 4, dtype=np.float32))" &&
 	expect_err "li-reduce: error: three.npy: --auto needs at least 4 rows, got 3" \
