@@ -8,7 +8,10 @@
 # propagated from Embedding(mask_zero=True)), a transformer encoder block (PyTorch), and
 # numpy by hand for the others. Each model is an .h5 in the form tf.keras 2.11 (or Keras 3)
 # saves, run by li-embed; outputs within 1e-5 relative. A perturbed weight makes each
-# case with weights fail.
+# case with weights fail. Each model converted to Keras 3's .keras by li-convert still
+# gives the oracle's output, so the call's keyword tensors (value, key, attention_mask)
+# and options (use_causal_mask) survive the zip, as does an Embedding's vocabulary; the
+# encoder split as a .keras gives .keras parts whose composition is the whole model.
 . "$(dirname "$0")/../lib.sh"
 
 if ! $PY -c 'import torch' 2>/dev/null; then
@@ -28,7 +31,23 @@ for d in cases/*/; do
 		li-embed -q $d/model.h5 $(ls $d/in*.npy) -o $n.npy &&
 		$PY $C/attention-check.py $n.npy $d/expected.npy
 	'
+	test_expect_success "$n: as .keras too" '
+		li-convert $d/model.h5 -o $n.keras &&
+		head -c 2 $n.keras | grep -q PK &&
+		li-embed -q $n.keras $(ls $d/in*.npy) -o $n-k.npy &&
+		$PY $C/attention-check.py $n-k.npy $d/expected.npy
+	'
 done
+
+test_expect_success 'the encoder as .keras splits into .keras parts that compose' '
+	li-convert cases/encoder/model.h5 -o enc.keras &&
+	li-split -q enc.keras --at ln1 --head h.keras --tail t.keras &&
+	head -c 2 h.keras | grep -q PK && head -c 2 t.keras | grep -q PK &&
+	li-embed -q h.keras $(ls cases/encoder/in*.npy) -o z.npy &&
+	li-propagate -q t.keras z.npy -o y.npy &&
+	li-embed -q enc.keras $(ls cases/encoder/in*.npy) -o whole.npy &&
+	cmp y.npy whole.npy
+'
 
 test_expect_success 'a perturbed weight makes each case with weights fail' '
 	for d in cases/*/; do
