@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "layers_spatial.h"
+#include "simd.h"
 
 /* im2col scratch per GEMM, in floats; overridable for tuning (LI_CONV_BLOCK, floats). */
 #define COL_LIMIT col_limit()
@@ -342,32 +343,182 @@ static void depthwise(const li_conv *c, const li_grid *gi, const li_grid *go, co
 	}
 }
 
-/* One share of a convolution's GEMM blocks: blocks tid, tid + nth, ... */
+/*
+ * One input channel (groups 1: a first layer on grey images): each output cell's channel
+ * vector is the sum over the taps of the kernel row of that tap times the input value
+ * under it. As a GEMM this is K = taps, so small that OpenBLAS spent its time loading and
+ * storing C (perf: 17 GFLOP/s). Here the row is first copied into a zero-padded plane
+ * (pz, dims pd[3]), so that every tap is a fixed offset off[t] with no bounds to check,
+ * then 4 output cells x 16 channels accumulate in registers, each tap's two kernel
+ * vectors loaded once for the 4 cells. kernel is [taps][kp], kp = cout rounded up to 16
+ * (zero filled).
+ */
+typedef float v8f __attribute__((vector_size(32)));
+LI_TARGET_CLONES
+static void cin1_row(const li_conv *c, const li_grid *go, const float *kernel, int64_t kp,
+		     const int64_t *off, int64_t taps, const int64_t *pd, const float *pz,
+		     float *yo)
+{
+	int64_t cout = c->cout, s2 = c->s[2], ow = go->dim[2];
+	for (int64_t o0 = 0; o0 < go->dim[0]; o0++)
+	for (int64_t o1 = 0; o1 < go->dim[1]; o1++) {
+		const float *xr = pz + (o0 * c->s[0] * pd[1] + o1 * c->s[1]) * pd[2];
+		for (int64_t j0 = 0; j0 < cout; j0 += 16) {
+			int64_t jn = cout - j0 < 16 ? cout - j0 : 16;
+			for (int64_t o2 = 0; o2 < ow; o2 += 4) {
+				int64_t m = ow - o2 < 4 ? ow - o2 : 4;
+				const float *x0 = xr + o2 * s2;
+				v8f a0 = { 0 }, a1 = { 0 }, b0 = { 0 }, b1 = { 0 };
+				v8f c0 = { 0 }, c1 = { 0 }, d0 = { 0 }, d1 = { 0 };
+				const float *wt = kernel + j0;
+				/* the plane has 3 strides of zeros past the last window: cells
+				 * past ow read them and are not stored */
+				for (int64_t t = 0; t < taps; t++, wt += kp) {
+					v8f w0, w1;
+					memcpy(&w0, wt, sizeof w0);
+					memcpy(&w1, wt + 8, sizeof w1);
+					const float *xt = x0 + off[t];
+					float v = xt[0], u = xt[s2], r = xt[2 * s2], q = xt[3 * s2];
+					a0 += v * w0;
+					a1 += v * w1;
+					b0 += u * w0;
+					b1 += u * w1;
+					c0 += r * w0;
+					c1 += r * w1;
+					d0 += q * w0;
+					d1 += q * w1;
+				}
+				float acc[4][16];
+				memcpy(acc[0], &a0, sizeof a0);
+				memcpy(acc[0] + 8, &a1, sizeof a1);
+				memcpy(acc[1], &b0, sizeof b0);
+				memcpy(acc[1] + 8, &b1, sizeof b1);
+				memcpy(acc[2], &c0, sizeof c0);
+				memcpy(acc[2] + 8, &c1, sizeof c1);
+				memcpy(acc[3], &d0, sizeof d0);
+				memcpy(acc[3] + 8, &d1, sizeof d1);
+				for (int64_t i = 0; i < m; i++)
+					memcpy(yo + (o2 + i) * cout + j0, acc[i], (size_t)jn * sizeof(float));
+			}
+		}
+		yo += ow * cout;
+	}
+}
+
+static void conv_cin1(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
+		      const float *kernel, int64_t kp, const float *x, int64_t b0, int64_t nb,
+		      float *pz, float *y)
+{
+	int64_t pd[3], off[64], taps = c->k[0] * c->k[1] * c->k[2];
+	int64_t pin = gi->dim[0] * gi->dim[1] * gi->dim[2];
+	int64_t pout = go->dim[0] * go->dim[1] * go->dim[2];
+	for (int i = 0; i < 3; i++)
+		pd[i] = (go->dim[i] - 1) * c->s[i] + (c->k[i] - 1) * c->d[i] + 1 + 3 * c->s[i];
+	for (int64_t k0 = 0, t = 0; k0 < c->k[0]; k0++)
+		for (int64_t k1 = 0; k1 < c->k[1]; k1++)
+			for (int64_t k2 = 0; k2 < c->k[2]; k2++, t++)
+				off[t] = ((k0 * c->d[0]) * pd[1] + k1 * c->d[1]) * pd[2] + k2 * c->d[2];
+	for (int64_t b = b0; b < b0 + nb; b++) {
+		const float *xb = x + b * pin;
+		memset(pz, 0, (size_t)(pd[0] * pd[1] * pd[2]) * sizeof *pz);
+		for (int64_t i0 = 0; i0 < gi->dim[0]; i0++)
+			for (int64_t i1 = 0; i1 < gi->dim[1]; i1++) {
+				int64_t p0 = i0 + pad[0], p1 = i1 + pad[1], w = gi->dim[2];
+				if (p0 >= pd[0] || p1 >= pd[1])
+					continue;
+				if (w + pad[2] > pd[2])
+					w = pd[2] - pad[2];
+				memcpy(pz + (p0 * pd[1] + p1) * pd[2] + pad[2],
+				       xb + (i0 * gi->dim[1] + i1) * gi->dim[2], (size_t)w * sizeof *pz);
+			}
+		cin1_row(c, go, kernel, kp, off, taps, pd, pz, y + b * pout * c->cout);
+	}
+}
+
+/*
+ * Few filters (cout * 4 <= cin: the last layer of a decoder, 64 channels into 1): one
+ * GEMM of the input cells, as they are, by every tap's kernel side by side (wz: [cin]
+ * [taps * cout]) gives z, each input cell's contribution to every tap; an output cell then
+ * sums the taps' slices of the cells under its window. z holds taps * cout floats a cell
+ * where im2col held taps * cin (perf: 64 -> 1 at 28x28 went from 5.6 GFLOP/s to ...).
+ */
+static void conv_shift(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
+		       const float *wz, const float *x, int64_t b0, int64_t nb, float *z, float *y)
+{
+	int64_t pin = gi->dim[0] * gi->dim[1] * gi->dim[2], cout = c->cout;
+	int64_t tc = c->k[0] * c->k[1] * c->k[2] * cout;
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(nb * pin), (int)tc, (int)gi->c,
+		    1.0f, x + b0 * pin * gi->c, (int)gi->c, wz, (int)tc, 0.0f, z, (int)tc);
+	float *yo = y + b0 * go->dim[0] * go->dim[1] * go->dim[2] * cout;
+	for (int64_t b = 0; b < nb; b++) {
+		const float *zb = z + b * pin * tc;
+		for (int64_t o0 = 0; o0 < go->dim[0]; o0++)
+		for (int64_t o1 = 0; o1 < go->dim[1]; o1++)
+		for (int64_t o2 = 0; o2 < go->dim[2]; o2++, yo += cout) {
+			memset(yo, 0, (size_t)cout * sizeof *yo);
+			for (int64_t k0 = 0; k0 < c->k[0]; k0++) {
+				int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
+				if (i0 < 0 || i0 >= gi->dim[0])
+					continue;
+				for (int64_t k1 = 0; k1 < c->k[1]; k1++) {
+					int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
+					if (i1 < 0 || i1 >= gi->dim[1])
+						continue;
+					for (int64_t k2 = 0; k2 < c->k[2]; k2++) {
+						int64_t i2 = o2 * c->s[2] - pad[2] + k2 * c->d[2];
+						if (i2 < 0 || i2 >= gi->dim[2])
+							continue;
+						const float *zp = zb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * tc +
+								  ((k0 * c->k[1] + k1) * c->k[2] + k2) * cout;
+						for (int64_t j = 0; j < cout; j++)
+							yo[j] += zp[j];
+					}
+				}
+			}
+		}
+	}
+}
+
+/* How a convolution runs (li_conv_forward picks). */
+enum { CONV_IM2COL, CONV_DIRECT, CONV_SHIFT, CONV_CIN1 };
+
+/* One share of a convolution's blocks: blocks tid, tid + nth, ... A block is chunk
+ * output cells (im2col, 1x1) or chunk batch rows (shift, one channel). */
 typedef struct conv_share {
 	const li_conv *c;
 	const li_grid *gi, *go;
 	const int64_t *pad;
-	const float *x;
+	const float *x, *wk;  /* wk: the kernel as the mode wants it */
 	float *y, *col;
-	int64_t cells, chunk, kw, cin_g;
-	int direct, tid, nth;
+	int64_t units, chunk, kw, cin_g, kp;
+	int mode, tid, nth;
 } conv_share;
 
 static void conv_blocks(const conv_share *w)
 {
 	const li_conv *c = w->c;
 	int64_t cout_g = c->cout / c->groups;
-	for (int64_t q0 = w->tid * w->chunk; q0 < w->cells; q0 += w->nth * w->chunk) {
-		int64_t nq = w->cells - q0 < w->chunk ? w->cells - q0 : w->chunk;
+	int64_t pout = w->go->dim[0] * w->go->dim[1] * w->go->dim[2];
+	for (int64_t q0 = w->tid * w->chunk; q0 < w->units; q0 += w->nth * w->chunk) {
+		int64_t nq = w->units - q0 < w->chunk ? w->units - q0 : w->chunk;
+		if (w->mode == CONV_CIN1 || w->mode == CONV_SHIFT) {
+			if (w->mode == CONV_CIN1)
+				conv_cin1(c, w->gi, w->go, w->pad, w->wk, w->kp, w->x, q0, nq, w->col, w->y);
+			else
+				conv_shift(c, w->gi, w->go, w->pad, w->wk, w->x, q0, nq, w->col, w->y);
+			li_bias_act(w->y + q0 * pout * c->cout, nq * pout, c->cout, c->bias, &c->act);
+			continue;
+		}
+		int direct = w->mode == CONV_DIRECT;
 		float *yb = w->y + q0 * c->cout;
 		for (int64_t g = 0; g < c->groups; g++) {
 			const float *a = w->x + q0 * w->gi->c;  /* direct: cell q is input row q */
-			if (!w->direct) {
+			if (!direct) {
 				im2col(c, w->gi, w->go, w->pad, w->x, q0, nq, g * w->cin_g, w->cin_g, w->col);
 				a = w->col;
 			}
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)nq, (int)cout_g,
-				    (int)w->kw, 1.0f, a, w->direct ? (int)w->gi->c : (int)w->kw,
+				    (int)w->kw, 1.0f, a, direct ? (int)w->gi->c : (int)w->kw,
 				    c->kernel + g * cout_g, (int)c->cout, 0.0f, yb + g * cout_g,
 				    (int)c->cout);
 		}
@@ -385,6 +536,26 @@ static void *conv_worker(void *p)
 #define PAR_MIN ((int64_t)1 << 24)
 #define MAX_THREADS 64
 
+/* The kernel as a mode wants it: shift, [cin][taps * cout]; one channel, [taps][kp]. */
+static float *conv_kernel_for(const li_conv *c, int mode, int64_t taps, int64_t cin, int64_t kp)
+{
+	int64_t cout = c->cout;
+	if (mode == CONV_SHIFT) {
+		float *wz = malloc((size_t)(cin * taps * cout) * sizeof *wz);
+		if (wz)
+			for (int64_t t = 0; t < taps; t++)
+				for (int64_t ci = 0; ci < cin; ci++)
+					memcpy(wz + (ci * taps + t) * cout, c->kernel + (t * cin + ci) * cout,
+					       (size_t)cout * sizeof *wz);
+		return wz;
+	}
+	float *w = calloc((size_t)(taps * kp), sizeof *w);
+	if (w)
+		for (int64_t t = 0; t < taps; t++)
+			memcpy(w + t * kp, c->kernel + t * cout, (size_t)cout * sizeof *w);
+	return w;
+}
+
 int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float *x,
 		    const li_grid *go, float *y, li_err *err)
 {
@@ -392,6 +563,7 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 	for (int i = 0; i < 3; i++)
 		li_sp_window(c->pad, gi->dim[i], c->k[i], c->s[i], c->d[i], &o, &pad[i]);
 	int64_t taps = c->k[0] * c->k[1] * c->k[2], cin_g = gi->c / c->groups;
+	int64_t pin = gi->dim[0] * gi->dim[1] * gi->dim[2];
 	int64_t pout = go->dim[0] * go->dim[1] * go->dim[2];
 	if (n == 0)
 		return 0;
@@ -400,26 +572,39 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 		li_bias_act(y, n * pout, c->cout, c->bias, &c->act);
 		return 0;
 	}
-	int direct = taps == 1 && c->groups == 1 && pad[0] + pad[1] + pad[2] == 0 &&
-		     c->s[0] == 1 && c->s[1] == 1 && c->s[2] == 1;
-	int64_t kw = taps * cin_g, cells = n * pout;
-	/* cells per GEMM: the whole batch when the input is the matrix; else as many as
-	 * keep the im2col block in L2 (perf: 1 MiB blocks ran 1.3-1.9x faster than 16 MiB) */
-	int64_t chunk = direct ? cells : COL_LIMIT / kw;
-	if (chunk < 16)
-		chunk = 16;
-	if (chunk > cells)
-		chunk = cells;
-	if (chunk > INT_MAX || kw > INT_MAX || c->cout > INT_MAX)
+	int mode = CONV_IM2COL;
+	if (taps == 1 && c->groups == 1 && pad[0] + pad[1] + pad[2] == 0 &&
+	    c->s[0] == 1 && c->s[1] == 1 && c->s[2] == 1)
+		mode = CONV_DIRECT;
+	else if (c->groups == 1 && gi->c == 1 && taps <= 64)
+		mode = CONV_CIN1;
+	else if (c->groups == 1 && c->cout * 4 <= gi->c)
+		mode = CONV_SHIFT;
+	int64_t kw = taps * cin_g, cells = n * pout, kp = (c->cout + 15) / 16 * 16;
+	/* units per block: the whole batch when the input is the matrix; else as many as
+	 * keep the scratch block in L2 (perf: 1 MiB blocks ran 1.3-1.9x faster than 16 MiB).
+	 * Never a function of the thread count: the same blocks, the same bytes. */
+	int64_t units = cells, chunk, per = kw;
+	if (mode == CONV_SHIFT || mode == CONV_CIN1) {
+		units = n;
+		per = mode == CONV_SHIFT ? pin * taps * c->cout : pout * c->cout;
+	}
+	chunk = mode == CONV_DIRECT ? cells : COL_LIMIT / per;
+	if (chunk < (units == cells ? 16 : 1))
+		chunk = units == cells ? 16 : 1;
+	if (chunk > units)
+		chunk = units;
+	if (chunk * (mode == CONV_SHIFT ? pin : 1) > INT_MAX || kw > INT_MAX ||
+	    taps * c->cout > INT_MAX)
 		return li_err_set(err, LI_EDATA, "convolution too large for one GEMM");
 	/*
 	 * Threads: cache-sized GEMMs are too small for OpenBLAS to split well, so when BLAS
 	 * may use T > 1 threads and the work is large, T threads take interleaved blocks,
-	 * each with its own im2col buffer, while BLAS runs single-threaded inside them
-	 * (never nested); its thread count is restored afterwards.
+	 * each with its own scratch, while BLAS runs single-threaded inside them (never
+	 * nested); its thread count is restored afterwards.
 	 */
-	int nth = direct ? 1 : openblas_get_num_threads();
-	int64_t blocks = (cells + chunk - 1) / chunk;
+	int nth = mode == CONV_DIRECT ? 1 : openblas_get_num_threads();
+	int64_t blocks = (units + chunk - 1) / chunk;
 	if (nth > MAX_THREADS)
 		nth = MAX_THREADS;
 	if (nth > blocks)
@@ -427,31 +612,46 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 	if (nth > 1 && cells * kw * c->cout < PAR_MIN)
 		nth = 1;
 	conv_share sh[MAX_THREADS];
-	float *col = direct ? NULL : malloc((size_t)(nth * chunk * kw) * sizeof *col);
-	if (!direct && !col)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	for (int t = 0; t < nth; t++)
-		sh[t] = (conv_share){ c, gi, go, pad, x, y, col ? col + t * chunk * kw : NULL, cells,
-				      chunk, kw, cin_g, direct, t, nth };
-	if (nth == 1) {
-		conv_blocks(&sh[0]);
+	int64_t plane = 1;  /* one channel: the zero-padded input plane */
+	for (int i = 0; i < 3; i++)
+		plane *= (go->dim[i] - 1) * c->s[i] + (c->k[i] - 1) * c->d[i] + 1 + 3 * c->s[i];
+	int64_t scratch = mode == CONV_IM2COL ? chunk * kw : mode == CONV_SHIFT ? chunk * per :
+			  mode == CONV_CIN1 ? plane : 0;
+	float *col = scratch ? malloc((size_t)(nth * scratch) * sizeof *col) : NULL;
+	float *wk = mode == CONV_SHIFT || mode == CONV_CIN1 ?
+		    conv_kernel_for(c, mode, taps, gi->c, kp) : c->kernel;
+	if ((scratch && !col) || !wk) {
 		free(col);
-		return 0;
+		if (wk != c->kernel)
+			free(wk);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
 	}
-	pthread_t th[MAX_THREADS];
-	int started = 1, blas = openblas_get_num_threads();
-	openblas_set_num_threads(1);
-	for (int t = 1; t < nth; t++, started++)
-		if (pthread_create(&th[t], NULL, conv_worker, &sh[t]) != 0)
-			break;
-	/* blocks of threads that could not start are done here */
-	conv_blocks(&sh[0]);
-	for (int t = started; t < nth; t++)
-		conv_blocks(&sh[t]);
-	for (int t = 1; t < started; t++)
-		pthread_join(th[t], NULL);
-	openblas_set_num_threads(blas);
+	for (int t = 0; t < nth; t++)
+		sh[t] = (conv_share){ c, gi, go, pad, x, wk, y, col ? col + t * scratch : NULL,
+				      units, chunk, kw, cin_g, kp, mode, t, nth };
+	int blas = openblas_get_num_threads();
+	if (nth == 1 && (mode == CONV_DIRECT || blas == 1)) {
+		conv_blocks(&sh[0]);
+	} else {
+		/* BLAS single-threaded even when the work is too small to share: a threaded
+		 * OpenBLAS GEMM of these shapes gave other bytes than a single-threaded one */
+		pthread_t th[MAX_THREADS];
+		int started = 1;
+		openblas_set_num_threads(1);
+		for (int t = 1; t < nth; t++, started++)
+			if (pthread_create(&th[t], NULL, conv_worker, &sh[t]) != 0)
+				break;
+		/* blocks of threads that could not start are done here */
+		conv_blocks(&sh[0]);
+		for (int t = started; t < nth; t++)
+			conv_blocks(&sh[t]);
+		for (int t = 1; t < started; t++)
+			pthread_join(th[t], NULL);
+		openblas_set_num_threads(blas);
+	}
 	free(col);
+	if (wk != c->kernel)
+		free(wk);
 	return 0;
 }
 

@@ -5,7 +5,8 @@
  * a crash or an out-of-bounds access (ASan/UBSan watch this), including huge option values
  * and huge claimed input dimensions. Plus a few values worked by hand: TensorFlow's 'same'
  * split puts the odd padding cell after, average pooling divides by the cells inside.
- * And a convolution shared among threads gives the same bytes as one thread.
+ * And a convolution shared among threads gives the same bytes as one thread; the
+ * one-input-channel and few-filter paths give the values of the definition (naive_conv).
  */
 #include <cblas.h>
 #include <math.h>
@@ -51,6 +52,40 @@ static int run(li_layer *l, const li_shape *in, float *y, size_t ny, li_shape *o
 		x[i] = (float)(i % 11) - 5.0f;
 	const float *xs[1] = { x };
 	return l->ops->forward(l, 2, 1, in, xs, out, y, err);
+}
+
+/* A convolution by its definition (channels last, 3-D normalised, TensorFlow's padding:
+ * 'same' puts the odd cell after, 'causal' puts (k - 1) * d before), bias 0, no
+ * activation: the reference for the engine's one-channel and few-filter paths. */
+static void naive_conv(const int64_t *in, int64_t cin, const int64_t *k, const int64_t *s,
+		       const int64_t *d, int pad, int64_t cout, const float *w, const float *x,
+		       int64_t n, const int64_t *out, float *y)
+{
+	int64_t before[3];
+	for (int i = 0; i < 3; i++) {
+		int64_t keff = (k[i] - 1) * d[i] + 1, total = (out[i] - 1) * s[i] + keff - in[i];
+		before[i] = pad == 1 ? (total > 0 ? total / 2 : 0) : pad == 2 ? keff - 1 : 0;
+	}
+	for (int64_t b = 0; b < n; b++)
+	for (int64_t o0 = 0; o0 < out[0]; o0++)
+	for (int64_t o1 = 0; o1 < out[1]; o1++)
+	for (int64_t o2 = 0; o2 < out[2]; o2++)
+	for (int64_t f = 0; f < cout; f++) {
+		double acc = 0;
+		for (int64_t k0 = 0; k0 < k[0]; k0++)
+		for (int64_t k1 = 0; k1 < k[1]; k1++)
+		for (int64_t k2 = 0; k2 < k[2]; k2++) {
+			int64_t i0 = o0 * s[0] - before[0] + k0 * d[0];
+			int64_t i1 = o1 * s[1] - before[1] + k1 * d[1];
+			int64_t i2 = o2 * s[2] - before[2] + k2 * d[2];
+			if (i0 < 0 || i0 >= in[0] || i1 < 0 || i1 >= in[1] || i2 < 0 || i2 >= in[2])
+				continue;
+			for (int64_t c = 0; c < cin; c++)
+				acc += (double)x[(((b * in[0] + i0) * in[1] + i1) * in[2] + i2) * cin + c] *
+				       w[(((k0 * k[1] + k1) * k[2] + k2) * cin + c) * cout + f];
+		}
+		y[(((b * out[0] + o0) * out[1] + o1) * out[2] + o2) * cout + f] = (float)acc;
+	}
 }
 
 int main(void)
@@ -128,6 +163,92 @@ int main(void)
 		li_layer_release(&l);
 		li_array_release(&k.a);
 		free(xb), free(y1), free(y3);
+	}
+
+	/* ---- one input channel, few filters: against the definition, 1 and 3 threads ---- */
+	{
+		static const struct {
+			const char *cls, *cfg;
+			int rank, pad;
+			int64_t in[3], cin, k[3], s[3], d[3], cout;
+		} cs[] = {
+			{ "Conv2D", "\"filters\": 20, \"kernel_size\": 3, \"padding\": \"same\"", 2, 1,
+			  { 1, 9, 7 }, 1, { 1, 3, 3 }, { 1, 1, 1 }, { 1, 1, 1 }, 20 },
+			{ "Conv2D", "\"filters\": 16, \"kernel_size\": [5, 3], \"strides\": 2", 2, 0,
+			  { 1, 11, 10 }, 1, { 1, 5, 3 }, { 1, 2, 2 }, { 1, 1, 1 }, 16 },
+			{ "Conv2D", "\"filters\": 37, \"kernel_size\": 3, \"padding\": \"same\", "
+			  "\"dilation_rate\": 2", 2, 1, { 1, 6, 13 }, 1, { 1, 3, 3 }, { 1, 1, 1 },
+			  { 1, 2, 2 }, 37 },
+			{ "Conv1D", "\"filters\": 5, \"kernel_size\": 4, \"padding\": \"causal\"", 1, 2,
+			  { 1, 1, 9 }, 1, { 1, 1, 4 }, { 1, 1, 1 }, { 1, 1, 1 }, 5 },
+			{ "Conv3D", "\"filters\": 8, \"kernel_size\": 2, \"padding\": \"same\", "
+			  "\"strides\": [1, 2, 1]", 3, 1, { 3, 5, 4 }, 1, { 2, 2, 2 }, { 1, 2, 1 },
+			  { 1, 1, 1 }, 8 },
+			{ "Conv2D", "\"filters\": 3, \"kernel_size\": 3, \"padding\": \"same\"", 2, 1,
+			  { 1, 9, 7 }, 16, { 1, 3, 3 }, { 1, 1, 1 }, { 1, 1, 1 }, 3 },
+			{ "Conv2D", "\"filters\": 1, \"kernel_size\": [2, 3], \"dilation_rate\": 2", 2, 0,
+			  { 1, 8, 9 }, 8, { 1, 2, 3 }, { 1, 1, 1 }, { 1, 2, 2 }, 1 },
+			{ "Conv2D", "\"filters\": 4, \"kernel_size\": 3, \"padding\": \"same\", "
+			  "\"strides\": 2", 2, 1, { 1, 7, 8 }, 16, { 1, 3, 3 }, { 2, 2, 2 }, { 1, 1, 1 }, 4 },
+		};
+		int64_t n = 1500;  /* enough work for the threads to share (PAR_MIN) */
+		for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
+			int64_t kd[5], out[3], cnt_in = n * cs[i].cin, cnt_out = n * cs[i].cout;
+			int r = cs[i].rank;
+			for (int a = 0; a < r; a++)
+				kd[a] = cs[i].k[3 - r + a];
+			kd[r] = cs[i].cin, kd[r + 1] = cs[i].cout;
+			li_weight k = weight("kernel", r + 2, kd);
+			for (int64_t j = 0; j < li_array_count(&k.a); j++)
+				((float *)k.a.data)[j] = (float)((j * 37) % 23) / 11.0f - 1.0f;
+			char cfg[300];
+			snprintf(cfg, sizeof cfg, "{%s, \"use_bias\": false}", cs[i].cfg);
+			int built_ok = build(cs[i].cls, cfg, &k, 1, &err, &l) == 0;
+			CHECK(built_ok, "%s {%s} builds: %s", cs[i].cls, cs[i].cfg, err.msg);
+			if (!built_ok) {
+				li_array_release(&k.a);
+				continue;
+			}
+			li_shape in = { r + 1, { 0 } };
+			for (int a = 0; a < r; a++)
+				in.dim[a] = cs[i].in[3 - r + a];
+			in.dim[r] = cs[i].cin;
+			for (int a = 0; a < 3; a++) {
+				cnt_in *= cs[i].in[a];
+				int64_t keff = (cs[i].k[a] - 1) * cs[i].d[a] + 1;
+				out[a] = cs[i].pad ? (cs[i].in[a] + cs[i].s[a] - 1) / cs[i].s[a]
+						   : (cs[i].in[a] - keff) / cs[i].s[a] + 1;
+				cnt_out *= out[a];
+			}
+			float *xb = malloc((size_t)cnt_in * sizeof *xb);
+			float *want = malloc((size_t)cnt_out * sizeof *want);
+			float *y1 = malloc((size_t)cnt_out * sizeof *y1), *y3 = malloc((size_t)cnt_out * sizeof *y3);
+			for (int64_t j = 0; xb && j < cnt_in; j++)
+				xb[j] = (float)((j * 13) % 17) / 8.0f - 1.0f;
+			naive_conv(cs[i].in, cs[i].cin, cs[i].k, cs[i].s, cs[i].d, cs[i].pad, cs[i].cout,
+				   k.a.data, xb, n, out, want);
+			const float *xs[1] = { xb };
+			int blas = openblas_get_num_threads();
+			openblas_set_num_threads(1);
+			int rc1 = l.ops->out_shape(&l, 1, &in, &o, &err) ||
+				  li_shape_elems(&o) * n != cnt_out ||
+				  l.ops->forward(&l, n, 1, &in, xs, &o, y1, &err);
+			openblas_set_num_threads(3);
+			int rc3 = rc1 || l.ops->forward(&l, n, 1, &in, xs, &o, y3, &err);
+			openblas_set_num_threads(blas);
+			double worst = 0;
+			for (int64_t j = 0; !rc1 && j < cnt_out; j++) {
+				double e = fabs(y1[j] - want[j]) / fmax(1.0, fabs(want[j]));
+				worst = e > worst ? e : worst;
+			}
+			CHECK(rc1 == 0 && worst < 1e-5, "%s {%s}: the definition's values (worst "
+			      "relative error %g)", cs[i].cls, cs[i].cfg, worst);
+			CHECK(rc3 == 0 && !memcmp(y1, y3, (size_t)cnt_out * sizeof *y1),
+			      "%s {%s}: 3 threads give the bytes of 1 thread", cs[i].cls, cs[i].cfg);
+			li_layer_release(&l);
+			li_array_release(&k.a);
+			free(xb), free(want), free(y1), free(y3);
+		}
 	}
 
 	/* ---- junk configs, mismatched weights, odd inputs ---- */
