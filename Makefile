@@ -141,11 +141,14 @@ asan:
 	LI_SANITIZED=1 LI_BIN=$(CURDIR)/build/asan/bin LI_UNIT=$(CURDIR)/build/asan/tests \
 	LI_TOOLS=$(CURDIR)/build/asan/tools tests/run
 
-# Benchmarks side by side with the peers (never part of the tests): every scripts/bench/*.sh.
+# Benchmarks side by side with the peers (never part of the tests): every scripts/bench/*.sh,
+# then one summary table of the issue's rows with their goals (scripts/bench/summary).
 bench: all
 	scripts/deps --bench
-	@for b in scripts/bench/*.sh; do echo "== $$b"; \
-		LI_BIN=$(CURDIR)/$(BIN) PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; done
+	@sum=$$(mktemp); trap 'rm -f "$$sum"' EXIT; \
+	for b in scripts/bench/*.sh; do echo "== $$b"; \
+		LI_BENCH_SUMMARY=$$sum LI_BIN=$(CURDIR)/$(BIN) PATH=$(CURDIR)/$(BIN):$$PATH bash $$b || exit 1; \
+	done; scripts/bench/summary print "$$sum"
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man5

@@ -62,3 +62,8 @@ fi
 printf '%-44s %10s %12s %14s %8s\n' "work" "li (ms)" "goal (ms)" "peer (ms/pt)" "met"
 printf '%-44s %10s %12s %14s %8s\n' "click on the MNIST map (UMAP), median" "$med" "<= 30" "$peer" \
 	"$(awk -v m="$med" 'BEGIN { print (m != "" && m <= 30) ? "yes" : "no" }')"
+# the row of make bench's summary (scripts/bench/summary)
+. "$top/scripts/bench/summary"
+bench_row click "umap-learn inverse ${peer} ms/point" "li ${med} ms" \
+	"$(awk -v m="$med" -v p="$peer" 'BEGIN { if (m > 0 && p > 0) printf "%.1f", p / m; else print "-" }')" \
+	"$(awk -v m="$med" 'BEGIN { print (m != "" && m <= 30) ? "yes" : "no" }')"

@@ -1,76 +1,87 @@
 #!/usr/bin/env bash
-# Benchmark: whole-model inference at batch 256 on three models (SPEC 9, issue 5): a dense
-# autoencoder 784-512-256-32-256-512-784, a convolutional autoencoder on 28x28x1
-# (Conv2D/MaxPooling2D/UpSampling2D) and a small CNN classifier (Conv2D/MaxPooling2D/
-# Flatten/Dense), side by side with TensorFlow.js (wasm backend: one thread on Node) and
-# PyTorch CPU (python3-torch) at 1 and 2 threads. TF.js builds each model with seeded
-# weights and exports it (config + weights + its output) for our side: until li-embed can
-# run model files, tests/tools/model_bench runs the same layers through the layer families
-# and checks its output against TF.js' before timing. Also: OpenBLAS sgemm peak and the
-# dense model's share of it. Wall times are noisy on a shared machine; CPU times (process
-# CPU, best of REPEATS) are printed beside them and the 1-thread ratios use both. Ours
-# runs with OpenBLAS' own kernel and, where OpenBLAS falls back to a generic one, with the
-# kernel the CPU can run (blas-core).
-# Run from the repository root after `make`: scripts/bench/models.sh [BATCH] [REPEATS]
+# Benchmark: whole-model inference at batch 256 on three models (SPEC 9, issues 5 and 24),
+# ours against PyTorch CPU (the distribution's python3-torch, /usr/bin/python3) at 1 and
+# 2 threads, run alternately in one run (ROUNDS rounds of: PyTorch, then ours, each the
+# best of REPEATS batches):
+#   dense   autoencoder 784-512-256-32-256-512-784, 2.2 MFLOP a row
+#   convae  convolutional autoencoder on 28x28x1: 3x3 convolutions of 64 filters, 2x2
+#           max pooling and upsampling, 64 -> 1 sigmoid; 34.3 MFLOP a row
+#   cnn     Keras' mnist_cnn: 3x3 convolutions of 32 and 64 filters, 2x2 max pooling,
+#           Dense 128 and 10 (softmax); 24.0 MFLOP a row
+# scripts/bench/model-torch.py builds each model in PyTorch and writes it as a layer case
+# file (Keras configs and layouts, its weights, one batch and PyTorch's output for it);
+# tests/tools/model_bench runs the same layers through our layer families, checks its
+# output against PyTorch's (1e-4) and times them. Times are process CPU time (steady on a
+# shared machine) and wall time; at 1 thread the ratio is of CPU times, at 2 threads of
+# wall times (CPU time does not show what a second thread saves), so the 2-thread ratios
+# are only as good as the machine's load lets them be: the load is printed. Also: the
+# OpenBLAS sgemm peak (2048^3, 1 thread, per CPU second), each convolutional model's share
+# of it (direct convolution FLOPs, 2 x multiply-adds, per CPU second) and the dense
+# model's share of cblas_sgemm alone on its layers' shapes. Rows go to the summary of
+# `make bench` (scripts/bench/summary).
+# Run from the repository root after `make`: scripts/bench/models.sh [BATCH] [REPEATS] [ROUNDS]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tools=${LI_TOOLS:-$top/build/tools}
-B=${1:-256} R=${2:-5}
+B=${1:-256} R=${2:-3} ROUNDS=${3:-2}
+. "$top/scripts/bench/summary"
+if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+	echo "models.sh: skipped: python3-torch is not installed (scripts/deps --bench)" >&2
+	exit 0
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 wall() { sed -n 's/.*best \([0-9.]*\) ms.*/\1/p'; }
 cpu() { sed -n 's/.*(cpu \([0-9.]*\) ms).*/\1/p'; }
+min() { awk -v a="$1" -v b="$2" 'BEGIN { print (a == "" || (b != "" && b + 0 < a + 0)) ? b : a }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", b / a; else printf "n/a" }'; }
-have_tfjs=0 have_torch=0
-[ -d "$top/scripts/tfjs/node_modules/@tensorflow/tfjs-backend-wasm" ] && have_tfjs=1
-/usr/bin/python3 -c 'import torch' 2>/dev/null && have_torch=1
-if [ $have_tfjs = 0 ]; then
-	echo "models.sh: TF.js is not installed (scripts/tfjs/setup): nothing to compare" >&2
-	exit 0
-fi
-. "$top/scripts/bench/blas-core"
-cores=$(blas_cores)
+met() { awk -v r="$1" -v g="$2" 'BEGIN { print (r != "n/a" && r + 0 >= g) ? "yes" : "no" }'; }
+echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//');" \
+	"OpenBLAS core ${OPENBLAS_CORETYPE:-(its own pick)}; torch $(/usr/bin/python3 -c 'import torch; print(torch.__version__)');" \
+	"load $(cut -d' ' -f1-3 /proc/loadavg)"
 peak=$(OPENBLAS_NUM_THREADS=1 "$tools/model_bench" --peak 2048)
 echo "$peak (1 thread)"
 peak_cpu=$(echo "$peak" | sed -n 's/.*(\([0-9.]*\) per CPU second).*/\1/p')
-echo "batch $B, best of $R; times in ms as wall/cpu; speed-up = peer time / li time"
+echo "batch $B, best of $R, $ROUNDS rounds alternating PyTorch and li; times in ms"
 for m in dense convae cnn; do
-	t=$(node "$top/scripts/tfjs/model-bench.js" $m wasm "$B" "$R" "$tmp/$m.json" 2>/dev/null | grep '^tfjs')
 	echo "== $m"
-	echo "  $t"
-	declare -A li=()
-	for ct in $cores; do
-		for th in 1 2; do
-			if [ $ct = default ]; then
-				line=$(OPENBLAS_NUM_THREADS=$th "$tools/model_bench" "$tmp/$m.json" "$R")
-			else
-				line=$(OPENBLAS_CORETYPE=$ct OPENBLAS_NUM_THREADS=$th "$tools/model_bench" "$tmp/$m.json" "$R")
-			fi
-			echo "  li (OpenBLAS $ct, $th thread(s)): ${line#li }"
-			li[$ct$th]=$line
-		done
-	done
-	tw=$(echo "$t" | wall) tc=$(echo "$t" | cpu)
-	for ct in $cores; do
-		lw=$(echo "${li[${ct}1]}" | wall) lc=$(echo "${li[${ct}1]}" | cpu)
-		echo "  speed-up vs tfjs-wasm, 1 thread, OpenBLAS $ct: wall $(ratio "$lw" "$tw"), cpu $(ratio "$lc" "$tc")"
-	done
-	if [ $have_torch = 1 ]; then
+	/usr/bin/python3 "$top/scripts/bench/model-torch.py" $m 1 "$B" 1 "$tmp/$m.json" >/dev/null
+	declare -A pw=() pc=() lw=() lc=() lg=()
+	gemm=
+	for round in $(seq "$ROUNDS"); do
 		for th in 1 2; do
 			p=$(/usr/bin/python3 "$top/scripts/bench/model-torch.py" $m $th "$B" "$R")
-			echo "  $p"
-			for ct in $cores; do
-				lw=$(echo "${li[$ct$th]}" | wall) lc=$(echo "${li[$ct$th]}" | cpu)
-				pw=$(echo "$p" | wall) pc=$(echo "$p" | cpu)
-				echo "  speed-up vs torch, $th thread(s), OpenBLAS $ct: wall $(ratio "$lw" "$pw"), cpu $(ratio "$lc" "$pc")"
-			done
+			[ $m = dense ] && [ $th = 1 ] && gemm=--gemm || gemm=
+			l=$(OPENBLAS_NUM_THREADS=$th "$tools/model_bench" "$tmp/$m.json" "$R" $gemm)
+			echo "  round $round, $th thread(s): $p"
+			echo "  round $round, $th thread(s): $(echo "$l" | sed -n 1p)"
+			pw[$th]=$(min "${pw[$th]:-}" "$(echo "$p" | wall)")
+			pc[$th]=$(min "${pc[$th]:-}" "$(echo "$p" | cpu)")
+			lw[$th]=$(min "${lw[$th]:-}" "$(echo "$l" | sed -n 1p | wall)")
+			lc[$th]=$(min "${lc[$th]:-}" "$(echo "$l" | sed -n 1p | cpu)")
+			if [ -n "$gemm" ]; then
+				echo "  round $round, 1 thread: $(echo "$l" | sed -n 2p)"
+				lg[1]=$(min "${lg[1]:-}" "$(echo "$l" | sed -n 2p | cpu)")
+			fi
 		done
-	fi
-	if [ $m = dense ]; then
-		lc=$(echo "${li[default1]}" | cpu)
-		awk -v b="$B" -v c="$lc" -v p="$peak_cpu" 'BEGIN {
-			f = 2 * b * (784*512 + 512*256 + 256*32 + 32*256 + 256*512 + 512*784)
-			printf "  dense: %.1f GFLOP/s per CPU second = %.0f%% of sgemm peak (%.1f)\n", f / c / 1e6, 100 * f / c / 1e6 / p, p }'
-	fi
+	done
+	r1=$(ratio "${lc[1]}" "${pc[1]}") r2=$(ratio "${lw[2]}" "${pw[2]}")
+	echo "  1 thread:  PyTorch cpu ${pc[1]} ms, li cpu ${lc[1]} ms: ratio $r1 (wall $(ratio "${lw[1]}" "${pw[1]}"))"
+	echo "  2 threads: PyTorch wall ${pw[2]} ms, li wall ${lw[2]} ms: ratio $r2 (cpu $(ratio "${lc[2]}" "${pc[2]}"))"
+	case $m in
+	dense)
+		bench_row dense-1 "torch cpu ${pc[1]} ms" "li cpu ${lc[1]} ms" "$r1" "-"
+		bench_row dense-2 "torch wall ${pw[2]} ms" "li wall ${lw[2]} ms" "$r2" "-"
+		share=$(awk -v g="${lg[1]}" -v l="${lc[1]}" 'BEGIN { printf "%.2f", g / l }')
+		echo "  dense: cblas_sgemm alone on the same shapes cpu ${lg[1]} ms = $share of li's time"
+		bench_row dense-gemm "sgemm cpu ${lg[1]} ms" "li cpu ${lc[1]} ms" "$share" "$(met "$share" 0.85)" ;;
+	*)
+		mf=$([ $m = convae ] && echo 34.3 || echo 24.0)
+		share=$(awk -v b="$B" -v f="$mf" -v c="${lc[1]}" -v p="$peak_cpu" 'BEGIN { printf "%.2f", b * f * 1e6 / (c * 1e-3) / 1e9 / p }')
+		echo "  $m: $(awk -v b="$B" -v f="$mf" -v c="${lc[1]}" 'BEGIN { printf "%.1f", b * f / c }') GFLOP/s per CPU second = $share of the sgemm peak ($peak_cpu)"
+		bench_row $m-1 "torch cpu ${pc[1]} ms" "li cpu ${lc[1]} ms" "$r1" "$(met "$r1" 1.5)"
+		bench_row $m-2 "torch wall ${pw[2]} ms" "li wall ${lw[2]} ms" "$r2" "$(met "$r2" 1.5)"
+		bench_row $m-peak "sgemm $peak_cpu GFLOP/s" "li $(awk -v b="$B" -v f="$mf" -v c="${lc[1]}" 'BEGIN { printf "%.1f", b * f / c }') GFLOP/s" "$share" "$(met "$share" 0.60)" ;;
+	esac
 done
-echo "peak memory of li-embed on 10k and 100k rows: pending li-embed (the engine merge)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

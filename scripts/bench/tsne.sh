@@ -186,4 +186,23 @@ for name, tool, wall, cpu, mb, kl, tw, acc in rows:
     ratio = "%.1f, %.1f" % (wall / ours[0][2], cpu / ours[0][3]) if ours else "-"
     print("| %s | %s | %.1f | %.1f | %.0f | %.4f | %.4f | %.4f | %s |"
           % (name.replace("x", " x "), names[tool], wall, cpu, mb, kl, tw, acc, ratio))
+
+# rows of make bench's summary (scripts/bench/summary): the sets in order are the
+# issue's 10k x 784 and 70k x 50 (smaller ones with TSNE_BENCH_SMALL=1)
+summ = os.environ.get("LI_BENCH_SUMMARY")
+if summ:
+    with open(summ, "a") as f:
+        worst = None
+        for (n, d), key in zip(sets, ("tsne-10k784", "tsne-70k50")):
+            name = "%dx%d" % (n, d)
+            li = [r for r in rows if r[0] == name and r[1] == "li"]
+            rt = [r for r in rows if r[0] == name and r[1] == "rtsne"]
+            if li and rt:
+                r = rt[0][2] / li[0][2]
+                f.write("%s\tRtsne %.1f s wall (%s)\tli %.1f s wall\t%.2f\t%s\n"
+                        % (key, rt[0][2], name, li[0][2], r, "-" if key == "tsne-10k784" else "yes" if r >= 4.5 else "no"))
+                dt = li[0][6] - rt[0][6]
+                worst = dt if worst is None or dt < worst else worst
+        if worst is not None:
+            f.write("tsne-trust\tRtsne\tli %+.4f\t-\t%s\n" % (worst, "yes" if worst >= -0.005 else "no"))
 PY

@@ -191,4 +191,25 @@ for name, res in rows:
               % (name, "li-reduce" if t == "li" else t, w, "-" if fit is None else "%.1f" % fit,
                  rss, tw, rw, rf))
 print("\nload average after: %.2f (the CPUs may be shared with other work)" % os.getloadavg()[0])
+
+# rows of make bench's summary (scripts/bench/summary): the sets in order are the
+# issue's 10k x 784, 70k x 784 and 70k x 50 (smaller ones with UMAP_BENCH_SMALL=1)
+summ = os.environ.get("LI_BENCH_SUMMARY")
+if summ:
+    with open(summ, "a") as f:
+        worst = None
+        for (name, res), key in zip(rows, ("umap-10k784", "umap-70k784", "umap-70k50")):
+            ours = res.get("li")
+            peers = [(res[t][1], t) for t in res if t != "li" and res[t][1] is not None]
+            if ours and peers:
+                fit, t = min(peers)
+                r = fit / ours[0]
+                f.write("%s\t%s fit %.1f s (%s)\tli %.1f s wall\t%.2f\t%s\n"
+                        % (key, t, fit, name, ours[0], r, "yes" if r >= 4 else "-" if key == "umap-70k50" else "no"))
+                d = ours[3] - max(res[t][3] for t in res if t != "li")
+                worst = d if worst is None or d < worst else worst
+            if ours and key == "umap-70k784":
+                f.write("umap-rss\t-\tli %.0f MiB (%s)\t-\t%s\n" % (ours[2], name, "yes" if ours[2] <= 600 else "no"))
+        if worst is not None:
+            f.write("umap-trust\tbetter peer\tli %+.4f\t-\t%s\n" % (worst, "yes" if worst >= -0.002 else "no"))
 PY

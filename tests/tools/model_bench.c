@@ -2,16 +2,22 @@
  * Times a chain of layers (a Sequential model) through the layer families, for
  * scripts/bench/models.sh, until li-embed can run whole model files:
  *
- *   model_bench CASES.json REPEATS    the first case of a layer case file (the format of
- *                                     scripts/tfjs/layer-oracle.js; model-bench.js writes
- *                                     one per benchmark model); its input is the batch
+ *   model_bench CASES.json REPEATS [--gemm]
+ *                                     the first case of a layer case file (the format of
+ *                                     scripts/tfjs/layer-oracle.js; model-bench.js and
+ *                                     scripts/bench/model-torch.py write one per benchmark
+ *                                     model); its input is the batch
  *   model_bench --peak N              cblas_sgemm on N x N x N, GFLOP/s
  *
  * Layers are built once; buffers for every layer's output are allocated once and reused
- * across repeats. Prints "li MODEL batch B: best MS ms (cpu MS ms), R rows/s, F GFLOP/s"
- * where F counts the multiply-adds of Dense layers (0 when there are none). Also checks
- * the output against the case's expected values (1e-4), so a timing of wrong arithmetic
- * is never printed. LI_BENCH_LAYERS=1 adds each layer's CPU time.
+ * across repeats. Prints "li MODEL batch B: best MS ms (cpu MS ms), R rows/s, F GFLOP/s
+ * (C per CPU second)" where F counts the multiply-adds (x 2) of the Dense and
+ * convolution layers, a convolution's as the direct one's (kernel size times output
+ * cells), whatever algorithm runs. Also checks the output against the case's expected
+ * values (1e-4), so a timing of wrong arithmetic is never printed. LI_BENCH_LAYERS=1 adds
+ * each layer's CPU time. --gemm also times cblas_sgemm alone on the Dense layers' shapes
+ * (what the Dense layers would take with no bias, activation or anything else): "sgemm
+ * same shapes: best MS ms (cpu MS ms)".
  */
 #include <cblas.h>
 #include <math.h>
@@ -78,12 +84,46 @@ static int peak(int n)
 	return 0;
 }
 
+/* cblas_sgemm alone on the Dense layers' shapes (n x k by k x m), best of reps. */
+static void gemm_alone(int64_t n, int ng, const int64_t *k, const int64_t *m, int reps)
+{
+	int64_t big = 0;
+	for (int i = 0; i < ng; i++)
+		big = k[i] > big ? k[i] : big, big = m[i] > big ? m[i] : big;
+	float *a = calloc((size_t)(n * big), sizeof *a), *b = calloc((size_t)(big * big), sizeof *b);
+	float *c = calloc((size_t)(n * big), sizeof *c);
+	if (!a || !b || !c)
+		goto out;
+	for (int64_t i = 0; i < n * big; i++)
+		a[i] = (float)(i % 7) * 0.1f;
+	for (int64_t i = 0; i < big * big; i++)
+		b[i] = (float)(i % 5) * 0.1f;
+	double best = 1e30, cpu = 1e30;
+	for (int r = 0; r <= reps; r++) {
+		double t0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+		for (int i = 0; i < ng; i++)
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)n, (int)m[i],
+				    (int)k[i], 1.0f, a, (int)k[i], b, (int)m[i], 0.0f, c, (int)m[i]);
+		double t = clock_s(CLOCK_MONOTONIC) - t0, cu = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+		if (r > 0 && t < best)
+			best = t;
+		if (r > 0 && cu < cpu)
+			cpu = cu;
+	}
+	printf("sgemm same shapes: best %.2f ms (cpu %.2f ms)\n", best * 1e3, cpu * 1e3);
+out:
+	free(a);
+	free(b);
+	free(c);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--peak"))
 		return peak(atoi(argv[2]));
-	if (argc != 3) {
-		fprintf(stderr, "usage: model_bench CASES.json REPEATS | --peak N\n");
+	int gemm = argc == 4 && !strcmp(argv[3], "--gemm");
+	if (argc != 3 && !gemm) {
+		fprintf(stderr, "usage: model_bench CASES.json REPEATS [--gemm] | --peak N\n");
 		return 2;
 	}
 	json_error_t je;
@@ -100,6 +140,8 @@ int main(int argc, char **argv)
 	li_array x = { 0 }, exp = { 0 };
 	size_t nl = json_array_size(layers);
 	int reps = atoi(argv[2]);
+	int64_t gk[MAX_L], gn[MAX_L];
+	int ngemm = 0;
 	if (!c || nl == 0 || nl > MAX_L || reps < 1 ||
 	    to_array(json_array_get(json_object_get(c, "inputs"), 0), &x, &err) < 0 ||
 	    to_array(json_object_get(c, "expected"), &exp, &err) < 0) {
@@ -127,8 +169,18 @@ int main(int argc, char **argv)
 					json_object_get(L, "config"), w, nw, &o, &err);
 		if (rc == 0)
 			rc = l[i].ops->out_shape(&l[i], 1, &shape[i], &shape[i + 1], &err);
-		if (rc == 0 && !strcmp(l[i].class_name, "Dense"))
+		if (rc == 0 && !strcmp(l[i].class_name, "Dense")) {
 			flops += 2.0 * (double)n * (double)w[0].a.shape[0] * (double)w[0].a.shape[1];
+			if (ngemm < MAX_L) {
+				gk[ngemm] = w[0].a.shape[0];
+				gn[ngemm++] = w[0].a.shape[1];
+			}
+		}
+		if (rc == 0 && strstr(l[i].class_name, "Conv") && nw > 0) {
+			/* direct convolution: every kernel weight once per output cell */
+			int64_t cells = li_shape_elems(&shape[i + 1]) / w[0].a.shape[w[0].a.rank - 1];
+			flops += 2.0 * (double)n * (double)li_array_count(&w[0].a) * (double)cells;
+		}
 		for (int k = 0; k < nw; k++)
 			li_array_release(&w[k].a);
 		if (rc < 0) {
@@ -167,9 +219,11 @@ int main(int argc, char **argv)
 				(long long)i, y[i], e[i]);
 			return 1;
 		}
-	printf("li %s batch %lld: best %.2f ms (cpu %.2f ms), %.0f rows/s, %.1f GFLOP/s\n",
-	       name ? name : "?", (long long)n, best * 1e3, cpu * 1e3, (double)n / best,
-	       flops / best * 1e-9);
+	printf("li %s batch %lld: best %.2f ms (cpu %.2f ms), %.0f rows/s, %.1f GFLOP/s (%.1f per "
+	       "CPU second)\n", name ? name : "?", (long long)n, best * 1e3, cpu * 1e3,
+	       (double)n / best, flops / best * 1e-9, flops / cpu * 1e-9);
+	if (gemm && ngemm > 0)
+		gemm_alone(n, ngemm, gk, gn, reps);
 	for (size_t i = 0; show && i < nl; i++)
 		printf("  %-20s %-14s %8.2f cpu ms per batch\n", l[i].name, l[i].class_name,
 		       per[i] / reps * 1e3);
