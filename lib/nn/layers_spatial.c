@@ -302,42 +302,49 @@ static void im2col(const li_conv *c, const li_grid *gi, const li_grid *go, const
 	}
 }
 
+/* The taps k along axis a of output cell o whose input cell o * s - pad + k * d lies inside
+ * the input: [*lo, *hi) (empty when *hi <= *lo). */
+static void tap_range(const li_conv *c, const li_grid *gi, const int64_t *pad, int a, int64_t o,
+		      int64_t *lo, int64_t *hi)
+{
+	int64_t first = o * c->s[a] - pad[a], d = c->d[a];
+	*lo = first < 0 ? (-first + d - 1) / d : 0;
+	*hi = gi->dim[a] - first <= 0 ? 0 : (gi->dim[a] - first + d - 1) / d;
+	if (*hi > c->k[a])
+		*hi = c->k[a];
+}
+
 /* One input channel per group: y[pos][ci*m + j] = sum_taps x[tap][ci] * w[tap][ci*m + j]. */
 static void depthwise(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
 		      const float *x, int64_t n, float *y)
 {
 	int64_t in_row = gi->dim[0] * gi->dim[1] * gi->dim[2] * gi->c, cin = gi->c;
 	int64_t m = c->cout / cin, cout = c->cout;
-	int64_t taps_w = c->k[2];
+	int64_t lo[3], hi[3];
 	for (int64_t b = 0; b < n; b++) {
 		const float *xb = x + b * in_row;
 		for (int64_t o0 = 0; o0 < go->dim[0]; o0++)
 		for (int64_t o1 = 0; o1 < go->dim[1]; o1++)
 		for (int64_t o2 = 0; o2 < go->dim[2]; o2++, y += cout) {
 			memset(y, 0, (size_t)cout * sizeof *y);
-			for (int64_t k0 = 0; k0 < c->k[0]; k0++) {
+			tap_range(c, gi, pad, 0, o0, &lo[0], &hi[0]);
+			tap_range(c, gi, pad, 1, o1, &lo[1], &hi[1]);
+			tap_range(c, gi, pad, 2, o2, &lo[2], &hi[2]);
+			for (int64_t k0 = lo[0]; k0 < hi[0]; k0++)
+			for (int64_t k1 = lo[1]; k1 < hi[1]; k1++)
+			for (int64_t k2 = lo[2]; k2 < hi[2]; k2++) {
 				int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
-				if (i0 < 0 || i0 >= gi->dim[0])
-					continue;
-				for (int64_t k1 = 0; k1 < c->k[1]; k1++) {
-					int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
-					if (i1 < 0 || i1 >= gi->dim[1])
-						continue;
-					for (int64_t k2 = 0; k2 < taps_w; k2++) {
-						int64_t i2 = o2 * c->s[2] - pad[2] + k2 * c->d[2];
-						if (i2 < 0 || i2 >= gi->dim[2])
-							continue;
-						const float *xp = xb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * cin;
-						const float *w = c->kernel + ((k0 * c->k[1] + k1) * taps_w + k2) * cout;
-						if (m == 1)
-							for (int64_t j = 0; j < cout; j++)
-								y[j] += xp[j] * w[j];
-						else
-							for (int64_t ci = 0; ci < cin; ci++)
-								for (int64_t j = 0; j < m; j++)
-									y[ci * m + j] += xp[ci] * w[ci * m + j];
-					}
-				}
+				int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
+				int64_t i2 = o2 * c->s[2] - pad[2] + k2 * c->d[2];
+				const float *xp = xb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * cin;
+				const float *w = c->kernel + ((k0 * c->k[1] + k1) * c->k[2] + k2) * cout;
+				if (m == 1)
+					for (int64_t j = 0; j < cout; j++)
+						y[j] += xp[j] * w[j];
+				else
+					for (int64_t ci = 0; ci < cin; ci++)
+						for (int64_t j = 0; j < m; j++)
+							y[ci * m + j] += xp[ci] * w[ci * m + j];
 			}
 		}
 	}
@@ -442,37 +449,45 @@ static void conv_cin1(const li_conv *c, const li_grid *gi, const li_grid *go, co
  * sums the taps' slices of the cells under its window. z holds taps * cout floats a cell
  * where im2col held taps * cin (perf: 64 -> 1 at 28x28 went from 5.6 GFLOP/s to ...).
  */
+/* One output cell of conv_shift: the sum of each inside tap's slice of z (tc floats a cell). */
+static void shift_sum(const li_conv *c, const li_grid *gi, const int64_t *pad, int64_t o0,
+		      int64_t o1, int64_t o2, const int64_t *lo, const int64_t *hi, const float *zb,
+		      int64_t tc, float *restrict yo)
+{
+	int64_t cout = c->cout;
+	memset(yo, 0, (size_t)cout * sizeof *yo);
+	for (int64_t k0 = lo[0]; k0 < hi[0]; k0++) {
+		int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
+		for (int64_t k1 = lo[1]; k1 < hi[1]; k1++) {
+			int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
+			int64_t i2 = o2 * c->s[2] - pad[2] + lo[2] * c->d[2];
+			const float *zp = zb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * tc +
+					  ((k0 * c->k[1] + k1) * c->k[2] + lo[2]) * cout;
+			/* along W each tap moves d cells on and one tap's slice further */
+			for (int64_t k2 = lo[2]; k2 < hi[2]; k2++, zp += c->d[2] * tc + cout)
+				for (int64_t j = 0; j < cout; j++)
+					yo[j] += zp[j];
+		}
+	}
+}
+
 static void conv_shift(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
 		       const float *wz, const float *x, int64_t b0, int64_t nb, float *z, float *y)
 {
 	int64_t pin = gi->dim[0] * gi->dim[1] * gi->dim[2], cout = c->cout;
-	int64_t tc = c->k[0] * c->k[1] * c->k[2] * cout;
+	int64_t tc = c->k[0] * c->k[1] * c->k[2] * cout, lo[3], hi[3];
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(nb * pin), (int)tc, (int)gi->c,
 		    1.0f, x + b0 * pin * gi->c, (int)gi->c, wz, (int)tc, 0.0f, z, (int)tc);
 	float *yo = y + b0 * go->dim[0] * go->dim[1] * go->dim[2] * cout;
 	for (int64_t b = 0; b < nb; b++) {
 		const float *zb = z + b * pin * tc;
-		for (int64_t o0 = 0; o0 < go->dim[0]; o0++)
-		for (int64_t o1 = 0; o1 < go->dim[1]; o1++)
-		for (int64_t o2 = 0; o2 < go->dim[2]; o2++, yo += cout) {
-			memset(yo, 0, (size_t)cout * sizeof *yo);
-			for (int64_t k0 = 0; k0 < c->k[0]; k0++) {
-				int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
-				if (i0 < 0 || i0 >= gi->dim[0])
-					continue;
-				for (int64_t k1 = 0; k1 < c->k[1]; k1++) {
-					int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
-					if (i1 < 0 || i1 >= gi->dim[1])
-						continue;
-					for (int64_t k2 = 0; k2 < c->k[2]; k2++) {
-						int64_t i2 = o2 * c->s[2] - pad[2] + k2 * c->d[2];
-						if (i2 < 0 || i2 >= gi->dim[2])
-							continue;
-						const float *zp = zb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * tc +
-								  ((k0 * c->k[1] + k1) * c->k[2] + k2) * cout;
-						for (int64_t j = 0; j < cout; j++)
-							yo[j] += zp[j];
-					}
+		for (int64_t o0 = 0; o0 < go->dim[0]; o0++) {
+			tap_range(c, gi, pad, 0, o0, &lo[0], &hi[0]);
+			for (int64_t o1 = 0; o1 < go->dim[1]; o1++) {
+				tap_range(c, gi, pad, 1, o1, &lo[1], &hi[1]);
+				for (int64_t o2 = 0; o2 < go->dim[2]; o2++, yo += cout) {
+					tap_range(c, gi, pad, 2, o2, &lo[2], &hi[2]);
+					shift_sum(c, gi, pad, o0, o1, o2, lo, hi, zb, tc, yo);
 				}
 			}
 		}
