@@ -371,6 +371,26 @@ static int name_in(const char *name, const char *alts)
 	return 0;
 }
 
+int li_act_kernel_bias(li_layer *l, const json_t *c, const li_origin *o, const li_weight *w,
+		       int n_w, int use_bias, li_act *act, const li_weight **x, li_err *err)
+{
+	static const char *const want[] = { "kernel|W", "bias|b" };
+	if (li_act_parse(li_cfg_get(c, "activation"), o, act, err) < 0) {
+		li_err_prefix(err, "layer '%s' (%s)", l->name, l->class_name);
+		return LI_EDATA;
+	}
+	return li_weights_pick(l, w, n_w, want, use_bias ? 2 : 1, x, err) < 0 ? LI_EDATA : 0;
+}
+
+int li_bias_copy(const li_layer *l, const li_weight *b, int64_t n, float **bias, li_err *err)
+{
+	if (li_weight_check(l, b, 1, &n, err) < 0)
+		return LI_EDATA;
+	if (!(*bias = li_floats_dup(&b->a)))
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	return 0;
+}
+
 int li_weights_pick(const li_layer *l, const li_weight *w, int n_w, const char *const *want,
 		    int n_want, const li_weight **out, li_err *err)
 {

@@ -95,13 +95,8 @@ static int conv_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
 		return li_layer_fail(l, err, "option 'groups' = %lld must divide filters = %lld",
 				     (long long)groups, (long long)filters);
 	li_act act;
-	if (li_act_parse(li_cfg_get(c, "activation"), o, &act, err) < 0) {
-		li_err_prefix(err, "layer '%s' (%s)", l->name, l->class_name);
-		return LI_EDATA;
-	}
-	static const char *const want[] = { "kernel|W", "bias|b" };
 	const li_weight *x[2];
-	if (li_weights_pick(l, w, n_w, want, use_bias ? 2 : 1, x, err) < 0)
+	if (li_act_kernel_bias(l, c, o, w, n_w, use_bias, &act, x, err) < 0)
 		return LI_EDATA;
 	conv *v = calloc(1, sizeof *v);
 	if (!v)
@@ -122,36 +117,16 @@ static int conv_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
 	if (!v->c.kernel)
 		return LI_EDATA;
 	v->c.cin = cin_g * groups;
-	if (use_bias) {
-		if (li_weight_check(l, x[1], 1, &filters, err) < 0)
-			return LI_EDATA;
-		if (!(v->c.bias = li_floats_dup(&x[1]->a)))
-			return li_err_set(err, LI_ENOMEM, "out of memory");
-	}
-	return 0;
+	return use_bias ? li_bias_copy(l, x[1], filters, &v->c.bias, err) : 0;
 }
 
 static int conv_out_shape(const li_layer *l, int n_in, const li_shape *in, li_shape *out,
 			  li_err *err)
 {
 	const conv *v = l->p;
-	li_grid gi, go;
-	char t[200];
-	if (n_in != 1)
-		return li_layer_fail(l, err, "expected 1 input, got %d", n_in);
-	if (li_sp_in_grid(l, &in[0], v->rank, v->cfirst, &gi, err) < 0)
+	li_grid go;
+	if (li_conv_shape(l, n_in, in, v->rank, v->cfirst, &v->c, &go, err) < 0)
 		return LI_EDATA;
-	li_shape_text(&in[0], t, sizeof t);
-	if (gi.c != v->c.cin && v->c.groups == 1)
-		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel takes %lld",
-				     t, (long long)gi.c, (long long)v->c.cin);
-	if (gi.c != v->c.cin)
-		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel takes "
-				     "%lld (%lld groups of %lld)", t, (long long)gi.c,
-				     (long long)v->c.cin, (long long)v->c.groups,
-				     (long long)(v->c.cin / v->c.groups));
-	if (li_conv_out(&v->c, &gi, &go) < 0)
-		return li_layer_fail(l, err, "input shape %s is smaller than the kernel", t);
 	li_sp_shape(&go, v->rank, v->cfirst, out);
 	return 0;
 }

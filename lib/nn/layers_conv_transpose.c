@@ -49,13 +49,8 @@ static int tconv_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 			return li_layer_fail(l, err, "output_padding %lld must be smaller than the "
 					     "stride %lld", (long long)op[i], (long long)s[i]);
 	li_act act;
-	if (li_act_parse(li_cfg_get(c, "activation"), o, &act, err) < 0) {
-		li_err_prefix(err, "layer '%s' (%s)", l->name, l->class_name);
-		return LI_EDATA;
-	}
-	static const char *const want[] = { "kernel|W", "bias|b" };
 	const li_weight *x[2];
-	if (li_weights_pick(l, w, n_w, want, use_bias ? 2 : 1, x, err) < 0)
+	if (li_act_kernel_bias(l, c, o, w, n_w, use_bias, &act, x, err) < 0)
 		return LI_EDATA;
 	tconv *t = calloc(1, sizeof *t);
 	if (!t)
@@ -107,13 +102,7 @@ static int tconv_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 			for (int64_t ci = 0; ci < t->cin; ci++)
 				t->wt[ci * taps * filters + tp * filters + f] =
 					src[(tp * filters + f) * t->cin + ci];
-	if (use_bias) {
-		if (li_weight_check(l, x[1], 1, &filters, err) < 0)
-			return LI_EDATA;
-		if (!(t->bias = li_floats_dup(&x[1]->a)))
-			return li_err_set(err, LI_ENOMEM, "out of memory");
-	}
-	return 0;
+	return use_bias ? li_bias_copy(l, x[1], filters, &t->bias, err) : 0;
 }
 
 /* Output length of axis i for in cells; the padding before of the inverted convolution. */

@@ -33,19 +33,12 @@ static int dense_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 		return LI_EDATA;
 	if (units <= 0)
 		return li_layer_fail(l, err, "option 'units' must be a positive integer");
-	if (li_act_parse(li_cfg_get(c, "activation"), o, &act, err) < 0) {
-		li_err_prefix(err, "layer '%s' (%s)", l->name, l->class_name);
-		return LI_EDATA;
-	}
-	static const char *const want[] = { "kernel|W", "bias|b" };
 	const li_weight *x[2];
-	if (li_weights_pick(l, w, n_w, want, use_bias ? 2 : 1, x, err) < 0)
+	if (li_act_kernel_bias(l, c, o, w, n_w, use_bias, &act, x, err) < 0)
 		return LI_EDATA;
 	int64_t n_in = x[0]->a.rank >= 1 && x[0]->a.shape[0] > 0 ? x[0]->a.shape[0] : 1;
 	int64_t ks[2] = { n_in, units };
 	if (li_weight_check(l, x[0], 2, ks, err) < 0)
-		return LI_EDATA;
-	if (use_bias && li_weight_check(l, x[1], 1, &units, err) < 0)
 		return LI_EDATA;
 	dense *d = calloc(1, sizeof *d);
 	if (!d)
@@ -54,11 +47,9 @@ static int dense_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 	d->n_in = n_in;
 	d->units = units;
 	d->act = act;
-	d->kernel = li_floats_dup(&x[0]->a);
-	d->bias = use_bias ? li_floats_dup(&x[1]->a) : NULL;
-	if (!d->kernel || (use_bias && !d->bias))
+	if (!(d->kernel = li_floats_dup(&x[0]->a)))
 		return li_err_set(err, LI_ENOMEM, "out of memory");
-	return 0;
+	return use_bias ? li_bias_copy(l, x[1], units, &d->bias, err) : 0;
 }
 
 static int dense_out_shape(const li_layer *l, int n_in, const li_shape *in, li_shape *out,

@@ -6,6 +6,7 @@
 #ifndef LI_LAYERS_INTERNAL_H
 #define LI_LAYERS_INTERNAL_H
 
+#include "activations.h"
 #include "layer.h"
 
 /* The family records listed in layers.c. */
@@ -63,6 +64,12 @@ int li_weights_pick(const li_layer *l, const li_weight *w, int n_w, const char *
  * the weight and both shapes. */
 int li_weight_check(const li_layer *l, const li_weight *x, int rank, const int64_t *dims,
 		    li_err *err);
+/* The 'activation' option and the kernel (x[0]) and, with use_bias, bias (x[1]) weights
+ * ("kernel|W", "bias|b") of Dense and the convolutions; messages name the layer. */
+int li_act_kernel_bias(li_layer *l, const json_t *c, const li_origin *o, const li_weight *w,
+		       int n_w, int use_bias, li_act *act, const li_weight **x, li_err *err);
+/* A malloc'd copy of bias weight b after checking that it holds n floats. */
+int li_bias_copy(const li_layer *l, const li_weight *b, int64_t n, float **bias, li_err *err);
 /* Fails unless the layer was given no weights. */
 int li_weights_none(const li_layer *l, int n_w, li_err *err);
 

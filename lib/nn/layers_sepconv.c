@@ -82,32 +82,16 @@ static int sep_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
 		last = &v->pw;
 	}
 	last->act = act;
-	if (use_bias) {
-		const li_weight *b = x[separable ? 2 : 1];
-		if (li_weight_check(l, b, 1, &last->cout, err) < 0)
-			return LI_EDATA;
-		if (!(last->bias = li_floats_dup(&b->a)))
-			return li_err_set(err, LI_ENOMEM, "out of memory");
-	}
-	return 0;
+	return use_bias ? li_bias_copy(l, x[separable ? 2 : 1], last->cout, &last->bias, err) : 0;
 }
 
 static int sep_out_shape(const li_layer *l, int n_in, const li_shape *in, li_shape *out,
 			 li_err *err)
 {
 	const sepconv *v = l->p;
-	li_grid gi, go;
-	char t[200];
-	if (n_in != 1)
-		return li_layer_fail(l, err, "expected 1 input, got %d", n_in);
-	if (li_sp_in_grid(l, &in[0], v->rank, v->cfirst, &gi, err) < 0)
+	li_grid go;
+	if (li_conv_shape(l, n_in, in, v->rank, v->cfirst, &v->dw, &go, err) < 0)
 		return LI_EDATA;
-	li_shape_text(&in[0], t, sizeof t);
-	if (gi.c != v->dw.cin)
-		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel needs %lld",
-				     t, (long long)gi.c, (long long)v->dw.cin);
-	if (li_conv_out(&v->dw, &gi, &go) < 0)
-		return li_layer_fail(l, err, "input shape %s is smaller than the kernel", t);
 	if (v->separable)
 		go.c = v->pw.cout;
 	li_sp_shape(&go, v->rank, v->cfirst, out);

@@ -238,6 +238,30 @@ int li_conv_out(const li_conv *c, const li_grid *gi, li_grid *go)
 	return 0;
 }
 
+int li_conv_shape(const li_layer *l, int n_in, const li_shape *in, int rank, int cfirst,
+		  const li_conv *c, li_grid *go, li_err *err)
+{
+	li_grid gi;
+	char t[200];
+	if (n_in != 1)
+		return li_layer_fail(l, err, "expected 1 input, got %d", n_in);
+	if (li_sp_in_grid(l, &in[0], rank, cfirst, &gi, err) < 0)
+		return LI_EDATA;
+	li_shape_text(&in[0], t, sizeof t);
+	/* grouped convolutions say so; a depthwise one (a group per channel) need not */
+	if (gi.c != c->cin && c->groups > 1 && c->groups != c->cin)
+		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel takes "
+				     "%lld (%lld groups of %lld)", t, (long long)gi.c,
+				     (long long)c->cin, (long long)c->groups,
+				     (long long)(c->cin / c->groups));
+	if (gi.c != c->cin)
+		return li_layer_fail(l, err, "input shape %s has %lld channels, the kernel takes %lld",
+				     t, (long long)gi.c, (long long)c->cin);
+	if (li_conv_out(c, &gi, go) < 0)
+		return li_layer_fail(l, err, "input shape %s is smaller than the kernel", t);
+	return 0;
+}
+
 /* The receptive fields of output cells [q0, q0 + nq) of the batch (cell q is output
  * position q % pout of row q / pout) for input channels [c0, c0 + cw): one row of
  * taps * cw floats per cell. */

@@ -73,6 +73,11 @@ typedef struct li_conv {
 
 /* Output grid of c on input gi; -1 when the window does not fit. */
 int li_conv_out(const li_conv *c, const li_grid *gi, li_grid *go);
+/* The output grid of c on the one input in (rank spatial dims); fails naming the layer
+ * and the input shape unless there is one input, with c->cin channels, that the window
+ * fits. */
+int li_conv_shape(const li_layer *l, int n_in, const li_shape *in, int rank, int cfirst,
+		  const li_conv *c, li_grid *go, li_err *err);
 /* y = act(conv(x) + bias) on n rows (channels last). */
 int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float *x,
 		    const li_grid *go, float *y, li_err *err);
