@@ -168,24 +168,35 @@ static int tconv_core(const li_layer *l, int64_t n, const li_grid *gi, const flo
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(nb * pin), (int)wide,
 			    (int)t->cin, 1.0f, x + b0 * pin * t->cin, (int)t->cin, t->wt, (int)wide,
 			    0.0f, col, (int)wide);
-		const float *cp = col;
+		/* each input cell adds its taps' slices of col to the output cells they reach */
 		for (int64_t b = b0; b < b0 + nb; b++) {
+			const float *cb = col + (b - b0) * pin * wide;
 			float *yb = y + b * pout * cout;
+			int64_t lo[3], hi[3];
 			for (int64_t i0 = 0; i0 < gi->dim[0]; i0++)
 			for (int64_t i1 = 0; i1 < gi->dim[1]; i1++)
-			for (int64_t i2 = 0; i2 < gi->dim[2]; i2++)
-			for (int64_t k0 = 0; k0 < t->k[0]; k0++) {
-				int64_t o0 = i0 * t->s[0] - pad[0] + k0 * t->d[0];
-				for (int64_t k1 = 0; k1 < t->k[1]; k1++) {
-					int64_t o1 = i1 * t->s[1] - pad[1] + k1 * t->d[1];
-					for (int64_t k2 = 0; k2 < t->k[2]; k2++, cp += cout) {
-						int64_t o2 = i2 * t->s[2] - pad[2] + k2 * t->d[2];
-						if (o0 < 0 || o0 >= go->dim[0] || o1 < 0 || o1 >= go->dim[1] ||
-						    o2 < 0 || o2 >= go->dim[2])
-							continue;
+			for (int64_t i2 = 0; i2 < gi->dim[2]; i2++) {
+				const int64_t ic[3] = { i0, i1, i2 };
+				for (int a = 0; a < 3; a++)
+					li_sp_taps(ic[a] * t->s[a] - pad[a], t->d[a], t->k[a], go->dim[a],
+						   &lo[a], &hi[a]);
+				const float *cp = cb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * wide;
+				for (int64_t k0 = lo[0]; k0 < hi[0]; k0++) {
+					int64_t o0 = i0 * t->s[0] - pad[0] + k0 * t->d[0];
+					for (int64_t k1 = lo[1]; k1 < hi[1]; k1++) {
+						int64_t o1 = i1 * t->s[1] - pad[1] + k1 * t->d[1];
+						int64_t o2 = i2 * t->s[2] - pad[2] + lo[2] * t->d[2];
+						const float *tp = cp + ((k0 * t->k[1] + k1) * t->k[2] + lo[2]) * cout;
 						float *yp = yb + ((o0 * go->dim[1] + o1) * go->dim[2] + o2) * cout;
-						for (int64_t j = 0; j < cout; j++)
-							yp[j] += cp[j];
+						if (cout == 1)  /* a decoder's last layer: one value a tap */
+							for (int64_t k2 = lo[2]; k2 < hi[2]; k2++, tp++,
+							     yp += t->d[2])
+								*yp += *tp;
+						else
+							for (int64_t k2 = lo[2]; k2 < hi[2]; k2++, tp += cout,
+							     yp += t->d[2] * cout)
+								for (int64_t j = 0; j < cout; j++)
+									yp[j] += tp[j];
 					}
 				}
 			}

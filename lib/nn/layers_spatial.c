@@ -326,16 +326,20 @@ static void im2col(const li_conv *c, const li_grid *gi, const li_grid *go, const
 	}
 }
 
+void li_sp_taps(int64_t first, int64_t d, int64_t k, int64_t dim, int64_t *lo, int64_t *hi)
+{
+	*lo = first < 0 ? (-first + d - 1) / d : 0;
+	*hi = dim - first <= 0 ? 0 : (dim - first + d - 1) / d;
+	if (*hi > k)
+		*hi = k;
+}
+
 /* The taps k along axis a of output cell o whose input cell o * s - pad + k * d lies inside
  * the input: [*lo, *hi) (empty when *hi <= *lo). */
 static void tap_range(const li_conv *c, const li_grid *gi, const int64_t *pad, int a, int64_t o,
 		      int64_t *lo, int64_t *hi)
 {
-	int64_t first = o * c->s[a] - pad[a], d = c->d[a];
-	*lo = first < 0 ? (-first + d - 1) / d : 0;
-	*hi = gi->dim[a] - first <= 0 ? 0 : (gi->dim[a] - first + d - 1) / d;
-	if (*hi > c->k[a])
-		*hi = c->k[a];
+	li_sp_taps(o * c->s[a] - pad[a], c->d[a], c->k[a], gi->dim[a], lo, hi);
 }
 
 /* One input channel per group: y[pos][ci*m + j] = sum_taps x[tap][ci] * w[tap][ci*m + j]. */

@@ -71,6 +71,9 @@ typedef struct li_conv {
 	li_act act;            /* applied here when elementwise */
 } li_conv;
 
+/* The taps k < kn of a window starting at cell first with dilation d whose cell first +
+ * k * d lies in [0, dim): [*lo, *hi), empty when *hi <= *lo. */
+void li_sp_taps(int64_t first, int64_t d, int64_t kn, int64_t dim, int64_t *lo, int64_t *hi);
 /* Output grid of c on input gi; -1 when the window does not fit. */
 int li_conv_out(const li_conv *c, const li_grid *gi, li_grid *go);
 /* The output grid of c on the one input in (rank spatial dims); fails naming the layer
