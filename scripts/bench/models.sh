@@ -17,14 +17,20 @@
 # are only as good as the machine's load lets them be: the load is printed. Also: the
 # OpenBLAS sgemm peak (2048^3, 1 thread, per CPU second), each convolutional model's share
 # of it (direct convolution FLOPs, 2 x multiply-adds, per CPU second) and the dense
-# model's share of cblas_sgemm alone on its layers' shapes. Rows go to the summary of
-# `make bench` (scripts/bench/summary).
+# model's share of cblas_sgemm alone on its layers' shapes. One OpenBLAS kernel for both
+# (as in umap.sh: scripts/bench/blas-core). Rows go to the summary of `make bench`
+# (scripts/bench/summary).
 # Run from the repository root after `make`: scripts/bench/models.sh [BATCH] [REPEATS] [ROUNDS]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tools=${LI_TOOLS:-$top/build/tools}
 B=${1:-256} R=${2:-3} ROUNDS=${3:-2}
 . "$top/scripts/bench/summary"
+. "$top/scripts/bench/blas-core"
+# both sides get the environment's kernel, else OpenBLAS' own, else (where 0.3.21 falls
+# back to a generic one) the kernel the CPU can run, never one it lacks
+fast=$(blas_fast_core)
+[ -n "$fast" ] && export OPENBLAS_CORETYPE=$fast
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
 	echo "models.sh: skipped: python3-torch is not installed (scripts/deps --bench)" >&2
 	exit 0
