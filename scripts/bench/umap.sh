@@ -205,7 +205,7 @@ if summ:
                 fit, t = min(peers)
                 r = fit / ours[0]
                 f.write("%s\t%s fit %.1f s (%s)\tli %.1f s wall\t%.2f\t%s\n"
-                        % (key, t, fit, name, ours[0], r, "yes" if r >= 4 else "-" if key == "umap-70k50" else "no"))
+                        % (key, t, fit, name, ours[0], r, "-" if key == "umap-70k50" else "yes" if r >= 4 else "no"))
                 d = ours[3] - max(res[t][3] for t in res if t != "li")
                 worst = d if worst is None or d < worst else worst
             if ours and key == "umap-70k784":
