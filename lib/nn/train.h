@@ -33,6 +33,8 @@ typedef struct li_train_opts {
 	double weight_decay;    /* decoupled, per step [0] */
 	int loss;               /* LI_LOSS_* [AUTO: from the last activation] */
 	uint64_t seed;          /* Dropout masks [0] */
+	int bn_train;           /* BatchNormalization: batch statistics in training, the
+				 * moving ones updated (Keras 3); 0: frozen [0] */
 } li_train_opts;
 
 /* Keras' defaults as above. */

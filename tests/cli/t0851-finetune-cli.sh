@@ -107,7 +107,7 @@ test_expect_success 'bad input: one error line, no output' '
 		li-finetune m.h5 --at f x.npy y59.npy -o o.h5 &&
 	expect_err "li-finetune: error: m.h5: a label is out of range for the output'"'"'s classes" \
 		li-finetune m.h5 --at f x.npy y7.npy -o o.h5 &&
-	expect_err "li-finetune: error: noise.h5: layer '"'n'"' (GaussianNoise) cannot be trained: li-finetune trains Dense, Activation, Dropout, Flatten and Reshape after the cut" \
+	expect_err "li-finetune: error: noise.h5: layer '"'n'"' (GaussianNoise) cannot be trained: li-finetune trains Dense, Conv1D/2D, Conv1D/2DTranspose, pooling, UpSampling1D/2D, BatchNormalization, Embedding, Activation, Dropout, Flatten and Reshape after the cut" \
 		li-finetune noise.h5 --at f x.npy y.npy -o o.h5 &&
 	must_fail 1 li-finetune m.h5 --at f x.npy y.npy --optimizer sgd --lr 1e38 --batch 60 \
 		--epochs 20 -o o.h5 2>err &&
