@@ -16,7 +16,7 @@
 
 enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_LATENT, OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM,
        OPT_EPOCHS, OPT_BATCH, OPT_WD, OPT_LOSS, OPT_VAL, OPT_VAL_SPLIT, OPT_PATIENCE,
-       OPT_REPORT, OPT_NO_SHUFFLE };
+       OPT_REPORT, OPT_NO_SHUFFLE, OPT_BN_TRAIN };
 
 static void usage(FILE *f)
 {
@@ -375,6 +375,7 @@ int main(int argc, char **argv)
 		{"patience", required_argument, NULL, OPT_PATIENCE},
 		{"report", required_argument, NULL, OPT_REPORT},
 		{"no-shuffle", no_argument, NULL, OPT_NO_SHUFFLE},
+		{"bn-train", no_argument, NULL, OPT_BN_TRAIN},
 		{0},
 	};
 	cli_common common = {0};
@@ -416,6 +417,7 @@ int main(int argc, char **argv)
 		case OPT_PATIENCE: s.patience = (int)num("--patience", optarg, 1, 1000000); break;
 		case OPT_REPORT: s.report = optarg; break;
 		case OPT_NO_SHUFFLE: s.shuffle = 0; break;
+		case OPT_BN_TRAIN: s.to.bn_train = 1; break;
 		default:
 			cli_usage_error("unknown option");
 		}
