@@ -2,8 +2,9 @@
 # li-finetune as a program: same seed, same bytes (shuffled batches and Dropout); another
 # seed, other bytes; several sources mix as one (two files = their concatenation, a labeled
 # data-set folder = its DATA LABELS); the tuned model is a model li-embed runs, computing
-# what numpy computes from its weights (read with h5py); the report; and bad input, each
-# one error line and no output file.
+# what numpy computes from its weights (read with h5py), and as a .keras file one that
+# tests/tools/keras3_reader.py reads alike; the report; and bad input, each one error line
+# and no output file.
 . "$(dirname "$0")/../lib.sh"
 
 test_expect_success 'models and data' '
@@ -83,6 +84,14 @@ test_expect_success 'li-embed runs the tuned model as numpy computes it from its
 	assert (f["model_weights/f/f/kernel:0"][()] == g["f/f/kernel:0"][()]).all()
 	assert not (f["model_weights/h/h/kernel:0"][()] == g["h/h/kernel:0"][()]).all()
 	PYEOF
+'
+
+test_expect_success '-o TUNED.keras: the same weights as a Keras 3 file, read back by an independent reader and li-embed' '
+	li-finetune -q m.h5 --at f x.npy y.npy --batch 8 --epochs 2 --seed 3 -o a.keras &&
+	$PY "$LI_TOP/tests/tools/keras3_reader.py" a.keras x.npy pk.npy &&
+	li-embed -q a.keras x.npy -o pe.npy &&
+	npy_close pk.npy p.npy &&
+	cmp pe.npy p.npy
 '
 
 test_expect_success 'report: loss and accuracy per epoch; --patience stops' '
