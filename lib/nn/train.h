@@ -20,6 +20,9 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "data.h"
 #include "model.h"
 
 enum { LI_OPT_SGD, LI_OPT_ADAM };
@@ -78,5 +81,57 @@ int li_tuner_eval(li_tuner *t, int64_t n, const float *x, const int64_t *y,
 	LI_RESULT_USED;
 /* Steps taken. */
 int64_t li_tuner_steps(const li_tuner *t);
+
+/* ---- train_fit.c: the rows and the epochs of li-finetune ---- */
+
+/* Every row of the sources, at the model input (or the cut with --latent). */
+typedef struct li_train_rows {
+	float *x;
+	int64_t *y;             /* class indices (cross-entropies) or NULL */
+	float *target;          /* MSE: target rows, else NULL */
+	int64_t n, elems, t_elems;
+	char **names;           /* the longest class-name list a source gave, or NULL */
+	int64_t n_names;
+} li_train_rows;
+
+/*
+ * Appends the rows of data and their labels (class indices, or for mse target rows of
+ * the output's shape; a labeled data-set folder is both). On failure *bad names the
+ * file at fault (NULL: neither).
+ */
+int li_train_rows_add(li_train_rows *r, const char *data, const char *labels,
+		      const li_data_opts *o, int mse, const char **bad, li_err *err)
+	LI_RESULT_USED;
+void li_train_rows_release(li_train_rows *r);
+
+typedef struct li_fit_opts {
+	int epochs, patience, shuffle;  /* patience 0: never stop early */
+	int64_t batch;
+	double val_split;       /* Keras' validation_split: the last rows, unshuffled */
+	uint64_t seed;          /* shuffling: epoch e's order from li_rng_stream(seed, e) */
+	/* after each epoch: stats = loss, accuracy, val_loss, val_accuracy */
+	void (*progress)(void *ctx, int epoch, int epochs, const double *stats, int has_val);
+	void *ctx;
+} li_fit_opts;
+
+/*
+ * Trains t (made for m at cut) on r, the rows fed at feed_row (the model input, or cut),
+ * the frozen head run on each batch; validation on v (when it has rows) or the val_split;
+ * early stopping on the validation loss. report gets "loss", "steps" and "epochs" (loss,
+ * accuracy, val_loss, val_accuracy per epoch).
+ */
+int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_train_rows *r,
+		    const li_train_rows *v, const li_fit_opts *o, json_t *report, li_err *err)
+	LI_RESULT_USED;
+
+/*
+ * New classes (train_classes.c): grows the Dense layer whose units are the model's output
+ * (only Activation/Softmax rows after it) to units, the new kernel columns drawn as Keras'
+ * glorot_uniform would for the grown layer (seeded), new biases 0; the model's class
+ * names become its own, then names[i] for the new indices (the index as text where none is
+ * given). Nothing happens when units is not larger. Call before li_tuner_new.
+ */
+int li_model_add_classes(li_model *m, int64_t units, char *const *names, int64_t n_names,
+			 uint64_t seed, li_err *err) LI_RESULT_USED;
 
 #endif
