@@ -1,9 +1,8 @@
 /*
  * li-finetune: train the layers after a cut (lib/nn/train.h) on labeled rows, the head
  * up to the cut frozen and run on every batch, and write the whole model with the tuned
- * weights as a Keras .h5 (lib/nn/modelsave.h).
+ * weights as a Keras .h5 or .keras (lib/nn/modelsave.h).
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,7 +11,6 @@
 #include <jansson.h>
 
 #include "climodel.h"
-#include "rng.h"
 
 enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_LATENT, OPT_OPTIMIZER, OPT_LR, OPT_MOMENTUM,
        OPT_EPOCHS, OPT_BATCH, OPT_WD, OPT_LOSS, OPT_VAL, OPT_VAL_SPLIT, OPT_PATIENCE,
@@ -21,19 +19,20 @@ enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_LATENT, OPT_OPTIMIZER, OPT_LR, OPT_MOMEN
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: li-finetune [options] MODEL --at LAYER DATA LABELS [DATA LABELS]... -o TUNED.h5\n"
-		"       li-finetune [options] MODEL --at LAYER DATASET... -o TUNED.h5\n"
+		"usage: li-finetune [options] MODEL --at LAYER DATA LABELS [DATA LABELS]... -o TUNED\n"
+		"       li-finetune [options] MODEL --at LAYER DATASET... -o TUNED\n"
 		"\n"
 		"Train the layers of MODEL after LAYER (a split point; the head up to it stays\n"
 		"frozen and runs on every batch) on labeled rows, and write the whole model with\n"
-		"the tuned weights as a Keras .h5. DATA is a data set in any format li-convert\n"
-		"reads, LABELS its labels (class indices; for --loss mse, target rows of the\n"
-		"output's shape); DATASET a labeled data-set folder. Several sources mix in one\n"
-		"shuffled stream. Trains Dense (linear, relu, leaky_relu, elu, selu, gelu, sigmoid,\n"
-		"tanh, softplus, softsign, swish, softmax), Activation, Dropout, Flatten, Reshape.\n"
+		"the tuned weights as a Keras .h5 or .keras. DATA is a data set in any format\n"
+		"li-convert reads, LABELS its labels (class indices; for --loss mse, target rows of\n"
+		"the output's shape); DATASET a labeled data-set folder, whose classes beyond the\n"
+		"model's grow its output layer. Several sources mix in one shuffled stream. Trains\n"
+		"Dense, Conv1D/2D, Conv1D/2DTranspose, pooling, UpSampling1D/2D,\n"
+		"BatchNormalization, Embedding, Activation, Dropout, Flatten, Reshape.\n"
 		"\n"
 		"options:\n"
-		"  -o, --output FILE    the tuned model (.h5) [required]\n"
+		"  -o, --output FILE    the tuned model (.h5 or .keras) [required]\n"
 		"      --at LAYER       the cut: a name or an index as li-layers prints it\n"
 		"      --latent         rows are already at the cut (li-embed --at LAYER output)\n"
 		"      --optimizer O    sgd or adam [adam]\n"
@@ -51,6 +50,7 @@ static void usage(FILE *f)
 		"                       epochs [never]\n"
 		"      --report FILE    loss and accuracy per epoch as JSON\n"
 		"      --no-shuffle     keep the rows in their order (for checks)\n"
+		"      --bn-train       BatchNormalization: batch statistics, moving ones updated\n"
 		"      --seed N         shuffling, validation split and Dropout [0]\n"
 		"      --threads N      OpenBLAS threads [OpenBLAS' default]\n"
 		"  -q, --quiet          no progress or notes\n"
@@ -274,11 +274,6 @@ int main(int argc, char **argv)
 	}
 	if (s.val_x && add(&v, s.val_x, s.val_y, &dopt, mse))
 		goto out;
-	if (v.n && v.elems != r.elems) {
-		cli_error(s.val_x, "rows of %lld values, the training rows have %lld",
-			  (long long)v.elems, (long long)r.elems);
-		goto out;
-	}
 	if (!(t = new_classes(m, t, cut, &r, &s, mpath)))
 		goto out;
 	s.fit.progress = !common.quiet && isatty(2) ? progress : NULL;

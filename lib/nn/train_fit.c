@@ -190,6 +190,9 @@ int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_tr
 		return li_err_set(err, LI_EDATA, "rows of %lld values do not fit '%s', which takes %s",
 				  (long long)r->elems, li_model_row_name(m, feed_row), s);
 	}
+	if (v->n && v->elems != r->elems)
+		return li_err_set(err, LI_EDATA, "validation rows of %lld values, the training rows "
+				  "have %lld", (long long)v->elems, (long long)r->elems);
 	if (r->target && r->t_elems != li_tuner_out_elems(t))
 		return li_err_set(err, LI_EDATA, "target rows of %lld values, the output has %lld",
 				  (long long)r->t_elems, (long long)li_tuner_out_elems(t));
