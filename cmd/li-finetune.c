@@ -233,12 +233,14 @@ int main(int argc, char **argv)
 		cli_usage_error("give the tuned model's file: -o TUNED.h5");
 	const char *mpath = argv[optind++];
 	int status = EXIT_DATA;
-	li_train_rows r = {0}, v = {0};
+	li_train_rows r, v;
 	li_model *m = NULL;
 	li_tuner *t = NULL;
 	li_err err = {0};
 	json_t *rep = json_object();
 	cli_out probe;
+	li_train_rows_init(&r);
+	li_train_rows_init(&v);
 	if (optind >= argc)
 		cli_usage_error("give training rows: DATA LABELS or DATASET");
 	for (int i = optind; i < argc; i++)

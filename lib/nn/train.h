@@ -84,11 +84,11 @@ int64_t li_tuner_steps(const li_tuner *t);
 
 /* ---- train_fit.c: the rows and the epochs of li-finetune ---- */
 
-/* Every row of the sources, at the model input (or the cut with --latent). */
+/* Every row of the sources, at the model input (or the cut with --latent), streamed into
+ * scratch files (train_fit.c). Set up with li_train_rows_init. */
 typedef struct li_train_rows {
-	float *x;
+	int fd, tfd;            /* the rows' and (MSE) the target rows' scratch files, or -1 */
 	int64_t *y;             /* class indices (cross-entropies) or NULL */
-	float *target;          /* MSE: target rows, else NULL */
 	int64_t n, elems, t_elems;
 	char **names;           /* the longest class-name list a source gave, or NULL */
 	int64_t n_names;
@@ -102,6 +102,7 @@ typedef struct li_train_rows {
 int li_train_rows_add(li_train_rows *r, const char *data, const char *labels,
 		      const li_data_opts *o, int mse, const char **bad, li_err *err)
 	LI_RESULT_USED;
+void li_train_rows_init(li_train_rows *r);
 void li_train_rows_release(li_train_rows *r);
 
 typedef struct li_fit_opts {

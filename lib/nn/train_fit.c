@@ -1,11 +1,17 @@
 /*
  * The rows li-finetune trains on and its epochs (train.h: li_train_rows_add,
- * li_finetune_fit): sources read into one set, the frozen head run on each batch (li_run),
- * the tuner's steps, validation, early stopping and the report.
+ * li_finetune_fit). Rows stream: each source is read in chunks into an unlinked scratch
+ * file (float32 rows, in $TMPDIR), and each batch gathers its rows from there with pread,
+ * so memory holds a chunk and a batch, not the rows (the labels, 8 bytes a row, stay in
+ * memory, as does the epoch's order). The frozen head runs on each batch (li_run), then
+ * the tuner's step; validation, early stopping and the report.
  */
+#include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rng.h"
 #include "train.h"
@@ -25,37 +31,97 @@ static int keep_names(li_train_rows *r, li_labels *lab)
 	return 0;
 }
 
+/* An unlinked scratch file in $TMPDIR (else /tmp) for rows that stream; -1 on failure. */
+static int spool_open(li_err *err)
+{
+	const char *dir = getenv("TMPDIR");
+	char path[4096];
+	snprintf(path, sizeof path, "%s/li-finetune-XXXXXX", dir && *dir ? dir : "/tmp");
+	int fd = mkstemp(path);
+	if (fd < 0) {
+		li_err_set(err, LI_EIO, "cannot make a scratch file in %s: %s",
+			   dir && *dir ? dir : "/tmp", strerror(errno));
+		return -1;
+	}
+	unlink(path);
+	return fd;
+}
+
+static int spool_write(int fd, const void *p, size_t n, li_err *err)
+{
+	const char *c = p;
+	while (n > 0) {
+		ssize_t k = write(fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return li_err_set(err, LI_EIO, "cannot write the rows' scratch file: %s",
+					  k < 0 ? strerror(errno) : "disk full");
+		c += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Streams every row of d (float32) into the scratch file *fd in chunks; the count in
+ * *n, the row's values in *elems. */
+static int spool_rows(li_data *d, int *fd, int64_t *n, int64_t *elems, li_err *err)
+{
+	li_array batch = {0};
+	int64_t e = li_data_row_elems(d), k, chunk = e > 0 && e < (1 << 18) ? (1 << 18) / e : 1;
+	int rc = 0;
+	*n = 0;
+	if (*fd < 0 && (*fd = spool_open(err)) < 0)
+		return LI_EIO;
+	while ((k = li_data_read_batch(d, &batch, LI_DTYPE_F32, chunk, err)) > 0) {
+		if ((rc = spool_write(*fd, batch.data, sizeof(float) * (size_t)(k * e), err)))
+			break;
+		*n += k;
+	}
+	li_array_release(&batch);
+	*elems = e;
+	return rc ? rc : k < 0 ? (err->code ? err->code : LI_EDATA) : 0;
+}
+
 int li_train_rows_add(li_train_rows *r, const char *data, const char *labels,
 		      const li_data_opts *o, int mse, const char **bad, li_err *err)
 {
-	li_array a = {0}, t = {0};
 	li_labels lab = {0};
+	li_data *td = NULL;
 	int rc = LI_EDATA;
+	int64_t n, e, k = 0, te = 0;
 	*bad = data;
 	li_data *d = li_data_open(data, o, err);
-	if (!d || li_data_read_all(d, &a, LI_DTYPE_F32, err))
+	if (!d)
 		goto out;
-	int64_t n = a.rank ? a.shape[0] : 0, e = li_shape_row_elems(a.rank, a.shape), k = 0;
-	if (n == 0) {
-		li_err_set(err, LI_EDATA, "no rows");
-		goto out;
-	}
+	e = li_data_row_elems(d);
 	if (r->n && e != r->elems) {
 		li_err_set(err, LI_EDATA, "rows of %lld values, the rows before have %lld",
 			   (long long)e, (long long)r->elems);
+		goto out;
+	}
+	if ((rc = spool_rows(d, &r->fd, &n, &e, err)))
+		goto out;
+	rc = LI_EDATA;
+	if (n == 0) {
+		li_err_set(err, LI_EDATA, "no rows");
 		goto out;
 	}
 	*bad = labels;
 	if (mse) {
 		li_data_opts plain;
 		li_data_opts_init(&plain);
-		li_data *td = li_data_open(labels, &plain, err);
-		int fail = !td || li_data_read_all(td, &t, LI_DTYPE_F32, err);
-		li_data_close(td);
-		if (fail)
+		if (!(td = li_data_open(labels, &plain, err)))
 			goto out;
-		k = t.rank ? t.shape[0] : 0;
-		r->t_elems = li_shape_row_elems(t.rank, t.shape);
+		te = li_data_row_elems(td);
+		if (r->n && te != r->t_elems) {
+			li_err_set(err, LI_EDATA, "target rows of %lld values, the ones before have "
+				   "%lld", (long long)te, (long long)r->t_elems);
+			goto out;
+		}
+		if ((rc = spool_rows(td, &r->tfd, &k, &te, err)))
+			goto out;
+		rc = LI_EDATA;
 	} else {
 		if (li_labels_load(labels, o, &lab, err))
 			goto out;
@@ -66,49 +132,60 @@ int li_train_rows_add(li_train_rows *r, const char *data, const char *labels,
 		goto out;
 	}
 	*bad = NULL;
-	float *x = realloc(r->x, sizeof(float) * (size_t)((r->n + n) * e));
-	if (x)
-		r->x = x;
-	if (mse) {
-		float *g = realloc(r->target, sizeof(float) * (size_t)((r->n + n) * r->t_elems));
-		if (g)
-			r->target = g;
-		x = x && g ? x : NULL;
-	} else {
+	if (!mse) {
 		int64_t *y = realloc(r->y, sizeof(int64_t) * (size_t)(r->n + n));
-		if (y)
-			r->y = y;
-		x = x && y ? x : NULL;
-	}
-	if (!x) {
-		li_err_set(err, LI_ENOMEM, "out of memory");
-		goto out;
-	}
-	memcpy(r->x + r->n * e, a.data, sizeof(float) * (size_t)(n * e));
-	if (mse)
-		memcpy(r->target + r->n * r->t_elems, t.data, sizeof(float) * (size_t)(n * r->t_elems));
-	else
+		if (!y) {
+			li_err_set(err, LI_ENOMEM, "out of memory");
+			goto out;
+		}
+		r->y = y;
 		memcpy(r->y + r->n, lab.y.data, sizeof(int64_t) * (size_t)n);
+	}
 	r->n += n;
 	r->elems = e;
+	r->t_elems = te;
 	rc = keep_names(r, &lab);
 out:
 	li_data_close(d);
-	li_array_release(&a);
-	li_array_release(&t);
+	li_data_close(td);
 	li_labels_release(&lab);
 	return rc;
 }
 
+void li_train_rows_init(li_train_rows *r)
+{
+	memset(r, 0, sizeof *r);
+	r->fd = r->tfd = -1;
+}
+
 void li_train_rows_release(li_train_rows *r)
 {
-	free(r->x);
+	if (r->fd >= 0)
+		close(r->fd);
+	if (r->tfd >= 0)
+		close(r->tfd);
 	free(r->y);
-	free(r->target);
 	for (int64_t i = 0; i < r->n_names; i++)
 		free(r->names[i]);
 	free(r->names);
-	memset(r, 0, sizeof *r);
+	li_train_rows_init(r);
+}
+
+/* Row i of a scratch file of rows of e floats. */
+static int spool_read(int fd, int64_t i, int64_t e, float *out, li_err *err)
+{
+	size_t want = sizeof(float) * (size_t)e, got = 0;
+	off_t at = (off_t)(sizeof(float) * (size_t)(i * e));
+	while (got < want) {
+		ssize_t k = pread(fd, (char *)out + got, want - got, at + (off_t)got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return li_err_set(err, LI_EIO, "cannot read the rows' scratch file: %s",
+					  k < 0 ? strerror(errno) : "short file");
+		got += (size_t)k;
+	}
+	return 0;
 }
 
 typedef struct fitter {
@@ -124,12 +201,11 @@ static int run_batch(fitter *f, const li_train_rows *r, const int64_t *idx, int6
 		     int train, double *loss, int64_t *correct, li_err *err)
 {
 	for (int64_t i = 0; i < n; i++) {
-		memcpy(f->xb + i * r->elems, r->x + idx[i] * r->elems, sizeof(float) * (size_t)r->elems);
+		if (spool_read(r->fd, idx[i], r->elems, f->xb + i * r->elems, err) ||
+		    (!r->y && spool_read(r->tfd, idx[i], r->t_elems, f->tb + i * r->t_elems, err)))
+			return -1;
 		if (r->y)
 			f->yb[i] = r->y[idx[i]];
-		else
-			memcpy(f->tb + i * r->t_elems, r->target + idx[i] * r->t_elems,
-			       sizeof(float) * (size_t)r->t_elems);
 	}
 	const float *x = f->xb;
 	if (f->head) {
@@ -193,7 +269,7 @@ int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_tr
 	if (v->n && v->elems != r->elems)
 		return li_err_set(err, LI_EDATA, "validation rows of %lld values, the training rows "
 				  "have %lld", (long long)v->elems, (long long)r->elems);
-	if (r->target && r->t_elems != li_tuner_out_elems(t))
+	if (!r->y && r->t_elems != li_tuner_out_elems(t))
 		return li_err_set(err, LI_EDATA, "target rows of %lld values, the output has %lld",
 				  (long long)r->t_elems, (long long)li_tuner_out_elems(t));
 	if (feed_row != cut && !(f.head = li_run_new(m, 1, &feed_row, 1, &cut, err)))

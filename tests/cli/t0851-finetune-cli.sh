@@ -3,8 +3,8 @@
 # seed, other bytes; several sources mix as one (two files = their concatenation, a labeled
 # data-set folder = its DATA LABELS); the tuned model is a model li-embed runs, computing
 # what numpy computes from its weights (read with h5py), and as a .keras file one that
-# tests/tools/keras3_reader.py reads alike; the report; and bad input, each one error line
-# and no output file.
+# tests/tools/keras3_reader.py reads alike; rows stream (peak memory flat in the rows); the
+# report; and bad input, each one error line and no output file.
 . "$(dirname "$0")/../lib.sh"
 
 test_expect_success 'models and data' '
@@ -92,6 +92,26 @@ test_expect_success '-o TUNED.keras: the same weights as a Keras 3 file, read ba
 	li-embed -q a.keras x.npy -o pe.npy &&
 	npy_close pk.npy p.npy &&
 	cmp pe.npy p.npy
+'
+
+test_expect_success 'rows stream: peak memory at 2000 and at 40000 rows of 300 values differs by less than 12 MB' '
+	$PY - <<-\PYEOF &&
+	import os, sys
+	import numpy as np
+	sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
+	from kerash5 import save
+	r = np.random.default_rng(8)
+	dense = lambda u, a: {"units": u, "activation": a, "use_bias": True}
+	save("wide.h5", [300], [("f", "Dense", dense(8, "relu")), ("h", "Dense", dense(3, "softmax"))],
+	     {"f": {"kernel": r.normal(size=(300, 8)) / 17, "bias": np.zeros(8)},
+	      "h": {"kernel": r.normal(size=(8, 3)), "bias": np.zeros(3)}})
+	x = r.random((40000, 300), dtype=np.float32)   # 48 MB of rows
+	np.save("xl.npy", x); np.save("yl.npy", r.integers(0, 3, 40000))
+	np.save("xs.npy", x[:2000]); np.save("ys.npy", r.integers(0, 3, 2000))
+	PYEOF
+	/usr/bin/time -f "%M" -o rss_s li-finetune -q wide.h5 --at f xs.npy ys.npy --batch 256 -o ws.h5 &&
+	/usr/bin/time -f "%M" -o rss_l li-finetune -q wide.h5 --at f xl.npy yl.npy --batch 256 -o wl.h5 &&
+	test $(( $(tail -1 rss_l) - $(tail -1 rss_s) )) -lt 12000
 '
 
 test_expect_success 'report: loss and accuracy per epoch; --patience stops' '
