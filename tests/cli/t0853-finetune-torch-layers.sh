@@ -6,7 +6,8 @@
 # and the same full batch. After one SGD step every tuned parameter equals PyTorch's within
 # 1e-5 of the array's largest magnitude, after ten Adam steps within 1e-4; the frozen head
 # does not move. --bn-train against PyTorch's training-mode batch_norm for the gradients and
-# numpy for the moving statistics (Keras 3: biased variance, momentum).
+# numpy for the moving statistics (Keras 3: biased variance, momentum). What cannot be
+# trained is refused by name before any work; an id outside an Embedding's table stops.
 . "$(dirname "$0")/../lib.sh"
 
 if ! $PY -c "import torch" 2>/dev/null; then
@@ -303,6 +304,40 @@ test_expect_success 'every tuned parameter as PyTorch: SGD 1e-5, Adam 1e-4' '
 	                1e-5 if opt == "sgd" else 1e-4, bool(bn))
 	    print("ok", run)
 	PYEOF
+'
+
+test_expect_success 'refused before any work: grouped, channels_first, bilinear, an Embedding after another layer; an id outside the table' '
+	$PY - <<-\PYEOF &&
+	import numpy as np, ref
+	from kerash5 import save
+	r = np.random.default_rng(1)
+	out = ("out", "Dense", {"units": 3, "activation": "softmax"})
+	ow = lambda n: {"kernel": r.normal(size=(n, 3)), "bias": np.zeros(3)}
+	save("grp.h5", [4, 4, 2], [("c", "Conv2D", ref.conv(2, [3, 3], groups=2)),
+	     ("fl", "Flatten", {}), out], {"c": {"kernel": r.normal(size=(3, 3, 1, 2)),
+	     "bias": np.zeros(2)}, "out": ow(8)})
+	save("cf.h5", [2, 4, 4], [("c", "Conv2D", ref.conv(2, [3, 3], data_format="channels_first")),
+	     ("fl", "Flatten", {}), out], {"c": {"kernel": r.normal(size=(3, 3, 2, 2)),
+	     "bias": np.zeros(2)}, "out": ow(8)})
+	save("bil.h5", [2, 2, 2], [("u", "UpSampling2D", {"size": [2, 2], "interpolation": "bilinear"}),
+	     ("fl", "Flatten", {}), out], {"out": ow(32)})
+	save("emb2.h5", [5], [("d", "Dense", {"units": 5, "activation": "relu"}),
+	     ("e", "Embedding", {"input_dim": 10, "output_dim": 2}), ("fl", "Flatten", {}), out],
+	     {"d": {"kernel": r.normal(size=(5, 5)), "bias": np.zeros(5)},
+	      "e": {"embeddings": r.normal(size=(10, 2))}, "out": ow(10)})
+	x = np.load("embed_x.npy"); x[3, 2] = 10; np.save("ids_bad.npy", x)
+	PYEOF
+	expect_err "li-finetune: error: grp.h5: layer '"'c'"' (Conv2D) has groups > 1, which cannot be trained" \
+		li-finetune grp.h5 --at x conv2d_x.npy conv2d_y.npy -o o.h5 &&
+	expect_err "li-finetune: error: cf.h5: layer '"'c'"' (Conv2D) is channels_first, which cannot be trained" \
+		li-finetune cf.h5 --at x conv2d_x.npy conv2d_y.npy -o o.h5 &&
+	expect_err "li-finetune: error: bil.h5: layer '"'u'"' (UpSampling2D) has a bilinear interpolation, which cannot be trained" \
+		li-finetune bil.h5 --at x conv2d_x.npy conv2d_y.npy -o o.h5 &&
+	expect_err "li-finetune: error: emb2.h5: layer '"'e'"' (Embedding) is not the first layer after the cut: nothing trains through an Embedding'"'"'s ids" \
+		li-finetune emb2.h5 --at x embed_x.npy embed_y.npy -o o.h5 &&
+	expect_err "li-finetune: error: embed.h5: layer '"'e'"' (Embedding): id 10 is outside [0, 10)" \
+		li-finetune embed.h5 --at x ids_bad.npy embed_y.npy -o o.h5 &&
+	test ! -e o.h5
 '
 
 test_done
