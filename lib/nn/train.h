@@ -1,9 +1,11 @@
 /*
  * Fine-tuning the layers after a cut (li-finetune): the tail of a model, a chain of
  * trainable layers, trained by gradient descent on rows at the cut while the head stays
- * frozen. Supported after the cut in this version: Dense (any activation listed in
- * train_act.c), Activation, Dropout, Flatten, Reshape; any other layer is refused by
- * name and class before any work.
+ * frozen. Supported after the cut: Dense, Conv1D/2D, Conv1D/2DTranspose (channels_last,
+ * groups 1), Max/AveragePooling1D/2D and the global poolings, UpSampling1D/2D (nearest)
+ * (train_spatial.c), BatchNormalization on the last axis and Embedding as the first layer
+ * (train_norm.c), Activation, Dropout, Flatten, Reshape, with the activations train_act.c
+ * differentiates; any other layer is refused by name and class before any work.
  *
  * Losses and optimizers follow Keras: losses are means over the batch (sum_over_batch_size),
  * cross-entropy after softmax/sigmoid is computed from the logits (as Keras does when the
