@@ -237,7 +237,7 @@ int main(int argc, char **argv)
 	li_model *m = NULL;
 	li_tuner *t = NULL;
 	li_err err = {0};
-	json_t *rep = json_object();
+	json_t *rep = NULL;
 	cli_out probe;
 	li_train_rows_init(&r);
 	li_train_rows_init(&v);
@@ -252,7 +252,7 @@ int main(int argc, char **argv)
 	if (!cli_out_open(&probe, common.output, 0))
 		return cli_finish(EXIT_DATA);
 	cli_out_abort(&probe);
-	if (!(m = cm_load(mpath, NULL)) || !rep)
+	if (!(rep = json_object()) || !(m = cm_load(mpath, NULL)))
 		goto out;
 	int cut = cm_row(m, s.at);
 	if (!s.latent && li_model_n_inputs(m) != 1) {

@@ -111,7 +111,10 @@ test_expect_success 'rows stream: peak memory at 2000 and at 40000 rows of 300 v
 	PYEOF
 	/usr/bin/time -f "%M" -o rss_s li-finetune -q wide.h5 --at f xs.npy ys.npy --batch 256 -o ws.h5 &&
 	/usr/bin/time -f "%M" -o rss_l li-finetune -q wide.h5 --at f xl.npy yl.npy --batch 256 -o wl.h5 &&
-	test $(( $(tail -1 rss_l) - $(tail -1 rss_s) )) -lt 12000
+	# (ASan keeps freed memory in quarantine: its peaks say nothing about streaming)
+	if [ -z "${LI_SANITIZED:-}" ]; then
+		test $(( $(tail -1 rss_l) - $(tail -1 rss_s) )) -lt 12000
+	fi
 '
 
 test_expect_success 'report: loss and accuracy per epoch; --patience stops' '
