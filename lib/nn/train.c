@@ -18,21 +18,6 @@
 #include "rng.h"
 #include "train_internal.h"
 
-enum { T_DENSE, T_ACT, T_DROPOUT, T_SHAPE };
-
-typedef struct tl {
-	int kind;
-	const li_node *node;
-	int64_t in_elems, out_elems;  /* per row */
-	int64_t n_in, units;          /* Dense */
-	int64_t width;                /* last axis of the output (activations) */
-	float *w, *b;                 /* Dense: in the model's saved weight arrays */
-	li_act act;
-	double rate;                  /* Dropout */
-	float *z, *y, *mask;          /* per batch */
-	float *gw, *gb, *s1w, *s2w, *s1b, *s2b;
-} tl;
-
 struct li_tuner {
 	li_train_opts o;
 	int n;
@@ -70,7 +55,7 @@ const char *li_train_loss_name(int loss)
 	return loss >= 0 && loss < 4 ? loss_names[loss] : "?";
 }
 
-static int fail_row(const li_node *d, li_err *err, const char *what)
+int li_tl_fail(const li_node *d, li_err *err, const char *what)
 {
 	return li_err_set(err, LI_EDATA, "layer '%s' (%s) %s", d->name, d->class_name, what);
 }
@@ -82,19 +67,24 @@ static int setup_dense(li_model *m, int r, tl *t, li_err *err)
 	const li_node *d = &m->nodes[r];
 	for (int i = 0; i < m->n_nodes; i++)
 		if (i != r && m->nodes[i].kind == LI_NODE_LAYER && m->nodes[i].layer == d->layer)
-			return fail_row(d, err, "is called more than once and cannot be trained alone");
+			return li_tl_fail(d, err, "is called more than once and cannot be trained alone");
 	static const char *const want[] = { "kernel|W", "bias|b" };
 	const li_weight *x[2];
 	if (li_weights_pick(&m->layers[d->layer], d->raw, d->n_raw, want, d->n_raw >= 2 ? 2 : 1,
 			    x, err) < 0)
 		return LI_EDATA;
 	if (x[0]->a.rank != 2 || x[0]->a.shape[0] != t->n_in)
-		return fail_row(d, err, "has a kernel that does not fit its input");
+		return li_tl_fail(d, err, "has a kernel that does not fit its input");
 	t->units = x[0]->a.shape[1];
-	t->w = x[0]->a.data;
-	t->b = d->n_raw >= 2 ? x[1]->a.data : NULL;
-	if (t->b && (x[1]->a.rank != 1 || x[1]->a.shape[0] != t->units))
-		return fail_row(d, err, "has a bias that does not fit its units");
+	t->n_var = d->n_raw >= 2 ? 2 : 1;
+	t->var[0].w = x[0]->a.data;
+	t->var[0].n = t->n_in * t->units;
+	if (t->n_var == 2 && (x[1]->a.rank != 1 || x[1]->a.shape[0] != t->units))
+		return li_tl_fail(d, err, "has a bias that does not fit its units");
+	if (t->n_var == 2) {
+		t->var[1].w = x[1]->a.data;
+		t->var[1].n = t->units;
+	}
 	return 0;
 }
 
@@ -103,21 +93,23 @@ static int setup_layer(li_model *m, int r, const li_shape *in, tl *t, li_err *er
 	const li_node *d = &m->nodes[r];
 	const char *c = d->class_name;
 	t->node = d;
+	t->origin = &m->origin;
+	t->in_shape = *in;
 	t->in_elems = li_shape_elems(in);
 	t->out_elems = li_shape_elems(&d->shape);
 	if (t->in_elems <= 0 || t->out_elems <= 0)
-		return fail_row(d, err, "has a shape that is not known");
+		return li_tl_fail(d, err, "has a shape that is not known");
 	t->width = d->shape.rank ? d->shape.dim[d->shape.rank - 1] : 1;
 	li_act_init(&t->act, LI_ACT_LINEAR);
 	if (!strcmp(c, "Dense") || !strcmp(c, "Activation")) {
 		t->kind = !strcmp(c, "Dense") ? T_DENSE : T_ACT;
 		if (li_act_parse(json_object_get(d->config, "activation"), &m->origin, &t->act, err))
-			return fail_row(d, err, "has an activation that is not known");
+			return li_tl_fail(d, err, "has an activation that is not known");
 		if (!li_train_act_ok(&t->act)) {
 			char why[160];
 			snprintf(why, sizeof why, "has activation '%s', which cannot be trained",
 				 li_act_name(&t->act));
-			return fail_row(d, err, why);
+			return li_tl_fail(d, err, why);
 		}
 		if (t->kind == T_ACT)
 			return 0;
@@ -129,22 +121,35 @@ static int setup_layer(li_model *m, int r, const li_shape *in, tl *t, li_err *er
 		t->kind = T_DROPOUT;
 		t->rate = json_number_value(json_object_get(d->config, "rate"));
 		if ((ns && !json_is_null(ns)) || !(t->rate >= 0 && t->rate < 1))
-			return fail_row(d, err, "has a noise_shape or rate that cannot be trained");
+			return li_tl_fail(d, err, "has a noise_shape or rate that cannot be trained");
 		return 0;
 	}
 	if (!strcmp(c, "Flatten") || !strcmp(c, "Reshape")) {
 		t->kind = T_SHAPE;
 		return 0;
 	}
-	return fail_row(d, err, "cannot be trained: li-finetune trains Dense, Activation, "
-			"Dropout, Flatten and Reshape after the cut");
+	int rc = li_tl_spatial_setup(m, r, t, err);
+	if (rc == 1)
+		rc = li_tl_norm_setup(m, r, t, err);
+	if (rc == 1)
+		return li_tl_fail(d, err, "cannot be trained: li-finetune trains Dense, Conv1D/2D, "
+				  "Conv1D/2DTranspose, pooling, UpSampling1D/2D, BatchNormalization, "
+				  "Embedding, Activation, Dropout, Flatten and Reshape after the cut");
+	if (rc == 0 && (t->kind == T_CONV || t->kind == T_TCONV) && !li_train_act_ok(&t->act)) {
+		char why[160];
+		snprintf(why, sizeof why, "has activation '%s', which cannot be trained",
+			 li_act_name(&t->act));
+		return li_tl_fail(d, err, why);
+	}
+	return rc;
 }
 
 /* The loss, and whether it takes the last layer's pre-activation as logits. */
 static int pick_loss(li_tuner *t, li_err *err)
 {
 	tl *last = &t->l[t->n - 1];
-	int has_act = last->kind == T_DENSE || last->kind == T_ACT;
+	int has_act = last->kind == T_DENSE || last->kind == T_ACT || last->kind == T_CONV ||
+		      last->kind == T_TCONV;
 	li_act_kind k = has_act ? last->act.kind : LI_ACT_LINEAR;
 	if (t->loss == LI_LOSS_AUTO)
 		t->loss = k == LI_ACT_SOFTMAX ? LI_LOSS_SPARSE_CE :
@@ -211,13 +216,18 @@ li_tuner *li_tuner_new(li_model *m, int cut, const li_train_opts *o, li_err *err
 			goto fail;
 		}
 		if (d->kind == LI_NODE_INPUT || d->n_in != 1 || d->in[0] != prev) {
-			fail_row(d, err, "does not continue a chain from the cut: li-finetune trains "
+			li_tl_fail(d, err, "does not continue a chain from the cut: li-finetune trains "
 				 "a chain of single-input layers");
 			goto fail;
 		}
 		if (d->kind == LI_NODE_LAYER) {
 			if (setup_layer(m, r, &m->nodes[prev].shape, &t->l[t->n], err))
 				goto fail;
+			if (t->l[t->n].kind == T_EMBED && t->n > 0) {
+				li_tl_fail(d, err, "is not the first layer after the cut: nothing "
+					   "trains through an Embedding's ids");
+				goto fail;
+			}
 			if (t->l[t->n].out_elems > t->max_elems)
 				t->max_elems = t->l[t->n].out_elems;
 			t->n++;
@@ -242,10 +252,15 @@ void li_tuner_free(li_tuner *t)
 {
 	if (!t)
 		return;
-	for (int i = 0; t->l && i < t->n; i++) {
+	/* t->n + 1: a layer whose setup failed holds what it allocated */
+	for (int i = 0; t->l && i <= t->n; i++) {
 		tl *l = &t->l[i];
 		free(l->z); free(l->y); free(l->mask);
-		free(l->gw); free(l->gb); free(l->s1w); free(l->s2w); free(l->s1b); free(l->s2b);
+		for (int k = 0; k < 2; k++) {
+			free(l->var[k].g); free(l->var[k].s1); free(l->var[k].s2);
+		}
+		li_tl_spatial_free(l);
+		li_tl_norm_free(l);
 	}
 	free(t->l);
 	free(t->g1);
@@ -295,20 +310,17 @@ static int reserve(li_tuner *t, int64_t n, li_err *err)
 		}
 		t->cap = n;
 	}
-	for (int i = 0; i < t->n; i++) {
-		tl *l = &t->l[i];
-		size_t kw = (size_t)(l->n_in * l->units), kb = l->b ? (size_t)l->units : 0;
-		if (l->kind != T_DENSE || l->gw)
-			continue;
-		l->gw = calloc(kw, sizeof(float));
-		l->s1w = calloc(kw, sizeof(float));
-		l->s2w = calloc(kw, sizeof(float));
-		l->gb = calloc(kb + 1, sizeof(float));
-		l->s1b = calloc(kb + 1, sizeof(float));
-		l->s2b = calloc(kb + 1, sizeof(float));
-		if (!l->gw || !l->s1w || !l->s2w || !l->gb || !l->s1b || !l->s2b)
-			return li_err_set(err, LI_ENOMEM, "out of memory");
-	}
+	for (int i = 0; i < t->n; i++)
+		for (int k = 0; k < t->l[i].n_var; k++) {
+			tvar *v = &t->l[i].var[k];
+			if (v->g)
+				continue;
+			v->g = calloc((size_t)v->n, sizeof(float));
+			v->s1 = calloc((size_t)v->n, sizeof(float));
+			v->s2 = calloc((size_t)v->n, sizeof(float));
+			if (!v->g || !v->s1 || !v->s2)
+				return li_err_set(err, LI_ENOMEM, "out of memory");
+		}
 	return 0;
 }
 
@@ -322,22 +334,25 @@ static void activate(const tl *l, float *y, int64_t n)
 	}
 }
 
-/* The forward pass of n rows; train: Dropout drops (masks per seed, layer, step, row). */
-static void forward(li_tuner *t, int64_t n, const float *x, int train)
+/* The forward pass of n rows; train: Dropout drops (masks per seed, layer, step, row),
+ * BatchNormalization uses batch statistics when bn_train. */
+static int forward(li_tuner *t, int64_t n, const float *x, int train, li_err *err)
 {
 	const float *in = x;
 	for (int i = 0; i < t->n; i++) {
 		tl *l = &t->l[i];
 		int64_t count = n * l->out_elems;
+		int rc = 0;
 		switch (l->kind) {
 		case T_DENSE: {
 			int rows = (int)(n * l->in_elems / l->n_in);
+			const float *b = l->n_var == 2 ? l->var[1].w : NULL;
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)l->units,
-				    (int)l->n_in, 1.0f, in, (int)l->n_in, l->w, (int)l->units, 0.0f,
-				    l->z, (int)l->units);
-			for (int64_t r = 0; l->b && r < rows; r++)
+				    (int)l->n_in, 1.0f, in, (int)l->n_in, l->var[0].w, (int)l->units,
+				    0.0f, l->z, (int)l->units);
+			for (int64_t r = 0; b && r < rows; r++)
 				for (int64_t j = 0; j < l->units; j++)
-					l->z[r * l->units + j] += l->b[j];
+					l->z[r * l->units + j] += b[j];
 			memcpy(l->y, l->z, sizeof(float) * (size_t)count);
 			activate(l, l->y, n);
 			break;
@@ -359,11 +374,21 @@ static void forward(li_tuner *t, int64_t n, const float *x, int train)
 				}
 			}
 			break;
+		case T_CONV: case T_TCONV: case T_POOL: case T_UPSAMPLE:
+			rc = li_tl_spatial_forward(l, n, in, err);
+			activate(l, l->y, n);
+			break;
+		case T_BN: case T_EMBED:
+			rc = li_tl_norm_forward(l, n, in, train && t->o.bn_train, err);
+			break;
 		default:
 			memcpy(l->y, in, sizeof(float) * (size_t)count);
 		}
+		if (rc < 0)
+			return rc;
 		in = l->y;
 	}
+	return 0;
 }
 
 static int all_finite(const float *x, int64_t n)
@@ -394,32 +419,44 @@ static void backward(li_tuner *t, int64_t n, const float *x)
 	for (int i = t->n - 1; i >= 0; i--) {
 		tl *l = &t->l[i];
 		const float *in = i ? t->l[i - 1].y : x;
+		float *dx = i > 0 ? other : NULL;
 		int last = i == t->n - 1;
-		if ((l->kind == T_DENSE || l->kind == T_ACT) && !(last && t->fused))
+		if ((l->kind == T_DENSE || l->kind == T_ACT || l->kind == T_CONV ||
+		     l->kind == T_TCONV) && !(last && t->fused))
 			li_train_act_backward(&l->act, n * l->out_elems / l->width, l->width, l->z,
 					      l->y, g);
-		if (l->kind == T_DROPOUT)
+		switch (l->kind) {
+		case T_DROPOUT:
 			for (int64_t e = 0; e < n * l->out_elems; e++)
 				g[e] *= l->mask[e];
-		if (l->kind != T_DENSE)
 			continue;
-		int rows = (int)(n * l->in_elems / l->n_in), k = (int)l->n_in, u = (int)l->units;
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, u, rows, 1.0f, in, k, g, u,
-			    0.0f, l->gw, u);
-		if (l->b) {
-			for (int j = 0; j < u; j++) {
+		case T_DENSE: {
+			int rows = (int)(n * l->in_elems / l->n_in), k = (int)l->n_in, u = (int)l->units;
+			cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, k, u, rows, 1.0f, in, k,
+				    g, u, 0.0f, l->var[0].g, u);
+			for (int j = 0; l->n_var == 2 && j < u; j++) {
 				double s = 0;
 				for (int r = 0; r < rows; r++)
 					s += g[(int64_t)r * u + j];
-				l->gb[j] = (float)s;
+				l->var[1].g[j] = (float)s;
 			}
+			if (dx)
+				cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, u, 1.0f, g,
+					    u, l->var[0].w, u, 0.0f, dx, k);
+			break;
 		}
-		if (i > 0) {
-			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, k, u, 1.0f, g, u,
-				    l->w, u, 0.0f, other, k);
-			float *s = g;
-			g = other;
-			other = s;
+		case T_CONV: case T_TCONV: case T_POOL: case T_UPSAMPLE:
+			li_tl_spatial_backward(l, n, in, g, dx);
+			break;
+		case T_BN: case T_EMBED:
+			li_tl_norm_backward(l, n, in, g, dx);
+			break;
+		default:  /* activations and reshapes: the gradient as it is */
+			continue;
+		}
+		if (dx) {
+			other = g;
+			g = dx;
 		}
 	}
 }
@@ -461,9 +498,8 @@ int li_tuner_eval(li_tuner *t, int64_t n, const float *x, const int64_t *y,
 {
 	if (n <= 0)
 		return li_err_set(err, LI_EUSAGE, "no rows");
-	if (reserve(t, n, err))
-		return LI_ENOMEM;
-	forward(t, n, x, 0);
+	if (reserve(t, n, err) || forward(t, n, x, 0, err))
+		return err->code ? err->code : LI_EDATA;
 	return loss_of(t, n, y, target, NULL, loss, correct, err);
 }
 
@@ -472,26 +508,23 @@ int li_tuner_step(li_tuner *t, int64_t n, const float *x, const int64_t *y,
 {
 	if (n <= 0)
 		return li_err_set(err, LI_EUSAGE, "no rows");
-	if (reserve(t, n, err))
-		return LI_ENOMEM;
-	forward(t, n, x, 1);
+	if (reserve(t, n, err) || forward(t, n, x, 1, err))
+		return err->code ? err->code : LI_EDATA;
 	if (loss_of(t, n, y, target, t->g1, loss, correct, err))
 		return LI_EDATA;
 	int ok = isfinite(*loss);
 	backward(t, n, x);
+	for (int i = 0; ok && i < t->n; i++)
+		for (int k = 0; ok && k < t->l[i].n_var; k++)
+			ok = all_finite(t->l[i].var[k].g, t->l[i].var[k].n);
 	for (int i = 0; ok && i < t->n; i++) {
 		tl *l = &t->l[i];
-		if (l->kind == T_DENSE)
-			ok = all_finite(l->gw, l->n_in * l->units) && (!l->b || all_finite(l->gb, l->units));
-	}
-	for (int i = 0; ok && i < t->n; i++) {
-		tl *l = &t->l[i];
-		if (l->kind != T_DENSE)
-			continue;
-		update(t, l->w, l->gw, l->s1w, l->s2w, l->n_in * l->units);
-		if (l->b)
-			update(t, l->b, l->gb, l->s1b, l->s2b, l->units);
-		ok = all_finite(l->w, l->n_in * l->units) && (!l->b || all_finite(l->b, l->units));
+		for (int k = 0; ok && k < l->n_var; k++) {
+			tvar *v = &l->var[k];
+			update(t, v->w, v->g, v->s1, v->s2, v->n);
+			ok = all_finite(v->w, v->n);
+		}
+		li_tl_norm_after_step(l);
 	}
 	if (!ok)
 		return li_err_set(err, LI_EDATA, "training diverged at step %lld: the loss or the "

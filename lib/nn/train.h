@@ -1,9 +1,11 @@
 /*
  * Fine-tuning the layers after a cut (li-finetune): the tail of a model, a chain of
  * trainable layers, trained by gradient descent on rows at the cut while the head stays
- * frozen. Supported after the cut in this version: Dense (any activation listed in
- * train_act.c), Activation, Dropout, Flatten, Reshape; any other layer is refused by
- * name and class before any work.
+ * frozen. Supported after the cut: Dense, Conv1D/2D, Conv1D/2DTranspose (channels_last,
+ * groups 1), Max/AveragePooling1D/2D and the global poolings, UpSampling1D/2D (nearest)
+ * (train_spatial.c), BatchNormalization on the last axis and Embedding as the first layer
+ * (train_norm.c), Activation, Dropout, Flatten, Reshape, with the activations train_act.c
+ * differentiates; any other layer is refused by name and class before any work.
  *
  * Losses and optimizers follow Keras: losses are means over the batch (sum_over_batch_size),
  * cross-entropy after softmax/sigmoid is computed from the logits (as Keras does when the
@@ -20,6 +22,9 @@
 
 #include <stdint.h>
 
+#include <jansson.h>
+
+#include "data.h"
 #include "model.h"
 
 enum { LI_OPT_SGD, LI_OPT_ADAM };
@@ -33,6 +38,8 @@ typedef struct li_train_opts {
 	double weight_decay;    /* decoupled, per step [0] */
 	int loss;               /* LI_LOSS_* [AUTO: from the last activation] */
 	uint64_t seed;          /* Dropout masks [0] */
+	int bn_train;           /* BatchNormalization: batch statistics in training, the
+				 * moving ones updated (Keras 3); 0: frozen [0] */
 } li_train_opts;
 
 /* Keras' defaults as above. */
@@ -76,5 +83,58 @@ int li_tuner_eval(li_tuner *t, int64_t n, const float *x, const int64_t *y,
 	LI_RESULT_USED;
 /* Steps taken. */
 int64_t li_tuner_steps(const li_tuner *t);
+
+/* ---- train_fit.c: the rows and the epochs of li-finetune ---- */
+
+/* Every row of the sources, at the model input (or the cut with --latent), streamed into
+ * scratch files (train_fit.c). Set up with li_train_rows_init. */
+typedef struct li_train_rows {
+	int fd, tfd;            /* the rows' and (MSE) the target rows' scratch files, or -1 */
+	int64_t *y;             /* class indices (cross-entropies) or NULL */
+	int64_t n, elems, t_elems;
+	char **names;           /* the longest class-name list a source gave, or NULL */
+	int64_t n_names;
+} li_train_rows;
+
+/*
+ * Appends the rows of data and their labels (class indices, or for mse target rows of
+ * the output's shape; a labeled data-set folder is both). On failure *bad names the
+ * file at fault (NULL: neither).
+ */
+int li_train_rows_add(li_train_rows *r, const char *data, const char *labels,
+		      const li_data_opts *o, int mse, const char **bad, li_err *err)
+	LI_RESULT_USED;
+void li_train_rows_init(li_train_rows *r);
+void li_train_rows_release(li_train_rows *r);
+
+typedef struct li_fit_opts {
+	int epochs, patience, shuffle;  /* patience 0: never stop early */
+	int64_t batch;
+	double val_split;       /* Keras' validation_split: the last rows, unshuffled */
+	uint64_t seed;          /* shuffling: epoch e's order from li_rng_stream(seed, e) */
+	/* after each epoch: stats = loss, accuracy, val_loss, val_accuracy */
+	void (*progress)(void *ctx, int epoch, int epochs, const double *stats, int has_val);
+	void *ctx;
+} li_fit_opts;
+
+/*
+ * Trains t (made for m at cut) on r, the rows fed at feed_row (the model input, or cut),
+ * the frozen head run on each batch; validation on v (when it has rows) or the val_split;
+ * early stopping on the validation loss. report gets "loss", "steps" and "epochs" (loss,
+ * accuracy, val_loss, val_accuracy per epoch).
+ */
+int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_train_rows *r,
+		    const li_train_rows *v, const li_fit_opts *o, json_t *report, li_err *err)
+	LI_RESULT_USED;
+
+/*
+ * New classes (train_classes.c): grows the Dense layer whose units are the model's output
+ * (only Activation/Softmax rows after it) to units, the new kernel columns drawn as Keras'
+ * glorot_uniform would for the grown layer (seeded), new biases 0; the model's class
+ * names become its own, then names[i] for the new indices (the index as text where none is
+ * given). Nothing happens when units is not larger. Call before li_tuner_new.
+ */
+int li_model_add_classes(li_model *m, int64_t units, char *const *names, int64_t n_names,
+			 uint64_t seed, li_err *err) LI_RESULT_USED;
 
 #endif

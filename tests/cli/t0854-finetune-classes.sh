@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# New classes from a labeled set: a labeled data-set folder whose classes.txt names more
+# classes than the model's output has units grows the output Dense layer. The old
+# columns keep their values, the new kernel columns are drawn as Keras' glorot_uniform
+# (uniform in +-sqrt(6 / (fan_in + units))), seeded, new biases 0; the config's units, the
+# class names (li_class_names) and the output shape follow, in .h5 and .keras. Trained,
+# the model learns the new class. Names that disagree with the model's are refused.
+. "$(dirname "$0")/../lib.sh"
+
+test_expect_success 'a model with classes a, b, c and a labeled set that adds "not a number"' '
+	$PY - <<-\PYEOF
+	import json, os, sys
+	import h5py, numpy as np
+	sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
+	from kerash5 import save
+	r = np.random.default_rng(2)
+	dense = lambda u, a: {"units": u, "activation": a, "use_bias": True}
+	w = {"f": {"kernel": r.normal(size=(6, 60)) / 3, "bias": r.normal(size=60) / 4},
+	     "h": {"kernel": r.normal(size=(60, 3)) / 8, "bias": r.normal(size=3) / 4}}
+	save("m.h5", [6], [("f", "Dense", dense(60, "relu")), ("h", "Dense", dense(3, "softmax"))], w)
+	with h5py.File("m.h5", "r+") as f:
+	    f.attrs["li_class_names"] = np.bytes_(json.dumps(["a", "b", "c"]).encode())
+	x = r.normal(size=(80, 6)).astype("f4")
+	y = r.integers(0, 4, 80)
+	x[y == 3] += 4          # the new class sits apart
+	os.makedirs("set/current")
+	np.save("set/current/samples.npy", x); np.save("set/current/labels.npy", y)
+	open("set/current/classes.txt", "w").write("a\nb\nc\nnot a number\n")
+	os.makedirs("bad/current")
+	np.save("bad/current/samples.npy", x); np.save("bad/current/labels.npy", y)
+	open("bad/current/classes.txt", "w").write("a\nzz\nc\nnot a number\n")
+	PYEOF
+'
+
+test_expect_success 'with --lr 0 the grown layer is the old one plus a glorot_uniform column' '
+	li-finetune -q m.h5 --at f set --optimizer sgd --lr 0 --seed 4 -o g.h5 &&
+	li-finetune -q m.h5 --at f set --optimizer sgd --lr 0 --seed 4 -o g2.h5 &&
+	li-finetune -q m.h5 --at f set --optimizer sgd --lr 0 --seed 5 -o g3.h5 &&
+	cmp g.h5 g2.h5 &&
+	$PY - <<-\PYEOF
+	import json
+	import h5py, numpy as np
+	old, new, other = (h5py.File(p, "r") for p in ("m.h5", "g.h5", "g3.h5"))
+	k = lambda f, n: f["model_weights/h/h/%s:0" % n][()]
+	assert k(new, "kernel").shape == (60, 4) and k(new, "bias").shape == (4,)
+	assert (k(new, "kernel")[:, :3] == k(old, "kernel")).all()
+	assert (k(new, "bias")[:3] == k(old, "bias")).all() and k(new, "bias")[3] == 0
+	col, limit = k(new, "kernel")[:, 3], np.sqrt(6 / (60 + 4))
+	assert np.abs(col).max() <= limit and np.abs(col).max() > 0.8 * limit, col
+	assert 0.3 * limit < np.abs(col).mean() < 0.7 * limit, col
+	assert not (col == k(other, "kernel")[:, 3]).all()
+	names = new.attrs["li_class_names"]
+	assert json.loads(names if isinstance(names, str) else names.decode()) == \
+	    ["a", "b", "c", "not a number"]
+	cfg = json.loads(new.attrs["model_config"])
+	assert [l["config"]["units"] for l in cfg["config"]["layers"] if l["config"]["name"] == "h"] == [4]
+	PYEOF
+'
+
+test_expect_success 'trained, the grown model tells the new class (li-embed on .h5 and .keras)' '
+	li-finetune -q m.h5 --at f set --lr 0.02 --epochs 40 --batch 16 -o t.h5 &&
+	li-finetune -q m.h5 --at f set --lr 0.02 --epochs 40 --batch 16 -o t.keras &&
+	li-embed -q t.h5 set/current/samples.npy -o p.npy &&
+	li-embed -q t.keras set/current/samples.npy -o pk.npy &&
+	cmp p.npy pk.npy &&
+	$PY -c "
+import numpy as np
+p = np.load(\"p.npy\"); y = np.load(\"set/current/labels.npy\")
+assert p.shape == (80, 4)
+assert (p.argmax(1)[y == 3] == 3).mean() >= 0.9, p[y == 3]
+"
+'
+
+test_expect_success 'class names that disagree with the model are refused' '
+	expect_err "li-finetune: error: m.h5: class 1 is '"'b'"' in the model and '"'zz'"' in the labeled set" \
+		li-finetune m.h5 --at f bad -o o.h5 &&
+	test ! -e o.h5
+'
+
+test_done
