@@ -662,7 +662,23 @@ static void apply_parts(void *ctx, int64_t b, int64_t e, int tid)
 		}
 }
 
-#define NND_PHASE 8192
+/*
+ * Rows per phase of the joins. A phase's offers wait in the update buffers until it
+ * ends: up to 2 mc x 2 mc of them per row, 12 bytes each, which at t-SNE's k = 90
+ * (mc = 60) and 8,192 rows came to ~300 MB, most of its peak memory. So the phase
+ * holds about NND_PHASE_PAIRS / mc^2 rows (UMAP's k = 15 keeps NND_PHASE_MAX). The
+ * result does not depend on it: joins read the candidate lists, never the heaps they
+ * feed, and a heap ends with the k best of everything offered to it.
+ */
+#define NND_PHASE_MAX 8192
+#define NND_PHASE_MIN 512
+#define NND_PHASE_PAIRS (1 << 21)
+
+static int64_t phase_rows(int mc)
+{
+	int64_t r = NND_PHASE_PAIRS / ((int64_t)mc * mc);
+	return r > NND_PHASE_MAX ? NND_PHASE_MAX : r < NND_PHASE_MIN ? NND_PHASE_MIN : r;
+}
 
 /*
  * The trees split wide rows by their random projections to PROJ_DIMS columns (a
@@ -799,14 +815,22 @@ static int approx_search(const float *x, int64_t n, int64_t d, const li_knn_opts
 	free(f.leaf_lo);
 	free(f.leaf_hi);
 	f.perm = f.leaf_lo = f.leaf_hi = NULL;
+	/* the leaf tables only seed the heaps: NN-descent's buffers take their place */
+	free(s.leaves);
+	free(s.lt_d);
+	free(s.lt_i);
+	s.leaves = NULL;
+	s.lt_d = NULL;
+	s.lt_i = NULL;
 
+	int64_t prows = phase_rows(s.mc);
 	int iters = (int)lround(log2((double)n));
 	if (iters < 5)
 		iters = 5;
 	for (int it = 0; it < iters; it++) {
 		build_candidates(&s, it);
-		for (s.u0 = 0; s.u0 < n; s.u0 += NND_PHASE) {
-			int64_t len = n - s.u0 < NND_PHASE ? n - s.u0 : NND_PHASE;
+		for (s.u0 = 0; s.u0 < n; s.u0 += prows) {
+			int64_t len = n - s.u0 < prows ? n - s.u0 : prows;
 			int bprev = li_blas_threads_single();
 			li_parallel_for(len, 64, threads, join_rows, &s);
 			li_blas_threads_restore(bprev);

@@ -14,6 +14,16 @@
  * FIt-SNE's grid (3 nodes per unit-length box) grows with the span, so its FFTs cost more
  * than the tree. At 1M rows the FFT is faster, but its grid is capped (400 boxes a side,
  * to bound memory) and loses accuracy there. Barnes-Hut is the default at every size.
+ * Profiled again (perf, one repulsion of li-reduce's final Fashion-MNIST 10k x 784 map,
+ * span 192, one thread, CPU time on the loaded 2-core EPYC): FFT 85 ms, Barnes-Hut 35;
+ * FFTW's transforms are 66% of the FFT's time, filling the kernel and copying the
+ * padded grids 13%, memset 6%, the per-point spreading and gathering ~2%. Its cost
+ * follows the span, not N: the same points scaled to span 134, 115, 96 and 50 take 38,
+ * 30, 15 and 3.9 ms (Barnes-Hut 17-27 ms). FIt-SNE's and openTSNE's grid is the same
+ * (one box per unit, 3 nodes each), so the crossover is a map narrower than about 100
+ * units at 10k rows. The maps t-SNE makes are wider (the span grows about as sqrt(N),
+ * the grid as N), and a 192-unit map's padded 1152^2 grid (four 10.6 MB arrays, kernel
+ * and charges, real and spectrum) does not fit in this machine's cache.
  *
  * Gradient convention (openTSNE's, which is 1/4 of dKL/dy; hence learning rates 4x
  * scikit-learn's): grad_i = sum_j (e p_ij - q_ij) w_ij (y_i - y_j), w_ij = 1/(1+|y_i-y_j|^2),

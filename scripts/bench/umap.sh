@@ -9,17 +9,19 @@
 # (li-reduce --threads; uwot n_threads and n_sgd_threads; umap-learn through numba's
 # threads, random_state unset so that its SGD runs in parallel).
 #
-# Measured for each: wall time of the whole process (start, reading the data, the fit,
-# writing the embedding; for uwot R's start too) with peak resident memory from
-# /usr/bin/time -v; the time of the fit call alone inside the peers (uwot's umap(),
-# umap-learn's fit_transform, data in memory); and trustworthiness@10
+# Measured for each: wall and CPU time (user + system, every thread) of the whole
+# process (start, reading the data, the fit, writing the embedding; for uwot R's start
+# too) with peak resident memory from /usr/bin/time -v; the wall and CPU time of the fit
+# call alone inside the peers (uwot's umap(), umap-learn's fit_transform, data in
+# memory); and trustworthiness@10
 # (sklearn.manifold.trustworthiness) of each embedding on the same 5,000-row sample.
 # umap-learn's process first fits the first 5,000 rows once, so that numba has
 # compiled everything before the timed fit; its "wall" is the process's minus that
 # warm-up fit (import, the fit, saving: no compilation, so it understates a cold run).
 # The ratios divide a peer's time by li-reduce's whole-process time: > 1 means
 # li-reduce is faster; the "fit" ratio is the conservative one (the peer's fit alone
-# against all of li-reduce).
+# against all of li-reduce). On a loaded machine the CPU ratio (a peer's fit CPU seconds
+# over li-reduce's whole-process CPU seconds) is the one that other work does not skew.
 #
 # Environment: UMAP_BENCH_SMALL=1 for a quick run (2k x 784, 5k x 784 and 5k x 50);
 # UMAP_BENCH_TOOLS (default "li uwot umap-learn") to run only some; THREADS (default:
@@ -52,14 +54,14 @@ import umap
 x = np.load(sys.argv[1])
 # numba compiles umap-learn's functions at their first call: warm up on a part of the
 # data large enough (> 4096 rows) to take the same NN-descent path, then time the fit
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 umap.UMAP(n_neighbors=15, min_dist=0.1).fit_transform(x[:5000])
-warm = time.perf_counter() - t0
-t0 = time.perf_counter()
+warm, warm_cpu = time.perf_counter() - t0, time.process_time() - c0
+t0, c0 = time.perf_counter(), time.process_time()
 y = umap.UMAP(n_neighbors=15, min_dist=0.1).fit_transform(x)
-fit = time.perf_counter() - t0
+fit, cpu = time.perf_counter() - t0, time.process_time() - c0
 np.save(sys.argv[2], y.astype(np.float32))
-json.dump({"fit": fit, "warm": warm}, open(sys.argv[3], "w"))
+json.dump({"fit": fit, "cpu": cpu, "warm": warm, "warm_cpu": warm_cpu}, open(sys.argv[3], "w"))
 PY
 
 cat >"$work/uwot.R" <<'R'
@@ -68,11 +70,13 @@ n <- as.integer(a[2]); d <- as.integer(a[3]); th <- as.integer(a[6])
 con <- file(a[1], "rb"); v <- readBin(con, "numeric", n = n * d, size = 4); close(con)
 x <- matrix(v, nrow = n, ncol = d, byrow = TRUE); rm(v)
 suppressPackageStartupMessages(library(uwot))
-t0 <- proc.time()[["elapsed"]]
+t0 <- proc.time()
 y <- umap(x, n_neighbors = 15, min_dist = 0.1, spread = 1, n_threads = th, n_sgd_threads = th)
-fit <- proc.time()[["elapsed"]] - t0
+t1 <- proc.time()
+fit <- t1[["elapsed"]] - t0[["elapsed"]]
+cpu <- (t1[["user.self"]] + t1[["sys.self"]]) - (t0[["user.self"]] + t0[["sys.self"]])
 con <- file(a[4], "wb"); writeBin(as.numeric(t(y)), con, size = 4); close(con)
-writeLines(sprintf("{\"fit\": %.6f}", fit), a[5])
+writeLines(sprintf("{\"fit\": %.6f, \"cpu\": %.6f}", fit, cpu), a[5])
 R
 
 /usr/bin/python3 - <<'PY'
@@ -127,7 +131,7 @@ print("Fashion-MNIST; %d threads for every tool; %s; load average before: %s"
       % (th, cpu, os.getloadavg()[0]))
 
 def timed(cmd):
-    """Runs cmd under /usr/bin/time -v: (wall seconds, peak RSS MiB)."""
+    """Runs cmd under /usr/bin/time -v: (wall seconds, peak RSS MiB, CPU seconds)."""
     log = os.path.join(work, "time.log")
     t0 = time.perf_counter()
     r = subprocess.run(["/usr/bin/time", "-v", "-o", log] + cmd,
@@ -136,8 +140,11 @@ def timed(cmd):
     if r.returncode:
         print("  %s failed: %s" % (cmd[0], r.stderr.strip()[-400:]))
         return None
-    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", open(log).read()).group(1))
-    return wall, rss / 1024
+    t = open(log).read()
+    rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+    cpu = sum(float(re.search(r"%s time \(seconds\): (\S+)" % k, t).group(1))
+              for k in ("User", "System"))
+    return wall, rss / 1024, cpu
 
 rows = []
 for name, data in sets:
@@ -155,7 +162,7 @@ for name, data in sets:
         if t == "li":
             r = timed([os.path.join(bin_dir, "li-reduce"), "-q", "--method", "umap",
                        "--trust-rows", "0", "--threads", str(th), npy, "-o", out])
-            fit = None
+            fit = fcpu = None
         elif t == "uwot":
             yraw = os.path.join(work, "y.f32")
             r = timed(["Rscript", os.path.join(work, "uwot.R"), raw, str(n), str(dd), yraw,
@@ -168,28 +175,33 @@ for name, data in sets:
             continue
         if t != "li":
             fj = json.load(open(fitj))
-            fit = fj["fit"]
-            r = (r[0] - fj.get("warm", 0.0), r[1])
+            fit, fcpu = fj["fit"], fj.get("cpu")
+            r = (r[0] - fj.get("warm", 0.0), r[1], r[2] - fj.get("warm_cpu", 0.0))
         y = np.load(out)
         tw = trustworthiness(data[sample], y[sample], n_neighbors=10)
-        res[t] = (r[0], fit, r[1], tw)
-        print("  %-14s %-10s %8.1f s wall %8s fit %8.0f MiB  trustworthiness %.4f"
-              % (name, t, r[0], "-" if fit is None else "%.1f s" % fit, r[1], tw), flush=True)
+        res[t] = (r[0], fit, r[1], tw, r[2], fcpu)
+        print("  %-14s %-10s %8.1f s wall %8.1f s CPU %8s fit %8s fit CPU %8.0f MiB  "
+              "trustworthiness %.4f"
+              % (name, t, r[0], r[2], "-" if fit is None else "%.1f s" % fit,
+                 "-" if fcpu is None else "%.1f s" % fcpu, r[1], tw), flush=True)
     rows.append((name, res))
 
 print()
-print("| data | tool | wall s | fit s | peak MiB | trust@10 | wall / ours | fit / ours |")
-print("|---|---|---:|---:|---:|---:|---:|---:|")
+print("| data | tool | wall s | CPU s | fit s | fit CPU s | peak MiB | trust@10 "
+      "| wall / ours | fit / ours | fit CPU / ours CPU |")
+print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for name, res in rows:
     ours = res.get("li")
-    for t, (w, fit, rss, tw) in res.items():
-        rw = rf = "-"
+    for t, (w, fit, rss, tw, cpu, fcpu) in res.items():
+        rw = rf = rc = "-"
         if ours and t != "li":
             rw = "%.2f" % (w / ours[0])
             rf = "%.2f" % (fit / ours[0])
-        print("| %s | %s | %.1f | %s | %.0f | %.4f | %s | %s |"
-              % (name, "li-reduce" if t == "li" else t, w, "-" if fit is None else "%.1f" % fit,
-                 rss, tw, rw, rf))
+            rc = "-" if fcpu is None else "%.2f" % (fcpu / ours[4])
+        print("| %s | %s | %.1f | %.1f | %s | %s | %.0f | %.4f | %s | %s | %s |"
+              % (name, "li-reduce" if t == "li" else t, w, cpu,
+                 "-" if fit is None else "%.1f" % fit,
+                 "-" if fcpu is None else "%.1f" % fcpu, rss, tw, rw, rf, rc))
 print("\nload average after: %.2f (the CPUs may be shared with other work)" % os.getloadavg()[0])
 
 # rows of make bench's summary (scripts/bench/summary): the sets in order are the
