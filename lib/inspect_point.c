@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,6 +180,13 @@ int li_inspect_save_gen(li_inspect *ins, const li_inspect_point *const *pts,
 	q.classes = ins->classes;
 	q.made_by = "li-inspect";
 	q.source = "li-inspect: map points, labels from the probe or typed";
+	/* LABELED/CUT/: the folder of the cuts' data sets first */
+	if (strcmp(ins->labeled, ins->p->labeled) && mkdir(ins->p->labeled, 0777) &&
+	    errno != EEXIST) {
+		li_err_set(err, LI_EIO, "%s: cannot create the folder: %s", ins->p->labeled,
+			   strerror(errno));
+		goto out;
+	}
 	rc = li_labeled_append(ins->labeled, &q, generation, err);
 	if (rc)
 		li_err_prefix(err, "%s", ins->labeled);

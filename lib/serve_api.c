@@ -767,8 +767,21 @@ static void post_prepare(li_serve *s, const char *body, size_t n, li_serve_reply
 		return;
 	}
 	int same = s->ins && k == s->project;
+	/* copies: the names outlive j */
+	char cbuf[256], mbuf[16];
 	const char *cut = json_string_value(jc), *method = json_string_value(jm);
+	if ((cut && strlen(cut) >= sizeof cbuf) || (method && strlen(method) >= sizeof mbuf)) {
+		json_decref(j);
+		li_serve_error(r, 400, "'cut' or 'method' is too long");
+		return;
+	}
+	if (cut)
+		cut = strcpy(cbuf, cut);
+	if (method)
+		method = strcpy(mbuf, method);
 	int auto_tune = ja ? json_is_true(ja) : 0;
+	json_decref(j);
+	j = NULL;
 	if (!cut && same)
 		cut = li_inspect_cut(s->ins);
 	if (!method && same)

@@ -141,7 +141,7 @@ assert np.hypot(*(hp - p[\"hover\"])) <= 6.5 and name == names[y[j]], (g[\"hover
 	test_expect_success 'label + Save: the labeled data set holds the point; saved points marked; Undo' '
 		$PY -c "
 import json, numpy as np; g = json.load(open(\"got.json\"))
-d = \"proj/labeled/current/\"
+d = \"proj/labeled/code/current/\"
 o = np.load(d + \"origin.npy\"); y = np.load(d + \"labels.npy\"); s = np.load(d + \"samples.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
 sv = g[\"save\"]
@@ -155,7 +155,7 @@ print(repr(sv[\"shown\"][\"x\"]), repr(sv[\"shown\"][\"y\"]))
 		li-invert map.h5 saved.txt -o slat.npy &&
 		$PY -c "
 import numpy as np
-l = np.load(\"proj/labeled/current/latent.npy\")
+l = np.load(\"proj/labeled/code/current/latent.npy\")
 assert np.allclose(l[0], np.load(\"slat.npy\")[0], rtol=1e-5, atol=1e-6), l
 "
 	'
@@ -163,8 +163,8 @@ assert np.allclose(l[0], np.load(\"slat.npy\")[0], rtol=1e-5, atol=1e-6), l
 	test_expect_success 'two pages saving at once: both points in the labeled data set' '
 		$PY -c "
 import json, numpy as np; g = json.load(open(\"got.json\"))
-o = np.load(\"proj/labeled/current/origin.npy\"); y = np.load(\"proj/labeled/current/labels.npy\")
-cls = open(\"proj/labeled/current/classes.txt\").read().split(chr(10))[:-1]
+o = np.load(\"proj/labeled/code/current/origin.npy\"); y = np.load(\"proj/labeled/code/current/labels.npy\")
+cls = open(\"proj/labeled/code/current/classes.txt\").read().split(chr(10))[:-1]
 assert o.shape == (3, 2), o.shape
 assert sorted(t[\"r\"][\"index\"] for t in g[\"two\"]) == [1, 2], g[\"two\"]
 got = sorted(map(tuple, o[1:].tolist())); want = sorted((np.float32(t[\"x\"]).item(), np.float32(t[\"y\"]).item()) for t in g[\"two\"])
@@ -180,7 +180,7 @@ assert [cls[k] for k in y[1:]] == [\"two pages\"] * 2
 		$PY -c "
 import json, numpy as np; g = json.load(open(\"got.json\")); g2 = json.load(open(\"got2.json\"))
 assert g2[\"errors\"] == [], g2
-d = \"proj/labeled/current/\"
+d = \"proj/labeled/code/current/\"
 o = np.load(d + \"origin.npy\"); y = np.load(d + \"labels.npy\"); l = np.load(d + \"latent.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
 assert [cls[k] for k in y] == [\"bar\", \"two pages\"], [cls[k] for k in y]
