@@ -14,29 +14,7 @@
 unset DISPLAY
 trap stop_servers EXIT
 
-CHROMIUM=${LI_CHROMIUM:-/usr/bin/chromium}
-why=""
-if ! [ -x "$CHROMIUM" ]; then
-	why="no $CHROMIUM (scripts/deps installs the chromium package)"
-elif ! command -v node >/dev/null 2>&1; then
-	why="no node"
-elif ! "$LI_TOP/tests/browser/setup" >setup.log 2>&1; then
-	why="puppeteer-core cannot be installed (tests/browser/setup: $(tail -1 setup.log))"
-elif ! timeout 60 "$CHROMIUM" --headless --disable-gpu --no-sandbox --no-first-run \
-	--disable-background-networking --disable-component-update --disable-sync \
-	--user-data-dir="$TRASH/probe-profile" --dump-dom about:blank >/dev/null 2>chromium.err; then
-	why="Chromium does not start here: $(grep -v '^\[' chromium.err | tail -1)"
-fi
-if [ -n "$why" ]; then
-	if [ "${LI_REQUIRE_BROWSER:-0}" = 1 ]; then
-		export LI_SKIP_WHY=$why
-		test_expect_success 'the browser tests can run (LI_REQUIRE_BROWSER=1)' 'echo "$LI_SKIP_WHY" >&2 && false'
-	else
-		test_skip 'li-inspect --serve in a browser' "$why"
-	fi
-	test_done
-	exit 0
-fi
+browser_or_skip 'li-inspect --serve in a browser'
 
 test_expect_success 'setup: a project folder, prepared, and the plan of clicks' '
 	make_project proj && echo quit | li-inspect -q proj --no-window &&

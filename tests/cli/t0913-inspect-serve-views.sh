@@ -44,23 +44,6 @@ for i in sorted(glob.glob(\"$1/.li-inspect/*/info.json\")):
         print(os.path.dirname(i) + \"/map.h5\"); break"
 }
 
-# png_gray FILE: an 8-bit gray PNG without filters (what render.sh writes) as rows of
-# numbers, decoded here with zlib.
-cat >png_gray.py <<-\EOF
-import struct, sys, zlib
-b = open(sys.argv[1], "rb").read()
-assert b[:8] == b"\x89PNG\r\n\x1a\n"
-i, idat, w, h = 8, b"", 0, 0
-while i < len(b):
-    n, t = struct.unpack(">I4s", b[i:i + 8]); d = b[i + 8:i + 8 + n]; i += 12 + n
-    if t == b"IHDR": w, h = struct.unpack(">II", d[:8])
-    if t == b"IDAT": idat += d
-raw = zlib.decompress(idat)
-for r in range(h):
-    assert raw[r * (w + 1)] == 0
-    print(" ".join(str(v) for v in raw[r * (w + 1) + 1:(r + 1) * (w + 1)]))
-EOF
-
 test_expect_success 'setup: a project folder, prepared' '
 	make_project proj && echo quit | li-inspect -q proj --no-window
 '
@@ -218,27 +201,6 @@ assert np.load(\"old/labeled/enc/current/latent.npy\").shape == (1, 16)
 " && li-label -q old/labeled --stats >/dev/null
 '
 
-# a project whose outputs a command renders; and commands that fail, hang, draw no PNG
-make_render_project() {
-	make_project "$1" && cat >"$1/render.sh" <<-EOF
-	#!/bin/sh
-	# OUT.npy PICTURE: the 8x8 output as an 8-bit gray PNG, 255 * value
-	exec $PY - "\$1" "\$2" <<-\PYEOF
-	import struct, sys, zlib, numpy as np
-	a = np.load(sys.argv[1])[0].reshape(8, 8)
-	g = np.clip(np.round(a * 255), 0, 255).astype(np.uint8)
-	raw = b"".join(b"\0" + r.tobytes() for r in g)
-	c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
-	open(sys.argv[2], "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0))
-	                              + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
-	PYEOF
-	EOF
-	chmod +x "$1/render.sh" &&
-	$PY -c "
-import json; p = json.load(open(\"$1/project.json\")); p[\"render\"] = {\"kind\": \"command\", \"run\": \"./render.sh\"}
-json.dump(p, open(\"$1/project.json\", \"w\"))"
-}
-
 test_expect_success 'setup: a project with a render command' '
 	make_render_project rproj && echo quit | li-inspect -q rproj --no-window
 '
@@ -249,7 +211,7 @@ if start_server rproj; then
 		curl -s --max-time 30 -b "li_token_$PORT=$TOKEN" -H "X-LI-Token: $TOKEN" \
 			--data "{\"x\": 1.5, \"y\": -2}" -D h -o pic.png $BASE/api/render &&
 		head -1 h | grep -q " 200" && grep -qi "^content-type: image/png" h &&
-		$PY png_gray.py pic.png >got.txt &&
+		png_gray pic.png >got.txt &&
 		echo "1.5 -2" | li-invert $(cache_map rproj) | li-propagate -q rproj/model.h5 --at code -o rw.npy &&
 		$PY -c "
 import numpy as np
