@@ -31,7 +31,7 @@ sys.exit(1 if j[\"preparing\"] is None and j[\"error\"] else 0)" || return 1
 	return 1
 }
 
-# cache_of DIR CUT METHOD: the map file of that cached preparation (info.json names the
+# cache_of DIR CUT METHOD [auto]: the map file of that cached preparation (info.json names the
 # cut by its row index, which li-layers gives).
 cache_of() {
 	li-layers --json "$1/model.h5" >layers-of.json &&
@@ -40,7 +40,7 @@ import glob, json, os
 names = [l[\"name\"] for l in json.load(open(\"layers-of.json\"))[\"layers\"]]
 for i in sorted(glob.glob(\"$1/.li-inspect/*/info.json\")):
     j = json.load(open(i))
-    if names[j[\"cut\"]] == \"$2\" and j[\"method\"] == \"$3\" and not j.get(\"auto\", False):
+    if names[j[\"cut\"]] == \"$2\" and j[\"method\"] == \"$3\" and j.get(\"auto\", False) == (\"${4:-}\" == \"auto\"):
         print(os.path.dirname(i) + \"/map.h5\"); break"
 }
 
@@ -174,6 +174,21 @@ assert j[\"view\"] == 4 and j[\"preparing\"] is None and j[\"error\"].startswith
 assert \"/\" not in j[\"error\"], j
 " &&
 		api /api/meta | body | grep -q "\"cut\": \"dec\""
+	'
+
+	test_expect_success 'auto: the method'"'"'s parameters chosen, its own cache, its clicks' '
+		post /api/prepare "{\"cut\": \"code\", \"method\": \"pca\", \"auto\": true}" >out &&
+		test "$(code <out)" = 202 && wait_view 5 &&
+		api /api/meta | body | grep -q "\"auto\": true" &&
+		map=$(cache_of proj code pca auto) && test -n "$map" &&
+		test "$map" != "$(cache_of proj code pca)" &&
+		post /api/click "{\"x\": 0.25, \"y\": -0.5}" | body >au.json &&
+		echo "0.25 -0.5" | li-invert "$map" | li-propagate -q proj/model.h5 --at code -o auw.npy &&
+		$PY -c "
+import json, numpy as np
+a = json.load(open(\"au.json\")); w = np.load(\"auw.npy\")[0]
+assert np.allclose(np.array(a[\"output\"][\"values\"]).reshape(8, 8), w, rtol=1e-5, atol=1e-6)
+"
 	'
 
 	test_expect_success 'no render command: /api/render is 404' '
