@@ -28,7 +28,6 @@ typedef struct li_serve_project {
 	char *name;                 /* the folder's name (what the page shows and sends) */
 	char *dir;                  /* its path (never sent) */
 	char *problem;              /* why it cannot be used (no path), or NULL */
-	int render_command;         /* its outputs are rendered by a command */
 } li_serve_project;
 
 /* The view being prepared in the background, and how the last one ended; under jlock. */

@@ -59,8 +59,7 @@ static void note(li_serve *s, const char *fmt, ...)
 	s->o.note(s->o.ctx, line);
 }
 
-static int add_project(li_serve *s, const char *name, const char *dir, const li_project *p,
-		       const char *problem)
+static int add_project(li_serve *s, const char *name, const char *dir, const char *problem)
 {
 	li_serve_project *v = realloc(s->projects, sizeof *v * (size_t)(s->n_projects + 1));
 	if (!v)
@@ -71,7 +70,6 @@ static int add_project(li_serve *s, const char *name, const char *dir, const li_
 	q->name = strdup(name);
 	q->dir = strdup(dir);
 	q->problem = problem ? strdup(problem) : NULL;
-	q->render_command = p && p->render == LI_RENDER_COMMAND;
 	s->n_projects++;
 	return q->name && q->dir && (!problem || q->problem) ? 0 : -1;
 }
@@ -80,7 +78,7 @@ int li_serve_views_single(li_serve *s, li_inspect *ins, const li_project *p, li_
 {
 	const char *base = strrchr(p->dir, '/');
 	base = base && base[1] ? base + 1 : p->dir;
-	if (add_project(s, base, p->dir, p, NULL))
+	if (add_project(s, base, p->dir, NULL))
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	s->ins = s->given_ins = ins;
 	s->p = p;
@@ -160,7 +158,7 @@ int li_serve_views_folder(li_serve *s, const char *dir, li_err *err)
 			note(s, "%s: %s", sub ? sub : names[i], pe.msg);
 			page_message(problem, sizeof problem, pe.msg, sub ? sub : "");
 		}
-		if (!sub || add_project(s, names[i], sub, p, p ? NULL : problem))
+		if (!sub || add_project(s, names[i], sub, p ? NULL : problem))
 			rc = li_err_set(err, LI_ENOMEM, "out of memory");
 		li_project_free(p);
 		free(sub);
