@@ -23,6 +23,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: li-inspect PROJECT_DIR [--at LAYER] [--method pca|umap|tsne] [--no-window]\n"
 	      "       li-inspect PROJECT_DIR --serve [HOST:]PORT [--at LAYER] [--method M]\n"
+	      "       li-inspect FOLDER_OF_PROJECTS --serve [HOST:]PORT\n"
 	      "\n"
 	      "Probe the model of a project folder (PROJECT_DIR/project.json) at any point of\n"
 	      "its latent map: the point is inverted into the latent space, pushed through the\n"
@@ -39,7 +40,9 @@ static void usage(FILE *f)
 	      "      --size WxH     the map window's size in pixels [800x600]\n"
 	      "      --serve [HOST:]PORT  serve the inspector as a web page instead (port 0: any\n"
 	      "                     free one); prints its address with a token; binds\n"
-	      "                     127.0.0.1 unless HOST is given; ends on Ctrl-C\n"
+	      "                     127.0.0.1 unless HOST is given; ends on Ctrl-C; the page\n"
+	      "                     switches layers, methods and (for a folder of project\n"
+	      "                     folders) projects\n"
 	      "      --seed N       seed of the map fit [0]\n"
 	      "      --threads N    threads of the map fit [its default]\n"
 	      "  -q, --quiet        no notes and no progress\n"
@@ -63,6 +66,7 @@ typedef struct state {
 	li_inspect *ins;
 	const li_project *p;
 	const cli_common *c;
+	const char *dir;         /* --serve: a folder of projects (ins and p NULL) */
 	li_inspect_point *pts;   /* the marks, in order */
 	char **typed;            /* a typed label per mark, or NULL */
 	int n_pts, m_pts;
@@ -258,7 +262,7 @@ static void save_last(state *s)
 	}
 	if (!s->c->quiet)
 		fprintf(stderr, "li-inspect: saved point %d as '%s' to %s\n", s->num[i], l,
-			s->p->labeled);
+			li_inspect_labeled_dir(s->ins));
 }
 
 static void undo(state *s)
@@ -639,7 +643,8 @@ static int serve_loop(state *s, li_serve_opts *so)
 	li_err err = {0};
 	so->note = serve_note;
 	so->ctx = (void *)s->c;
-	li_serve *srv = li_serve_start(s->ins, s->p, so, &err);
+	li_serve *srv = s->ins ? li_serve_start(s->ins, s->p, so, &err)
+			       : li_serve_start_folder(s->dir, so, &err);
 	if (!srv) {
 		cli_error(NULL, "%s", err.msg);
 		return cli_status(&err);
@@ -703,12 +708,25 @@ int main(int argc, char **argv)
 	if (c.output)
 		cli_usage_error("-o is not an option of li-inspect");
 	dir = argv[optind];
+	signal(SIGPIPE, SIG_IGN);
+	if (li_serve_is_folder(dir)) {
+		/* a folder of projects: the page lists them and prepares the one chosen */
+		if (!serve || no_window)
+			cli_usage_error("'%s' is a folder of projects: --serve shows them", dir);
+		if (o.at || o.method)
+			cli_usage_error("--at and --method name one project's cut: with a folder of "
+					"projects, choose on the page");
+		so.seed = c.seed;
+		so.threads = c.threads;
+		s.c = &c;
+		s.dir = dir;
+		return cli_finish(serve_loop(&s, &so));
+	}
 	if (o.method) {
 		const char *why;
 		if (!li_reduce_available(o.method, &why))
 			cli_usage_error("--method '%s' %s", o.method, why);
 	}
-	signal(SIGPIPE, SIG_IGN);
 	li_err err = {0};
 	li_project *p = li_project_load(dir, &err);
 	if (!p) {
@@ -727,8 +745,8 @@ int main(int argc, char **argv)
 		if (!c.quiet)
 			fprintf(stderr, "li-inspect: no DISPLAY: commands from standard input\n");
 	}
-	o.seed = c.seed;
-	o.threads = c.threads;
+	o.seed = so.seed = c.seed;
+	o.threads = so.threads = c.threads;
 	o.note = note_cb;
 	o.progress = progress_cb;
 	o.ctx = &c;

@@ -10,6 +10,7 @@
  */
 #include "inspect.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -17,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -149,6 +152,26 @@ static int is_output(const li_model *m, int row)
 	return 0;
 }
 
+/* The split point with the smallest latent (-1 when none), its size in *size. */
+static int smallest_split(const li_model *m, int64_t *size)
+{
+	int best = -1;
+	int64_t best_n = 0;
+	for (int i = 0; i < li_model_rows(m); i++) {
+		const li_shape *s = li_model_row_shape(m, i);
+		if (i == li_model_input_row(m, 0) || is_output(m, i) || li_model_row_problem(m, i) ||
+		    s->rank < 0 || !li_model_is_split(m, i))
+			continue;
+		int64_t n = li_shape_elems(s);
+		if (n > 0 && (best < 0 || n < best_n)) {
+			best = i;
+			best_n = n;
+		}
+	}
+	*size = best_n;
+	return best;
+}
+
 static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o, li_err *err)
 {
 	const li_model *m = ins->m;
@@ -172,19 +195,8 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 		ins->cut = row;
 		return 0;
 	}
-	int best = -1;
-	int64_t best_n = 0;
-	for (int i = 0; i < li_model_rows(m); i++) {
-		const li_shape *s = li_model_row_shape(m, i);
-		if (i == li_model_input_row(m, 0) || is_output(m, i) || li_model_row_problem(m, i) ||
-		    s->rank < 0 || !li_model_is_split(m, i))
-			continue;
-		int64_t n = li_shape_elems(s);
-		if (n > 0 && (best < 0 || n < best_n)) {
-			best = i;
-			best_n = n;
-		}
-	}
+	int64_t best_n;
+	int best = smallest_split(m, &best_n);
 	if (best < 0)
 		return li_err_set(err, LI_EDATA,
 				  "%s: the model has no split point between its input and its output",
@@ -193,6 +205,39 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 	note(o, "cut at '%s' (the split point with the smallest latent, %lld numbers; --at to choose)",
 	     li_model_row_name(m, best), (long long)best_n);
 	return 0;
+}
+
+/* The labeled data set folder of the cut (inspect.h li_inspect_labeled_dir). */
+static int labeled_dir(li_inspect *ins, li_err *err)
+{
+	const li_project *p = ins->p;
+	const char *name = li_model_row_name(ins->m, ins->cut);
+	char *cur = join(p->labeled, "current");
+	struct stat st;
+	int legacy = cur && lstat(cur, &st) == 0;
+	free(cur);
+	if (legacy) {
+		int64_t size;
+		int def = p->at ? li_model_find(ins->m, p->at) : smallest_split(ins->m, &size);
+		if (def == ins->cut) {
+			ins->labeled = strdup(p->labeled);
+			return ins->labeled ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
+		}
+	}
+	size_t n = strlen(name);
+	char *safe = malloc(n + 3);
+	if (!safe)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	for (size_t i = 0; i <= n; i++) {
+		unsigned char c = (unsigned char)name[i];
+		safe[i] = !c || (c < 0x80 && (isalnum(c) || c == '.' || c == '_' || c == '-')) ? (char)c : '_';
+	}
+	/* never a name the data set folder itself uses, nor "." or ".." */
+	if (safe[0] == '.' || !strcmp(safe, "current") || !strncmp(safe, "gen-", 4) || !safe[0])
+		memmove(safe + 1, safe, n + 1), safe[0] = '_';
+	ins->labeled = join(p->labeled, safe);
+	free(safe);
+	return ins->labeled ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
 }
 
 /* ----- preparing ----- */
@@ -429,6 +474,9 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	ro.method = method;
 	ro.seed = o->seed;
 	ro.threads = o->threads;
+	ro.auto_tune = o->auto_tune;
+	ro.progress.fn = o->progress;
+	ro.progress.ctx = o->ctx;
 	int64_t rs[LI_MAX_RANK];
 	for (int i = 0; i < ins->lshape.rank; i++)
 		rs[i] = ins->lshape.dim[i];
@@ -525,8 +573,9 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 		li_err_set(err, LI_EIO, "cannot write the cache's info.json");
 		goto out;
 	}
-	fprintf(f, "{\"cut\": %d, \"method\": \"%s\", \"rows\": %lld, \"probe\": %s}\n", ins->cut,
-		method, (long long)ins->n, k > 0 ? "true" : "false");
+	fprintf(f, "{\"cut\": %d, \"method\": \"%s\", \"auto\": %s, \"rows\": %lld, \"probe\": %s}\n",
+		ins->cut, method, o->auto_tune ? "true" : "false", (long long)ins->n,
+		k > 0 ? "true" : "false");
 	if (fclose(f)) {
 		li_err_set(err, LI_EIO, "cannot write the cache's info.json");
 		goto out;
@@ -633,8 +682,13 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 			   p->model, li_model_n_inputs(ins->m));
 		goto fail;
 	}
-	if (choose_cut(ins, o->at ? o->at : p->at, o, err))
+	if (choose_cut(ins, o->at ? o->at : p->at, o, err) || labeled_dir(ins, err))
 		goto fail;
+	ins->auto_tune = o->auto_tune != 0;
+	if (!(ins->method = strdup(method))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto fail;
+	}
 	ins->out_row = li_model_output_row(ins->m, 0);
 	ins->approx = !strcmp(method, "tsne");
 
@@ -648,6 +702,8 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 	hash_str(&h, li_model_row_name(ins->m, ins->cut));
 	hash_str(&h, method);
 	hash_bytes(&h, &o->seed, sizeof o->seed);
+	if (o->auto_tune)
+		hash_str(&h, "auto"); /* absent otherwise: the keys of older caches stay */
 	hash_bytes(&h, &p->has_preprocess, sizeof p->has_preprocess);
 	hash_bytes(&h, &p->pre.scale, sizeof p->pre.scale);
 	hash_bytes(&h, &p->pre.offset, sizeof p->pre.offset);
@@ -756,6 +812,8 @@ void li_inspect_free(li_inspect *ins)
 	free(ins->labels);
 	li_labeled_free_names(ins->classes, ins->n_classes);
 	free(ins->cache);
+	free(ins->labeled);
+	free(ins->method);
 	free(ins->probe_path);
 	free(ins->work);
 	free(ins);
@@ -767,6 +825,10 @@ const int64_t *li_inspect_labels(const li_inspect *ins) { return ins->labels; }
 const li_map *li_inspect_map(const li_inspect *ins) { return ins->map; }
 const char *li_inspect_cache_dir(const li_inspect *ins) { return ins->cache; }
 const char *li_inspect_probe_path(const li_inspect *ins) { return ins->probe_path; }
+const char *li_inspect_labeled_dir(const li_inspect *ins) { return ins->labeled; }
+const char *li_inspect_method(const li_inspect *ins) { return ins->method; }
+int li_inspect_auto(const li_inspect *ins) { return ins->auto_tune; }
+const li_model *li_inspect_model(const li_inspect *ins) { return ins->m; }
 int li_inspect_has_probe(const li_inspect *ins) { return ins->prun != NULL; }
 
 const char *li_inspect_cut(const li_inspect *ins)
@@ -784,21 +846,52 @@ int li_inspect_classes(const li_inspect *ins, char *const **names)
 /* Runs argv[0] with arguments and waits; 0 when it exited 0. */
 int li_inspect_run_program(char *const *argv, li_err *err)
 {
+	return li_inspect_run_program_timeout(argv, 0, err);
+}
+
+int li_inspect_run_program_timeout(char *const *argv, int timeout_ms, li_err *err)
+{
 	fflush(NULL);
 	pid_t pid = fork();
 	if (pid < 0)
 		return li_err_set(err, LI_EIO, "cannot start '%s': %s", argv[0], strerror(errno));
 	if (pid == 0) {
-		/* the program's standard output must not mix with ours */
+		/* its own process group, so a time limit ends what it started too; its standard
+		 * output must not mix with ours */
+		if (timeout_ms > 0)
+			setpgid(0, 0);
 		if (dup2(2, 1) < 0)
 			_exit(127);
 		execv(argv[0], argv);
 		_exit(127);
 	}
+	if (timeout_ms > 0)
+		setpgid(pid, pid); /* also here: no race with the child's own call */
 	int st;
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
+	struct timespec t0, now;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		pid_t w = waitpid(pid, &st, timeout_ms > 0 ? WNOHANG : 0);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
 			return li_err_set(err, LI_EIO, "waiting for '%s': %s", argv[0], strerror(errno));
+		if (w == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			double ms = (double)(now.tv_sec - t0.tv_sec) * 1e3 +
+				    (double)(now.tv_nsec - t0.tv_nsec) / 1e6;
+			if (ms > timeout_ms) {
+				kill(-pid, SIGKILL);
+				kill(pid, SIGKILL);
+				while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+					;
+				return li_err_set(err, LI_EDATA, "'%s' timed out after %d ms", argv[0],
+						  timeout_ms);
+			}
+			struct timespec d = {0, 10 * 1000 * 1000};
+			nanosleep(&d, NULL);
+		}
+	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
 		return li_err_set(err, LI_EDATA, "'%s' cannot be run", argv[0]);
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0)
@@ -850,7 +943,7 @@ int li_inspect_retrain(li_inspect *ins, li_inspect_report *rep, li_err *err)
 	int64_t n0 = ins->labels ? ins->n : 0, m = 0;
 	const int64_t *ly = NULL;
 	int64_t ld = 0;
-	d = li_labeled_open(ins->p->labeled, err);
+	d = li_labeled_open(ins->labeled, err);
 	if (d) {
 		const li_labeled_info *in = li_labeled_info_of(d);
 		ld = in->latent_dim;

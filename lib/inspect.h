@@ -31,6 +31,8 @@ typedef struct li_inspect_opts {
 	const char *at;       /* the cut; NULL: the manifest's "at", else the split point
 			       * with the smallest latent */
 	const char *method;   /* NULL: the manifest's "method", else "pca" */
+	int auto_tune;        /* choose the method's parameters by trustworthiness (li-reduce
+			       * --auto; part of the cache key) */
 	uint64_t seed;        /* for the map fit */
 	int threads;          /* for the map's loops (0: its default) */
 	/* Called with lines worth showing (the cut chosen and why, cache use, the map's
@@ -58,6 +60,18 @@ int li_inspect_classes(const li_inspect *ins, char *const **names);
 const li_map *li_inspect_map(const li_inspect *ins);
 const char *li_inspect_cut(const li_inspect *ins);        /* the cut layer's name */
 const char *li_inspect_cache_dir(const li_inspect *ins);  /* PROJECT/.li-inspect/KEY */
+const char *li_inspect_method(const li_inspect *ins);     /* "pca", "umap" or "tsne" */
+int li_inspect_auto(const li_inspect *ins);               /* fitted with auto_tune */
+const li_model *li_inspect_model(const li_inspect *ins);  /* the whole model */
+/*
+ * The labeled data set folder of this handle's cut: LABELED/CUT/ (LABELED the project's
+ * "labeled" folder, CUT the cut layer's name with characters other than letters, digits,
+ * '.', '_' and '-' as '_'), since latent rows of different cuts differ. An older project
+ * whose LABELED is itself a data set (it has LABELED/current) keeps it as the data set of
+ * its default cut (the manifest's "at", else the split point with the smallest latent);
+ * its other cuts get LABELED/CUT/ inside it.
+ */
+const char *li_inspect_labeled_dir(const li_inspect *ins);
 const char *li_inspect_probe_path(const li_inspect *ins); /* NULL without labels */
 int li_inspect_has_probe(const li_inspect *ins);
 
@@ -145,6 +159,14 @@ int li_inspect_save_gen(li_inspect *ins, const li_inspect_point *const *pts,
  */
 int li_inspect_render_command(const li_inspect *ins, const li_inspect_point *pt,
 			      const char *picture, li_err *err) LI_RESULT_USED;
+/*
+ * The same for any render command run (the project's render.run) and output (its per-row
+ * shape and numbers), with a time limit: a command still running after timeout_ms
+ * milliseconds (0: none) is killed with its process group and the call fails (LI_EDATA,
+ * "timed out"). For callers that must not hold the inspector while it runs (the server).
+ */
+int li_inspect_render_run(const char *run, const li_shape *shape, const float *output,
+			  const char *picture, int timeout_ms, li_err *err) LI_RESULT_USED;
 
 /*
  * A text picture of a gray image (h x w, row-major) in h lines of w characters from

@@ -19,6 +19,8 @@ struct li_inspect {
 	li_run *prun;
 	li_map *map;
 	int approx;               /* t-SNE: the approximate inverse */
+	char *method;             /* the map's method */
+	int auto_tune;
 	int64_t n;
 	float *xy;
 	int64_t *labels;
@@ -27,6 +29,7 @@ struct li_inspect {
 	char **classes;
 	int n_classes;
 	char *cache;
+	char *labeled;            /* this cut's labeled data set folder (li_inspect_labeled_dir) */
 	char *probe_path;
 	double *work;             /* d doubles */
 };
@@ -34,6 +37,10 @@ struct li_inspect {
 /* Runs argv[0] with its arguments (standard output to standard error) and waits: 0 when
  * it exited 0, else negative with err naming the program and how it failed. */
 int li_inspect_run_program(char *const *argv, li_err *err) LI_RESULT_USED;
+/* As li_inspect_run_program, but a program still running after timeout_ms milliseconds
+ * (0: no limit) is killed with its process group and reported as timed out. */
+int li_inspect_run_program_timeout(char *const *argv, int timeout_ms, li_err *err)
+	LI_RESULT_USED;
 
 /* Reads a data file of the project as float32 rows of the model's input shape, through
  * the project's preprocessing. 0 or negative. */

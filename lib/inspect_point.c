@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -179,9 +180,16 @@ int li_inspect_save_gen(li_inspect *ins, const li_inspect_point *const *pts,
 	q.classes = ins->classes;
 	q.made_by = "li-inspect";
 	q.source = "li-inspect: map points, labels from the probe or typed";
-	rc = li_labeled_append(ins->p->labeled, &q, generation, err);
+	/* LABELED/CUT/: the folder of the cuts' data sets first */
+	if (strcmp(ins->labeled, ins->p->labeled) && mkdir(ins->p->labeled, 0777) &&
+	    errno != EEXIST) {
+		li_err_set(err, LI_EIO, "%s: cannot create the folder: %s", ins->p->labeled,
+			   strerror(errno));
+		goto out;
+	}
+	rc = li_labeled_append(ins->labeled, &q, generation, err);
 	if (rc)
-		li_err_prefix(err, "%s", ins->p->labeled);
+		li_err_prefix(err, "%s", ins->labeled);
 out:
 	li_npy_close(r);
 	if (f)
@@ -197,6 +205,13 @@ int li_inspect_render_command(const li_inspect *ins, const li_inspect_point *pt,
 {
 	if (!ins->p->render_run)
 		return li_err_set(err, LI_EUSAGE, "the project has no render command");
+	return li_inspect_render_run(ins->p->render_run, &pt->out_shape, pt->output, picture, 0,
+				     err);
+}
+
+int li_inspect_render_run(const char *run, const li_shape *shape, const float *output,
+			  const char *picture, int timeout_ms, li_err *err)
+{
 	size_t n = strlen(picture);
 	char *npy = malloc(n + 5);
 	if (!npy)
@@ -204,10 +219,10 @@ int li_inspect_render_command(const li_inspect *ins, const li_inspect_point *pt,
 	snprintf(npy, n + 5, "%s.npy", picture);
 	li_array a = {0};
 	a.dtype = LI_DTYPE_F32;
-	a.rank = pt->out_shape.rank + 1;
+	a.rank = shape->rank + 1;
 	a.shape[0] = 1;
-	memcpy(a.shape + 1, pt->out_shape.dim, sizeof(int64_t) * (size_t)pt->out_shape.rank);
-	a.data = pt->output;
+	memcpy(a.shape + 1, shape->dim, sizeof(int64_t) * (size_t)shape->rank);
+	a.data = (float *)output;
 	int rc = -1;
 	FILE *f = fopen(npy, "wb");
 	if (!f) {
@@ -220,11 +235,11 @@ int li_inspect_render_command(const li_inspect *ins, const li_inspect_point *pt,
 	if (rc)
 		goto out;
 	unlink(picture);
-	char *argv[] = {ins->p->render_run, npy, (char *)picture, NULL};
-	if ((rc = li_inspect_run_program(argv, err)))
+	char *argv[] = {(char *)run, npy, (char *)picture, NULL};
+	if ((rc = li_inspect_run_program_timeout(argv, timeout_ms, err)))
 		goto out;
 	if (access(picture, R_OK))
-		rc = li_err_set(err, LI_EDATA, "'%s' made no picture", ins->p->render_run);
+		rc = li_err_set(err, LI_EDATA, "'%s' made no picture", run);
 out:
 	unlink(npy);
 	free(npy);

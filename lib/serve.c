@@ -375,23 +375,37 @@ static int is_loopback(const struct sockaddr_storage *a)
 	return 0;
 }
 
-li_serve *li_serve_start(li_inspect *ins, const li_project *p, const li_serve_opts *o,
-			 li_err *err)
+/* The parts of a server both kinds share: options, locks, the token. */
+static li_serve *server_new(const li_serve_opts *o, li_err *err)
 {
 	li_serve *s = calloc(1, sizeof *s);
 	if (!s) {
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		return NULL;
 	}
-	s->ins = ins;
-	s->p = p;
 	if (o)
 		s->o = *o;
 	if (s->o.neighbors <= 0)
 		s->o.neighbors = 5;
 	if (s->o.neighbors > 50)
 		s->o.neighbors = 50;
+	if (s->o.render_timeout_ms <= 0)
+		s->o.render_timeout_ms = 10000;
+	s->project = -1;
 	if (pthread_mutex_init(&s->lock, NULL)) {
+		free(s);
+		li_err_set(err, LI_ENOMEM, "cannot make a lock");
+		return NULL;
+	}
+	if (pthread_mutex_init(&s->jlock, NULL)) {
+		pthread_mutex_destroy(&s->lock);
+		free(s);
+		li_err_set(err, LI_ENOMEM, "cannot make a lock");
+		return NULL;
+	}
+	if (pthread_mutex_init(&s->render_lock, NULL)) {
+		pthread_mutex_destroy(&s->jlock);
+		pthread_mutex_destroy(&s->lock);
 		free(s);
 		li_err_set(err, LI_ENOMEM, "cannot make a lock");
 		return NULL;
@@ -399,21 +413,24 @@ li_serve *li_serve_start(li_inspect *ins, const li_project *p, const li_serve_op
 	unsigned char rnd[16];
 	if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd) {
 		li_err_set(err, LI_EIO, "no random token: %s", strerror(errno));
-		goto fail;
+		li_serve_stop(s);
+		return NULL;
 	}
 	for (int i = 0; i < 16; i++)
 		snprintf(s->token + 2 * i, 3, "%02x", rnd[i]);
-	if (li_inspect_load_data(ins, err))
-		goto fail;
+	return s;
+}
+
+/* Binds and starts the daemon. 0 or negative. */
+static int listen_on(li_serve *s, li_err *err)
+{
 	snprintf(s->host, sizeof s->host, "%s", s->o.host ? s->o.host : "127.0.0.1");
 	struct sockaddr_storage addr;
 	socklen_t alen;
-	if (s->o.port < 0 || s->o.port > 65535) {
-		li_err_set(err, LI_EUSAGE, "port %d is not 0..65535", s->o.port);
-		goto fail;
-	}
+	if (s->o.port < 0 || s->o.port > 65535)
+		return li_err_set(err, LI_EUSAGE, "port %d is not 0..65535", s->o.port);
 	if (resolve(s->o.host, s->o.port, &addr, &alen, err))
-		goto fail;
+		return -1;
 	s->loopback = is_loopback(&addr);
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
 	if (addr.ss_family == AF_INET6)
@@ -426,21 +443,42 @@ li_serve *li_serve_start(li_inspect *ins, const li_project *p, const li_serve_op
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned)64,
 				MHD_OPTION_END);
-	if (!s->d) {
-		li_err_set(err, LI_EIO, "cannot listen on %s port %d (in use?)", s->host, s->o.port);
-		goto fail;
-	}
+	if (!s->d)
+		return li_err_set(err, LI_EIO, "cannot listen on %s port %d (in use?)", s->host,
+				  s->o.port);
 	const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = di ? di->port : s->o.port;
 	snprintf(s->cookie, sizeof s->cookie, "li_token_%d", s->port);
 	int v6 = strchr(s->host, ':') != NULL;
 	snprintf(s->url, sizeof s->url, "http://%s%s%s:%d/?token=%s", v6 ? "[" : "", s->host,
 		 v6 ? "]" : "", s->port, s->token);
+	return 0;
+}
+
+li_serve *li_serve_start(li_inspect *ins, const li_project *p, const li_serve_opts *o,
+			 li_err *err)
+{
+	li_serve *s = server_new(o, err);
+	if (!s)
+		return NULL;
+	if (li_serve_views_single(s, ins, p, err) || li_inspect_load_data(ins, err) ||
+	    listen_on(s, err)) {
+		li_serve_stop(s);
+		return NULL;
+	}
 	return s;
-fail:
-	pthread_mutex_destroy(&s->lock);
-	free(s);
-	return NULL;
+}
+
+li_serve *li_serve_start_folder(const char *dir, const li_serve_opts *o, li_err *err)
+{
+	li_serve *s = server_new(o, err);
+	if (!s)
+		return NULL;
+	if (li_serve_views_folder(s, dir, err) || listen_on(s, err)) {
+		li_serve_stop(s);
+		return NULL;
+	}
+	return s;
 }
 
 void li_serve_stop(li_serve *s)
@@ -449,6 +487,11 @@ void li_serve_stop(li_serve *s)
 		return;
 	if (s->d)
 		MHD_stop_daemon(s->d);
+	s->d = NULL;
+	if (li_serve_views_free(s))
+		return; /* a view is still being prepared: its thread has s */
+	pthread_mutex_destroy(&s->render_lock);
+	pthread_mutex_destroy(&s->jlock);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }

@@ -27,12 +27,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "labeled.h"
 
 /* ----- writing JSON ----- */
 
-static void put_str(FILE *f, const char *s)
+void li_serve_json_str(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
@@ -53,7 +55,7 @@ static void put_names(FILE *f, char *const *names, int n)
 	for (int i = 0; i < n; i++) {
 		if (i)
 			fputc(',', f);
-		put_str(f, names[i]);
+		li_serve_json_str(f, names[i]);
 	}
 	fputc(']', f);
 }
@@ -131,16 +133,16 @@ static void get_meta(li_serve *s, li_serve_reply *r)
 	const li_map *m = li_inspect_map(s->ins);
 	li_map_summary(m, line, sizeof line);
 	const li_project *p = s->p;
-	const char *base = strrchr(p->dir, '/');
-	base = base && base[1] ? base + 1 : p->dir;
 	fputs("{\"project\": ", f);
-	put_str(f, base);
+	li_serve_json_str(f, s->projects[s->project].name);
+	fprintf(f, ", \"view\": %d, \"folder\": %s, \"auto\": %s", s->view,
+		s->folder ? "true" : "false", li_inspect_auto(s->ins) ? "true" : "false");
 	fputs(", \"cut\": ", f);
-	put_str(f, li_inspect_cut(s->ins));
+	li_serve_json_str(f, li_inspect_cut(s->ins));
 	fputs(", \"method\": ", f);
-	put_str(f, li_map_method(m));
+	li_serve_json_str(f, li_map_method(m));
 	fputs(", \"quality\": ", f);
-	put_str(f, line);
+	li_serve_json_str(f, line);
 	fprintf(f, ", \"rows\": %lld, \"probe\": %s, \"classes\": ",
 		(long long)li_inspect_rows(s->ins), li_inspect_has_probe(s->ins) ? "true" : "false");
 	char *const *names;
@@ -154,7 +156,7 @@ static void get_meta(li_serve *s, li_serve_reply *r)
 		put_num(f, e[i]);
 	}
 	fputs("], \"render\": {\"kind\": ", f);
-	put_str(f, li_render_kind_name(p->render));
+	li_serve_json_str(f, li_render_kind_name(p->render));
 	if (p->render_rank > 0) {
 		fputs(", \"shape\": [", f);
 		for (int i = 0; i < p->render_rank; i++)
@@ -164,9 +166,9 @@ static void get_meta(li_serve *s, li_serve_reply *r)
 	fputs(", \"channels\": ", f);
 	put_names(f, p->channels, p->n_channels);
 	fputs("}, \"labeled\": ", f);
-	put_str(f, p->labeled);
+	li_serve_json_str(f, li_inspect_labeled_dir(s->ins));
 	fputs(", \"token\": ", f);
-	put_str(f, s->token);
+	li_serve_json_str(f, s->token);
 	fputc('}', f);
 	finish(r, f, &buf, &len);
 }
@@ -223,7 +225,7 @@ static void get_sample(li_serve *s, li_serve_arg_fn arg, void *conn, li_serve_re
 		y ? (long long)y[i] : -1LL);
 	const char *nm = y ? class_name(s, y[i]) : NULL;
 	if (nm)
-		put_str(f, nm);
+		li_serve_json_str(f, nm);
 	else
 		fputs("null", f);
 	fputs(", \"shape\": ", f);
@@ -238,7 +240,7 @@ static void get_labeled(li_serve *s, li_serve_reply *r)
 {
 	li_err err = {0};
 	li_array origin = {0};
-	li_labeled *d = li_labeled_open(s->p->labeled, &err);
+	li_labeled *d = li_labeled_open(li_inspect_labeled_dir(s->ins), &err);
 	char *buf;
 	size_t len;
 	if (!d) {
@@ -323,7 +325,7 @@ static void put_point(FILE *f, const li_serve *s, const li_inspect_point *pt)
 	fputs("}, \"label\": ", f);
 	const char *ln = pt->label >= 0 ? class_name(s, pt->label) : NULL;
 	if (ln)
-		put_str(f, ln);
+		li_serve_json_str(f, ln);
 	else
 		fputs("null", f);
 }
@@ -386,7 +388,7 @@ static void post_click(li_serve *s, const char *body, size_t n, li_serve_reply *
 		fprintf(f, "%s{\"class\": %d, \"name\": ", i ? "," : "", order[i]);
 		const char *nm = class_name(s, order[i]);
 		if (nm)
-			put_str(f, nm);
+			li_serve_json_str(f, nm);
 		else
 			fprintf(f, "\"%d\"", order[i]);
 		fputs(", \"p\": ", f);
@@ -488,7 +490,7 @@ static void post_train(li_serve *s, li_serve_reply *r)
 		fprintf(f, ", \"converged\": %s, \"classes\": [", rep.converged ? "true" : "false");
 		for (int i = 0; i < rep.n_classes; i++) {
 			fprintf(f, "%s{\"name\": ", i ? "," : "");
-			put_str(f, class_name(s, i) ? class_name(s, i) : "");
+			li_serve_json_str(f, class_name(s, i) ? class_name(s, i) : "");
 			fprintf(f, ", \"count\": %lld, \"precision\": ", (long long)rep.count[i]);
 			put_num(f, rep.precision[i]);
 			fputs(", \"recall\": ", f);
@@ -549,7 +551,7 @@ static void post_save(li_serve *s, const char *body, size_t n, li_serve_reply *r
 		}
 		return;
 	}
-	li_labeled *d = li_labeled_open(s->p->labeled, &err);
+	li_labeled *d = li_labeled_open(li_inspect_labeled_dir(s->ins), &err);
 	long long count = d ? (long long)li_labeled_info_of(d)->count : -1;
 	li_labeled_close(d);
 	if (s->o.note) {
@@ -601,7 +603,7 @@ static void post_edit(li_serve *s, int relabel, const char *body, size_t n, li_s
 	e.made_by = "li-inspect";
 	li_err err = {0};
 	long long gen = 0;
-	int rc = li_labeled_edit(s->p->labeled, &e, &gen, &err);
+	int rc = li_labeled_edit(li_inspect_labeled_dir(s->ins), &e, &gen, &err);
 	json_decref(j);
 	if (rc) {
 		li_serve_error(r, err.code == LI_EDATA ? 422 : 500, "the labeled data set has no "
@@ -617,15 +619,341 @@ static void post_edit(li_serve *s, int relabel, const char *body, size_t n, li_s
 	finish(r, f, &buf, &len);
 }
 
+/* ----- views: projects, layers, preparing another ----- */
+
+static void get_projects(li_serve *s, li_serve_reply *r)
+{
+	char *buf;
+	size_t len;
+	FILE *f = begin(r, &buf, &len);
+	if (!f)
+		return;
+	fprintf(f, "{\"folder\": %s, \"current\": ", s->folder ? "true" : "false");
+	if (s->ins)
+		li_serve_json_str(f, s->projects[s->project].name);
+	else
+		fputs("null", f);
+	fprintf(f, ", \"view\": %d, \"projects\": [", s->ins ? s->view : 0);
+	for (int i = 0; i < s->n_projects; i++) {
+		fputs(i ? ",{\"name\": " : "{\"name\": ", f);
+		li_serve_json_str(f, s->projects[i].name);
+		fputs(", \"problem\": ", f);
+		if (s->projects[i].problem)
+			li_serve_json_str(f, s->projects[i].problem);
+		else
+			fputs("null", f);
+		fputc('}', f);
+	}
+	fputs("], ", f);
+	li_serve_job_json(s, f);
+	fputc('}', f);
+	finish(r, f, &buf, &len);
+}
+
+/* Whether row i of m is a cut li-inspect accepts: a split point, not an input or output. */
+static int cut_ok(const li_model *m, int i)
+{
+	if (i < 0 || i == li_model_input_row(m, 0) || !li_model_is_split(m, i) ||
+	    li_model_row_problem(m, i))
+		return 0;
+	for (int k = 0; k < li_model_n_outputs(m); k++)
+		if (li_model_output_row(m, k) == i)
+			return 0;
+	return 1;
+}
+
+/* Every layer of the shown model as li-layers lists it (split or the crossing tensors),
+ * and which of them the page may choose. */
+static void get_layers(li_serve *s, li_serve_reply *r)
+{
+	const li_model *m = li_inspect_model(s->ins);
+	char *buf;
+	size_t len;
+	FILE *f = begin(r, &buf, &len);
+	if (!f)
+		return;
+	fputs("{\"cut\": ", f);
+	li_serve_json_str(f, li_inspect_cut(s->ins));
+	fputs(", \"layers\": [", f);
+	int cross[64];
+	for (int i = 0; i < li_model_rows(m); i++) {
+		fprintf(f, "%s{\"index\": %d, \"name\": ", i ? "," : "", i);
+		li_serve_json_str(f, li_model_row_name(m, i));
+		fputs(", \"class\": ", f);
+		li_serve_json_str(f, li_model_row_class(m, i));
+		const li_shape *sh = li_model_row_shape(m, i);
+		fputs(", \"shape\": ", f);
+		if (sh->rank < 0) {
+			fputs("null", f);
+		} else {
+			fputc('[', f);
+			for (int k = 0; k < sh->rank; k++)
+				fprintf(f, "%s%lld", k ? "," : "", (long long)sh->dim[k]);
+			fputc(']', f);
+		}
+		int n = li_model_crossing(m, i, cross, 64);
+		fprintf(f, ", \"split\": %s, \"choosable\": %s, \"crossing\": [",
+			li_model_is_split(m, i) ? "true" : "false", cut_ok(m, i) ? "true" : "false");
+		for (int k = 0, first = 1; k < n && k < 64; k++) {
+			if (cross[k] == i)
+				continue;
+			fputs(first ? "" : ",", f);
+			li_serve_json_str(f, li_model_row_name(m, cross[k]));
+			first = 0;
+		}
+		fputs("]}", f);
+	}
+	fputs("]}", f);
+	finish(r, f, &buf, &len);
+}
+
+/* A layer name or method the page sent: short, printable. */
+static int name_ok(const char *v, size_t max)
+{
+	size_t n = strlen(v);
+	if (!n || n > max)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/*
+ * {"project": NAME, "cut": LAYER, "method": M, "auto": BOOL}, each optional: the shown
+ * project, the project's default cut when the project changes (else the shown cut), the
+ * shown method (the project's default when the project changes), no auto. 200 when it is
+ * the shown view, 202 when its preparation started.
+ */
+static void post_prepare(li_serve *s, const char *body, size_t n, li_serve_reply *r)
+{
+	json_error_t je;
+	json_t *j = json_loadb(body, n, 0, &je);
+	if (!json_is_object(j)) {
+		json_decref(j);
+		li_serve_error(r, 400, "the body is not a JSON object");
+		return;
+	}
+	json_t *jp = json_object_get(j, "project"), *jc = json_object_get(j, "cut"),
+	       *jm = json_object_get(j, "method"), *ja = json_object_get(j, "auto");
+	if ((jp && !json_is_string(jp)) || (jc && !json_is_string(jc) && !json_is_null(jc)) ||
+	    (jm && !json_is_string(jm) && !json_is_null(jm)) || (ja && !json_is_boolean(ja))) {
+		json_decref(j);
+		li_serve_error(r, 400, "'project', 'cut' and 'method' must be strings, 'auto' true "
+				       "or false");
+		return;
+	}
+	int k = s->project;
+	if (jp) {
+		k = -1;
+		for (int i = 0; i < s->n_projects; i++)
+			if (!strcmp(s->projects[i].name, json_string_value(jp)))
+				k = i;
+		if (k < 0) {
+			json_decref(j);
+			li_serve_error(r, 404, "no such project");
+			return;
+		}
+	}
+	if (k < 0) {
+		json_decref(j);
+		li_serve_error(r, 400, "choose a project");
+		return;
+	}
+	if (s->projects[k].problem) {
+		li_serve_error(r, 422, "project '%.200s' cannot be used: %.300s", s->projects[k].name,
+			       s->projects[k].problem);
+		json_decref(j);
+		return;
+	}
+	int same = s->ins && k == s->project;
+	/* copies: the names outlive j */
+	char cbuf[256], mbuf[16];
+	const char *cut = json_string_value(jc), *method = json_string_value(jm);
+	if ((cut && strlen(cut) >= sizeof cbuf) || (method && strlen(method) >= sizeof mbuf)) {
+		json_decref(j);
+		li_serve_error(r, 400, "'cut' or 'method' is too long");
+		return;
+	}
+	if (cut)
+		cut = strcpy(cbuf, cut);
+	if (method)
+		method = strcpy(mbuf, method);
+	int auto_tune = ja ? json_is_true(ja) : 0;
+	json_decref(j);
+	j = NULL;
+	if (!cut && same)
+		cut = li_inspect_cut(s->ins);
+	if (!method && same)
+		method = li_inspect_method(s->ins);
+	const char *why;
+	if (method && (!name_ok(method, 15) || !li_reduce_available(method, &why))) {
+		json_decref(j);
+		li_serve_error(r, 400, "the method must be pca, umap or tsne");
+		return;
+	}
+	if (cut && !name_ok(cut, 250)) {
+		json_decref(j);
+		li_serve_error(r, 400, "'cut' must be a layer's name");
+		return;
+	}
+	if (cut && same) {
+		/* the shown model is the project's: check the cut now */
+		const li_model *m = li_inspect_model(s->ins);
+		int row = li_model_find(m, cut);
+		if (row < 0) {
+			json_decref(j);
+			li_serve_error(r, 400, "the model has no layer '%.200s'", cut);
+			return;
+		}
+		if (!cut_ok(m, row)) {
+			json_decref(j);
+			li_serve_error(r, 400, "'%.200s' is not a split point between the model's input "
+				       "and its output", cut);
+			return;
+		}
+		cut = li_model_row_name(m, row);
+		if (!strcmp(cut, li_inspect_cut(s->ins)) && !strcmp(method, li_inspect_method(s->ins)) &&
+		    auto_tune == li_inspect_auto(s->ins)) {
+			json_decref(j);
+			char *buf;
+			size_t len;
+			FILE *f = begin(r, &buf, &len);
+			if (f) {
+				fprintf(f, "{\"state\": \"ready\", \"view\": %d}", s->view);
+				finish(r, f, &buf, &len);
+			}
+			return;
+		}
+	}
+	li_serve_prepare(s, k, cut, method, auto_tune, r);
+	json_decref(j);
+}
+
+/* ----- a project's render command: its picture ----- */
+
+#define MAX_PICTURE (16 << 20)
+
+static void post_render(li_serve *s, const char *body, size_t n, li_serve_reply *r)
+{
+	double x, y;
+	json_t *j = point_body(body, n, &x, &y, r);
+	if (!j)
+		return;
+	json_decref(j);
+	pthread_mutex_lock(&s->lock);
+	if (!s->ins || s->p->render != LI_RENDER_COMMAND || !s->p->render_run) {
+		pthread_mutex_unlock(&s->lock);
+		li_serve_error(r, 404, "the project has no render command");
+		return;
+	}
+	li_inspect_point pt;
+	char *run = strdup(s->p->render_run);
+	int bad = !run || eval(s, x, y, &pt, r);
+	pthread_mutex_unlock(&s->lock);
+	if (bad) {
+		if (!run)
+			li_serve_error(r, 500, "out of memory");
+		free(run);
+		return;
+	}
+	/* the command runs without the inspector's lock (the page keeps working), one at a
+	 * time, bounded in time */
+	if (pthread_mutex_trylock(&s->render_lock)) {
+		li_inspect_point_release(&pt);
+		free(run);
+		li_serve_error(r, 429, "a picture is being rendered: try again");
+		return;
+	}
+	li_err err = {0};
+	const char *tmpdir = getenv("TMPDIR");
+	char dir[512], pic[600];
+	snprintf(dir, sizeof dir, "%s/li-render-XXXXXX", tmpdir && *tmpdir ? tmpdir : "/tmp");
+	unsigned char *data = NULL;
+	size_t size = 0;
+	int made = mkdtemp(dir) != NULL;
+	snprintf(pic, sizeof pic, "%s/picture.png", dir);
+	int rc = made ? li_inspect_render_run(run, &pt.out_shape, pt.output, pic,
+					      s->o.render_timeout_ms, &err)
+		      : li_err_set(&err, LI_EIO, "cannot make a temporary folder");
+	if (!rc) {
+		FILE *f = fopen(pic, "rb");
+		struct stat st;
+		if (!f || fstat(fileno(f), &st) || st.st_size < 8 || st.st_size > MAX_PICTURE ||
+		    !(data = malloc((size_t)st.st_size)) ||
+		    fread(data, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+			rc = li_err_set(&err, LI_EDATA, "'%s' made no picture of 8 bytes to 16 MiB", run);
+		} else {
+			size = (size_t)st.st_size;
+			if (memcmp(data, "\x89PNG\r\n\x1a\n", 8))
+				rc = li_err_set(&err, LI_EDATA, "'%s' made a picture that is not a PNG", run);
+		}
+		if (f)
+			fclose(f);
+	}
+	if (made) {
+		unlink(pic);
+		rmdir(dir);
+	}
+	pthread_mutex_unlock(&s->render_lock);
+	li_inspect_point_release(&pt);
+	if (rc) {
+		free(data);
+		li_serve_error(r, 422, "the project's render command failed%s",
+			       strstr(err.msg, "timed out") ? " (timed out)" : "");
+		if (s->o.note) {
+			char line[700];
+			snprintf(line, sizeof line, "render: %s", err.msg);
+			s->o.note(s->o.ctx, line);
+		}
+		free(run);
+		return;
+	}
+	free(run);
+	free(r->body);
+	r->status = 200;
+	r->type = "image/png";
+	r->body = (char *)data;
+	r->size = size;
+}
+
+/* The page's view number, when the request names one: in the query (GET) or the body. */
+static int named_view(const char *method, li_serve_arg_fn arg, void *conn, const char *body,
+		      size_t n, long long *v)
+{
+	if (strcmp(method, "POST")) {
+		const char *q = arg(conn, "view");
+		if (!q)
+			return 0;
+		char *end;
+		*v = strtoll(q, &end, 10);
+		return *q && !*end ? 1 : -1;
+	}
+	json_error_t je;
+	json_t *j = json_loadb(body, n, 0, &je);
+	json_t *jv = json_is_object(j) ? json_object_get(j, "view") : NULL;
+	int rc = !jv ? 0 : json_is_integer(jv) ? 1 : -1;
+	if (rc > 0)
+		*v = (long long)json_integer_value(jv);
+	json_decref(j);
+	return rc;
+}
+
 void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_arg_fn arg,
 		  void *conn, const char *body, size_t n_body, li_serve_reply *r)
 {
+	enum { META, POINTS, SAMPLE, LABELED, PROJECTS, LAYERS, CLICK, SAVE, REMOVE, RELABEL,
+	       TRAVERSE, TRAIN, PREPARE, RENDER };
 	static const struct {
 		const char *path;
-		int post;
+		int post, needs_view;
 	} routes[] = {
-		{"meta", 0}, {"points", 0}, {"sample", 0}, {"labeled", 0},
-		{"click", 1}, {"save", 1}, {"remove", 1}, {"relabel", 1}, {"traverse", 1}, {"train", 1},
+		[META] = {"meta", 0, 1}, [POINTS] = {"points", 0, 1}, [SAMPLE] = {"sample", 0, 1},
+		[LABELED] = {"labeled", 0, 1}, [PROJECTS] = {"projects", 0, 0},
+		[LAYERS] = {"layers", 0, 1}, [CLICK] = {"click", 1, 1}, [SAVE] = {"save", 1, 1},
+		[REMOVE] = {"remove", 1, 1}, [RELABEL] = {"relabel", 1, 1},
+		[TRAVERSE] = {"traverse", 1, 1}, [TRAIN] = {"train", 1, 1},
+		[PREPARE] = {"prepare", 1, 0}, [RENDER] = {"render", 1, 1},
 	};
 	int post = !strcmp(method, "POST");
 	int found = -1;
@@ -641,18 +969,40 @@ void li_serve_api(li_serve *s, const char *method, const char *path, li_serve_ar
 			       routes[found].post ? "POST" : "GET");
 		return;
 	}
+	long long want = 0;
+	int named = named_view(method, arg, conn, body, n_body, &want);
+	if (named < 0) {
+		li_serve_error(r, 400, "'view' must be an integer");
+		return;
+	}
+	if (found == RENDER) {
+		/* takes the lock itself: the command runs without it */
+		post_render(s, body, n_body, r);
+		return;
+	}
 	pthread_mutex_lock(&s->lock);
-	switch (found) {
-	case 0: get_meta(s, r); break;
-	case 1: get_points(s, r); break;
-	case 2: get_sample(s, arg, conn, r); break;
-	case 3: get_labeled(s, r); break;
-	case 4: post_click(s, body, n_body, r); break;
-	case 5: post_save(s, body, n_body, r); break;
-	case 6: post_edit(s, 0, body, n_body, r); break;
-	case 7: post_edit(s, 1, body, n_body, r); break;
-	case 8: post_traverse(s, body, n_body, r); break;
-	case 9: post_train(s, r); break;
+	if (routes[found].needs_view && !s->ins) {
+		li_serve_error(r, 409, "no project is shown yet: choose one");
+	} else if (named && routes[found].needs_view && want != s->view) {
+		/* the page shows another layer, method or project than the server now does */
+		li_serve_error(r, 409, "the view changed (another layer, method or project): reload "
+				       "it");
+	} else {
+		switch (found) {
+		case META: get_meta(s, r); break;
+		case POINTS: get_points(s, r); break;
+		case SAMPLE: get_sample(s, arg, conn, r); break;
+		case LABELED: get_labeled(s, r); break;
+		case PROJECTS: get_projects(s, r); break;
+		case LAYERS: get_layers(s, r); break;
+		case CLICK: post_click(s, body, n_body, r); break;
+		case SAVE: post_save(s, body, n_body, r); break;
+		case REMOVE: post_edit(s, 0, body, n_body, r); break;
+		case RELABEL: post_edit(s, 1, body, n_body, r); break;
+		case TRAVERSE: post_traverse(s, body, n_body, r); break;
+		case TRAIN: post_train(s, r); break;
+		case PREPARE: post_prepare(s, body, n_body, r); break;
+		}
 	}
 	pthread_mutex_unlock(&s->lock);
 }

@@ -33,22 +33,37 @@
 
   function status(msg) { $('status').textContent = msg || ''; }
 
-  async function getJSON(path) {
-    const r = await fetch('/api/' + path, { credentials: 'same-origin' });
+  // Every request about the view names the view the page shows; an answer of 409 means
+  // the server shows another now (a layer, method or project chosen elsewhere): reload.
+  function viewed(path) {
+    if (!li.meta) return path;
+    return path + (path.includes('?') ? '&' : '?') + 'view=' + li.meta.view;
+  }
+  async function answer(r) {
     const j = await r.json();
-    if (!r.ok) throw new Error(j.error || ('status ' + r.status));
+    if (!r.ok) {
+      if (r.status === 409 && /view changed/.test(j.error || '') && !li.preparing) setTimeout(loadView, 0);
+      throw new Error(j.error || ('status ' + r.status));
+    }
     return j;
   }
 
-  async function post(path, body) {
-    const r = await fetch('/api/' + path, {
+  async function getJSON(path, bare) {
+    const r = await fetch('/api/' + (bare ? path : viewed(path)), { credentials: 'same-origin' });
+    return answer(r);
+  }
+
+  function postRaw(path, body) {
+    if (li.meta && path !== 'prepare') body = Object.assign({ view: li.meta.view }, body);
+    return fetch('/api/' + path, {
       method: 'POST', credentials: 'same-origin',
       headers: { 'Content-Type': 'application/json', 'X-LI-Token': token },
       body: JSON.stringify(body),
     });
-    const j = await r.json();
-    if (!r.ok) throw new Error(j.error || ('status ' + r.status));
-    return j;
+  }
+
+  async function post(path, body) {
+    return answer(await postRaw(path, body));
   }
 
   // ----- the view -----
@@ -283,9 +298,32 @@
       a.px = px; a.py = py; a.seq = my;
       li.answers.push(a);
       li.marks.push({ n: a.n, x: a.x, y: a.y });
-      if (my > newestShown) { newestShown = my; showPoint(a); }
+      if (my > newestShown) {
+        newestShown = my;
+        showPoint(a);
+        if (li.meta.render.kind === 'command') showPicture(a);
+      }
       redraw();
     }).catch((e) => status(e.message)).finally(() => { li.inflight--; });
+  }
+
+  // A project's render command draws the output itself: its picture is the one thing
+  // that travels as an image.
+  function showPicture(a) {
+    const img = $('picture');
+    li.pictureBusy = (li.pictureBusy || 0) + 1;
+    postRaw('render', { x: a.x, y: a.y }).then(async (r) => {
+      if (!r.ok) await answer(r);
+      return r.blob();
+    }).then((b) => new Promise((resolve, reject) => {
+      if (li.shown !== a) { resolve(); return; }
+      if (img.src) URL.revokeObjectURL(img.src);
+      img.onload = () => { li.picture = { n: a.n, x: a.x, y: a.y, bytes: b.size }; resolve(); };
+      img.onerror = () => reject(new Error('the picture cannot be shown'));
+      img.src = URL.createObjectURL(b);
+      img.hidden = false;
+    })).catch((e) => { img.hidden = true; li.pictureError = e.message; status(e.message); })
+      .finally(() => { li.pictureBusy--; });
   }
 
   async function refreshSaved() {
@@ -479,30 +517,160 @@
     download('map.svg', URL.createObjectURL(new Blob([parts.join('\n')], { type: 'image/svg+xml' })));
   });
 
+  // ----- views: the projects, the layers, the method -----
+
+  function drawProjects() {
+    const ul = $('projects');
+    ul.textContent = '';
+    for (const p of li.projects.projects) {
+      const item = document.createElement('li');
+      item.textContent = p.name;
+      item.dataset.name = p.name;
+      if (p.problem) {
+        item.className = 'bad';
+        const why = document.createElement('span');
+        why.className = 'problem';
+        why.textContent = p.problem;
+        item.append(why);
+      } else {
+        if (li.meta && p.name === li.meta.project) item.className = 'current';
+        item.addEventListener('click', () => prepare({ project: p.name }));
+      }
+      ul.append(item);
+    }
+  }
+
+  // The layers as li-layers lists them: a split point can be chosen as the cut.
+  function drawLayers() {
+    const ul = $('layers');
+    ul.textContent = '';
+    for (const l of li.layers.layers) {
+      const item = document.createElement('li');
+      item.dataset.name = l.name;
+      item.append(document.createTextNode(l.index + ' ' + l.name));
+      const sh = document.createElement('span');
+      sh.className = 'shape';
+      sh.textContent = (l.shape ? '(' + l.shape.join(', ') + ')' : '(?)') +
+        (l.split ? '' : ' no (' + l.crossing.join(', ') + ')');
+      item.append(sh);
+      item.title = l.class + (l.split ? ': a split point' : ': not a split point');
+      if (l.choosable) {
+        item.classList.add('split');
+        item.addEventListener('click', () => prepare({ cut: l.name, method: $('method').value, auto: $('auto').checked }));
+      }
+      if (l.name === li.meta.cut) item.classList.add('current');
+      ul.append(item);
+    }
+  }
+
+  function showProgress(p) {
+    const box = $('progress');
+    if (!p) { box.hidden = true; return; }
+    box.hidden = false;
+    const bar = $('progressbar');
+    if (p.total > 0) { bar.max = p.total; bar.value = p.done; } else bar.removeAttribute('value');
+    const text = p.project + (p.cut ? ' at ' + p.cut : '') + (p.method ? ' with ' + p.method : '') +
+      (p.auto ? ' (auto)' : '') + ': ' + p.stage + (p.total > 0 ? ' ' + p.done + '/' + p.total : '');
+    $('progresstext').textContent = text;
+    li.progressSeen.push(text);
+  }
+
+  // Asks for another view; it is prepared in the background while the page keeps working.
+  async function prepare(body) {
+    if (li.preparing) { status('another view is being prepared'); return; }
+    try {
+      const r = await post('prepare', body);
+      status('');
+      if (r.state === 'ready') return;
+      li.preparing = true;
+      poll();
+    } catch (e) {
+      status(e.message);
+      li.prepareError = e.message;
+    }
+  }
+  li.prepare = prepare;
+
+  async function poll() {
+    try {
+      const p = await getJSON('projects', true);
+      li.projects = p;
+      showProgress(p.preparing);
+      if (p.preparing) { setTimeout(poll, 200); return; }
+      li.preparing = false;
+      if (p.error) { status(p.error); li.prepareError = p.error; }
+      if (p.view && (!li.meta || p.view !== li.meta.view)) await loadView();
+      drawProjects();
+    } catch (e) {
+      li.preparing = false;
+      status(e.message);
+    }
+  }
+
+  $('method').addEventListener('change', () => {
+    if (li.meta) prepare({ cut: li.meta.cut, method: $('method').value, auto: $('auto').checked });
+  });
+  $('auto').addEventListener('change', () => {
+    if (li.meta) prepare({ cut: li.meta.cut, method: $('method').value, auto: $('auto').checked });
+  });
+
   // ----- start -----
 
+  // Loads the view the server shows: its meta, points, layers and labeled data set.
+  let loading = null;
+  function loadView() {
+    if (!loading) loading = loadViewOnce().finally(() => { loading = null; });
+    return loading;
+  }
+  async function loadViewOnce() {
+    li.ready = false;
+    li.meta = await getJSON('meta', true);
+    token = li.meta.token;
+    $('title').textContent = 'li-inspect: ' + li.meta.project + ' at ' + li.meta.cut;
+    document.title = 'li-inspect: ' + li.meta.project;
+    $('quality').textContent = li.meta.quality;
+    $('method').value = li.meta.method;
+    $('auto').checked = !!li.meta.auto;
+    const dl = $('classlist');
+    dl.textContent = '';
+    for (const c of li.meta.classes) {
+      const o = document.createElement('option');
+      o.value = c;
+      dl.append(o);
+    }
+    const pts = await getJSON('points');
+    xy = Float64Array.from(pts.xy, (v) => (v === null ? NaN : v));
+    labels = pts.labels ? Int32Array.from(pts.labels) : null;
+    n = xy.length / 2;
+    li.layers = await getJSON('layers');
+    // the marks and the strip belong to the view before
+    li.marks = [];
+    li.shown = null;
+    li.line = null;
+    li.hidden.clear();
+    sampleCache.clear();
+    $('strip').textContent = '';
+    $('picture').hidden = true;
+    $('pointhead').textContent = 'click the map';
+    li.view = wholeView();
+    drawLegend();
+    drawLayers();
+    if (li.projects) drawProjects();
+    drawMap();
+    await refreshSaved();
+    li.views = (li.views || 0) + 1;
+    li.ready = true;
+  }
+
   async function start() {
+    li.progressSeen = [];
     try {
-      li.meta = await getJSON('meta');
-      token = li.meta.token;
-      $('title').textContent = 'li-inspect: ' + li.meta.project + ' at ' + li.meta.cut;
-      document.title = 'li-inspect: ' + li.meta.project;
-      $('quality').textContent = li.meta.quality;
-      const dl = $('classlist');
-      for (const c of li.meta.classes) {
-        const o = document.createElement('option');
-        o.value = c;
-        dl.append(o);
-      }
-      const pts = await getJSON('points');
-      xy = Float64Array.from(pts.xy, (v) => (v === null ? NaN : v));
-      labels = pts.labels ? Int32Array.from(pts.labels) : null;
-      n = xy.length / 2;
-      li.view = wholeView();
-      drawLegend();
-      drawMap();
-      await refreshSaved();
-      li.ready = true;
+      li.projects = await getJSON('projects', true);
+      drawProjects();
+      if (li.projects.preparing) { li.preparing = true; poll(); }
+      if (li.projects.current !== null) await loadView();
+      else status('choose a project');
+      li.started = true;
     } catch (e) {
       status(e.message);
     }

@@ -85,3 +85,72 @@ api() {
 post() {
 	api "$1" -H "X-LI-Token: $TOKEN" -H "Content-Type: application/json" --data-binary "$2"
 }
+
+# browser_or_skip WHAT: ends the test file here, skipped with the reason, where headless
+# Chromium cannot run (a failure instead under LI_REQUIRE_BROWSER=1, as in CI); sets
+# CHROMIUM. Installs puppeteer-core (tests/browser/setup).
+browser_or_skip() {
+	CHROMIUM=${LI_CHROMIUM:-/usr/bin/chromium}
+	why=""
+	if ! [ -x "$CHROMIUM" ]; then
+		why="no $CHROMIUM (scripts/deps installs the chromium package)"
+	elif ! command -v node >/dev/null 2>&1; then
+		why="no node"
+	elif ! "$LI_TOP/tests/browser/setup" >setup.log 2>&1; then
+		why="puppeteer-core cannot be installed (tests/browser/setup: $(tail -1 setup.log))"
+	elif ! timeout 60 "$CHROMIUM" --headless --disable-gpu --no-sandbox --no-first-run \
+		--disable-background-networking --disable-component-update --disable-sync \
+		--user-data-dir="$TRASH/probe-profile" --dump-dom about:blank >/dev/null 2>chromium.err; then
+		why="Chromium does not start here: $(grep -v '^\[' chromium.err | tail -1)"
+	fi
+	if [ -n "$why" ]; then
+		if [ "${LI_REQUIRE_BROWSER:-0}" = 1 ]; then
+			export LI_SKIP_WHY=$why
+			test_expect_success 'the browser tests can run (LI_REQUIRE_BROWSER=1)' 'echo "$LI_SKIP_WHY" >&2 && false'
+		else
+			test_skip "$1" "$why"
+		fi
+		test_done
+		exit 0
+	fi
+}
+
+# make_render_project DIR: make_project whose outputs a command renders (render.sh: the
+# 8x8 output as an 8-bit gray PNG of 255 * value, without filters, written with zlib).
+make_render_project() {
+	make_project "$1" && cat >"$1/render.sh" <<-EOF
+	#!/bin/sh
+	exec $PY - "\$1" "\$2" <<-\PYEOF
+	import struct, sys, zlib, numpy as np
+	a = np.load(sys.argv[1])[0].reshape(8, 8)
+	g = np.clip(np.round(a * 255), 0, 255).astype(np.uint8)
+	raw = b"".join(b"\0" + r.tobytes() for r in g)
+	c = lambda t, d: struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d))
+	open(sys.argv[2], "wb").write(b"\x89PNG\r\n\x1a\n" + c(b"IHDR", struct.pack(">IIBBBBB", 8, 8, 8, 0, 0, 0, 0))
+	                              + c(b"IDAT", zlib.compress(raw)) + c(b"IEND", b""))
+	PYEOF
+	EOF
+	chmod +x "$1/render.sh" &&
+	$PY -c "
+import json; p = json.load(open(\"$1/project.json\")); p[\"render\"] = {\"kind\": \"command\", \"run\": \"./render.sh\"}
+json.dump(p, open(\"$1/project.json\", \"w\"))"
+}
+
+# png_gray FILE: the rows of an 8-bit gray PNG without filters (what render.sh writes),
+# decoded with zlib, one line of numbers per row.
+png_gray() {
+	$PY - "$1" <<-\PYEOF
+	import struct, sys, zlib
+	b = open(sys.argv[1], "rb").read()
+	assert b[:8] == b"\x89PNG\r\n\x1a\n"
+	i, idat, w, h = 8, b"", 0, 0
+	while i < len(b):
+	    n, t = struct.unpack(">I4s", b[i:i + 8]); d = b[i + 8:i + 8 + n]; i += 12 + n
+	    if t == b"IHDR": w, h = struct.unpack(">II", d[:8])
+	    if t == b"IDAT": idat += d
+	raw = zlib.decompress(idat)
+	for r in range(h):
+	    assert raw[r * (w + 1)] == 0
+	    print(" ".join(str(v) for v in raw[r * (w + 1) + 1:(r + 1) * (w + 1)]))
+	PYEOF
+}

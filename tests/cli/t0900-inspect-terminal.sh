@@ -77,7 +77,7 @@ test_expect_success 'save: the labeled data set grows by exactly the saved point
 		li-inspect -q proj >out &&
 	$PY -c "
 import numpy as np
-d = \"proj/labeled/current/\"
+d = \"proj/labeled/code/current/\"
 s = np.load(d + \"samples.npy\"); y = np.load(d + \"labels.npy\"); o = np.load(d + \"origin.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
 assert s.shape == (3, 8, 8) and s.dtype == np.float32, s.shape
@@ -90,7 +90,7 @@ assert o.tolist() == [[0, 0], [2, -1], [1, 1]], o
 	$PY -c "import numpy as np; np.save(\"w.npy\", np.concatenate([np.load(\"w2 -1.npy\"), np.load(\"w1 1.npy\")]))" &&
 	$PY -c "
 import numpy as np
-s = np.load(\"proj/labeled/current/samples.npy\"); w = np.load(\"w.npy\")
+s = np.load(\"proj/labeled/code/current/samples.npy\"); w = np.load(\"w.npy\")
 # one point at a time against a batch of two: within float32 rounding (see above)
 assert s[1:].shape == w.shape and np.allclose(s[1:], w, rtol=1e-5, atol=1e-6 * max(1, abs(w).max()))
 "
@@ -106,7 +106,7 @@ test_expect_success 'errors in the loop are shown, the loop goes on, nothing sav
 	li-inspect: error: '"'"'bogus'"'"' is not a point or a command (try '"'"'help'"'"')
 	EOF
 	cmp expect err && grep -q "^point 1: 0 0" out &&
-	test "$($PY -c "import numpy as np; print(len(np.load(\"proj/labeled/current/labels.npy\")))")" = 4
+	test "$($PY -c "import numpy as np; print(len(np.load(\"proj/labeled/code/current/labels.npy\")))")" = 4
 '
 
 test_expect_success 'a project without labels: no probe, labels typed' '
@@ -115,7 +115,7 @@ test_expect_success 'a project without labels: no probe, labels typed' '
 	printf "0 0\nsave\nlabel first\nsave\n" | must_fail 1 li-inspect -q bare >out 2>err &&
 	grep -q "^label: none (no probe" out &&
 	grep -q "^li-inspect: error: point 1 has no label: type one first" err &&
-	test "$(cat bare/set/current/classes.txt)" = first
+	test "$(cat bare/set/code/current/classes.txt)" = first
 '
 
 test_expect_success '--at and --method make their own caches; t-SNE says it inverts approximately' '
@@ -174,8 +174,8 @@ test_expect_success 'the walk-through of doc/inspect.md runs as shown' '
 	sed -n "2,\$p" block | sed "s/^    //" | grep -v "^\.\.\.\$" | grep -v "^\$" >lines &&
 	test $(wc -l <lines) = 5 &&
 	while IFS= read -r l; do grep -qxF -- "$l" out || { echo "missing: $l"; exit 1; }; done <lines &&
-	test $(ls proj2/labeled/current/labels.npy) &&
-	test "$($PY -c "import numpy as np; print(len(np.load(\"proj2/labeled/current/labels.npy\")))")" = 2
+	test $(ls proj2/labeled/code/current/labels.npy) &&
+	test "$($PY -c "import numpy as np; print(len(np.load(\"proj2/labeled/code/current/labels.npy\")))")" = 2
 '
 
 test_done

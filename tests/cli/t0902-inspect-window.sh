@@ -112,7 +112,7 @@ test_expect_success 'saved: exactly two samples, equal to li-invert | li-propaga
 		li-propagate -q --names $(dirname $(cache_map proj))/probe.h5 >names.txt &&
 	$PY -c "
 import numpy as np
-d = \"proj/labeled/current/\"
+d = \"proj/labeled/code/current/\"
 s = np.load(d + \"samples.npy\"); y = np.load(d + \"labels.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))
 want = np.load(\"want.npy\")

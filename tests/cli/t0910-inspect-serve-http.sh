@@ -197,7 +197,7 @@ for i, p in enumerate(t):
 		done &&
 		$PY -c "
 import numpy as np
-d = \"proj/labeled/current/\"
+d = \"proj/labeled/code/current/\"
 s = np.load(d + \"samples.npy\"); o = np.load(d + \"origin.npy\"); l = np.load(d + \"latent.npy\")
 want = np.load(\"want.npy\"); lat = np.load(\"lat.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
@@ -216,7 +216,7 @@ assert j[\"count\"] == 1 and j[\"samples\"] == [{\"index\": 0, \"label\": 3, \"x
 		done && wait &&
 		$PY -c "
 import numpy as np
-o = np.load(\"proj/labeled/current/origin.npy\")
+o = np.load(\"proj/labeled/code/current/origin.npy\")
 assert o.shape == (13, 2), o.shape
 assert sorted(o[1:, 0].tolist()) == list(range(1, 13)) and set(o[1:, 1].tolist()) == {0.5}
 "
@@ -227,8 +227,8 @@ assert sorted(o[1:, 0].tolist()) == list(range(1, 13)) and set(o[1:, 1].tolist()
 		probe=$(dirname $(cache_map proj))/probe-labeled.h5 &&
 		$PY -c "
 import numpy as np
-e = np.load(\"emb.npy\").reshape(180, -1); l = np.load(\"proj/labeled/current/latent.npy\")
-y = np.concatenate([np.load(\"proj/y.npy\"), np.load(\"proj/labeled/current/labels.npy\")])
+e = np.load(\"emb.npy\").reshape(180, -1); l = np.load(\"proj/labeled/code/current/latent.npy\")
+y = np.concatenate([np.load(\"proj/y.npy\"), np.load(\"proj/labeled/code/current/labels.npy\")])
 np.save(\"trainx.npy\", np.concatenate([e, l]).astype(np.float32)); np.save(\"trainy.npy\", y)" &&
 		li-propagate -q "$probe" trainx.npy -o trainp.npy &&
 		$PY -c "

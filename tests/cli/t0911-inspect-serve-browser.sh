@@ -14,29 +14,7 @@
 unset DISPLAY
 trap stop_servers EXIT
 
-CHROMIUM=${LI_CHROMIUM:-/usr/bin/chromium}
-why=""
-if ! [ -x "$CHROMIUM" ]; then
-	why="no $CHROMIUM (scripts/deps installs the chromium package)"
-elif ! command -v node >/dev/null 2>&1; then
-	why="no node"
-elif ! "$LI_TOP/tests/browser/setup" >setup.log 2>&1; then
-	why="puppeteer-core cannot be installed (tests/browser/setup: $(tail -1 setup.log))"
-elif ! timeout 60 "$CHROMIUM" --headless --disable-gpu --no-sandbox --no-first-run \
-	--disable-background-networking --disable-component-update --disable-sync \
-	--user-data-dir="$TRASH/probe-profile" --dump-dom about:blank >/dev/null 2>chromium.err; then
-	why="Chromium does not start here: $(grep -v '^\[' chromium.err | tail -1)"
-fi
-if [ -n "$why" ]; then
-	if [ "${LI_REQUIRE_BROWSER:-0}" = 1 ]; then
-		export LI_SKIP_WHY=$why
-		test_expect_success 'the browser tests can run (LI_REQUIRE_BROWSER=1)' 'echo "$LI_SKIP_WHY" >&2 && false'
-	else
-		test_skip 'li-inspect --serve in a browser' "$why"
-	fi
-	test_done
-	exit 0
-fi
+browser_or_skip 'li-inspect --serve in a browser'
 
 test_expect_success 'setup: a project folder, prepared, and the plan of clicks' '
 	make_project proj && echo quit | li-inspect -q proj --no-window &&
@@ -141,7 +119,7 @@ assert np.hypot(*(hp - p[\"hover\"])) <= 6.5 and name == names[y[j]], (g[\"hover
 	test_expect_success 'label + Save: the labeled data set holds the point; saved points marked; Undo' '
 		$PY -c "
 import json, numpy as np; g = json.load(open(\"got.json\"))
-d = \"proj/labeled/current/\"
+d = \"proj/labeled/code/current/\"
 o = np.load(d + \"origin.npy\"); y = np.load(d + \"labels.npy\"); s = np.load(d + \"samples.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
 sv = g[\"save\"]
@@ -155,7 +133,7 @@ print(repr(sv[\"shown\"][\"x\"]), repr(sv[\"shown\"][\"y\"]))
 		li-invert map.h5 saved.txt -o slat.npy &&
 		$PY -c "
 import numpy as np
-l = np.load(\"proj/labeled/current/latent.npy\")
+l = np.load(\"proj/labeled/code/current/latent.npy\")
 assert np.allclose(l[0], np.load(\"slat.npy\")[0], rtol=1e-5, atol=1e-6), l
 "
 	'
@@ -163,8 +141,8 @@ assert np.allclose(l[0], np.load(\"slat.npy\")[0], rtol=1e-5, atol=1e-6), l
 	test_expect_success 'two pages saving at once: both points in the labeled data set' '
 		$PY -c "
 import json, numpy as np; g = json.load(open(\"got.json\"))
-o = np.load(\"proj/labeled/current/origin.npy\"); y = np.load(\"proj/labeled/current/labels.npy\")
-cls = open(\"proj/labeled/current/classes.txt\").read().split(chr(10))[:-1]
+o = np.load(\"proj/labeled/code/current/origin.npy\"); y = np.load(\"proj/labeled/code/current/labels.npy\")
+cls = open(\"proj/labeled/code/current/classes.txt\").read().split(chr(10))[:-1]
 assert o.shape == (3, 2), o.shape
 assert sorted(t[\"r\"][\"index\"] for t in g[\"two\"]) == [1, 2], g[\"two\"]
 got = sorted(map(tuple, o[1:].tolist())); want = sorted((np.float32(t[\"x\"]).item(), np.float32(t[\"y\"]).item()) for t in g[\"two\"])
@@ -180,7 +158,7 @@ assert [cls[k] for k in y[1:]] == [\"two pages\"] * 2
 		$PY -c "
 import json, numpy as np; g = json.load(open(\"got.json\")); g2 = json.load(open(\"got2.json\"))
 assert g2[\"errors\"] == [], g2
-d = \"proj/labeled/current/\"
+d = \"proj/labeled/code/current/\"
 o = np.load(d + \"origin.npy\"); y = np.load(d + \"labels.npy\"); l = np.load(d + \"latent.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
 assert [cls[k] for k in y] == [\"bar\", \"two pages\"], [cls[k] for k in y]
