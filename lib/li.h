@@ -17,6 +17,7 @@
 #include "modelsave.h"
 #include "train.h"
 #include "rows.h"
+#include "batches.h"
 #include "plot.h"
 #include "textlist.h"
 #include "h5attr.h"
