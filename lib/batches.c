@@ -47,18 +47,28 @@ static int64_t read_past(li_rows_read_fn read, void *src, int64_t n, int64_t siz
 	return got < 0 ? got : passed;
 }
 
+int li_batches_start(li_batches *b, li_rows_read_fn read, li_rows_skip_fn skip, void *src,
+		     li_err *err)
+{
+	if (b->started)
+		return 0;
+	b->started = 1;
+	b->pos = b->first;
+	if (b->first > 0) {
+		int64_t rc = skip ? skip(src, b->first, err) : read_past(read, src, b->first, b->size, err);
+		if (rc < 0)
+			return (int)rc;
+	}
+	return 0;
+}
+
 int64_t li_batches_next(li_batches *b, li_rows_read_fn read, li_rows_skip_fn skip, void *src,
 			li_err *err)
 {
 	if (!b->started) {
-		b->started = 1;
-		b->pos = b->first;
-		if (b->first > 0) {
-			int64_t rc = skip ? skip(src, b->first, err)
-					  : read_past(read, src, b->first, b->size, err);
-			if (rc < 0)
-				return rc;
-		}
+		int rc = li_batches_start(b, read, skip, src, err);
+		if (rc < 0)
+			return rc;
 	} else if (b->n > 0) {
 		li_progress_say(&b->progress, "rows", b->done, b->total);
 		b->pos += b->n;

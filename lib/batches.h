@@ -73,6 +73,14 @@ void li_batches_slice(const li_batches *b, int64_t pos, int64_t n, int64_t *off,
 		      int64_t *cnt);
 
 /*
+ * Passes over the rows before the plan's first (skip, or read and dropped when skip is
+ * NULL), once: li_batches_next does it when not done yet; call it first where the rows
+ * must be passed before an output is opened. 0, or negative with err set.
+ */
+int li_batches_start(li_batches *b, li_rows_read_fn read, li_rows_skip_fn skip, void *src,
+		     li_err *err) LI_RESULT_USED;
+
+/*
  * Reads the next batch from src: the first call passes over the rows before the plan's
  * first (skip, or read and dropped when skip is NULL). Fills pos, n, off, cnt and done,
  * and reports the progress of the batch before. Returns the rows read (n), 0 when the
