@@ -276,7 +276,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	li_err err = {0};
 	li_npy_reader *r = NULL;
 	li_npy_writer *w = NULL;
-	li_array batch = {0};
+	li_batch_src in_rows = {0};
 	double *y = NULL;
 	float *yf = NULL;
 	cli_out out = {0};
@@ -307,28 +307,29 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		goto done;
 	}
 	/*
-	 * Rows go in batches of a fixed size counted from row 0, and a selection [lo, hi) is
-	 * placed in the batches that hold it, whole (the rows around it are read, placed and
-	 * dropped): each batch is the same as in the whole run, so a shard's bytes are the
-	 * whole run's whatever a GEMM in the neighbour search does with the batch size. The
-	 * placement itself is row by row against the fixed map (no row sees another).
+	 * Rows go in batches of a fixed size counted from row 0, and a selection is placed in
+	 * the batches that hold it, whole (see lib/batches.h): a shard's bytes are the whole
+	 * run's whatever a GEMM in the neighbour search does with the batch size. The placement
+	 * itself is row by row against the fixed map (no row sees another).
 	 */
-	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, lo = 0, hi = INT64_MAX, base = 0;
+	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, lo = 0, hi = INT64_MAX;
 	if (per > TRANSFORM_BATCH)
 		per = TRANSFORM_BATCH;
 	if (sel->kind) {
-		li_rowsel_resolve(sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
-		if (rows >= 0)
-			rows = hi - lo;
-		base = lo / per * per;
-		/* the rows before: a file seeks, a pipe reads and drops them */
-		if (base > 0 && li_npy_skip_rows(r, base, &err) < 0) {
-			cli_fail(cli_name(path), &err);
-			goto done;
-		}
+		li_rowsel_resolve(sel, rows, &lo, &hi);
+		rows = hi - lo;
 	}
-	int64_t shape[2] = {rows, dims}, end_read = hi < INT64_MAX - per ? (hi + per - 1) / per * per
-									 : INT64_MAX;
+	li_batches b;
+	in_rows = (li_batch_src){.npy = r, .want = LI_DTYPE_F64};
+	li_batches_plan(&b, lo, hi, per, 1);
+	b.progress = (li_progress){cli_progress_cb, (void *)common};
+	b.total = rows;
+	/* the rows before: a file seeks, a pipe reads and drops them */
+	if (li_batches_start(&b, li_batch_src_read, li_batch_src_skip, &in_rows, &err)) {
+		cli_fail(cli_name(path), &err);
+		goto done;
+	}
+	int64_t shape[2] = {rows, dims};
 	y = malloc((size_t)per * (size_t)dims * sizeof *y);
 	yf = malloc((size_t)per * (size_t)dims * sizeof *yf);
 	if (!y || !yf) {
@@ -341,38 +342,28 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		cli_fail(cli_name(common->output), &err);
 		goto done;
 	}
-	int64_t done_rows = 0, pos = base;
-	k = 0;
-	while (pos < end_read &&
-	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, per < end_read - pos ? per : end_read - pos,
-				      &err)) > 0) {
-		int64_t off = lo > pos ? lo - pos : 0, cnt = (pos + k < hi ? pos + k : hi) - pos - off;
-		if (cnt < 0)
-			cnt = 0;
+	while ((k = li_batches_next(&b, li_batch_src_read, li_batch_src_skip, &in_rows, &err)) > 0) {
 		/* checked here so that the row number counts from the start of the file; rows
 		 * outside the selection are only company: a bad one there is zeroed, not refused */
-		double *xb = batch.data;
+		double *xb = in_rows.batch.data;
 		for (int64_t i = 0; i < k * d; i++)
 			if (!isfinite(xb[i])) {
-				if (i / d >= off && i / d < off + cnt) {
+				if (i / d >= b.off && i / d < b.off + b.cnt) {
 					cli_error(cli_name(path), "row %lld: not a finite number (NaN or "
-						  "infinity)", (long long)(pos + i / d));
+						  "infinity)", (long long)(b.pos + i / d));
 					goto done;
 				}
 				xb[i] = 0;
 			}
-		if (li_map_transform(m, batch.data, k, y, &err)) {
+		if (li_map_transform(m, xb, k, y, &err)) {
 			cli_fail(cli_name(path), &err);
 			goto done;
 		}
-		li_convert(yf, LI_DTYPE_F32, y + off * dims, LI_DTYPE_F64, (size_t)(cnt * dims));
-		if (li_npy_write_rows(w, yf, cnt, &err)) {
+		li_convert(yf, LI_DTYPE_F32, y + b.off * dims, LI_DTYPE_F64, (size_t)(b.cnt * dims));
+		if (li_npy_write_rows(w, yf, b.cnt, &err)) {
 			cli_fail(cli_name(common->output), &err);
 			goto done;
 		}
-		pos += k;
-		done_rows += cnt;
-		cli_progress(common, "rows", done_rows, rows);
 	}
 	cli_progress_end(common);
 	if (k < 0) {
@@ -391,7 +382,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 done:
 	li_npy_writer_free(w);
 	cli_out_abort(&out);
-	li_array_release(&batch);
+	li_array_release(&in_rows.batch);
 	free(y);
 	free(yf);
 	li_npy_close(r);
