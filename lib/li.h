@@ -18,6 +18,7 @@
 #include "train.h"
 #include "rows.h"
 #include "batches.h"
+#include "points.h"
 #include "plot.h"
 #include "textlist.h"
 #include "h5attr.h"
