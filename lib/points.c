@@ -17,35 +17,30 @@ struct li_points {
 	int64_t max_batch, lineno;
 	char *line;
 	size_t cap;
-	double *rows;       /* max_batch x dims */
+	double rows[];      /* max_batch x dims, allocated with the reader */
 };
 
 li_points *li_points_new(FILE *f, int dims, int64_t max_batch)
 {
-	li_points *p = calloc(1, sizeof *p);
-	if (!p)
+	size_t n;
+	if (max_batch < 1)
+		max_batch = 1;
+	if (li_mul_size((size_t)max_batch, (size_t)(dims > 0 ? dims : 1) * sizeof(double), &n))
 		return NULL;
-	p->f = f;
-	p->dims = dims;
-	p->max_batch = max_batch < 1 ? 1 : max_batch;
-	p->rows = malloc((size_t)p->max_batch * (size_t)(dims > 0 ? dims : 1) * sizeof *p->rows);
-	if (!p->rows) {
-		free(p);
-		return NULL;
-	}
+	li_points *p = calloc(1, sizeof *p + n);
+	if (p)
+		*p = (li_points){.f = f, .dims = dims, .max_batch = max_batch};
 	return p;
 }
 
 void li_points_free(li_points *p)
 {
-	if (!p)
-		return;
-	free(p->line);
-	free(p->rows);
+	if (p)
+		free(p->line);
 	free(p);
 }
 
-double *li_points_rows(const li_points *p)
+double *li_points_rows(li_points *p)
 {
 	return p->rows;
 }

@@ -30,6 +30,6 @@ int64_t li_points_read(void *p, int64_t max, li_err *err) LI_RESULT_USED;
  * err set. A li_rows_skip_fn. */
 int64_t li_points_skip(void *p, int64_t n, li_err *err) LI_RESULT_USED;
 /* The points of the last read, dims doubles each; borrowed until the next read. */
-double *li_points_rows(const li_points *p);
+double *li_points_rows(li_points *p);
 
 #endif
