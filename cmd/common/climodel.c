@@ -49,11 +49,12 @@ int cm_option(int c, const char *arg, cm_prep *p)
 		p->batch = v;
 		return 1;
 	}
-	if (c == CM_OPT_CARRY) {
-		p->carry_state = 1;
-		return 1;
+	switch (c) {
+	case CM_OPT_CARRY: p->carry_state = 1; return 1;
+	case CM_OPT_AT: p->at = arg; return 1;
+	case CM_OPT_CONFIG: p->config = arg; return 1;
+	default: return 0;
 	}
-	return 0;
 }
 
 /* The input side: one data set per fed row, read through lib/data.h. */
