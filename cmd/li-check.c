@@ -6,13 +6,11 @@
  * per row from a file), the winning probability, and a value range. The input and the
  * expected array stream through in batches of rows, so memory stays flat.
  */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
-#include <jansson.h>
-
+#include "check.h"
 #include "cli.h"
 
 enum {
@@ -56,100 +54,27 @@ static void usage(FILE *f)
 		"    li-check --model probe.h5 --argmax 7 --min-prob 0.9\n");
 }
 
+/* What li-check holds beside the library's li_check: the files and the table. */
 typedef struct check {
 	const char *in, *expect, *argmax, *model;
-	double atol, rtol, min_prob, lo, hi;
-	int have_min_prob, have_range, quiet;
+	int quiet;
 	long max_show;
 	li_textlist names;              /* the model's class names */
 	int64_t *want, n_want;          /* expected argmax per row (n_want 1: every row) */
-	int64_t rows, width;            /* of the input */
-	int64_t shown, failed_rows, failures;
-	int digits;                     /* significant digits of the input's dtype */
+	int64_t shown;
+	li_check c;
 } check;
 
-/* A class index as a table cell: "7" or "7 'seven'". */
-static void class_cell(const check *k, int64_t c, char *buf, size_t n)
-{
-	if (c < 0)
-		snprintf(buf, n, "none");
-	else if (c < k->names.n)
-		snprintf(buf, n, "%lld '%.40s'", (long long)c, k->names.s[c]);
-	else
-		snprintf(buf, n, "%lld", (long long)c);
-}
-
 /* One line of the failure table (the header before the first). */
-static void report(check *k, const char *where, const char *what, const char *got,
+static void report(void *ctx, const char *where, const char *what, const char *got,
 		   const char *want)
 {
-	k->failures++;
+	check *k = ctx;
 	if (k->quiet || k->shown >= k->max_show)
 		return;
 	if (!k->shown++)
 		fprintf(stderr, "  %-10s %-9s %-22s %s\n", "where", "check", "got", "expected");
 	fprintf(stderr, "  %-10s %-9s %-22s %s\n", where, what, got, want);
-}
-
-/* 1 when path starts as a zip does (a Keras 3 .keras). */
-static int is_zip(const char *path)
-{
-	char b[4];
-	FILE *f = fopen(path, "rb");
-	int yes = f && fread(b, 1, 4, f) == 4 && !memcmp(b, "PK\3\4", 4);
-	if (f)
-		fclose(f);
-	return yes;
-}
-
-/* The class names of a .keras model as a JSON array, or NULL with the error printed. */
-static char *model_names_json(const char *path)
-{
-	li_err err = {0};
-	const char *const *names;
-	li_model *m = li_model_load(path, NULL, &err);
-	if (!m) {
-		cli_error(path, "%s", err.msg);
-		return NULL;
-	}
-	int n = li_model_class_names(m, &names), bad = 0;
-	json_t *a = json_array();
-	for (int i = 0; a && i < n; i++)
-		bad |= json_array_append_new(a, json_string(names[i]));
-	char *json = a && n && !bad ? json_dumps(a, 0) : NULL;
-	json_decref(a);
-	li_model_free(m);
-	if (!json)
-		cli_error(path, n ? "out of memory" : "the model has no class names (li_class_names)");
-	return json;
-}
-
-/* Reads the model's class names: the root attribute li_class_names of an HDF5 file, or
- * metadata.json's of a .keras zip. */
-static int load_names(check *k)
-{
-	li_err err = {0};
-	char *json = NULL;
-	int rc = li_h5attr_string(k->model, "li_class_names", &json, &err);
-	if (rc == LI_EEND) {
-		cli_error(k->model, "the model has no class names (root attribute li_class_names)");
-		return -1;
-	}
-	if (rc && is_zip(k->model)) {
-		if (!(json = model_names_json(k->model)))
-			return -1;
-		rc = 0;
-	}
-	if (rc) {
-		cli_error(k->model, "%s", err.msg);
-		return -1;
-	}
-	if ((rc = li_textlist_from_json(json, &k->names, &err)))
-		li_err_prefix(&err, "li_class_names");
-	free(json);
-	if (rc)
-		cli_fail(k->model, &err);
-	return rc ? -1 : 0;
 }
 
 /* --argmax: an index, a file, or a class name, in that order. */
@@ -208,94 +133,6 @@ static int load_argmax(check *k)
 	return 0;
 }
 
-/* Per-row checks: argmax, probability, range. Returns whether the row failed. */
-static int check_row(check *k, int64_t r, const double *x)
-{
-	char where[64], got[128], want[128];
-	int64_t best = -1, failures = k->failures;
-	for (int64_t j = 0; j < k->width; j++)
-		if (!isnan(x[j]) && (best < 0 || x[j] > x[best]))
-			best = j;
-	snprintf(where, sizeof where, "row %lld", (long long)r);
-	int64_t w = k->want ? k->want[k->n_want == 1 ? 0 : r] : -1;
-	if (k->want && best != w) {
-		class_cell(k, best, got, sizeof got);
-		class_cell(k, w, want, sizeof want);
-		report(k, where, "argmax", got, want);
-	}
-	if (k->have_min_prob) {
-		int64_t c = k->want ? w : best;
-		double p = c >= 0 && c < k->width ? x[c] : NAN;
-		if (!(p >= k->min_prob)) {
-			snprintf(got, sizeof got, "%.*g (class %lld)", k->digits, p, (long long)c);
-			snprintf(want, sizeof want, ">= %.6g", k->min_prob);
-			report(k, where, "min-prob", got, want);
-		}
-	}
-	if (k->have_range)
-		for (int64_t j = 0; j < k->width; j++)
-			if (!(x[j] >= k->lo && x[j] <= k->hi)) {
-				snprintf(where, sizeof where, "[%lld,%lld]", (long long)r, (long long)j);
-				snprintf(got, sizeof got, "%.*g", k->digits, x[j]);
-				snprintf(want, sizeof want, "in [%.6g, %.6g]", k->lo, k->hi);
-				report(k, where, "range", got, want);
-			}
-	return k->failures > failures;
-}
-
-/* Row r of the input against row r of the expected array, within atol + rtol * |e|. */
-static int check_expect_row(check *k, int64_t r, const double *x, const double *y)
-{
-	int64_t failures = k->failures;
-	for (int64_t j = 0; j < k->width; j++) {
-		double g = x[j], w = y[j];
-		if ((isnan(g) && isnan(w)) || fabs(g - w) <= k->atol + k->rtol * fabs(w))
-			continue;
-		char where[48], got[40], want[64];
-		snprintf(where, sizeof where, "[%lld,%lld]", (long long)r, (long long)j);
-		snprintf(got, sizeof got, "%.*g", k->digits, g);
-		snprintf(want, sizeof want, "%.*g (diff %.3g)", k->digits, w, fabs(g - w));
-		report(k, where, "expect", got, want);
-	}
-	return k->failures > failures;
-}
-
-/* A threshold in the input's precision (see the comment in main). */
-static double in_precision(double v, li_dtype t)
-{
-	if (!isfinite(v))
-		return v;
-	if (t == LI_DTYPE_F32)
-		return (float)v;
-	if (t == LI_DTYPE_F16)
-		return li_half_to_float(li_float_to_half((float)v));
-	return v;
-}
-
-/* Rows and row width as li-check sees them: a 0-d or 1-D array is one row. */
-static void row_layout(const li_npy_info *info, int64_t *rows, int64_t *width)
-{
-	*rows = info->rank >= 2 ? info->shape[0] : 1;
-	*width = info->rank >= 2 ? li_shape_row_elems(info->rank, info->shape)
-				 : li_shape_count(info->rank, info->shape);
-}
-
-/*
- * Reads up to max rows (li-check's rows) from r as float64 into b; a 0-d or 1-D array
- * is read whole as one row. Returns the rows read, 0 at the end, negative on error.
- */
-static int64_t read_rows(li_npy_reader *r, li_array *b, int64_t max, int64_t width,
-			 int *whole_done, li_err *err)
-{
-	if (li_npy_info_of(r)->rank >= 2)
-		return li_npy_read_batch(r, b, LI_DTYPE_F64, max, err);
-	if (*whole_done)
-		return 0;
-	*whole_done = 1;
-	int64_t k = li_npy_read_batch(r, b, LI_DTYPE_F64, width > 0 ? width : 1, err);
-	return k < 0 ? k : 1;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -312,7 +149,7 @@ int main(int argc, char **argv)
 		{0},
 	};
 	cli_common common = {0};
-	check k = {.atol = 1e-5, .rtol = 1e-5, .max_show = 20};
+	check k = {.max_show = 20, .c = {.atol = 1e-5, .rtol = 1e-5}};
 	li_rowsel sel = {0};
 	int c;
 	double rg[2];
@@ -323,25 +160,25 @@ int main(int argc, char **argv)
 		switch (c) {
 		case OPT_EXPECT: k.expect = optarg; break;
 		case OPT_ATOL:
-			if (cli_parse_double(optarg, &k.atol) || k.atol < 0)
+			if (cli_parse_double(optarg, &k.c.atol) || k.c.atol < 0)
 				cli_usage_error("--atol: '%s' is not a number >= 0", optarg);
 			break;
 		case OPT_RTOL:
-			if (cli_parse_double(optarg, &k.rtol) || k.rtol < 0)
+			if (cli_parse_double(optarg, &k.c.rtol) || k.c.rtol < 0)
 				cli_usage_error("--rtol: '%s' is not a number >= 0", optarg);
 			break;
 		case OPT_ARGMAX: k.argmax = optarg; break;
 		case OPT_MODEL: k.model = optarg; break;
 		case OPT_MIN_PROB:
-			if (cli_parse_double(optarg, &k.min_prob))
+			if (cli_parse_double(optarg, &k.c.min_prob))
 				cli_usage_error("--min-prob: '%s' is not a number", optarg);
-			k.have_min_prob = 1;
+			k.c.have_min_prob = 1;
 			break;
 		case OPT_RANGE:
 			if (cli_parse_range(optarg, rg, CLI_RANGE_OPEN))
 				cli_usage_error("--range: '%s' is not LO:HI with LO <= HI", optarg);
-			k.lo = rg[0], k.hi = rg[1];
-			k.have_range = 1;
+			k.c.lo = rg[0], k.c.hi = rg[1];
+			k.c.have_range = 1;
 			break;
 		case OPT_MAX_SHOW:
 			if (cli_parse_long(optarg, 0, 1000000, &k.max_show))
@@ -351,51 +188,45 @@ int main(int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		cli_usage_error("one input at a time");
-	if (!k.expect && !k.argmax && !k.have_min_prob && !k.have_range)
+	if (!k.expect && !k.argmax && !k.c.have_min_prob && !k.c.have_range)
 		cli_usage_error("nothing to check: give --expect, --argmax, --min-prob or --range");
 	k.in = optind < argc ? argv[optind] : "-";
 	k.quiet = common.quiet;
 
 	int status = EXIT_DATA;
 	li_err err = {0};
-	li_array batch = {0}, ebatch = {0};
 	li_npy_reader *r = NULL, *e = NULL;
 	FILE *in = NULL, *ein = NULL;
-	int64_t n = 0;
-	if (k.model && load_names(&k))
+	if (k.model && li_check_model_names(k.model, &k.names, &err)) {
+		cli_fail(k.model, &err);
 		goto done;
+	}
 	if (k.argmax && load_argmax(&k))
 		goto done;
-	in = cli_open_in(k.in);
-	if (!in)
+	if (!(in = cli_open_in(k.in)))
 		goto done;
-	r = li_npy_open(in, &err);
-	if (!r) {
+	if (!(r = li_npy_open(in, &err))) {
 		cli_fail(cli_name(k.in), &err);
 		goto done;
 	}
 	const li_npy_info *info = li_npy_info_of(r);
-	row_layout(info, &k.rows, &k.width);
-	/*
-	 * A float32 output of 0.9 is 0.899999976: thresholds meet the values in the input's
-	 * own precision, so --min-prob 0.9 passes it, and values print in that precision.
-	 */
-	k.digits = info->dtype == LI_DTYPE_F32 ? 7 : info->dtype == LI_DTYPE_F16 ? 4 : 10;
-	k.min_prob = in_precision(k.min_prob, info->dtype);
-	k.lo = in_precision(k.lo, info->dtype);
-	k.hi = in_precision(k.hi, info->dtype);
-	if (k.want && k.n_want != 1 && k.n_want != k.rows) {
+	k.c.argmax = k.want;
+	k.c.n_argmax = k.n_want;
+	k.c.names = &k.names;
+	k.c.fail = report;
+	k.c.ctx = &k;
+	li_check_begin(&k.c, info);
+	if (k.want && k.n_want != 1 && k.n_want != k.c.rows) {
 		cli_error(k.argmax, "%lld classes for %lld rows", (long long)k.n_want,
-			  (long long)k.rows);
+			  (long long)k.c.rows);
 		goto done;
 	}
 	for (int64_t i = 0; k.want && i < k.n_want; i++)
-		if (k.want[i] >= k.width) {
+		if (k.want[i] >= k.c.width) {
 			cli_error(cli_name(k.in), "class %lld is past the %lld values of a row",
-				  (long long)k.want[i], (long long)k.width);
+				  (long long)k.want[i], (long long)k.c.width);
 			goto done;
 		}
-	int same_shape = 1;
 	if (k.expect) {
 		if (!(ein = cli_open_in(k.expect)))
 			goto done;
@@ -403,79 +234,38 @@ int main(int argc, char **argv)
 			cli_fail(cli_name(k.expect), &err);
 			goto done;
 		}
-		const li_npy_info *ei = li_npy_info_of(e);
-		same_shape = ei->rank == info->rank;
-		for (int i = 0; same_shape && i < info->rank; i++)
-			same_shape = ei->shape[i] == info->shape[i];
-		if (!same_shape) {
-			char got[64], want[64];
-			li_shape_format(info->rank, info->shape, got, sizeof got);
-			li_shape_format(ei->rank, ei->shape, want, sizeof want);
-			report(&k, "shape", "expect", got, want);
-		}
+		li_check_expect(&k.c, info, li_npy_info_of(e));
 	}
 	/* --rows/--shard: the same rows of the input, of --expect and of an --argmax list */
-	int64_t lo = 0, hi = k.rows;
+	int64_t lo = 0, hi = k.c.rows;
+	int which;
 	if (sel.kind) {
 		if (info->rank < 2)
 			cli_usage_error("--rows and --shard need an array of rows (rank 2 or more)");
-		li_rowsel_resolve(&sel, k.rows, &lo, &hi);
-		if (lo > 0 && li_npy_skip_rows(r, lo, &err) < 0) {
-			cli_fail(cli_name(k.in), &err);
-			goto done;
-		}
-		if (e && same_shape && lo > 0 && li_npy_skip_rows(e, lo, &err) < 0) {
-			cli_fail(cli_name(k.expect), &err);
-			goto done;
-		}
+		li_rowsel_resolve(&sel, k.c.rows, &lo, &hi);
 	}
-	/* rows stream through in batches of about a million values */
-	int64_t per = k.width > 0 ? (1 << 20) / k.width : 1 << 20, row = lo;
-	int whole = 0, ewhole = 0;
-	if (per < 1)
-		per = 1;
-	while (row < hi && (n = read_rows(r, &batch, per < hi - row ? per : hi - row, k.width,
-					  &whole, &err)) > 0) {
-		if (e && same_shape) {
-			int64_t m = read_rows(e, &ebatch, n, k.width, &ewhole, &err);
-			if (m != n) {
-				cli_error(cli_name(k.expect), "%s", m < 0 ? err.msg : "truncated data");
-				goto done;
-			}
-		}
-		for (int64_t i = 0; i < n; i++, row++) {
-			const double *x = (const double *)batch.data + i * k.width;
-			int bad = check_row(&k, row, x);
-			if (e && same_shape)
-				bad |= check_expect_row(&k, row, x,
-							(const double *)ebatch.data + i * k.width);
-			k.failed_rows += bad || !same_shape;
-		}
-	}
-	if (n < 0) {
-		cli_fail(cli_name(k.in), &err);
+	if (li_check_rows(&k.c, r, e, lo, hi, &which, &err)) {
+		cli_fail(cli_name(which ? k.expect : k.in), &err);
 		goto done;
 	}
-	k.rows = hi - lo; /* the rows checked */
-	if (!k.failures) {
+	int64_t rows = hi - lo; /* the rows checked */
+	if (!k.c.failures) {
 		if (!k.quiet)
 			fprintf(stderr, "li-check: ok: %lld row%s, every expectation holds\n",
-				(long long)k.rows, k.rows == 1 ? "" : "s");
+				(long long)rows, rows == 1 ? "" : "s");
 		status = 0;
 		goto done;
 	}
 	if (!k.quiet) {
-		if (k.failures > k.shown)
-			fprintf(stderr, "  ... and %lld more\n", (long long)(k.failures - k.shown));
-		fprintf(stderr, "li-check: FAILED: %lld of %lld row%s\n", (long long)k.failed_rows,
-			(long long)k.rows, k.rows == 1 ? "" : "s");
+		if (k.c.failures > k.shown)
+			fprintf(stderr, "  ... and %lld more\n", (long long)(k.c.failures - k.shown));
+		fprintf(stderr, "li-check: FAILED: %lld of %lld row%s\n", (long long)k.c.failed_rows,
+			(long long)rows, rows == 1 ? "" : "s");
 	}
 	status = 1;
 done:
 	free(k.want);
 	li_textlist_release(&k.names);
-	li_array_release(&batch);
-	li_array_release(&ebatch);
 	li_npy_close(r);
 	li_npy_close(e);
 	cli_close_in(in);

@@ -4,14 +4,13 @@
  * to another. Rows stream through in batches, so memory stays flat (except for .mat
  * output, which matio writes whole); every output appears only when complete.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
 #include "cli_data.h"
+#include "data_writer.h"
 
 enum { OPT_DTYPE = CLI_OPT_FIRST_FREE, OPT_TO, OPT_OUT_VAR, OPT_MAT_VERSION, OPT_LABELS_OUT,
        OPT_CLASSES_OUT };
@@ -104,85 +103,6 @@ static int convert_model(const char *path, const char *out)
 	return cli_finish(rc ? EXIT_DATA : 0);
 }
 
-typedef struct outputs {
-	cli_out main, labels, classes;
-	li_format to;
-	int mat_version;
-	const char *var;
-	li_npy_writer *w;
-	/* labels gathered for --labels-out */
-	int64_t *y;
-	size_t n_y, m_y;
-	/* .mat: the rows gathered */
-	li_array all;
-	size_t n_all, m_all;
-} outputs;
-
-static int keep_labels(outputs *o, const int64_t *y, int64_t k)
-{
-	if (o->n_y + (size_t)k > o->m_y) {
-		size_t m = o->m_y ? o->m_y : 1024;
-		while (m < o->n_y + (size_t)k)
-			m *= 2;
-		int64_t *p = realloc(o->y, m * sizeof *p);
-		if (!p)
-			return -1;
-		o->y = p;
-		o->m_y = m;
-	}
-	memcpy(o->y + o->n_y, y, (size_t)k * sizeof *y);
-	o->n_y += (size_t)k;
-	return 0;
-}
-
-static int keep_rows(outputs *o, const li_array *b, int64_t k, int64_t row)
-{
-	size_t es = li_dtype_size(b->dtype), add = (size_t)(k * row) * es;
-	if (o->n_all + add > o->m_all) {
-		size_t m = o->m_all ? o->m_all : 1 << 16;
-		while (m < o->n_all + add)
-			m *= 2;
-		void *p = realloc(o->all.data, m);
-		if (!p)
-			return -1;
-		o->all.data = p;
-		o->m_all = m;
-	}
-	memcpy((char *)o->all.data + o->n_all, b->data, add);
-	o->n_all += add;
-	return 0;
-}
-
-/* Writes the gathered rows as a .mat file at o->main's temporary path, or to stdout. */
-static int write_mat(outputs *o, const char *out_name, li_err *err)
-{
-	if (o->main.tmp)
-		return li_mat_write(o->main.tmp, o->var, &o->all, o->mat_version, err);
-	const char *dir = getenv("TMPDIR");
-	char tmp[4096];
-	snprintf(tmp, sizeof tmp, "%s/li-convert.XXXXXX", dir && *dir ? dir : "/tmp");
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return li_err_set(err, LI_EIO, "cannot make a temporary file: %s", strerror(errno));
-	close(fd);
-	int rc = li_mat_write(tmp, o->var, &o->all, o->mat_version, err);
-	FILE *f = rc ? NULL : fopen(tmp, "rb");
-	if (!rc && f) {
-		char buf[1 << 16];
-		size_t n;
-		while ((n = fread(buf, 1, sizeof buf, f)) > 0)
-			if (fwrite(buf, 1, n, o->main.f) != n)
-				break;
-		if (ferror(f) || ferror(o->main.f))
-			rc = li_err_set(err, LI_EIO, "write error");
-	}
-	if (f)
-		fclose(f);
-	unlink(tmp);
-	(void)out_name;
-	return rc;
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -198,7 +118,7 @@ int main(int argc, char **argv)
 	cli_common common = {0};
 	li_rowsel sel = {0};
 	li_data_opts dopts;
-	outputs o = {.to = LI_FORMAT_AUTO, .mat_version = 5, .var = "x"};
+	li_data_writer_opts wo = {.to = LI_FORMAT_AUTO, .mat_version = 5, .var = "x"};
 	const char *labels_out = NULL, *classes_out = NULL;
 	int c, have_dtype = 0;
 	li_dtype dtype = LI_DTYPE_F32;
@@ -215,16 +135,16 @@ int main(int argc, char **argv)
 			have_dtype = 1;
 			break;
 		case OPT_TO:
-			if (li_format_parse(optarg, &o.to) || o.to == LI_FORMAT_IDX ||
-			    o.to == LI_FORMAT_FOLDER || o.to == LI_FORMAT_AUTO)
+			if (li_format_parse(optarg, &wo.to) || wo.to == LI_FORMAT_IDX ||
+			    wo.to == LI_FORMAT_FOLDER || wo.to == LI_FORMAT_AUTO)
 				cli_usage_error("--to: cannot write '%s' (npy, csv, tsv, json, mat)", optarg);
 			break;
-		case OPT_OUT_VAR: o.var = optarg; break;
+		case OPT_OUT_VAR: wo.var = optarg; break;
 		case OPT_MAT_VERSION:
 			if (!strcmp(optarg, "4") || !strcmp(optarg, "5"))
-				o.mat_version = optarg[0] - '0';
+				wo.mat_version = optarg[0] - '0';
 			else if (!strcmp(optarg, "7.3"))
-				o.mat_version = 73;
+				wo.mat_version = 73;
 			else
 				cli_usage_error("--mat-version: 4, 5 or 7.3, not '%s'", optarg);
 			break;
@@ -238,14 +158,16 @@ int main(int argc, char **argv)
 	const char *path = optind < argc ? argv[optind] : "-";
 	if (is_model(path))
 		return convert_model(path, common.output);
-	if (o.to == LI_FORMAT_AUTO && common.output && strcmp(common.output, "-"))
-		o.to = li_format_from_path(common.output);
-	if (o.to == LI_FORMAT_AUTO || o.to == LI_FORMAT_IDX || o.to == LI_FORMAT_FOLDER)
-		o.to = LI_FORMAT_NPY;
+	if (wo.to == LI_FORMAT_AUTO && common.output && strcmp(common.output, "-"))
+		wo.to = li_format_from_path(common.output);
+	if (wo.to == LI_FORMAT_AUTO || wo.to == LI_FORMAT_IDX || wo.to == LI_FORMAT_FOLDER)
+		wo.to = LI_FORMAT_NPY;
 
 	int status = EXIT_DATA;
 	li_err err = {0};
-	li_array batch = {0};
+	li_batch_src rows_in = {0};
+	li_data_writer *w = NULL;
+	cli_out out = {0}, labels = {0}, classes = {0};
 	li_data *d = cli_data_open(path, &dopts, &status);
 	if (!d)
 		goto done;
@@ -263,84 +185,58 @@ int main(int argc, char **argv)
 	if (sel.kind && li_data_scalar(d))
 		cli_usage_error("--rows and --shard need an array with rows, not a 0-d array");
 	/* an unknown count (csv) serves a range from the start, not a shard */
-	if (sel.kind && li_data_rows(d) < 0 &&
-	    (sel.kind == 2 || (sel.has_a && sel.a < 0) || (sel.has_b && sel.b < 0)))
+	if (li_data_rows(d) < 0 && li_rowsel_needs_count(&sel))
 		cli_usage_error("--shard and negative --rows need a known row count; "
 				"convert the input to .npy first");
 	if ((labels_out || classes_out) && !li_data_has_labels(d)) {
 		cli_error(cli_name(path), "has no labels for --labels-out or --classes-out");
 		goto done;
 	}
-	if (!cli_out_open(&o.main, common.output, o.to == LI_FORMAT_NPY || o.to == LI_FORMAT_MAT) ||
-	    (labels_out && !cli_out_open(&o.labels, labels_out, 1)) ||
-	    (classes_out && !cli_out_open(&o.classes, classes_out, 0)))
+	if (!cli_out_open(&out, common.output, wo.to == LI_FORMAT_NPY || wo.to == LI_FORMAT_MAT) ||
+	    (labels_out && !cli_out_open(&labels, labels_out, 1)) ||
+	    (classes_out && !cli_out_open(&classes, classes_out, 0)))
 		goto done;
 	const char *out_name = cli_name(common.output);
-	int64_t shape[LI_MAX_RANK], rows = li_data_rows(d), lo = 0, hi = INT64_MAX;
+	int64_t shape[LI_MAX_RANK], rows = li_data_rows(d), lo = 0, hi = INT64_MAX, k;
 	int rank = li_data_row_shape(d, shape + 1) + 1;
-	int64_t row = li_data_row_elems(d), done_rows = 0, k;
-	int64_t per = row > 0 ? (1 << 20) / row : 1 << 20;
-	if (per < 1)
-		per = 1;
+	int64_t row = li_data_row_elems(d), per = row > 0 ? (1 << 20) / row : 1 << 20;
 	if (sel.kind) {
 		li_rowsel_resolve(&sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
 		if (rows >= 0)
 			rows = hi - lo;
-		/* the rows before the selection: a .npy file seeks, a pipe reads and drops them */
-		if (lo > 0 && li_data_skip_rows(d, lo, &err) < 0) {
-			cli_fail(cli_name(path), &err);
-			status = cli_status(&err);
-			goto done;
-		}
+	}
+	/* each row converts alone: batches start at the selection (lib/batches.h) */
+	li_batches b;
+	rows_in = (li_batch_src){.data = d, .want = dtype};
+	li_batches_plan(&b, lo, hi, per, 0);
+	b.progress = (li_progress){cli_progress_cb, &common};
+	b.total = rows;
+	/* the rows before the selection: a .npy file seeks, a pipe reads and drops them */
+	if (li_batches_start(&b, li_batch_src_read, li_batch_src_skip, &rows_in, &err)) {
+		cli_fail(cli_name(path), &err);
+		status = cli_status(&err);
+		goto done;
 	}
 	shape[0] = rows;
-	char delim = o.to == LI_FORMAT_TSV ? '\t' : ',';
-	if (o.to == LI_FORMAT_NPY) {
-		o.w = li_data_scalar(d) ? li_npy_writer_open(o.main.f, dtype, 0, shape, &err)
-					: li_npy_writer_open(o.main.f, dtype, rank, shape, &err);
-		if (!o.w) {
-			cli_fail(out_name, &err);
-			goto done;
-		}
-	} else if ((o.to == LI_FORMAT_CSV || o.to == LI_FORMAT_TSV) && li_data_has_labels(d)) {
-		if (li_csv_write_header(o.main.f, row, 1, delim, &err)) {
-			cli_fail(out_name, &err);
-			goto done;
-		}
+	wo.dtype = dtype;
+	wo.rank = li_data_scalar(d) ? 0 : rank;
+	wo.shape = shape;
+	wo.labeled = li_data_has_labels(d);
+	wo.keep_labels = labels_out != NULL;
+	wo.mat_path = out.tmp;
+	if (!(w = li_data_writer_open(out.f, &wo, &err))) {
+		cli_fail(out_name, &err);
+		goto done;
 	}
-	k = 0;
-	while (done_rows < hi - lo &&
-	       (k = li_data_read_batch(d, &batch, dtype, per < hi - lo - done_rows ? per :
-				       hi - lo - done_rows, &err)) > 0) {
-		const int64_t *y = li_data_batch_labels(d);
+	while ((k = li_batches_next(&b, li_batch_src_read, li_batch_src_skip, &rows_in, &err)) > 0) {
 		int64_t n_names;
 		char *const *names = li_data_classes(d, &n_names);
-		int rc = 0;
-		switch (o.to) {
-		case LI_FORMAT_NPY: rc = li_npy_write_rows(o.w, batch.data, k, &err); break;
-		case LI_FORMAT_CSV:
-		case LI_FORMAT_TSV:
-			rc = li_csv_write_rows(o.main.f, &batch, y, names, n_names, delim, &err);
-			break;
-		case LI_FORMAT_JSON:
-			/* a 0-d array is a bare number (the csv writer prints exactly that) */
-			rc = li_data_scalar(d) ? li_csv_write_rows(o.main.f, &batch, NULL, NULL, 0, ',', &err)
-					       : li_json_write_rows(o.main.f, &batch, done_rows, &err);
-			break;
-		default:
-			if (keep_rows(&o, &batch, k, row))
-				rc = li_err_set(&err, LI_ENOMEM, "out of memory");
-			break;
-		}
-		if (!rc && y && labels_out && keep_labels(&o, y, k))
-			rc = li_err_set(&err, LI_ENOMEM, "out of memory");
-		if (rc) {
+		if (li_data_writer_rows(w, &rows_in.batch, li_data_batch_labels(d), names, n_names,
+					&err)) {
 			/* a JSON refusal (NaN) is about the data; a write error about the output */
 			cli_fail(err.code == LI_EIO ? out_name : cli_name(path), &err);
 			goto done;
 		}
-		done_rows += k;
-		cli_progress(&common, "rows", done_rows, rows);
 	}
 	cli_progress_end(&common);
 	if (k < 0) {
@@ -348,25 +244,10 @@ int main(int argc, char **argv)
 		status = cli_status(&err);
 		goto done;
 	}
-	int rc = 0;
-	if (o.to == LI_FORMAT_NPY) {
-		rc = li_npy_writer_close(o.w, &err);
-		o.w = NULL;
-	} else if (o.to == LI_FORMAT_JSON && !li_data_scalar(d)) {
-		rc = li_json_write_end(o.main.f, done_rows, &err);
-	} else if (o.to == LI_FORMAT_MAT) {
-		o.all.dtype = dtype;
-		o.all.rank = li_data_scalar(d) ? 0 : rank;
-		memcpy(o.all.shape, shape, (size_t)rank * sizeof *shape);
-		o.all.shape[0] = done_rows;
-		if (!o.all.data)
-			o.all.data = malloc(1);
-		rc = write_mat(&o, out_name, &err);
-	}
+	int rc = li_data_writer_close(w, &err);
 	if (!rc && labels_out) {
-		li_array ya = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {(int64_t)o.n_y},
-			       .data = o.y};
-		rc = li_npy_save(o.labels.f, &ya, &err);
+		li_array ya = li_data_writer_labels(w);
+		rc = li_npy_save(labels.f, &ya, &err);
 		if (rc)
 			out_name = cli_name(labels_out);
 	}
@@ -374,24 +255,22 @@ int main(int argc, char **argv)
 		int64_t n_names;
 		char *const *names = li_data_classes(d, &n_names);
 		for (int64_t i = 0; i < n_names; i++)
-			fprintf(o.classes.f, "%s\n", names[i]);
+			fprintf(classes.f, "%s\n", names[i]);
 	}
 	if (rc) {
 		cli_fail(out_name, &err);
 		goto done;
 	}
-	if (cli_out_commit(&o.main) || (labels_out && cli_out_commit(&o.labels)) ||
-	    (classes_out && cli_out_commit(&o.classes)))
+	if (cli_out_commit(&out) || (labels_out && cli_out_commit(&labels)) ||
+	    (classes_out && cli_out_commit(&classes)))
 		goto done;
 	status = 0;
 done:
-	li_npy_writer_free(o.w);
-	cli_out_abort(&o.main);
-	cli_out_abort(&o.labels);
-	cli_out_abort(&o.classes);
-	free(o.y);
-	li_array_release(&o.all);
-	li_array_release(&batch);
+	li_data_writer_free(w);
+	cli_out_abort(&out);
+	cli_out_abort(&labels);
+	cli_out_abort(&classes);
+	li_array_release(&rows_in.batch);
 	li_data_close(d);
 	return cli_finish(status);
 }

@@ -8,8 +8,6 @@
 
 #include "climodel.h"
 
-enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_CONFIG };
-
 static void usage(FILE *f)
 {
 	fprintf(f,
@@ -25,11 +23,6 @@ static void usage(FILE *f)
 		"  -o, --output FILE    write here, atomically [standard output]\n"
 		"      --at LAYER       stop after this layer: a name or an index as li-layers\n"
 		"                       prints it [the model's output]\n"
-		"      --config FILE    the JSON architecture of a weights-only .h5\n"
-		"      --threads N      OpenBLAS threads [OpenBLAS' default]\n"
-		"  -q, --quiet          no progress or notes\n"
-		"  -h, --help           show this help and exit\n"
-		"      --version        show the version and exit\n"
 		CM_USAGE
 		"\n"
 		"examples:\n"
@@ -42,31 +35,21 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_LONGOPTS, CM_LONGOPTS,
-		{"at", required_argument, NULL, OPT_AT},
-		{"config", required_argument, NULL, OPT_CONFIG},
 		{0},
 	};
 	cli_common common = {0};
 	cm_prep prep;
-	const char *at = NULL, *config = NULL;
 	int c;
 	cli_init("li-embed");
 	cm_prep_init(&prep);
-	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1) {
-		if (cli_common_option(c, optarg, &common, usage) || cm_option(c, optarg, &prep))
-			continue;
-		switch (c) {
-		case OPT_AT: at = optarg; break;
-		case OPT_CONFIG: config = optarg; break;
-		default:
+	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, opts)) != -1)
+		if (!cli_common_option(c, optarg, &common, usage) && !cm_option(c, optarg, &prep))
 			cli_usage_error("unknown option");
-		}
-	}
 	if (optind >= argc)
 		cli_usage_error("give a MODEL");
 	const char *path = argv[optind++];
 	int status = EXIT_DATA;
-	li_model *m = cm_load(path, config);
+	li_model *m = cm_load(path, prep.config);
 	if (!m)
 		return cli_finish(status);
 	int n_in = li_model_n_inputs(m);
@@ -77,8 +60,8 @@ int main(int argc, char **argv)
 				n_data);
 	}
 	int want;
-	if (at) {
-		want = cm_row(m, at);
+	if (prep.at) {
+		want = cm_row(m, prep.at);
 	} else if (li_model_n_outputs(m) == 1) {
 		want = li_model_output_row(m, 0);
 	} else {

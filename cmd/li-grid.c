@@ -142,8 +142,12 @@ int main(int argc, char **argv)
 	int64_t shape[2] = {n[0] * n[1], 2};
 	w = li_npy_writer_open(out.f, LI_DTYPE_F32, 2, shape, &err);
 	row = malloc((size_t)n[0] * 2 * sizeof *row);
-	if (!w || !row) {
-		cli_error(cli_name(common.output), "%s", w ? "out of memory" : err.msg);
+	if (!w) {
+		cli_fail(cli_name(common.output), &err);
+		goto done;
+	}
+	if (!row) {
+		cli_error(cli_name(common.output), "out of memory");
 		goto done;
 	}
 	for (int64_t j = 0; j < n[1]; j++) {

@@ -6,7 +6,6 @@
  * bytes, so both work on a pipe. The output is float32 with the latent's row shape;
  * text of unknown length is spooled by the .npy writer. Rows stream in batches.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
@@ -57,37 +56,31 @@ typedef struct inv {
 	int approx;     /* --approx */
 	const char *in_name, *out_name;
 	li_npy_writer *w;
-	int64_t batch;  /* rows per batch */
 	double *x;      /* batch x features */
 	float *xf;
 	uint8_t *outside; /* batch: 1 where the point was outside the training hull (UMAP) */
 	int64_t done;   /* rows written */
-	int64_t lo, hi; /* --rows/--shard: input rows [lo, hi) (hi INT64_MAX: to the end) */
 	int64_t n_outside;
 } inv;
 
 /*
- * Inverts the n coordinate rows of y, whose first is input row pos, and appends those
- * inside the selection [lo, hi). Batches are counted from row 0 and a selection is
- * inverted in the batches that hold it, whole, so each batch is the same as in the whole
- * run and a shard's bytes are the whole run's (whatever a GEMM does with the batch size).
- * 0 or -1 (reported).
+ * Inverts the b->n coordinate rows of y, whose first is input row b->pos, and appends the
+ * part's rows among them, [b->off, b->off + b->cnt). The batches are aligned to row 0
+ * (lib/batches.h), so a shard's bytes are the whole run's whatever a GEMM does with the
+ * batch size. 0 or -1 (reported).
  */
-static int flush(inv *s, double *y, int64_t n, int64_t pos)
+static int flush(inv *s, double *y, const li_batches *b)
 {
 	li_err err = {0};
 	int64_t d = li_map_features(s->m), dims = li_map_dims(s->m);
-	int64_t off = s->lo > pos ? s->lo - pos : 0;
-	int64_t cnt = (pos + n < s->hi ? pos + n : s->hi) - pos - off;
-	if (cnt < 0)
-		cnt = 0;
+	int64_t n = b->n, off = b->off, cnt = b->cnt;
 	/* checked here so that the row number counts from the start of the input; rows
 	 * outside the selection are only company: a bad one there is zeroed, not refused */
 	for (int64_t i = 0; i < n * dims; i++)
 		if (!isfinite(y[i])) {
 			if (i / dims >= off && i / dims < off + cnt) {
 				cli_error(s->in_name, "row %lld: not a finite number (NaN or infinity)",
-					  (long long)(pos + i / dims));
+					  (long long)(b->pos + i / dims));
 				return -1;
 			}
 			y[i] = 0;
@@ -107,161 +100,6 @@ static int flush(inv *s, double *y, int64_t n, int64_t pos)
 	}
 	s->done += cnt;
 	return 0;
-}
-
-static int from_npy(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
-		    const cli_common *common, const li_rowsel *sel)
-{
-	li_err err = {0};
-	li_array batch = {0};
-	int rc = -1, dims = li_map_dims(s->m);
-	int64_t k = 0;
-	li_npy_reader *r = li_npy_open(in, &err);
-	if (!r) {
-		cli_fail(s->in_name, &err);
-		return -1;
-	}
-	const li_npy_info *info = li_npy_info_of(r);
-	if (info->rank != 2 || info->shape[1] != dims) {
-		char buf[128];
-		li_shape_format(info->rank, info->shape, buf, sizeof buf);
-		cli_error(s->in_name, "coordinates of shape %s; the map needs N x %d", buf, dims);
-		goto out;
-	}
-	li_rowsel_resolve(sel, info->shape[0], &s->lo, &s->hi);
-	shape[0] = s->hi - s->lo;
-	int64_t pos = s->lo / s->batch * s->batch;
-	int64_t end_read = (s->hi + s->batch - 1) / s->batch * s->batch;
-	/* the rows before the first batch: a file seeks, a pipe reads and drops them */
-	if (pos > 0 && li_npy_skip_rows(r, pos, &err) < 0) {
-		cli_fail(s->in_name, &err);
-		goto out;
-	}
-	if (!cli_out_open(out, common->output, 1))
-		goto out;
-	if (!(s->w = li_npy_writer_open(out->f, LI_DTYPE_F32, rank, shape, &err))) {
-		cli_fail(s->out_name, &err);
-		goto out;
-	}
-	while (pos < end_read &&
-	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, end_read - pos < s->batch ?
-				      end_read - pos : s->batch, &err)) > 0) {
-		if (flush(s, batch.data, k, pos))
-			goto out;
-		pos += k;
-		cli_progress(common, "rows", s->done, shape[0]);
-	}
-	cli_progress_end(common);
-	if (k < 0) {
-		cli_fail(s->in_name, &err);
-		goto out;
-	}
-	rc = 0;
-out:
-	li_array_release(&batch);
-	li_npy_close(r);
-	return rc;
-}
-
-/* Parses one text line into y[0..dims); 1 for a point, 0 for a skipped line, -1 bad. */
-static int parse_line(inv *s, char *line, int64_t lineno, double *y)
-{
-	int dims = li_map_dims(s->m), n = 0;
-	char *p = line;
-	while (isspace((unsigned char)*p))
-		p++;
-	if (!*p || *p == '#')
-		return 0;
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			break;
-		char *end;
-		errno = 0;
-		double v = strtod(p, &end);
-		if (end == p || !isfinite(v) || (*end && !isspace((unsigned char)*end) && *end != ',')) {
-			size_t len = strcspn(p, " \t\r\n,");
-			cli_error(s->in_name, "line %lld: '%.*s' is not a finite number",
-				  (long long)lineno, (int)(len < 40 ? len : 40), p);
-			return -1;
-		}
-		if (n < dims)
-			y[n] = v;
-		n++;
-		p = end;
-		while (isspace((unsigned char)*p))
-			p++;
-		if (*p == ',')
-			p++;
-	}
-	if (n != dims) {
-		cli_error(s->in_name, "line %lld: %d number%s; the map needs %d per point",
-			  (long long)lineno, n, n == 1 ? "" : "s", dims);
-		return -1;
-	}
-	return 1;
-}
-
-static int from_text(inv *s, FILE *in, int64_t *shape, int rank, cli_out *out,
-		     const cli_common *common)
-{
-	li_err err = {0};
-	int dims = li_map_dims(s->m), rc = -1;
-	char *line = NULL;
-	size_t cap = 0;
-	int64_t lineno = 0, have = 0, seen = 0; /* seen: points read, kept or not */
-	double *y = malloc((size_t)s->batch * (size_t)dims * sizeof *y);
-	if (!y) {
-		cli_error(s->in_name, "out of memory");
-		return -1;
-	}
-	shape[0] = -1; /* unknown: the writer spools and fixes the header at the end */
-	if (!cli_out_open(out, common->output, 1))
-		goto out;
-	if (!(s->w = li_npy_writer_open(out->f, LI_DTYPE_F32, rank, shape, &err))) {
-		cli_fail(s->out_name, &err);
-		goto out;
-	}
-	errno = 0;
-	ssize_t len;
-	while ((len = getline(&line, &cap, in)) >= 0) {
-		lineno++;
-		if ((size_t)len != strlen(line)) { /* a NUL would end the line's text early */
-			cli_error(s->in_name, "line %lld holds a NUL byte; not a text file",
-				  (long long)lineno);
-			goto out;
-		}
-		int got = parse_line(s, line, lineno, y + have * dims);
-		if (got < 0)
-			goto out;
-		if (!got)
-			continue;
-		/* from the batch that holds lo to the one that holds hi - 1 (see flush) */
-		if (seen >= s->hi && seen % s->batch == 0)
-			break;
-		if (seen++ < s->lo / s->batch * s->batch)
-			continue;
-		have++;
-		if (have == s->batch) {
-			if (flush(s, y, have, seen - have))
-				goto out;
-			have = 0;
-			cli_progress(common, "rows", s->done, 0);
-		}
-	}
-	if (ferror(in)) {
-		cli_error(s->in_name, "read error: %s", strerror(errno));
-		goto out;
-	}
-	if (have && flush(s, y, have, seen - have))
-		goto out;
-	cli_progress_end(common);
-	rc = 0;
-out:
-	free(line);
-	free(y);
-	return rc;
 }
 
 int main(int argc, char **argv)
@@ -294,6 +132,8 @@ int main(int argc, char **argv)
 	li_err err = {0};
 	cli_out out = {0};
 	FILE *in = NULL;
+	li_batch_src coords = {0};
+	li_points *points = NULL;
 	inv s = {.approx = approx, .in_name = cli_name(path),
 		 .out_name = cli_name(common.output)};
 	li_map *m = li_map_load(map_path, &err);
@@ -312,11 +152,11 @@ int main(int argc, char **argv)
 	const int64_t *rs = li_map_row_shape(m, &rank);
 	int64_t shape[LI_MAX_RANK], d = li_map_features(m);
 	memcpy(shape + 1, rs, (size_t)rank * sizeof *rs);
-	s.batch = BATCH_BYTES / (d * (int64_t)(sizeof(double) + sizeof(float)));
-	s.batch = s.batch < 1 ? 1 : s.batch > BATCH_MAX ? BATCH_MAX : s.batch;
-	s.x = malloc((size_t)s.batch * (size_t)d * sizeof *s.x);
-	s.xf = malloc((size_t)s.batch * (size_t)d * sizeof *s.xf);
-	s.outside = malloc((size_t)s.batch);
+	int64_t batch = BATCH_BYTES / (d * (int64_t)(sizeof(double) + sizeof(float)));
+	batch = batch < 1 ? 1 : batch > BATCH_MAX ? BATCH_MAX : batch;
+	s.x = malloc((size_t)batch * (size_t)d * sizeof *s.x);
+	s.xf = malloc((size_t)batch * (size_t)d * sizeof *s.xf);
+	s.outside = malloc((size_t)batch);
 	if (!s.x || !s.xf || !s.outside) {
 		cli_error(map_path, "out of memory");
 		goto done;
@@ -331,16 +171,65 @@ int main(int argc, char **argv)
 	if (first != EOF)
 		ungetc(first, in);
 	/* 0x93 starts the .npy magic "\x93NUMPY"; text never does */
-	if (first != 0x93 && (sel.kind == 2 || (sel.has_a && sel.a < 0) || (sel.has_b && sel.b < 0)))
+	int is_npy = first == 0x93;
+	if (!is_npy && li_rowsel_needs_count(&sel))
 		cli_usage_error("--shard and negative --rows need a known row count: a .npy input, "
 				"not text");
-	/* text: a range counted from the start (its end, if any, is not known up front) */
-	li_rowsel_resolve(&sel, INT64_MAX, &s.lo, &s.hi);
-	int rc = first == 0x93 ? from_npy(&s, in, shape, rank + 1, &out, &common, &sel)
-			       : from_text(&s, in, shape, rank + 1, &out, &common);
-	if (rc)
+	int64_t lo, hi;
+	if (is_npy) {
+		if (!(coords.npy = li_npy_open(in, &err))) {
+			cli_fail(s.in_name, &err);
+			goto done;
+		}
+		const li_npy_info *info = li_npy_info_of(coords.npy);
+		if (info->rank != 2 || info->shape[1] != li_map_dims(m)) {
+			char buf[128];
+			li_shape_format(info->rank, info->shape, buf, sizeof buf);
+			cli_error(s.in_name, "coordinates of shape %s; the map needs N x %d", buf,
+				  li_map_dims(m));
+			goto done;
+		}
+		li_rowsel_resolve(&sel, info->shape[0], &lo, &hi);
+		shape[0] = hi - lo;
+		coords.want = LI_DTYPE_F64;
+	} else {
+		/* text: a range counted from the start (its end, if any, is not known up front);
+		 * the writer spools rows of an unknown count and fixes the header at the end */
+		li_rowsel_resolve(&sel, INT64_MAX, &lo, &hi);
+		shape[0] = -1;
+		if (!(points = li_points_new(in, li_map_dims(m), batch))) {
+			cli_error(map_path, "out of memory");
+			goto done;
+		}
+	}
+	li_rows_read_fn read = is_npy ? li_batch_src_read : li_points_read;
+	li_rows_skip_fn skip = is_npy ? li_batch_src_skip : li_points_skip;
+	void *src = is_npy ? (void *)&coords : (void *)points;
+	li_batches b;
+	int64_t k;
+	li_batches_plan(&b, lo, hi, batch, 1);
+	b.progress = (li_progress){cli_progress_cb, &common};
+	b.total = shape[0];
+	/* the rows before the first batch: a file seeks, a pipe reads and drops them */
+	if (li_batches_start(&b, read, skip, src, &err)) {
+		cli_fail(s.in_name, &err);
 		goto done;
-	rc = li_npy_writer_close(s.w, &err);
+	}
+	if (!cli_out_open(&out, common.output, 1))
+		goto done;
+	if (!(s.w = li_npy_writer_open(out.f, LI_DTYPE_F32, rank + 1, shape, &err))) {
+		cli_fail(s.out_name, &err);
+		goto done;
+	}
+	while ((k = li_batches_next(&b, read, skip, src, &err)) > 0)
+		if (flush(&s, is_npy ? coords.batch.data : li_points_rows(points), &b))
+			goto done;
+	cli_progress_end(&common);
+	if (k < 0) {
+		cli_fail(s.in_name, &err);
+		goto done;
+	}
+	int rc = li_npy_writer_close(s.w, &err);
 	s.w = NULL;
 	if (rc) {
 		cli_fail(s.out_name, &err);
@@ -359,6 +248,9 @@ done:
 	free(s.x);
 	free(s.xf);
 	free(s.outside);
+	li_array_release(&coords.batch);
+	li_npy_close(coords.npy);
+	li_points_free(points);
 	cli_close_in(in);
 	li_map_free(m);
 	return cli_finish(status);

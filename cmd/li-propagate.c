@@ -9,7 +9,7 @@
 
 #include "climodel.h"
 
-enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_CONFIG, OPT_OUTNAME, OPT_ARGMAX, OPT_NAMES };
+enum { OPT_OUTNAME = CLI_OPT_FIRST_FREE, OPT_ARGMAX, OPT_NAMES };
 
 static void usage(FILE *f)
 {
@@ -30,11 +30,6 @@ static void usage(FILE *f)
 		"                       write only this output layer (name or index)\n"
 		"      --argmax         write int64 class indices (.npy)\n"
 		"      --names          write class names, one per line (li_class_names)\n"
-		"      --config FILE    the JSON architecture of a weights-only .h5\n"
-		"      --threads N      OpenBLAS threads [OpenBLAS' default]\n"
-		"  -q, --quiet          no progress or notes\n"
-		"  -h, --help           show this help and exit\n"
-		"      --version        show the version and exit\n"
 		CM_USAGE
 		"\n"
 		"examples:\n"
@@ -68,8 +63,6 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		CLI_COMMON_LONGOPTS, CM_LONGOPTS,
-		{"at", required_argument, NULL, OPT_AT},
-		{"config", required_argument, NULL, OPT_CONFIG},
 		{"output-name", required_argument, NULL, OPT_OUTNAME},
 		{"argmax", no_argument, NULL, OPT_ARGMAX},
 		{"names", no_argument, NULL, OPT_NAMES},
@@ -77,7 +70,7 @@ int main(int argc, char **argv)
 	};
 	cli_common common = {0};
 	cm_prep prep;
-	const char *at = NULL, *config = NULL, *outname = NULL;
+	const char *outname = NULL;
 	int kind = CM_SINK_ARRAY, c;
 	cli_init("li-propagate");
 	cm_prep_init(&prep);
@@ -85,8 +78,6 @@ int main(int argc, char **argv)
 		if (cli_common_option(c, optarg, &common, usage) || cm_option(c, optarg, &prep))
 			continue;
 		switch (c) {
-		case OPT_AT: at = optarg; break;
-		case OPT_CONFIG: config = optarg; break;
 		case OPT_OUTNAME: outname = optarg; break;
 		case OPT_ARGMAX:
 		case OPT_NAMES:
@@ -108,12 +99,12 @@ int main(int argc, char **argv)
 	int want[256], n_want = 0;
 	cm_sink sinks[256];
 	char *names[256] = {0};
-	li_model *m = cm_load(path, config);
+	li_model *m = cm_load(path, prep.config);
 	if (!m)
 		return cli_finish(status);
 	int feed;
-	if (at) {
-		feed = cm_row(m, at);
+	if (prep.at) {
+		feed = cm_row(m, prep.at);
 	} else if (li_model_n_inputs(m) == 1) {
 		feed = li_model_input_row(m, 0);
 	} else {

@@ -2,6 +2,10 @@
  * li-reduce: fit PCA, UMAP or t-SNE on latent rows and write their 2-D or 3-D
  * coordinates; --save keeps the fitted map, --transform places new rows into a saved
  * map. Fitting needs every row in memory; --transform streams in batches.
+ *
+ * Over 300 lines because of its surface, not its work (the fits, the streaming placement
+ * and the report live in lib/map/): twenty options over three methods, each refused with
+ * its own usage line, and a fit's four outputs opened before and committed together.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -9,23 +13,7 @@
 
 #include <cblas.h>
 
-#include <jansson.h>
-
 #include "cli.h"
-
-/* The n_neighbors the user asked when the fit clamped it (params "n_neighbors_asked"),
- * else 0. */
-static int64_t json_neighbors_asked(const li_map *m)
-{
-	json_t *j = json_loads(li_map_params(m), 0, NULL);
-	json_t *a = json_object_get(j, "n_neighbors_asked");
-	int64_t v = json_is_integer(a) ? json_integer_value(a) : 0;
-	json_decref(j);
-	return v;
-}
-
-/* rows per --transform batch (fewer for wide rows): the unit a shard is aligned to */
-#define TRANSFORM_BATCH 1024
 
 enum {
 	OPT_METHOD = CLI_OPT_FIRST_FREE, OPT_DIMS, OPT_SAVE, OPT_REPORT, OPT_WHITEN,
@@ -128,24 +116,6 @@ static int write_index(FILE *out, const char *path, const int64_t *idx, int64_t 
 	return 0;
 }
 
-/* The --report document with "sample": {"rows", "of", "seed"} added; caller frees. */
-static char *report_text(const li_map *m, const sample_opts *so, int64_t n, int64_t of,
-			 uint64_t seed)
-{
-	char *text = li_map_report(m);
-	if (!text || !so->rows)
-		return text;
-	json_t *j = json_loads(text, 0, NULL);
-	free(text);
-	if (!j)
-		return NULL;
-	json_object_set_new(j, "sample", json_pack("{sIsIsI}", "rows", (json_int_t)n, "of",
-						   (json_int_t)of, "seed", (json_int_t)seed));
-	text = json_dumps(j, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
-	json_decref(j);
-	return text;
-}
-
 static int fit(const li_reduce_opts *o, const char *path, const cli_common *common,
 	       const char *save, const char *report, const sample_opts *so)
 {
@@ -216,7 +186,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		goto done;
 	}
 	if (report) {
-		if (!(text = report_text(m, so, n, of, common->seed))) {
+		if (!(text = li_map_report_sample(m, so->rows ? n : 0, of, common->seed))) {
 			cli_error(report, "out of memory");
 			goto done;
 		}
@@ -235,7 +205,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		memset(&outs[i], 0, sizeof outs[i]);
 	if (cli_out_commit_all(outs, k))
 		goto done;
-	int64_t asked = json_neighbors_asked(m);
+	int64_t asked = li_map_neighbors_asked(m);
 	if (asked > 0)
 		fprintf(stderr, "li-reduce: warning: %s: n_neighbors %lld is not below the %lld "
 			"rows: using %lld\n", cli_name(path), (long long)asked, (long long)n,
@@ -275,10 +245,6 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	int status = EXIT_DATA;
 	li_err err = {0};
 	li_npy_reader *r = NULL;
-	li_npy_writer *w = NULL;
-	li_array batch = {0};
-	double *y = NULL;
-	float *yf = NULL;
 	cli_out out = {0};
 	FILE *in = NULL;
 	li_map *m = li_map_load(map_path, &err);
@@ -299,101 +265,29 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 		goto done;
 	}
 	const li_npy_info *info = li_npy_info_of(r);
-	int64_t d = li_npy_row_elems(r), rows = li_npy_rows(r), k;
-	int dims = li_map_dims(m);
+	int64_t d = li_npy_row_elems(r), rows = li_npy_rows(r);
 	if (info->rank < 1 || d != li_map_features(m)) {
 		cli_error(cli_name(path), "rows have %lld numbers; the map expects %lld",
 			  (long long)(info->rank < 1 ? 1 : d), (long long)li_map_features(m));
 		goto done;
 	}
-	/*
-	 * Rows go in batches of a fixed size counted from row 0, and a selection [lo, hi) is
-	 * placed in the batches that hold it, whole (the rows around it are read, placed and
-	 * dropped): each batch is the same as in the whole run, so a shard's bytes are the
-	 * whole run's whatever a GEMM in the neighbour search does with the batch size. The
-	 * placement itself is row by row against the fixed map (no row sees another).
-	 */
-	int64_t per = (1 << 20) / (d > 0 ? d : 1) + 1, lo = 0, hi = INT64_MAX, base = 0;
-	if (per > TRANSFORM_BATCH)
-		per = TRANSFORM_BATCH;
-	if (sel->kind) {
-		li_rowsel_resolve(sel, rows < 0 ? INT64_MAX : rows, &lo, &hi);
-		if (rows >= 0)
-			rows = hi - lo;
-		base = lo / per * per;
-		/* the rows before: a file seeks, a pipe reads and drops them */
-		if (base > 0 && li_npy_skip_rows(r, base, &err) < 0) {
-			cli_fail(cli_name(path), &err);
-			goto done;
-		}
-	}
-	int64_t shape[2] = {rows, dims}, end_read = hi < INT64_MAX - per ? (hi + per - 1) / per * per
-									 : INT64_MAX;
-	y = malloc((size_t)per * (size_t)dims * sizeof *y);
-	yf = malloc((size_t)per * (size_t)dims * sizeof *yf);
-	if (!y || !yf) {
-		cli_error(cli_name(path), "out of memory");
-		goto done;
-	}
+	int64_t lo = 0, hi = rows;
+	int which;
+	li_rowsel_resolve(sel, rows, &lo, &hi);
+	li_progress progress = {cli_progress_cb, (void *)common};
 	if (!cli_out_open(&out, common->output, 1))
 		goto done;
-	if (!(w = li_npy_writer_open(out.f, LI_DTYPE_F32, 2, shape, &err))) {
-		cli_fail(cli_name(common->output), &err);
-		goto done;
-	}
-	int64_t done_rows = 0, pos = base;
-	k = 0;
-	while (pos < end_read &&
-	       (k = li_npy_read_batch(r, &batch, LI_DTYPE_F64, per < end_read - pos ? per : end_read - pos,
-				      &err)) > 0) {
-		int64_t off = lo > pos ? lo - pos : 0, cnt = (pos + k < hi ? pos + k : hi) - pos - off;
-		if (cnt < 0)
-			cnt = 0;
-		/* checked here so that the row number counts from the start of the file; rows
-		 * outside the selection are only company: a bad one there is zeroed, not refused */
-		double *xb = batch.data;
-		for (int64_t i = 0; i < k * d; i++)
-			if (!isfinite(xb[i])) {
-				if (i / d >= off && i / d < off + cnt) {
-					cli_error(cli_name(path), "row %lld: not a finite number (NaN or "
-						  "infinity)", (long long)(pos + i / d));
-					goto done;
-				}
-				xb[i] = 0;
-			}
-		if (li_map_transform(m, batch.data, k, y, &err)) {
-			cli_fail(cli_name(path), &err);
-			goto done;
-		}
-		li_convert(yf, LI_DTYPE_F32, y + off * dims, LI_DTYPE_F64, (size_t)(cnt * dims));
-		if (li_npy_write_rows(w, yf, cnt, &err)) {
-			cli_fail(cli_name(common->output), &err);
-			goto done;
-		}
-		pos += k;
-		done_rows += cnt;
-		cli_progress(common, "rows", done_rows, rows);
-	}
+	int rc = li_map_transform_npy(m, r, lo, hi, out.f, &progress, &which, &err);
 	cli_progress_end(common);
-	if (k < 0) {
-		cli_fail(cli_name(path), &err);
-		goto done;
-	}
-	int rc = li_npy_writer_close(w, &err);
-	w = NULL;
 	if (rc) {
-		cli_fail(cli_name(common->output), &err);
+		cli_fail(cli_name(which ? common->output : path), &err);
 		goto done;
 	}
 	if (cli_out_commit(&out))
 		goto done;
 	status = 0;
 done:
-	li_npy_writer_free(w);
 	cli_out_abort(&out);
-	li_array_release(&batch);
-	free(y);
-	free(yf);
 	li_npy_close(r);
 	cli_close_in(in);
 	li_map_free(m);
@@ -428,7 +322,7 @@ int main(int argc, char **argv)
 	cli_common common = {0};
 	li_reduce_opts o = {.method = "pca", .dims = 2};
 	const char *save = NULL, *report = NULL, *map = NULL;
-	int c, fit_only = 0, tsne_only = 0;
+	int c, fit_only = 0;
 	long v;
 	double dv;
 	li_rowsel sel = {0};
@@ -500,7 +394,6 @@ int main(int argc, char **argv)
 			if (cli_parse_double(optarg, &o.perplexity) || !(o.perplexity > 0) ||
 			    !(o.perplexity <= 1e6))
 				cli_usage_error("--perplexity: '%s' is not a number above 0", optarg);
-			tsne_only = 1;
 			break;
 		case OPT_EARLY_ITER:
 		case OPT_ITER:
@@ -508,7 +401,6 @@ int main(int argc, char **argv)
 				cli_usage_error("--%s: '%s' is not a count from 1 to 100000",
 						c == OPT_ITER ? "iterations" : "early-iterations", optarg);
 			*(c == OPT_ITER ? &o.iterations : &o.early_iter) = (int)v;
-			tsne_only = 1;
 			break;
 		case OPT_AUTO:
 			o.auto_tune = 1;
@@ -535,12 +427,9 @@ int main(int argc, char **argv)
 		cli_usage_error("--transform takes none of the fitting options");
 	if (!map && (fit_only & 2))
 		cli_usage_error("--rows and --shard go with --transform (a fit needs every row)");
-	if (o.min_dist_set && o.min_dist > (o.spread ? o.spread : 1.0))
-		cli_usage_error("--min-dist %g is larger than --spread %g", o.min_dist,
-				o.spread ? o.spread : 1.0);
-	if (strcmp(o.method, "umap") &&
-	    (o.neighbors || o.min_dist_set || o.spread || o.epochs))
-		cli_usage_error("--neighbors, --min-dist, --spread and --epochs are UMAP options");
+	li_err err = {0};
+	if (li_reduce_opts_check(&o, &err))
+		cli_usage_error("%s", err.msg);
 	if (report && !strcmp(report, "-") && (!common.output || !strcmp(common.output, "-")))
 		cli_usage_error("--report and the coordinates cannot both go to standard output");
 	const char *named[][2] = {{save, "--save"}, {report, "--report"}, {so.index, "--sample-index"},
@@ -552,11 +441,6 @@ int main(int argc, char **argv)
 						named[j][1], named[i][0]);
 	if (map)
 		return cli_finish(transform(map, path, &common, &sel));
-	const char *why;
-	if (!li_reduce_available(o.method, &why))
-		cli_usage_error("--method: '%s' %s", o.method, why);
-	if (tsne_only && strcmp(o.method, "tsne"))
-		cli_usage_error("--perplexity and --iterations are t-SNE options (--method tsne)");
 	if (so.index && !so.rows)
 		cli_usage_error("--sample-index goes with --sample");
 	return cli_finish(fit(&o, path, &common, save, report, &so));

@@ -113,13 +113,8 @@ static const li_data_ops npy_ops = {npy_read, npy_close};
 int li_data_open_npy(li_data *d, li_err *err)
 {
 	li_npy_reader *r = li_npy_open(d->file, err);
-	if (!r) {
-		if (err->code == LI_EEND) {
-			err->code = LI_OK;
-			return li_err_set(err, LI_EDATA, "empty file");
-		}
-		return err->code;
-	}
+	if (!r)
+		return li_err_empty_file(err);
 	const li_npy_info *info = li_npy_info_of(r);
 	d->impl = r;
 	d->ops = &npy_ops;

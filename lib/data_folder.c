@@ -100,10 +100,7 @@ static int open_gen(li_data *d, int dfd, int *gone, li_err *err)
 	d->file = d->own_file;
 	li_npy_reader *r = li_npy_open(d->file, err);
 	if (!r) {
-		if (err->code == LI_EEND) {
-			err->code = LI_OK;
-			li_err_set(err, LI_EDATA, "empty file");
-		}
+		li_err_empty_file(err);
 		li_err_prefix(err, "samples.npy");
 		return err->code;
 	}

@@ -33,6 +33,16 @@ int li_err_set(li_err *e, int code, const char *fmt, ...)
  * The reason is the part that must survive: when head and message together do not fit,
  * the head is shortened from its front ("...the end of a long path: reason").
  */
+int li_err_empty_file(li_err *e)
+{
+	if (e && e->code == LI_EEND) {
+		e->code = LI_OK;
+		e->msg[0] = '\0';
+		li_err_set(e, LI_EDATA, "empty file");
+	}
+	return e ? e->code : LI_OK;
+}
+
 void li_err_prefix(li_err *e, const char *fmt, ...)
 {
 	if (!e || e->code == LI_OK)

@@ -39,6 +39,11 @@ void li_err_clear(li_err *e);
  * `return li_err_set(e, LI_EDATA, "...")` reads naturally. e may be NULL. */
 int li_err_set(li_err *e, int code, const char *fmt, ...) LI_PRINTF(3, 4);
 
+/* Where a file must hold an item (an array, a label list), its clean end before any
+ * byte (LI_EEND) is bad data: turns it into LI_EDATA "empty file". Any other error, or
+ * none, is left as it is. Returns e->code. */
+int li_err_empty_file(li_err *e);
+
 /* Prefixes the recorded message with "what: " (for adding context on the way up). */
 void li_err_prefix(li_err *e, const char *fmt, ...) LI_PRINTF(2, 3);
 

@@ -17,6 +17,8 @@
 #include "modelsave.h"
 #include "train.h"
 #include "rows.h"
+#include "batches.h"
+#include "points.h"
 #include "plot.h"
 #include "textlist.h"
 #include "h5attr.h"

@@ -55,6 +55,11 @@ int li_rowsel_parse_shard(li_rowsel *s, const char *spec, li_err *err)
 	return 0;
 }
 
+int li_rowsel_needs_count(const li_rowsel *s)
+{
+	return s->kind == 2 || (s->kind == 1 && ((s->has_a && s->a < 0) || (s->has_b && s->b < 0)));
+}
+
 static int64_t clamp_index(int64_t v, int64_t n)
 {
 	if (v < 0)

@@ -25,6 +25,10 @@ int li_rowsel_parse_rows(li_rowsel *s, const char *spec, li_err *err) LI_RESULT_
 /* Parses "I/N" with 0 <= I < N. 0 or LI_EUSAGE. */
 int li_rowsel_parse_shard(li_rowsel *s, const char *spec, li_err *err) LI_RESULT_USED;
 
+/* 1 when s needs the row count to resolve (a shard, a negative bound): data whose length
+ * is known only at its end (csv, text) can serve a range from the start, not these. */
+int li_rowsel_needs_count(const li_rowsel *s);
+
 /* Resolves s against n rows into [*lo, *hi) (clamped to [0, n], empty when reversed). */
 void li_rowsel_resolve(const li_rowsel *s, int64_t n, int64_t *lo, int64_t *hi);
 

@@ -120,7 +120,7 @@ static int npy_labels(FILE *f, int64_t **labels, int64_t *n, li_err *err)
 	li_array a = {0};
 	int rc = li_npy_load(f, &a, -1, err);
 	if (rc)
-		return rc == LI_EEND ? li_err_set(err, LI_EDATA, "empty file") : rc;
+		return li_err_empty_file(err);
 	int64_t count = li_array_count(&a);
 	if (a.rank > 2 || (a.rank == 2 && a.shape[1] != 1)) {
 		char shape[64];

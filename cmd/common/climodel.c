@@ -49,11 +49,12 @@ int cm_option(int c, const char *arg, cm_prep *p)
 		p->batch = v;
 		return 1;
 	}
-	if (c == CM_OPT_CARRY) {
-		p->carry_state = 1;
-		return 1;
+	switch (c) {
+	case CM_OPT_CARRY: p->carry_state = 1; return 1;
+	case CM_OPT_AT: p->at = arg; return 1;
+	case CM_OPT_CONFIG: p->config = arg; return 1;
+	default: return 0;
 	}
-	return 0;
 }
 
 /* The input side: one data set per fed row, read through lib/data.h. */
@@ -85,25 +86,25 @@ static void src_close(src *s)
 	li_array_release(&s->batch);
 }
 
-/* Gives the batch's rows the shape the model takes (li-embed(1): --reshape, or the automatic reshape). */
-static int prep_batch(src *s, const cm_prep *p, const li_shape *want, li_shape *got)
+/* Gives the batch's rows the shape the model takes (li-embed(1): --reshape, or the
+ * automatic reshape). 0, or LI_EDATA with err set. */
+static int prep_batch(src *s, const cm_prep *p, const li_shape *want, li_shape *got, li_err *err)
 {
 	li_array *b = &s->batch;
 	int64_t per = li_shape_row_elems(b->rank, b->shape);
 	got->rank = b->rank - 1;
 	memcpy(got->dim, b->shape + 1, sizeof(int64_t) * (size_t)got->rank);
 	if (p->data.pre.reshape_rank > 0) {
-		li_err err = {0};
+		li_err why = {0};
 		li_shape r;
-		r.rank = li_preprocess_row_shape(&p->data.pre, got->rank, got->dim, r.dim, &err);
+		r.rank = li_preprocess_row_shape(&p->data.pre, got->rank, got->dim, r.dim, &why);
 		if (r.rank < 0) {
 			char a[256], c[256];
 			r.rank = p->data.pre.reshape_rank;
 			memcpy(r.dim, p->data.pre.reshape, sizeof(int64_t) * (size_t)r.rank);
 			li_shape_str(&r, a, sizeof a);
 			li_shape_str(got, c, sizeof c);
-			cli_error(cli_name(s->path), "--reshape %s does not fit rows of shape %s", a, c);
-			return -1;
+			return li_err_set(err, LI_EDATA, "--reshape %s does not fit rows of shape %s", a, c);
 		}
 		*got = r;
 		return 0;
@@ -116,22 +117,70 @@ static int prep_batch(src *s, const cm_prep *p, const li_shape *want, li_shape *
 	return 0;
 }
 
-/* With several inputs, names the file whose rows do not fit (the library's own check
- * names only the row). */
-static int check_fit(const li_model *m, int row, const li_shape *got, const char *path)
+/* With several inputs, says which input's rows do not fit (the library's own check
+ * names only the row). 0, or LI_EDATA with err set. */
+static int check_fit(const li_model *m, int row, const li_shape *got, li_err *err)
 {
 	const li_shape *want = li_model_row_shape(m, row);
 	int ok = want->rank < 0 || want->rank == got->rank;
 	for (int i = 0; ok && want->rank >= 0 && i < got->rank; i++)
 		ok = want->dim[i] < 0 || want->dim[i] == got->dim[i];
-	if (!ok) {
-		char a[256], b[256];
-		li_shape_str(want, a, sizeof a);
-		li_shape_str(got, b, sizeof b);
-		cli_error(cli_name(path), "'%s' takes rows of shape %s, the data has %s",
+	if (ok)
+		return 0;
+	char a[256], b[256];
+	li_shape_str(want, a, sizeof a);
+	li_shape_str(got, b, sizeof b);
+	return li_err_set(err, LI_EDATA, "'%s' takes rows of shape %s, the data has %s",
 			  li_model_row_name(m, row), a, b);
+}
+
+/* The inputs as one row source for li_batches_next: each input gives the same rows,
+ * shaped for the model. failed: the input an error is about. */
+typedef struct feeds {
+	src *in;
+	int n;
+	const li_model *m;
+	const int *feed;
+	const cm_prep *prep;
+	const float **vals;
+	li_shape *shapes;
+	int failed;
+} feeds;
+
+static int64_t feeds_read(void *ctx, int64_t max, li_err *err)
+{
+	feeds *f = ctx;
+	int64_t n = -1;
+	for (int k = 0; k < f->n; k++) {
+		src *s = &f->in[k];
+		f->failed = k;
+		int64_t got = li_data_read_batch(s->d, &s->batch, LI_DTYPE_F32, max, err);
+		if (got < 0)
+			return got;
+		if (n >= 0 && got != n)
+			return li_err_set(err, LI_EDATA, "inputs differ in row count");
+		n = got;
+		if (got > 0) {
+			if (prep_batch(s, f->prep, li_model_row_shape(f->m, f->feed[k]), &f->shapes[k],
+				       err) ||
+			    (f->n > 1 && check_fit(f->m, f->feed[k], &f->shapes[k], err)))
+				return err->code;
+			f->vals[k] = s->batch.data;
+		}
 	}
-	return !ok;
+	return n;
+}
+
+/* the rows before a selection: a .npy file seeks, a pipe reads and drops them */
+static int64_t feeds_skip(void *ctx, int64_t n, li_err *err)
+{
+	feeds *f = ctx;
+	for (int k = 0; k < f->n; k++) {
+		f->failed = k;
+		if (li_data_skip_rows(f->in[k].d, n, err) < 0)
+			return err->code;
+	}
+	return n;
 }
 
 /* The output side. */
@@ -206,6 +255,17 @@ static int dst_write(dst *d, const cm_sink *s, const li_model *m, const float *y
 	return 0;
 }
 
+/* dst_write with the error line printed. 0 or -1. */
+static int out_rows(dst *d, const cm_sink *s, const li_model *m, const float *y,
+		    const li_shape *shape, int64_t n, int64_t total)
+{
+	li_err err = {0};
+	int rc = dst_write(d, s, m, y, shape, n, total, &err);
+	if (rc < 0)
+		cli_fail(cli_name(s->path), &err);
+	return rc ? -1 : 0;
+}
+
 int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, const char *const *in_paths,
 	      int n_want, const int *want, const cm_sink *sinks, const cm_prep *prep,
 	      const cli_common *common)
@@ -243,99 +303,48 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 		if (k == 0 || rows < 0)
 			total = rows;
 	}
-	/*
-	 * A selection [lo, hi) is computed in the batches of the whole run: from the batch
-	 * boundary at or before lo to the one at or after hi, every batch the same rows in the
-	 * same places as when all rows go through, and only the selected rows are written.
-	 * So a shard's bytes are the whole run's bytes whatever a GEMM does with the batch
-	 * size (OpenBLAS picks kernels, and so summation orders, by matrix size), at the cost
-	 * of up to two extra batches per shard.
-	 */
-	int64_t B = prep->batch, base = 0, end_read = INT64_MAX;
 	if (prep->sel.kind) {
 		/* an unknown count (csv) serves a range from the start, not a shard */
-		const li_rowsel *sel = &prep->sel;
-		if (total < 0 && (sel->kind == 2 || (sel->has_a && sel->a < 0) ||
-				  (sel->has_b && sel->b < 0)))
+		if (total < 0 && li_rowsel_needs_count(&prep->sel))
 			cli_usage_error("--shard and negative --rows need a known row count; "
 					"convert the input to .npy first");
 		if (prep->carry_state)
 			cli_usage_error("--carry-state carries recurrent state from the first row on: "
 					"it cannot go with --rows or --shard");
-		li_rowsel_resolve(sel, total < 0 ? INT64_MAX : total, &lo, &hi);
+		li_rowsel_resolve(&prep->sel, total < 0 ? INT64_MAX : total, &lo, &hi);
 		if (total >= 0)
 			total = hi - lo;
-		base = lo / B * B;
-		if (hi < INT64_MAX - B)
-			end_read = (hi + B - 1) / B * B;
-		/* the rows before: a .npy file seeks, a pipe reads and drops them */
-		for (int k = 0; k < n_feed; k++)
-			if (base > 0 && li_data_skip_rows(in[k].d, base, &err) < 0) {
-				cli_fail(cli_name(in[k].path), &err);
-				goto done;
-			}
 	}
-	int64_t done_rows = 0, pos = base;
-	for (;;) {
-		int64_t n = -1;
-		for (int k = 0; k < n_feed; k++) {
-			int64_t want_n = end_read - pos;
-			if (want_n > B)
-				want_n = B;
-			int64_t got = want_n > 0 ? li_data_read_batch(in[k].d, &in[k].batch,
-									 LI_DTYPE_F32, want_n, &err) : 0;
-			if (got < 0) {
-				cli_fail(cli_name(in[k].path), &err);
-				goto done;
-			}
-			if (n >= 0 && got != n) {
-				cli_error(cli_name(in[k].path), "inputs differ in row count");
-				goto done;
-			}
-			n = got;
-			if (got > 0) {
-				if (prep_batch(&in[k], prep, li_model_row_shape(m, feed[k]), &shapes[k]))
-					goto done;
-				if (n_feed > 1 && check_fit(m, feed[k], &shapes[k], in[k].path))
-					goto done;
-				vals[k] = in[k].batch.data;
-			}
-		}
-		if (n <= 0 && pos > base)
-			break;
-		if (n > 0 && li_run_batch(run, n, vals, shapes, &err)) {
+	/* batches aligned to row 0 of the whole run: a shard's bytes are the whole run's
+	 * whatever a GEMM does with the batch size (see lib/batches.h) */
+	feeds fd = {in, n_feed, m, feed, prep, vals, shapes, 0};
+	li_batches b;
+	int64_t n;
+	li_batches_plan(&b, lo, hi, prep->batch, 1);
+	b.progress = (li_progress){cli_progress_cb, (void *)common};
+	b.total = total;
+	while ((n = li_batches_next(&b, feeds_read, feeds_skip, &fd, &err)) > 0) {
+		if (li_run_batch(run, n, vals, shapes, &err)) {
 			cli_fail(cli_name(in[0].path), &err);
 			goto done;
 		}
-		/* the selected rows of this batch: [off, off + cnt) */
-		int64_t off = lo > pos ? lo - pos : 0, last = pos + (n > 0 ? n : 0);
-		int64_t cnt = (last < hi ? last : hi) - pos - off;
-		if (cnt < 0)
-			cnt = 0;
 		for (int k = 0; k < n_want; k++) {
-			li_shape s = *li_model_row_shape(m, want[k]);
-			const float *y = NULL;
-			if (n > 0) {
-				y = li_run_output(run, k, &s);
-				int64_t e = 1;
-				for (int r = 0; r < s.rank; r++)
-					e *= s.dim[r];
-				y += off * e;
-			}
-			int rc = dst_write(&out[k], &sinks[k], m, y, &s, cnt, total, &err);
-			if (rc > 0)
+			li_shape s;
+			const float *y = li_run_output(run, k, &s);
+			if (out_rows(&out[k], &sinks[k], m, y + b.off * li_shape_elems(&s), &s, b.cnt,
+				     total))
 				goto done;
-			if (rc < 0) {
-				cli_fail(cli_name(sinks[k].path), &err);
-				goto done;
-			}
 		}
-		if (n <= 0)
-			break;
-		pos += n;
-		done_rows += cnt;
-		cli_progress(common, "rows", done_rows, total);
 	}
+	if (n < 0) {
+		cli_fail(cli_name(in[fd.failed].path), &err);
+		goto done;
+	}
+	/* no rows: the outputs get the rows' shape from the model */
+	for (int k = 0; k < n_want; k++)
+		if (!out[k].open &&
+		    out_rows(&out[k], &sinks[k], m, NULL, li_model_row_shape(m, want[k]), 0, total))
+			goto done;
 	cli_progress_end(common);
 	for (int k = 0; k < n_want; k++) {
 		if (out[k].w) {

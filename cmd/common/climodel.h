@@ -17,20 +17,31 @@ typedef struct cm_prep {
 	int64_t batch;             /* rows per batch */
 	li_rowsel sel;             /* --rows / --shard */
 	int carry_state;           /* --carry-state */
+	const char *at;            /* --at LAYER (each program says what it cuts there) */
+	const char *config;        /* --config FILE: the architecture of a weights-only .h5 */
 } cm_prep;
 
 /* Defaults: batch 256, all rows, no preprocessing. */
 void cm_prep_init(cm_prep *p);
 /* Handles the options every model program shares (data, preprocessing, --rows/--shard,
- * --batch, --carry-state): 1 when c was one (exits 2 on a bad value), else 0. */
+ * --batch, --carry-state, --at, --config): 1 when c was one (exits 2 on a bad value),
+ * else 0. */
 int cm_option(int c, const char *arg, cm_prep *p);
 
-enum { CM_OPT_BATCH = CLI_OPT_FIRST_FREE + 400, CM_OPT_CARRY };
+enum { CM_OPT_BATCH = CLI_OPT_FIRST_FREE + 400, CM_OPT_CARRY, CM_OPT_AT, CM_OPT_CONFIG };
 #define CM_LONGOPTS \
 	CLI_DATA_LONGOPTS, CLI_PREPROCESS_LONGOPTS, CLI_ROWS_LONGOPTS, \
 	{"batch", required_argument, NULL, CM_OPT_BATCH}, \
-	{"carry-state", no_argument, NULL, CM_OPT_CARRY}
+	{"carry-state", no_argument, NULL, CM_OPT_CARRY}, \
+	{"at", required_argument, NULL, CM_OPT_AT}, \
+	{"config", required_argument, NULL, CM_OPT_CONFIG}
+/* the usage lines of the options above and of the common ones, from --config on */
 #define CM_USAGE \
+	"      --config FILE    the JSON architecture of a weights-only .h5\n" \
+	"      --threads N      OpenBLAS threads [OpenBLAS' default]\n" \
+	"  -q, --quiet          no progress or notes\n" \
+	"  -h, --help           show this help and exit\n" \
+	"      --version        show the version and exit\n" \
 	"      --batch N      rows per batch [256]\n" \
 	"      --carry-state  recurrent layers keep their state from one batch to the\n" \
 	"                     next (Keras stateful layers across predict calls) [each\n" \

@@ -40,6 +40,24 @@ const li_reduce_method *li_reduce_find(const char *name)
 	return NULL;
 }
 
+int li_reduce_opts_check(const li_reduce_opts *o, li_err *err)
+{
+	const char *method = o->method ? o->method : "pca", *why;
+	double spread = o->spread ? o->spread : 1.0;
+	if (o->min_dist_set && o->min_dist > spread)
+		return li_err_set(err, LI_EUSAGE, "--min-dist %g is larger than --spread %g",
+				  o->min_dist, spread);
+	if (strcmp(method, "umap") && (o->neighbors || o->min_dist_set || o->spread || o->epochs))
+		return li_err_set(err, LI_EUSAGE, "--neighbors, --min-dist, --spread and --epochs "
+				  "are UMAP options");
+	if (!li_reduce_available(method, &why))
+		return li_err_set(err, LI_EUSAGE, "--method: '%s' %s", method, why);
+	if (strcmp(method, "tsne") && (o->perplexity || o->early_iter || o->iterations))
+		return li_err_set(err, LI_EUSAGE, "--perplexity and --iterations are t-SNE options "
+				  "(--method tsne)");
+	return 0;
+}
+
 int li_reduce_available(const char *name, const char **why)
 {
 	const li_reduce_method *m = li_reduce_find(name);
@@ -323,7 +341,8 @@ int li_map_inverse_approx(const li_map *m, const double *y, int64_t n, double *x
 	return rc ? rc : check_out(x, n, m->n_features, "inverted rows", err);
 }
 
-char *li_map_report(const li_map *m)
+/* The --report document as JSON (one reference, the caller's). */
+static json_t *report_json(const li_map *m)
 {
 	json_t *r = json_object(), *rs = json_array(), *ex = json_array();
 	for (int i = 0; i < m->row_rank; i++)
@@ -342,9 +361,29 @@ char *li_map_report(const li_map *m)
 	json_object_set(r, "params", m->params);
 	json_object_set(r, "quality", m->quality);
 	json_object_set_new(r, "extent", ex);
+	return r;
+}
+
+char *li_map_report(const li_map *m)
+{
+	return li_map_report_sample(m, 0, 0, 0);
+}
+
+char *li_map_report_sample(const li_map *m, int64_t rows, int64_t of, uint64_t seed)
+{
+	json_t *r = report_json(m);
+	if (rows > 0)
+		json_object_set_new(r, "sample", json_pack("{sIsIsI}", "rows", (json_int_t)rows,
+							   "of", (json_int_t)of, "seed", (json_int_t)seed));
 	char *s = json_dumps(r, JSON_INDENT(2) | JSON_REAL_PRECISION(17));
 	json_decref(r);
 	return s;
+}
+
+int64_t li_map_neighbors_asked(const li_map *m)
+{
+	json_t *a = json_object_get(m->params, "n_neighbors_asked");
+	return json_is_integer(a) ? json_integer_value(a) : 0;
 }
 
 void li_map_summary(const li_map *m, char *buf, size_t n)

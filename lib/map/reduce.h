@@ -14,8 +14,10 @@
 #define LI_REDUCE_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "err.h"
+#include "npy.h"
 #include "progress.h"
 
 typedef struct li_map li_map;
@@ -46,6 +48,13 @@ typedef struct li_reduce_opts {
 	int epochs;           /* UMAP: [500 up to 10,000 rows, else 200] */
 	li_progress progress; /* optional: the fit's stages and steps (progress.h) */
 } li_reduce_opts;
+
+/*
+ * Checks that o's options go together (LI_EUSAGE, worded with li-reduce's option names):
+ * min_dist within spread, the UMAP options only with UMAP, a method this build has, the
+ * t-SNE options only with t-SNE. 0 or LI_EUSAGE.
+ */
+int li_reduce_opts_check(const li_reduce_opts *o, li_err *err) LI_RESULT_USED;
 
 /*
  * Whether this build can fit method name: 1, or 0 with *why (borrowed) completing the
@@ -104,6 +113,17 @@ int li_map_inverse(const li_map *m, const double *y, int64_t n, double *x, li_er
  */
 int li_map_inverse_approx(const li_map *m, const double *y, int64_t n, double *x,
 			  li_err *err) LI_RESULT_USED;
+
+/*
+ * Places rows [lo, hi) of r (an .npy of rows of li_map_features numbers, no row read yet)
+ * into the map and writes their coordinates to out as a float32 (hi - lo) x dims .npy.
+ * The rows go in batches counted from row 0 and the part is placed in the batches that
+ * hold it, whole (lib/batches.h), so parts joined give the whole run's bytes. A NaN or
+ * infinity in the part is refused ("row I: ..."). Progress: ("rows", done, hi - lo).
+ * 0, or negative with err set and *which 0 for the input (a read, a bad row), 1 for out.
+ */
+int li_map_transform_npy(const li_map *m, li_npy_reader *r, int64_t lo, int64_t hi, FILE *out,
+			 const li_progress *progress, int *which, li_err *err) LI_RESULT_USED;
 
 /* Threads for transform and inverse of a loaded map (0: one per online CPU). */
 void li_map_set_threads(li_map *m, int threads);
@@ -168,6 +188,14 @@ int64_t li_map_rows(const li_map *m);            /* rows fitted (0 if unknown) *
  * when out of memory.
  */
 char *li_map_report(const li_map *m);
+
+/* li_map_report with "sample": {"rows", "of", "seed"} added when rows > 0 (a fit on a
+ * seeded random sample of rows of the of rows read). Caller frees; NULL: out of memory. */
+char *li_map_report_sample(const li_map *m, int64_t rows, int64_t of, uint64_t seed);
+
+/* The n_neighbors asked for when the fit had to lower it (params "n_neighbors_asked"),
+ * else 0. */
+int64_t li_map_neighbors_asked(const li_map *m);
 
 /* One human line on the fit's quality, e.g. for standard error (no newline). */
 void li_map_summary(const li_map *m, char *buf, size_t n);

@@ -44,5 +44,19 @@ int main(void)
 	memcpy(before, e.msg, sizeof before);
 	li_err_prefix(&e, "ctx");
 	CHECK(!strcmp(e.msg, before), "a full message is left as it is");
+
+	/* the clean end of a file that must hold an item is "empty file"; other errors stay */
+	li_err_clear(&e);
+	li_err_set(&e, LI_EEND, "end of stream");
+	int rc = li_err_empty_file(&e);
+	CHECK(rc == LI_EDATA && e.code == LI_EDATA && !strcmp(e.msg, "empty file"),
+	      "LI_EEND becomes LI_EDATA 'empty file': %d %d '%s'", rc, e.code, e.msg);
+	li_err_clear(&e);
+	li_err_set(&e, LI_EIO, "read error");
+	rc = li_err_empty_file(&e);
+	CHECK(rc == LI_EIO && !strcmp(e.msg, "read error"), "another error is kept: %d '%s'", rc,
+	      e.msg);
+	li_err_clear(&e);
+	CHECK(li_err_empty_file(&e) == LI_OK && e.code == LI_OK, "no error stays none");
 	return check_done();
 }
