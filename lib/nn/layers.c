@@ -63,33 +63,6 @@ const li_call_sig *li_layer_call_sig(const char *class_name)
 	return NULL;
 }
 
-/*
- * Weights kept in sub-layers (layer.h, li_weight_path). MultiHeadAttention: tf.keras 2
- * saves query/kernel, query/bias, key/..., value/..., attention_output/... in that order
- * (the EinsumDense sub-layers in build order); Keras 3 keeps them under the properties
- * query_dense, key_dense, value_dense and output_dense (vars/0 kernel, vars/1 bias).
- */
-static const li_weight_path mha_paths[] = {
-	{ "query/kernel", "query_dense/vars/0", 0 },
-	{ "query/bias", "query_dense/vars/1", 1 },
-	{ "key/kernel", "key_dense/vars/0", 0 },
-	{ "key/bias", "key_dense/vars/1", 1 },
-	{ "value/kernel", "value_dense/vars/0", 0 },
-	{ "value/bias", "value_dense/vars/1", 1 },
-	{ "attention_output/kernel", "output_dense/vars/0", 0 },
-	{ "attention_output/bias", "output_dense/vars/1", 1 },
-};
-
-const li_weight_path *li_layer_weight_paths(const char *class_name, int *n)
-{
-	if (class_name && !strcmp(class_name, "MultiHeadAttention")) {
-		*n = (int)(sizeof mha_paths / sizeof *mha_paths);
-		return mha_paths;
-	}
-	*n = 0;
-	return NULL;
-}
-
 const li_layer_ops *li_layer_find(const char *class_name)
 {
 	if (!class_name)
