@@ -1,6 +1,7 @@
 /*
  * li-label: append labeled samples to a labeled data set folder, print its per-class
- * counts, or export it. The folder format and its crash safety live in lib/labeled.c.
+ * counts, or export it. The work is in lib/labeled*.c: the folder and its crash safety
+ * (labeled.c, labeled_append.c), an append's inputs (labeled_input.c), exports and counts.
  */
 #include <limits.h>
 #include <stdlib.h>
