@@ -4,7 +4,6 @@
  * whose outputs are class probabilities (lib/probe.h).
  */
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,147 +49,34 @@ static void usage(FILE *f)
 		"  li-train-lr labeled/ --val-split 0.3 --seed 1 -o probe.h5\n");
 }
 
-/* Rows, their labels and class names, from files or a labeled data-set folder. */
-typedef struct labeled_rows {
-	li_array x;          /* float32, n x row shape */
-	int64_t *y;          /* n labels */
-	char **names;        /* class names (n_names), or NULL */
-	int n_names;
-} labeled_rows;
-
-static void rows_release(labeled_rows *r)
-{
-	li_array_release(&r->x);
-	free(r->y);
-	li_labeled_free_names(r->names, r->n_names);
-	memset(r, 0, sizeof *r);
-}
-
 static int is_dir(const char *path)
 {
 	struct stat st;
 	return path && stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-/* Finds name in names (adding it when add is set); the index or -1. */
-static int class_index(labeled_rows *r, const char *name, int add)
-{
-	for (int i = 0; i < r->n_names; i++)
-		if (!strcmp(r->names[i], name))
-			return i;
-	if (!add)
-		return -1;
-	char **grown = realloc(r->names, (size_t)(r->n_names + 1) * sizeof *grown);
-	if (!grown)
-		return -1;
-	r->names = grown;
-	r->names[r->n_names] = strdup(name);
-	return r->names[r->n_names] ? r->n_names++ : -1;
-}
-
-/*
- * LABELS: a .npy of integers or a text file of one integer or class name per line
- * (li_labeled_read_labels, as li-label reads them); .json, .mat, IDX or a labeled folder
- * through li_labels_load. Exactly one of *index / *names is set. 0, or 1 after printing
- * an error.
- */
+/* LABELS: by name (.json, .mat, IDX, a folder) or as a stream ('-': standard input). Exactly
+ * one of *index / *names is set. 0, or 1 after printing an error. */
 static int read_labels(const char *path, int64_t **index, char ***names, int64_t *n)
 {
 	li_err err = {0};
-	li_format f = li_format_from_path(path);
-	if (f == LI_FORMAT_JSON || f == LI_FORMAT_MAT || f == LI_FORMAT_IDX || is_dir(path)) {
-		li_labels l;
-		if (li_labels_load(path, NULL, &l, &err)) {
-			cli_fail(cli_name(path), &err);
+	int rc;
+	if (li_labels_by_name(path)) {
+		rc = li_labels_load_rows(path, index, names, n, &err);
+	} else {
+		FILE *in = cli_open_in(path);
+		if (!in)
 			return 1;
-		}
-		*n = l.y.shape[0];
-		if (!l.names) {
-			*index = l.y.data;
-			l.y.data = NULL;
-		} else {
-			/* names per row, so that --classes can map them */
-			*names = calloc((size_t)(*n ? *n : 1), sizeof **names);
-			for (int64_t i = 0; *names && i < *n; i++) {
-				int64_t c = ((const int64_t *)l.y.data)[i];
-				if (!((*names)[i] = strdup(c >= 0 && c < l.n_names ? l.names[c] : "")))
-					break;
-			}
-			if (!*names || (*n && !(*names)[*n - 1])) {
-				li_labeled_free_names(*names, *n);
-				*names = NULL;
-				li_labels_release(&l);
-				cli_error(NULL, "out of memory");
-				return 1;
-			}
-		}
-		li_labels_release(&l);
-		return 0;
+		rc = li_labeled_read_labels(in, index, names, n, &err);
+		cli_close_in(in);
 	}
-	FILE *in = cli_open_in(path);
-	if (!in)
-		return 1;
-	int rc = li_labeled_read_labels(in, index, names, n, &err);
-	cli_close_in(in);
-	if (rc) {
-		cli_fail(cli_name(path), &err);
-		return 1;
-	}
-	return 0;
+	return rc ? (cli_fail(cli_name(path), &err), 1) : 0;
 }
 
-/* Loads LATENT + LABELS (or a data-set folder) into r. Names given by --classes come in
- * through r->names beforehand; label names then must be among them. 0, or 1 after
- * printing an error. */
-static int load_rows_any(labeled_rows *r, const char *latent, const char *labels, int fixed_names);
-
-/* The first row of r holding a NaN or an infinity, or -1. */
-static int64_t first_bad_row(const labeled_rows *r)
-{
-	int64_t n = r->x.rank ? r->x.shape[0] : 0, d = li_shape_row_elems(r->x.rank, r->x.shape);
-	const float *x = r->x.data;
-	for (int64_t i = 0; i < n; i++)
-		for (int64_t j = 0; j < d; j++)
-			if (!isfinite(x[i * d + j]))
-				return i;
-	return -1;
-}
-
-/* Loads rows and labels (training or --val: the same rules, a NaN refused in both). */
-static int load_rows(labeled_rows *r, const char *latent, const char *labels, int fixed_names)
-{
-	if (load_rows_any(r, latent, labels, fixed_names))
-		return 1;
-	int64_t bad = first_bad_row(r);
-	if (bad >= 0) {
-		cli_error(cli_name(latent), "row %lld: not a finite number (NaN or infinity)",
-			  (long long)bad);
-		return 1;
-	}
-	return 0;
-}
-
-static int load_rows_any(labeled_rows *r, const char *latent, const char *labels, int fixed_names)
+/* LATENT (any format lib/data.h reads) into r->x. 0, or 1 after printing an error. */
+static int read_latent(li_probe_rows *r, const char *latent)
 {
 	li_err err = {0};
-	if (is_dir(latent)) {
-		li_labeled *d = li_labeled_open(latent, &err);
-		if (!d || li_labeled_load_samples(d, &r->x, &err)) {
-			cli_fail(latent, &err);
-			li_labeled_close(d);
-			return 1;
-		}
-		const li_labeled_info *info = li_labeled_info_of(d);
-		r->y = malloc((size_t)(info->count ? info->count : 1) * sizeof *r->y);
-		if (r->y)
-			memcpy(r->y, li_labeled_labels(d), (size_t)info->count * sizeof *r->y);
-		if (!fixed_names)
-			for (int i = 0; i < info->n_classes; i++)
-				class_index(r, info->classes[i], 1);
-		li_labeled_close(d);
-		return r->y ? 0 : (cli_error(latent, "out of memory"), 1);
-	}
-	/* LATENT: any format lib/data.h reads */
 	int status;
 	li_data_opts o;
 	li_data_opts_init(&o);
@@ -200,153 +86,40 @@ static int load_rows_any(labeled_rows *r, const char *latent, const char *labels
 	int scalar = li_data_scalar(dat);
 	int rc = scalar ? 0 : li_data_read_all(dat, &r->x, LI_DTYPE_F32, &err);
 	li_data_close(dat);
-	if (rc) {
-		cli_fail(cli_name(latent), &err);
-		return 1;
-	}
-	if (scalar || r->x.rank == 0) {
-		cli_error(cli_name(latent), "a 0-d array has no rows");
-		return 1;
-	}
-	int64_t *index = NULL, n = 0;
-	char **names = NULL;
-	if (read_labels(labels, &index, &names, &n))
-		return 1;
-	if (n != r->x.shape[0]) {
-		cli_error(cli_name(labels), "%lld labels for %lld rows", (long long)n,
-			  (long long)r->x.shape[0]);
-		free(index);
-		li_labeled_free_names(names, n);
-		return 1;
-	}
-	if (names) {
-		index = malloc((size_t)(n ? n : 1) * sizeof *index);
-		for (int64_t i = 0; index && i < n; i++) {
-			int c = class_index(r, names[i], !fixed_names);
-			if (c < 0) {
-				cli_error(cli_name(labels), "label '%s' (row %lld) is not among the class names",
-					  names[i], (long long)i);
-				free(index);
-				li_labeled_free_names(names, n);
-				return 1;
-			}
-			index[i] = c;
-		}
-		li_labeled_free_names(names, n);
-	}
-	r->y = index;
+	if (rc)
+		return cli_fail(cli_name(latent), &err), 1;
+	if (scalar || r->x.rank == 0)
+		return cli_error(cli_name(latent), "a 0-d array has no rows"), 1;
 	return 0;
 }
 
-/* Classes implied by labels and names: max label + 1, at least the names' count. */
-static int count_classes(const labeled_rows *r, const char *file)
+/*
+ * Loads rows and labels (training or --val: the same rules, a NaN refused in both) from
+ * LATENT + LABELS or a data-set folder. Names given by --classes come in through
+ * r->names beforehand (fixed_names); label names then must be among them. 0, or 1 after
+ * printing an error.
+ */
+static int load_rows(li_probe_rows *r, const char *latent, const char *labels, int fixed_names)
 {
-	int64_t k = r->n_names;
-	for (int64_t i = 0; i < r->x.shape[0]; i++) {
-		if (r->y[i] < 0 || r->y[i] > 1000000) {
-			cli_error(file, "label %lld (row %lld) is not a class index", (long long)r->y[i],
-				  (long long)i);
-			return -1;
-		}
-		if (r->y[i] + 1 > k)
-			k = r->y[i] + 1;
+	li_err err = {0};
+	int64_t *index = NULL, n = 0;
+	char **names = NULL;
+	if (is_dir(latent)) {
+		if (li_probe_rows_from_dataset(r, latent, fixed_names, &err))
+			return cli_fail(latent, &err), 1;
+	} else {
+		if (read_latent(r, latent) || read_labels(labels, &index, &names, &n))
+			return 1;
+		if (li_probe_rows_label(r, index, names, n, fixed_names, &err))
+			return cli_fail(cli_name(labels), &err), 1;
 	}
-	if (r->n_names && k > r->n_names) {
-		cli_error(file, "label %lld has no class name (%d names given)", (long long)k - 1,
-			  r->n_names);
-		return -1;
+	int64_t bad = li_probe_rows_first_bad(r);
+	if (bad >= 0) {
+		cli_error(cli_name(latent), "row %lld: not a finite number (NaN or infinity)",
+			  (long long)bad);
+		return 1;
 	}
-	return (int)k;
-}
-
-static const char *class_name(const labeled_rows *r, int c, char *buf, size_t n)
-{
-	if (c < r->n_names)
-		return r->names[c];
-	snprintf(buf, n, "%d", c);
-	return buf;
-}
-
-/* Scores predictions of rows where sel[i] == want; prints and returns a JSON object. */
-static json_t *evaluate(const li_logreg *m, const labeled_rows *r, const unsigned char *sel, int want,
-			const char *what, int quiet, int detail)
-{
-	int64_t n = r->x.shape[0], d = m->n_features, k = m->n_classes, count = 0;
-	int64_t *pred = NULL, *truth = NULL, *cm = calloc((size_t)(k * k), sizeof *cm);
-	float *xs = NULL;
-	double *prec = calloc((size_t)k, sizeof *prec), *rec = calloc((size_t)k, sizeof *rec),
-	       *f1 = calloc((size_t)k, sizeof *f1);
-	for (int64_t i = 0; i < n; i++)
-		count += !sel || sel[i] == want;
-	pred = malloc((size_t)(count ? count : 1) * sizeof *pred);
-	truth = malloc((size_t)(count ? count : 1) * sizeof *truth);
-	xs = malloc((size_t)(count ? count : 1) * (size_t)d * sizeof *xs);
-	json_t *out = json_object();
-	if (!pred || !truth || !xs || !cm || !prec || !rec || !f1)
-		goto done;
-	for (int64_t i = 0, j = 0; i < n; i++)
-		if (!sel || sel[i] == want) {
-			memcpy(xs + j * d, (float *)r->x.data + i * d, (size_t)d * sizeof *xs);
-			truth[j++] = r->y[i];
-		}
-	li_logreg_predict(m, xs, count, pred);
-	li_logreg_confusion(truth, pred, count, (int)k, cm);
-	double acc = li_logreg_scores(cm, (int)k, prec, rec, f1);
-	json_object_set_new(out, "rows", json_integer(count));
-	json_object_set_new(out, "accuracy", json_real(acc));
-	if (!quiet)
-		fprintf(stderr, "%s accuracy: %.4f (%lld rows)\n", what, acc, (long long)count);
-	if (!detail)
-		goto done;
-	json_t *per = json_array(), *conf = json_array();
-	char buf[24];
-	size_t w = 5;
-	for (int c = 0; c < k; c++)
-		if (strlen(class_name(r, c, buf, sizeof buf)) > w)
-			w = strlen(class_name(r, c, buf, sizeof buf));
-	if (w > 24)
-		w = 24;
-	if (!quiet)
-		fprintf(stderr, "  %-*s  precision  recall     f1  support\n", (int)w, "class");
-	for (int c = 0; c < k; c++) {
-		int64_t support = 0;
-		json_t *row = json_array();
-		for (int p = 0; p < k; p++) {
-			support += cm[c * k + p];
-			json_array_append_new(row, json_integer(cm[c * k + p]));
-		}
-		json_array_append_new(conf, row);
-		json_t *o = json_object();
-		json_object_set_new(o, "class", json_string(class_name(r, c, buf, sizeof buf)));
-		json_object_set_new(o, "precision", json_real(prec[c]));
-		json_object_set_new(o, "recall", json_real(rec[c]));
-		json_object_set_new(o, "f1", json_real(f1[c]));
-		json_object_set_new(o, "support", json_integer(support));
-		json_array_append_new(per, o);
-		if (!quiet)
-			fprintf(stderr, "  %-*.*s  %9.4f  %6.4f  %6.4f  %7lld\n", (int)w, (int)w,
-				class_name(r, c, buf, sizeof buf), prec[c], rec[c], f1[c], (long long)support);
-	}
-	json_object_set_new(out, "classes", per);
-	json_object_set_new(out, "confusion", conf);
-	if (!quiet) {
-		fprintf(stderr, "  confusion (rows: true class, columns: predicted)\n");
-		for (int c = 0; c < k; c++) {
-			fprintf(stderr, "  %-*.*s", (int)w, (int)w, class_name(r, c, buf, sizeof buf));
-			for (int p = 0; p < k; p++)
-				fprintf(stderr, " %6lld", (long long)cm[c * k + p]);
-			fputc('\n', stderr);
-		}
-	}
-done:
-	free(pred);
-	free(truth);
-	free(xs);
-	free(cm);
-	free(prec);
-	free(rec);
-	free(f1);
-	return out;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -409,7 +182,7 @@ int main(int argc, char **argv)
 		cli_usage_error("--val takes LATENT_V and LABELS_V files");
 
 	int status = EXIT_DATA;
-	labeled_rows tr = {0}, va = {0};
+	li_probe_rows tr = {0}, va = {0};
 	li_logreg m = {0};
 	unsigned char *is_val = NULL;
 	json_t *rep = json_object();
@@ -427,9 +200,11 @@ int main(int argc, char **argv)
 	}
 	if (load_rows(&tr, latent, labels, classes != NULL))
 		goto done;
-	int k = count_classes(&tr, cli_name(labels ? labels : latent));
-	if (k < 0)
+	int k = li_probe_rows_classes(&tr, &err);
+	if (k < 0) {
+		cli_fail(cli_name(labels ? labels : latent), &err);
 		goto done;
+	}
 	int64_t n = tr.x.shape[0], d = li_shape_row_elems(tr.x.rank, tr.x.shape);
 	if (d > 1000000 || d < 1) {
 		cli_error(cli_name(latent), "rows of %lld values cannot be probed", (long long)d);
@@ -448,12 +223,10 @@ int main(int argc, char **argv)
 				  (long long)li_shape_row_elems(va.x.rank, va.x.shape), (long long)d);
 			goto done;
 		}
-		for (int64_t i = 0; i < va.x.shape[0]; i++)
-			if (va.y[i] < 0 || va.y[i] >= k) {
-				cli_error(val_y, "label %lld (row %lld) is not one of the %d classes",
-					  (long long)va.y[i], (long long)i, k);
-				goto done;
-			}
+		if (li_probe_rows_within(&va, k, &err)) {
+			cli_fail(val_y, &err);
+			goto done;
+		}
 	}
 	is_val = calloc((size_t)(n ? n : 1), 1);
 	if (!is_val || (!val_x && val_split > 0 &&
@@ -461,26 +234,8 @@ int main(int argc, char **argv)
 		cli_error(NULL, "out of memory");
 		goto done;
 	}
-	/* the training rows, compacted */
 	int64_t n_train = 0;
-	float *x = tr.x.data;
-	int64_t *y = malloc((size_t)(n ? n : 1) * sizeof *y);
-	float *xt = malloc((size_t)(n ? n : 1) * (size_t)d * sizeof *xt);
-	if (!y || !xt) {
-		free(y);
-		free(xt);
-		cli_error(NULL, "out of memory");
-		goto done;
-	}
-	for (int64_t i = 0; i < n; i++)
-		if (!is_val[i]) {
-			memcpy(xt + n_train * d, x + i * d, (size_t)d * sizeof *xt);
-			y[n_train++] = tr.y[i];
-		}
-	int rc = li_logreg_fit(&m, xt, n_train, (int)d, y, k, &params, &err);
-	free(y);
-	free(xt);
-	if (rc) {
+	if (li_probe_fit(&m, &tr, is_val, k, &params, &n_train, &err)) {
 		cli_fail(cli_name(latent), &err);
 		goto done;
 	}
@@ -496,16 +251,18 @@ int main(int argc, char **argv)
 	json_object_set_new(rep, "converged", json_boolean(m.converged));
 	json_object_set_new(rep, "loss", json_real(m.loss));
 	int64_t n_val = val_x ? va.x.shape[0] : n - n_train;
-	json_object_set_new(rep, "train", evaluate(&m, &tr, is_val, 0, "train", common.quiet, n_val == 0));
+	FILE *text = common.quiet ? NULL : stderr;
+	json_object_set_new(rep, "train", li_probe_evaluate(&m, &tr, is_val, 0, "train", text, n_val == 0));
 	if (val_x) {
 		va.names = tr.names;
 		va.n_names = tr.n_names;
-		json_object_set_new(rep, "validation", evaluate(&m, &va, NULL, 0, "validation", common.quiet, 1));
+		json_object_set_new(rep, "validation",
+				    li_probe_evaluate(&m, &va, NULL, 0, "validation", text, 1));
 		va.names = NULL;
 		va.n_names = 0;
 	} else if (n_val > 0) {
 		json_object_set_new(rep, "validation",
-				    evaluate(&m, &tr, is_val, 1, "validation", common.quiet, 1));
+				    li_probe_evaluate(&m, &tr, is_val, 1, "validation", text, 1));
 	}
 	/* both outputs are opened (their folders checked) before either is written, and
 	 * committed together: a bad --report path leaves no probe behind */
@@ -537,7 +294,7 @@ done:
 	json_decref(rep);
 	free(is_val);
 	li_logreg_release(&m);
-	rows_release(&tr);
-	rows_release(&va);
+	li_probe_rows_release(&tr);
+	li_probe_rows_release(&va);
 	return cli_finish(status);
 }

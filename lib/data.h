@@ -160,6 +160,20 @@ int li_labels_load(const char *path, const li_data_opts *opts, li_labels *out, l
 void li_labels_release(li_labels *l);
 
 /*
+ * 1 when li_labels_load_rows reads path by name (.json, .mat, IDX or a folder), 0 when
+ * it is a stream for li_labeled_read_labels (labeled.h: .npy or text, "-" allowed).
+ */
+int li_labels_by_name(const char *path);
+/*
+ * LABELS to pair with rows, read by li_labels_load: *index gets the labels when they are
+ * numbers, else *names one class name per row (for the caller to map onto its class
+ * list); exactly one is set, *n the count. Caller frees (names element-wise too:
+ * li_labeled_free_names). 0 or negative.
+ */
+int li_labels_load_rows(const char *path, int64_t **index, char ***names, int64_t *n,
+			li_err *err) LI_RESULT_USED;
+
+/*
  * Writers for li-convert. CSV: one line per row (rows of rank > 1 flattened, C order);
  * a header line c0,c1,...[,label] when asked; labels (may be NULL) as a last column,
  * the class name when names is given, else the integer. JSON: nested arrays, written a

@@ -27,23 +27,40 @@ static int h5fail(writer *w, const char *what)
 	return li_err_set(w->err, LI_EIO, "cannot write %s", what);
 }
 
-/* A scalar variable-length string attribute in the given character set. */
-static int attr_vlen(writer *w, hid_t obj, const char *name, const char *value, H5T_cset_t cset)
+/* A C string type of size bytes (or H5T_VARIABLE) with the given character set and
+ * padding; -1 on failure. */
+static hid_t string_type(size_t size, H5T_cset_t cset, H5T_str_t pad)
 {
-	hid_t t = H5Tcopy(H5T_C_S1), s = H5Screate(H5S_SCALAR), a = -1;
-	int rc = -1;
-	if (t >= 0 && s >= 0 && H5Tset_size(t, H5T_VARIABLE) >= 0 && H5Tset_cset(t, cset) >= 0 &&
-	    H5Tset_strpad(t, H5T_STR_NULLTERM) >= 0 &&
-	    (a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
-	    H5Awrite(a, t, &value) >= 0)
-		rc = 0;
+	hid_t t = H5Tcopy(H5T_C_S1);
+	if (t >= 0 && (H5Tset_size(t, size) < 0 || H5Tset_cset(t, cset) < 0 ||
+		       H5Tset_strpad(t, pad) < 0)) {
+		H5Tclose(t);
+		t = -1;
+	}
+	return t;
+}
+
+/* Creates attribute name on obj of type t and dataspace s, writes buf and closes the
+ * three (t or s negative: their making failed). 0, or the error naming the attribute. */
+static int attr_put(writer *w, hid_t obj, const char *name, hid_t t, hid_t s, const void *buf)
+{
+	hid_t a = -1;
+	int ok = t >= 0 && s >= 0 && (a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT)) >= 0 &&
+		 H5Awrite(a, t, buf) >= 0;
 	if (a >= 0)
 		H5Aclose(a);
 	if (s >= 0)
 		H5Sclose(s);
 	if (t >= 0)
 		H5Tclose(t);
-	return rc ? h5fail(w, name) : 0;
+	return ok ? 0 : h5fail(w, name);
+}
+
+/* A scalar variable-length string attribute in the given character set. */
+static int attr_vlen(writer *w, hid_t obj, const char *name, const char *value, H5T_cset_t cset)
+{
+	return attr_put(w, obj, name, string_type(H5T_VARIABLE, cset, H5T_STR_NULLTERM),
+			H5Screate(H5S_SCALAR), &value);
 }
 
 /* A 1-D fixed-length NULLPAD string array attribute of names[lo, hi), item size size. */
@@ -52,25 +69,14 @@ static int attr_fixed(writer *w, hid_t obj, const char *name, const char *const 
 {
 	hsize_t n = (hsize_t)(hi - lo);
 	char *buf = calloc(n ? n : 1, size);
-	hid_t t = -1, s = -1, a = -1;
-	int rc = -1;
 	if (!buf)
 		return li_err_set(w->err, LI_ENOMEM, "out of memory");
 	for (int i = lo; i < hi; i++)
 		memcpy(buf + (size_t)(i - lo) * size, names[i], strlen(names[i]));
-	t = H5Tcopy(H5T_C_S1);
-	s = H5Screate_simple(1, &n, NULL);
-	if (t >= 0 && s >= 0 && H5Tset_size(t, size) >= 0 && H5Tset_strpad(t, H5T_STR_NULLPAD) >= 0 &&
-	    (a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT)) >= 0 && H5Awrite(a, t, buf) >= 0)
-		rc = 0;
-	if (a >= 0)
-		H5Aclose(a);
-	if (s >= 0)
-		H5Sclose(s);
-	if (t >= 0)
-		H5Tclose(t);
+	int rc = attr_put(w, obj, name, string_type(size, H5T_CSET_ASCII, H5T_STR_NULLPAD),
+			  H5Screate_simple(1, &n, NULL), buf);
 	free(buf);
-	return rc ? h5fail(w, name) : 0;
+	return rc;
 }
 
 /* A string-array attribute as Keras' save_attributes_to_hdf5_group writes it: one
@@ -213,21 +219,12 @@ out:
 int li_h5_save_model(const char *path, const li_h5_model_desc *m, li_err *err)
 {
 	writer w = {.file = -1, .gcpl = -1, .dcpl = -1, .err = err};
-	size_t n = strlen(path) + 32;
-	char *tmp = malloc(n);
-	int rc = -1, fd = -1;
-	if (!tmp)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		li_err_set(err, LI_EIO, "cannot create: %s", strerror(errno));
-		free(tmp);
-		return err->code;
-	}
-	/* mkstemp makes the file 0600; a model is an ordinary file (as mapfile.c does) */
-	fchmod(fd, 0644);
-	close(fd);
+	char *tmp;
+	/* a model is an ordinary file (as a map is) */
+	int rc = li_h5_tmp_beside(path, 0644, &tmp, err);
+	if (rc)
+		return rc;
+	rc = -1;
 	H5E_BEGIN_TRY {
 		w.file = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
 		w.gcpl = H5Pcreate(H5P_GROUP_CREATE);

@@ -24,6 +24,26 @@ void li_h5_quiet(void)
 	}
 }
 
+int li_h5_tmp_beside(const char *path, int mode, char **tmp, li_err *err)
+{
+	size_t n = strlen(path) + 16;
+	if (!(*tmp = malloc(n)))
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	snprintf(*tmp, n, "%s.tmp.XXXXXX", path);
+	int fd = mkstemp(*tmp);
+	if (fd < 0) {
+		int rc = li_err_set(err, LI_EIO, "cannot create: %s", strerror(errno));
+		free(*tmp);
+		*tmp = NULL;
+		return rc;
+	}
+	/* mkstemp makes the file 0600 */
+	if (mode != 0600)
+		fchmod(fd, (mode_t)mode);
+	close(fd);
+	return 0;
+}
+
 /* ---- the guard around reads (see li_h5_on_crash) ---- */
 
 enum { GUARD_FILES = 8 }; /* open at once; a program holds one or two */

@@ -18,6 +18,14 @@
 void li_h5_quiet(void);
 
 /*
+ * Makes an empty file "path.tmp.XXXXXX" beside path, for HDF5 (which writes by name) to
+ * write and the caller to rename over path or remove: mode 0600 keeps it private, 0644
+ * makes an ordinary file. *tmp gets its name (caller frees). 0, or LI_ENOMEM / LI_EIO
+ * ("cannot create: <errno text>") with *tmp NULL.
+ */
+int li_h5_tmp_beside(const char *path, int mode, char **tmp, li_err *err) LI_RESULT_USED;
+
+/*
  * Opening a file for reading, with the last answer to a corrupted one (li_h5_on_crash in
  * h5attr.h): from li_h5_open to li_h5_close, except between li_h5_pause and
  * li_h5_resume, a fatal signal calls the registered answer with the path given here.

@@ -88,6 +88,14 @@ int li_labeled_export_json(li_labeled *d, FILE *f, li_err *err) LI_RESULT_USED;
  * "origin" (single, N x k) when k > 0. */
 int li_labeled_export_mat(li_labeled *d, const char *path, li_err *err) LI_RESULT_USED;
 
+/* The export formats (STATS: li_labeled_write_stats' text), and the one a path's
+ * extension names ("-": .npy), or -1. */
+enum { LI_LABELED_NPY, LI_LABELED_CSV, LI_LABELED_JSON, LI_LABELED_MAT, LI_LABELED_STATS };
+int li_labeled_export_format(const char *path);
+/* Exports d in format: to f, or for LI_LABELED_MAT to the file named path. 0 or negative. */
+int li_labeled_export(li_labeled *d, int format, FILE *f, const char *path, li_err *err)
+	LI_RESULT_USED;
+
 /* ----- appending ----- */
 
 /*
@@ -165,5 +173,57 @@ int li_labeled_read_labels(FILE *f, int64_t **index, char ***names, int64_t *n, 
 
 /* Frees n strings and the array (NULL allowed). */
 void li_labeled_free_names(char **names, int64_t n);
+
+/*
+ * Labels from a probe's probabilities p (float64, N x classes; N x 1 is a sigmoid's
+ * P(class 1)): *index gets each row's most probable class, *prob its probability, both N
+ * entries (caller frees); *n_classes the classes the columns imply. 0 or negative
+ * (LI_EDATA: not N x classes, no columns, a value outside [0, 1]).
+ */
+int li_labeled_labels_from_prob(const li_array *p, int64_t **index, double **prob,
+				int64_t *n_classes, li_err *err) LI_RESULT_USED;
+
+struct li_data;
+/*
+ * The rows of d (any format lib/data.h reads) as the .npy stream li_labeled_append takes:
+ * written in their own dtype to an anonymous temporary file, so that memory stays flat.
+ * *spool gets that file (close it after the reader); NULL with err set on failure.
+ */
+li_npy_reader *li_labeled_spool_samples(struct li_data *d, FILE **spool, li_err *err);
+
+/*
+ * An append request's inputs read from open files (f stays open), as li-label gives
+ * them: each call reads one, keeps it in `in` and points q at it (classes and n_classes;
+ * index, names or prob with n_labels, index_bound and source; origin with its rows
+ * flattened to N x k). Release with li_labeled_inputs_release once q is used. 0 or
+ * negative with err set (the message names no file: the caller knows which it gave).
+ */
+typedef struct li_labeled_inputs {
+	int64_t *index;
+	double *prob;
+	char **names;                /* n_names, one per sample */
+	int64_t n_names;
+	char **classes;              /* n_classes */
+	int n_classes;
+	li_array origin;
+} li_labeled_inputs;
+
+/* a class-name file (li_labeled_read_classes) */
+int li_labeled_inputs_classes(li_labeled_inputs *in, FILE *f, li_labeled_append_req *q,
+			      li_err *err) LI_RESULT_USED;
+/* a labels file (li_labeled_read_labels): index or names; index_bound max + 1 */
+int li_labeled_inputs_labels(li_labeled_inputs *in, FILE *f, li_labeled_append_req *q,
+			     li_err *err) LI_RESULT_USED;
+/* a .npy of a probe's probabilities (li_labeled_labels_from_prob) */
+int li_labeled_inputs_prob(li_labeled_inputs *in, FILE *f, li_labeled_append_req *q,
+			   li_err *err) LI_RESULT_USED;
+/* a .npy of origin rows (any row shape, flattened) */
+int li_labeled_inputs_origin(li_labeled_inputs *in, FILE *f, li_labeled_append_req *q,
+			     li_err *err) LI_RESULT_USED;
+void li_labeled_inputs_release(li_labeled_inputs *in);
+
+/* Writes the generation, sample count, row shape, source dtype, origin width and the
+ * count of each class as text to f. 0 or negative. */
+int li_labeled_write_stats(const li_labeled *d, FILE *f, li_err *err) LI_RESULT_USED;
 
 #endif

@@ -164,6 +164,44 @@ static int finish(FILE *f, const char *name, li_err *err)
 	return 0;
 }
 
+/* Writes a to name in gfd as .npy, synced. 0 or negative. */
+static int save_at(int gfd, const char *name, const li_array *a, li_err *err)
+{
+	FILE *f = create_at(gfd, name, err);
+	if (!f)
+		return -1;
+	if (li_npy_save(f, a, err)) {
+		fclose(f);
+		return -1;
+	}
+	return finish(f, name, err);
+}
+
+/* classes.txt: one name a line, synced. 0 or negative. */
+static int write_classes(int gfd, const classes *c, li_err *err)
+{
+	FILE *f = create_at(gfd, "classes.txt", err);
+	if (!f)
+		return -1;
+	for (int i = 0; i < c->n; i++)
+		fprintf(f, "%s\n", c->v[i]);
+	return finish(f, "classes.txt", err);
+}
+
+/* meta.json, synced. 0 or negative. */
+static int write_meta(int gfd, const json_t *meta, li_err *err)
+{
+	FILE *f = create_at(gfd, "meta.json", err);
+	if (!f)
+		return -1;
+	if (json_dumpf(meta, f, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) != 0 || fputc('\n', f) == EOF) {
+		li_err_set(err, LI_EIO, "writing 'meta.json': %s", strerror(errno));
+		fclose(f);
+		return -1;
+	}
+	return finish(f, "meta.json", err);
+}
+
 /* Removes a generation folder (its files, then itself). Best effort. */
 static void remove_gen(int dirfd, const char *name)
 {
@@ -223,6 +261,35 @@ static json_t *shape_json(int rank, const int64_t *shape)
 	return a;
 }
 
+/* The time now as meta.json gives it: UTC, ISO 8601. */
+static void utc_now(char when[32])
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(when, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* meta.json's class_counts: how many of the n labels name each class. */
+static json_t *class_counts_json(const int64_t *labels, int64_t n, int n_classes)
+{
+	json_t *counts = json_array();
+	int64_t *k = calloc((size_t)n_classes + 1, sizeof *k);
+	for (int64_t i = 0; k && i < n; i++)
+		if (labels[i] >= 0 && labels[i] < n_classes)
+			k[labels[i]]++;
+	for (int i = 0; i < n_classes; i++)
+		json_array_append_new(counts, json_integer(k ? k[i] : 0));
+	free(k);
+	return counts;
+}
+
+/* One entry of meta.json's probability: the number, or null where there is none (NaN). */
+static void append_prob(json_t *a, double v)
+{
+	json_array_append_new(a, isfinite(v) ? json_real(v) : json_null());
+}
+
 /* meta.json of the new generation: the old one's history plus this append. */
 static json_t *new_meta(const li_labeled *d, const li_labeled_append_req *q, long long gen,
 			int64_t total, int64_t rows, const int64_t *labels_all, const classes *c,
@@ -230,25 +297,14 @@ static json_t *new_meta(const li_labeled *d, const li_labeled_append_req *q, lon
 			int64_t kdim)
 {
 	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-
+	utc_now(when);
 	json_t *m = json_object();
 	json_object_set_new(m, "format", json_string("li-labeled"));
 	json_object_set_new(m, "version", json_integer(1));
 	json_object_set_new(m, "generation", json_integer(gen));
 	json_object_set_new(m, "count", json_integer(total));
 	json_object_set_new(m, "classes", json_integer(c->n));
-	json_t *counts = json_array();
-	int64_t *n = calloc((size_t)c->n + 1, sizeof *n);
-	for (int64_t i = 0; n && i < total; i++)
-		n[labels_all[i]]++;
-	for (int i = 0; i < c->n; i++)
-		json_array_append_new(counts, json_integer(n ? n[i] : 0));
-	free(n);
-	json_object_set_new(m, "class_counts", counts);
+	json_object_set_new(m, "class_counts", class_counts_json(labels_all, total, c->n));
 	json_object_set_new(m, "row_shape", shape_json(rank - 1, shape + 1));
 	json_object_set_new(m, "dtype", json_string(li_dtype_name(dtype)));
 	json_object_set_new(m, "origin_dim", json_integer(kdim));
@@ -266,7 +322,7 @@ static json_t *new_meta(const li_labeled *d, const li_labeled_append_req *q, lon
 		} else {
 			v = prob[i - d->info.count];
 		}
-		json_array_append_new(p, isfinite(v) ? json_real(v) : json_null());
+		append_prob(p, v);
 	}
 	json_object_set_new(m, "probability", p);
 
@@ -389,42 +445,13 @@ static int write_gen(int gfd, li_labeled *d, const li_labeled_append_req *q, int
 		goto out;
 	rc = -1;
 
-	/* labels */
+	/* labels, classes; origin and latent: the old rows (NaN where the data set had none),
+	 * then the new; meta */
 	li_array a = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {total}, .data = (void *)labels_all};
-	if (!(f = create_at(gfd, "labels.npy", err)) || li_npy_save(f, &a, err))
-		goto out;
-	rc = finish(f, "labels.npy", err);
-	f = NULL;
-	if (rc)
-		goto out;
-	rc = -1;
-
-	/* classes */
-	if (!(f = create_at(gfd, "classes.txt", err)))
-		goto out;
-	for (int i = 0; i < c->n; i++)
-		fprintf(f, "%s\n", c->v[i]);
-	rc = finish(f, "classes.txt", err);
-	f = NULL;
-	if (rc)
-		goto out;
-	rc = -1;
-
-	/* origin and latent: the old rows (NaN where the data set had none), then the new */
-	if (write_side(gfd, "origin.npy", d, 0, q->origin, total, kdim, err) ||
-	    (ldim > 0 && write_side(gfd, "latent.npy", d, 1, q->latent, total, ldim, err)))
-		goto out;
-
-	/* meta */
-	if (!(f = create_at(gfd, "meta.json", err)))
-		goto out;
-	if (json_dumpf(meta, f, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) != 0 || fputc('\n', f) == EOF) {
-		li_err_set(err, LI_EIO, "writing 'meta.json': %s", strerror(errno));
-		goto out;
-	}
-	rc = finish(f, "meta.json", err);
-	f = NULL;
-	if (rc)
+	if (save_at(gfd, "labels.npy", &a, err) || write_classes(gfd, c, err) ||
+	    write_side(gfd, "origin.npy", d, 0, q->origin, total, kdim, err) ||
+	    (ldim > 0 && write_side(gfd, "latent.npy", d, 1, q->latent, total, ldim, err)) ||
+	    write_meta(gfd, meta, err))
 		goto out;
 	rc = 0;
 out:
@@ -464,16 +491,97 @@ static int swap_in(int dirfd, int gfd, const char *gname, const char *prune, int
 	return 0;
 }
 
+/* ----- one write under the lock ----- */
+
+/* A writer's hold on a data set folder: the folder, its lock, the generation read under
+ * the lock, and the next one while it is built (removed again unless it became current). */
+typedef struct writing {
+	int dirfd, lockfd, gfd, made;
+	li_labeled *d;
+	char gname[64], prevname[64];
+} writing;
+
+#define WRITING_INIT {.dirfd = -1, .lockfd = -1, .gfd = -1}
+
+/* Locks the folder (open as w->dirfd) and reads its current generation; allow_empty: a
+ * folder without one gives an empty handle. 0 or negative. */
+static int writing_lock(writing *w, const char *dir, int allow_empty, li_err *err)
+{
+	w->lockfd = openat(w->dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (w->lockfd < 0 || flock(w->lockfd, LOCK_EX) != 0)
+		return li_err_set(err, LI_EIO, "cannot lock '.lock': %s", strerror(errno));
+	return (w->d = li_labeled_open_gen(dir, allow_empty, err)) ? 0 : -1;
+}
+
+/*
+ * Clears what a crashed writer left, then makes the next generation's folder, open as
+ * w->gfd. The generation before the current one stays until the new one is swapped in: a
+ * reader that resolved `current` a moment ago still finds every file of the generation
+ * it read. 0 or negative.
+ */
+static int writing_begin(writing *w, li_err *err)
+{
+	char oldname[64] = "";
+	long long g = w->d->info.generation;
+	if (g > 0)
+		snprintf(oldname, sizeof oldname, "gen-%06lld", g);
+	if (g > 1)
+		snprintf(w->prevname, sizeof w->prevname, "gen-%06lld", g - 1);
+	if (sweep(w->dirfd, oldname[0] ? oldname : NULL, w->prevname[0] ? w->prevname : NULL, 0,
+		  err))
+		return -1;
+	snprintf(w->gname, sizeof w->gname, "gen-%06lld", g + 1);
+	if (mkdirat(w->dirfd, w->gname, 0755) != 0)
+		return li_err_set(err, LI_EIO, "cannot create '%s': %s", w->gname, strerror(errno));
+	w->made = 1;
+	w->gfd = openat(w->dirfd, w->gname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w->gfd < 0)
+		return li_err_set(err, LI_EIO, "'%s': %s", w->gname, strerror(errno));
+	return 0;
+}
+
+/* Makes the built generation current (swap_in); *generation, when not NULL, gets its
+ * number. 0 or negative. */
+static int writing_commit(writing *w, long long *generation, li_err *err)
+{
+	if (swap_in(w->dirfd, w->gfd, w->gname, w->prevname, &w->made, err))
+		return -1;
+	if (generation)
+		*generation = w->d->info.generation + 1;
+	return 0;
+}
+
+/*
+ * Lets go: removes a generation that did not become current and closes the handle; with
+ * remove_dir (a failed first append) removes the lock file and that folder, which this
+ * writer made, while still holding the lock; then releases the lock.
+ */
+static void writing_end(writing *w, const char *remove_dir)
+{
+	if (w->made)
+		remove_gen(w->dirfd, w->gname);
+	if (w->gfd >= 0)
+		close(w->gfd);
+	li_labeled_close(w->d);
+	if (remove_dir && w->dirfd >= 0) {
+		unlinkat(w->dirfd, ".lock", 0);
+		rmdir(remove_dir);
+	}
+	if (w->lockfd >= 0)
+		close(w->lockfd);
+	if (w->dirfd >= 0)
+		close(w->dirfd);
+}
+
 int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long *generation,
 		      li_err *err)
 {
-	int dirfd = -1, lockfd = -1, gfd = -1, rc = -1, made = 0;
-	li_labeled *d = NULL;
+	writing w = WRITING_INIT;
+	int rc = -1;
 	classes c = {0};
 	int64_t *labels_all = NULL;
 	double *prob = NULL;
 	json_t *meta = NULL;
-	char gname[64] = "", oldname[64] = "", prevname[64] = "";
 
 	const li_npy_info *si = li_npy_info_of(q->samples);
 	if (si->rank < 1)
@@ -491,20 +599,16 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	int created = mkdir(dir, 0755) == 0;
 	if (!created && errno != EEXIST)
 		return li_err_set(err, LI_EIO, "cannot create the folder: %s", strerror(errno));
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0) {
+	w.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.dirfd < 0) {
 		li_err_set(err, errno == ENOTDIR ? LI_EDATA : LI_EIO, "%s",
 			   errno == ENOTDIR ? "not a labeled data set (not a folder)" : strerror(errno));
 		goto out;
 	}
-	lockfd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
-		li_err_set(err, LI_EIO, "cannot lock '.lock': %s", strerror(errno));
+	if (writing_lock(&w, dir, 1, err))
 		goto out;
-	}
-	if (!(d = li_labeled_open_gen(dir, 1, err)))
-		goto out;
-	if (d->info.generation == 0 && sweep(dirfd, NULL, NULL, 1, err))
+	li_labeled *d = w.d;
+	if (d->info.generation == 0 && sweep(w.dirfd, NULL, NULL, 1, err))
 		goto out;
 
 	/* everything that can be refused is refused before the first byte is written */
@@ -567,59 +671,25 @@ int li_labeled_append(const char *dir, const li_labeled_append_req *q, long long
 	if (resolve(d, q, rows, &c, labels_all + d->info.count, prob, err))
 		goto out;
 
-	/*
-	 * Clear what a crashed writer left, then build the next generation. The generation
-	 * before the current one stays until this append has swapped the link: a reader that
-	 * resolved `current` a moment ago still finds every file of the generation it read.
-	 */
-	if (d->info.generation > 0)
-		snprintf(oldname, sizeof oldname, "gen-%06lld", d->info.generation);
-	if (d->info.generation > 1)
-		snprintf(prevname, sizeof prevname, "gen-%06lld", d->info.generation - 1);
-	if (sweep(dirfd, oldname[0] ? oldname : NULL, prevname[0] ? prevname : NULL, 0, err))
+	if (writing_begin(&w, err))
 		goto out;
 	long long gen = d->info.generation + 1;
-	snprintf(gname, sizeof gname, "gen-%06lld", gen);
-	if (mkdirat(dirfd, gname, 0755) != 0) {
-		li_err_set(err, LI_EIO, "cannot create '%s': %s", gname, strerror(errno));
-		goto out;
-	}
-	made = 1;
-	gfd = openat(dirfd, gname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (gfd < 0) {
-		li_err_set(err, LI_EIO, "'%s': %s", gname, strerror(errno));
-		goto out;
-	}
 	meta = new_meta(d, q, gen, total, rows, labels_all, &c, prob, rank, shape, dtype, kdim);
 	if (!meta) {
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
-	if (write_gen(gfd, d, q, rank, shape, rows, labels_all, &c, kdim, ldim, meta, err))
+	if (write_gen(w.gfd, d, q, rank, shape, rows, labels_all, &c, kdim, ldim, meta, err) ||
+	    writing_commit(&w, generation, err))
 		goto out;
-	if (swap_in(dirfd, gfd, gname, prevname, &made, err))
-		goto out;
-	if (generation)
-		*generation = gen;
 	rc = 0;
 out:
-	if (made)
-		remove_gen(dirfd, gname);
-	if (gfd >= 0)
-		close(gfd);
+	/* a failed first append leaves no folder behind */
+	writing_end(&w, rc && created ? dir : NULL);
 	json_decref(meta);
 	free(prob);
 	free(labels_all);
 	li_labeled_free_names(c.v, c.n);
-	li_labeled_close(d);
-	if (rc && created && dirfd >= 0) { /* a failed first append leaves no folder behind */
-		unlinkat(dirfd, ".lock", 0);
-		rmdir(dir);
-	}
-	if (lockfd >= 0)
-		close(lockfd); /* releases the lock */
-	if (dirfd >= 0)
-		close(dirfd);
 	return rc ? (err->code ? err->code : LI_EIO) : 0;
 }
 
@@ -642,127 +712,69 @@ static int keep_rows(const li_array *a, const char *keep, int64_t kept, li_array
 	return 0;
 }
 
-static int save_at(int gfd, const char *name, const li_array *a, li_err *err)
+/*
+ * The labels and probabilities the edit e leaves of d's n samples: keep[i] cleared for a
+ * removed sample, labels and prob (n entries, caller's buffers) compacted to the kept
+ * ones, relabeled samples with their new class (a new name added to c, which starts as
+ * d's class list) and no probability. The kept count, or negative.
+ */
+static int64_t edit_labels(const li_labeled *d, const li_labeled_edit_req *e, classes *c,
+			   char *keep, int64_t *labels, double *prob, li_err *err)
 {
-	FILE *f = create_at(gfd, name, err);
-	if (!f)
-		return -1;
-	if (li_npy_save(f, a, err)) {
-		fclose(f);
-		return -1;
-	}
-	return finish(f, name, err);
-}
-
-int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *generation,
-		    li_err *err)
-{
-	int dirfd = -1, lockfd = -1, gfd = -1, rc = -1, made = 0;
-	li_labeled *d = NULL;
-	classes c = {0};
-	char *keep = NULL;
-	int64_t *labels = NULL;
-	li_array all = {0}, og = {0}, lt = {0}, s2 = {0}, o2 = {0}, l2 = {0};
-	json_t *meta = NULL;
-	char gname[64] = "", oldname[64] = "", prevname[64] = "";
-
-	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dirfd < 0)
-		return li_err_set(err, errno == ENOENT || errno == ENOTDIR ? LI_EDATA : LI_EIO,
-				  "not a labeled data set: %s", strerror(errno));
-	lockfd = openat(dirfd, ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (lockfd < 0 || flock(lockfd, LOCK_EX) != 0) {
-		li_err_set(err, LI_EIO, "cannot lock '.lock': %s", strerror(errno));
-		goto out;
-	}
-	if (!(d = li_labeled_open_gen(dir, 0, err)))
-		goto out;
-	int64_t n = d->info.count;
-	if (!(keep = malloc((size_t)n + 1)) || !(labels = malloc(((size_t)n + 1) * sizeof *labels))) {
-		li_err_set(err, LI_ENOMEM, "out of memory");
-		goto out;
-	}
+	int64_t n = d->info.count, kept = 0;
 	memset(keep, 1, (size_t)n + 1);
 	memcpy(labels, d->labels, (size_t)n * sizeof *labels);
+	li_labeled_probabilities(d, prob);
 	for (int i = 0; i < d->info.n_classes; i++)
-		if (class_add(&c, d->info.classes[i], err) < 0)
-			goto out;
+		if (class_add(c, d->info.classes[i], err) < 0)
+			return -1;
 	for (int64_t i = 0; i < e->n_remove; i++) {
 		int64_t k = e->remove[i];
-		if (k < 0 || k >= n) {
-			li_err_set(err, LI_EDATA, "no sample %lld to remove (%lld samples)", (long long)k,
-				   (long long)n);
-			goto out;
-		}
+		if (k < 0 || k >= n)
+			return li_err_set(err, LI_EDATA, "no sample %lld to remove (%lld samples)",
+					  (long long)k, (long long)n);
 		keep[k] = 0;
-	}
-	json_t *oldp = d->meta ? json_object_get(d->meta, "probability") : NULL;
-	double *prob = calloc((size_t)n + 1, sizeof *prob);
-	if (!prob) {
-		li_err_set(err, LI_ENOMEM, "out of memory");
-		goto out;
-	}
-	for (int64_t i = 0; i < n; i++) {
-		json_t *v = json_is_array(oldp) ? json_array_get(oldp, (size_t)i) : NULL;
-		prob[i] = json_is_number(v) ? json_number_value(v) : NAN;
 	}
 	for (int64_t i = 0; i < e->n_relabel; i++) {
 		int64_t k = e->relabel_index[i];
-		if (k < 0 || k >= n || !keep[k]) {
-			free(prob);
-			li_err_set(err, LI_EDATA, "no sample %lld to relabel (%lld samples%s)", (long long)k,
-				   (long long)n, k >= 0 && k < n ? "; it is removed" : "");
-			goto out;
-		}
-		int64_t cls = class_find(&c, e->relabel_name[i], err);
-		if (cls < 0) {
-			free(prob);
-			goto out;
-		}
+		if (k < 0 || k >= n || !keep[k])
+			return li_err_set(err, LI_EDATA, "no sample %lld to relabel (%lld samples%s)",
+					  (long long)k, (long long)n,
+					  k >= 0 && k < n ? "; it is removed" : "");
+		int64_t cls = class_find(c, e->relabel_name[i], err);
+		if (cls < 0)
+			return -1;
 		labels[k] = cls;
 		prob[k] = NAN; /* labeled by hand now */
 	}
-	int64_t kept = 0;
 	for (int64_t i = 0; i < n; i++)
 		if (keep[i]) {
 			labels[kept] = labels[i];
 			prob[kept] = prob[i];
 			kept++;
 		}
-	if (li_labeled_load_samples(d, &all, err) || li_labeled_load_origin(d, &og, err) ||
-	    li_labeled_load_latent(d, &lt, err) || keep_rows(&all, keep, kept, &s2, err) ||
-	    (og.rank == 2 && og.shape[0] == n && keep_rows(&og, keep, kept, &o2, err)) ||
-	    (d->info.latent_dim > 0 && keep_rows(&lt, keep, kept, &l2, err))) {
-		free(prob);
-		goto out;
-	}
+	return kept;
+}
 
-	/* meta: the old one with the new counts, probabilities and an entry in the history */
-	meta = d->meta ? json_deep_copy(d->meta) : json_object();
+/* meta.json after an edit: d's with the new counts, probabilities and an entry in the
+ * history of edits. */
+static json_t *edit_meta(const li_labeled *d, const li_labeled_edit_req *e, const classes *c,
+			 const int64_t *labels, const double *prob, int64_t kept)
+{
+	json_t *meta = d->meta ? json_deep_copy(d->meta) : json_object();
 	char when[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	json_t *counts = json_array(), *pa = json_array(), *h = json_object();
-	for (int k = 0; k < c.n; k++) {
-		int64_t cnt = 0;
-		for (int64_t i = 0; i < kept; i++)
-			cnt += labels[i] == k;
-		json_array_append_new(counts, json_integer(cnt));
-	}
+	utc_now(when);
+	json_t *pa = json_array(), *h = json_object();
 	for (int64_t i = 0; i < kept; i++)
-		json_array_append_new(pa, isfinite(prob[i]) ? json_real(prob[i]) : json_null());
-	free(prob);
-	long long gen = d->info.generation + 1;
-	json_object_set_new(meta, "generation", json_integer(gen));
+		append_prob(pa, prob[i]);
+	json_object_set_new(meta, "generation", json_integer(d->info.generation + 1));
 	json_object_set_new(meta, "count", json_integer(kept));
-	json_object_set_new(meta, "classes", json_integer(c.n));
-	json_object_set_new(meta, "class_counts", counts);
+	json_object_set_new(meta, "classes", json_integer(c->n));
+	json_object_set_new(meta, "class_counts", class_counts_json(labels, kept, c->n));
 	json_object_set_new(meta, "probability", pa);
 	json_object_set_new(meta, "time", json_string(when));
 	json_object_set_new(h, "time", json_string(when));
-	json_object_set_new(h, "removed", json_integer(n - kept));
+	json_object_set_new(h, "removed", json_integer(d->info.count - kept));
 	json_object_set_new(h, "relabeled", json_integer(e->n_relabel));
 	json_object_set_new(h, "made_by", json_string(e->made_by ? e->made_by : "li-labeled"));
 	json_t *hist = json_object_get(meta, "edits");
@@ -771,24 +783,47 @@ int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *ge
 		json_object_set_new(meta, "edits", hist);
 	}
 	json_array_append_new(hist, h);
+	return meta;
+}
 
-	snprintf(oldname, sizeof oldname, "gen-%06lld", d->info.generation);
-	if (d->info.generation > 1)
-		snprintf(prevname, sizeof prevname, "gen-%06lld", d->info.generation - 1);
-	if (sweep(dirfd, oldname, prevname[0] ? prevname : NULL, 0, err))
+int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *generation,
+		    li_err *err)
+{
+	writing w = WRITING_INIT;
+	classes c = {0};
+	char *keep = NULL;
+	int64_t *labels = NULL, kept;
+	double *prob = NULL;
+	li_array all = {0}, og = {0}, lt = {0}, s2 = {0}, o2 = {0}, l2 = {0};
+	json_t *meta = NULL;
+	int rc = -1;
+
+	w.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (w.dirfd < 0)
+		return li_err_set(err, errno == ENOENT || errno == ENOTDIR ? LI_EDATA : LI_EIO,
+				  "not a labeled data set: %s", strerror(errno));
+	if (writing_lock(&w, dir, 0, err))
 		goto out;
-	snprintf(gname, sizeof gname, "gen-%06lld", gen);
-	if (mkdirat(dirfd, gname, 0755) != 0) {
-		li_err_set(err, LI_EIO, "cannot create '%s': %s", gname, strerror(errno));
+	li_labeled *d = w.d;
+	int64_t n = d->info.count;
+	if (!(keep = malloc((size_t)n + 1)) || !(labels = malloc(((size_t)n + 1) * sizeof *labels)) ||
+	    !(prob = calloc((size_t)n + 1, sizeof *prob))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
-	made = 1;
-	if ((gfd = openat(dirfd, gname, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		li_err_set(err, LI_EIO, "'%s': %s", gname, strerror(errno));
+	if ((kept = edit_labels(d, e, &c, keep, labels, prob, err)) < 0)
 		goto out;
-	}
+	if (li_labeled_load_samples(d, &all, err) || li_labeled_load_origin(d, &og, err) ||
+	    li_labeled_load_latent(d, &lt, err) || keep_rows(&all, keep, kept, &s2, err) ||
+	    (og.rank == 2 && og.shape[0] == n && keep_rows(&og, keep, kept, &o2, err)) ||
+	    (d->info.latent_dim > 0 && keep_rows(&lt, keep, kept, &l2, err)))
+		goto out;
+	meta = edit_meta(d, e, &c, labels, prob, kept);
+
+	if (writing_begin(&w, err))
+		goto out;
 	li_array la = {.dtype = LI_DTYPE_I64, .rank = 1, .shape = {kept}, .data = labels};
-	if (save_at(gfd, "samples.npy", &s2, err) || save_at(gfd, "labels.npy", &la, err))
+	if (save_at(w.gfd, "samples.npy", &s2, err) || save_at(w.gfd, "labels.npy", &la, err))
 		goto out;
 	if (o2.data || og.rank == 2) {
 		if (!o2.data) {
@@ -796,38 +831,17 @@ int li_labeled_edit(const char *dir, const li_labeled_edit_req *e, long long *ge
 			if (li_array_alloc(&o2, LI_DTYPE_F32, 2, os, err))
 				goto out;
 		}
-		if (save_at(gfd, "origin.npy", &o2, err))
+		if (save_at(w.gfd, "origin.npy", &o2, err))
 			goto out;
 	}
-	if (l2.data && save_at(gfd, "latent.npy", &l2, err))
+	if ((l2.data && save_at(w.gfd, "latent.npy", &l2, err)) || write_classes(w.gfd, &c, err) ||
+	    write_meta(w.gfd, meta, err) || writing_commit(&w, generation, err))
 		goto out;
-	FILE *f = create_at(gfd, "classes.txt", err);
-	if (!f)
-		goto out;
-	for (int i = 0; i < c.n; i++)
-		fprintf(f, "%s\n", c.v[i]);
-	if (finish(f, "classes.txt", err))
-		goto out;
-	if (!(f = create_at(gfd, "meta.json", err)))
-		goto out;
-	if (json_dumpf(meta, f, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) != 0 || fputc('\n', f) == EOF) {
-		fclose(f);
-		li_err_set(err, LI_EIO, "writing 'meta.json': %s", strerror(errno));
-		goto out;
-	}
-	if (finish(f, "meta.json", err))
-		goto out;
-	if (swap_in(dirfd, gfd, gname, prevname, &made, err))
-		goto out;
-	if (generation)
-		*generation = gen;
 	rc = 0;
 out:
-	if (made)
-		remove_gen(dirfd, gname);
-	if (gfd >= 0)
-		close(gfd);
+	writing_end(&w, NULL);
 	json_decref(meta);
+	free(prob);
 	li_array_release(&all);
 	li_array_release(&og);
 	li_array_release(&lt);
@@ -837,10 +851,5 @@ out:
 	free(keep);
 	free(labels);
 	li_labeled_free_names(c.v, c.n);
-	li_labeled_close(d);
-	if (lockfd >= 0)
-		close(lockfd);
-	if (dirfd >= 0)
-		close(dirfd);
 	return rc ? (err->code ? err->code : LI_EIO) : 0;
 }

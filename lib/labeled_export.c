@@ -1,8 +1,9 @@
 /*
  * Labeled data sets, the text side and the way out: class-name files, label files (.npy of
  * integers, or text with one integer or name per line), and export of a generation as
- * .npy, CSV, JSON or a MAT v5 file (through matio). Exports stream the samples in batches
- * except MAT, which stores arrays column-major and so transposes each array whole.
+ * .npy, CSV, JSON or a MAT v5 file (through matio), and the per-class counts as text.
+ * Exports stream the samples in batches except MAT, which stores arrays column-major and
+ * so transposes each array whole.
  */
 #include <errno.h>
 #include <math.h>
@@ -491,4 +492,47 @@ out:
 	li_array_release(&s);
 	free(t);
 	return err->code;
+}
+
+int li_labeled_export_format(const char *path)
+{
+	const char *ext = strrchr(path, '.');
+	ext = ext ? ext : "";
+	return !strcmp(path, "-") || !strcmp(ext, ".npy") ? LI_LABELED_NPY
+	       : !strcmp(ext, ".csv") ? LI_LABELED_CSV : !strcmp(ext, ".json") ? LI_LABELED_JSON
+	       : !strcmp(ext, ".mat") ? LI_LABELED_MAT : -1;
+}
+
+int li_labeled_export(li_labeled *d, int format, FILE *f, const char *path, li_err *err)
+{
+	switch (format) {
+	case LI_LABELED_NPY: return li_labeled_export_npy(d, f, err);
+	case LI_LABELED_CSV: return li_labeled_export_csv(d, f, err);
+	case LI_LABELED_JSON: return li_labeled_export_json(d, f, err);
+	case LI_LABELED_MAT: return li_labeled_export_mat(d, path, err);
+	case LI_LABELED_STATS: return li_labeled_write_stats(d, f, err);
+	}
+	return li_err_set(err, LI_EUSAGE, "unknown export format");
+}
+
+/* ----- the counts ----- */
+
+int li_labeled_write_stats(const li_labeled *d, FILE *f, li_err *err)
+{
+	const li_labeled_info *in = &d->info;
+	int64_t *n = calloc((size_t)in->n_classes + 1, sizeof *n);
+	if (!n)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	for (int64_t i = 0; i < in->count; i++)
+		n[d->labels[i]]++;
+	char shape[256];
+	li_shape_format(in->rank - 1, in->shape + 1, shape, sizeof shape);
+	fprintf(f, "generation %lld\nsamples %lld\nrow shape %s\nsource dtype %s\norigin %lld\n"
+		"classes %d\n", in->generation, (long long)in->count, shape,
+		(int)in->source_dtype >= 0 ? li_dtype_name(in->source_dtype) : "unknown",
+		(long long)in->origin_dim, in->n_classes);
+	for (int i = 0; i < in->n_classes; i++)
+		fprintf(f, "%6d %8lld  %s\n", i, (long long)n[i], in->classes[i]);
+	free(n);
+	return 0;
 }

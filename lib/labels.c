@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* -- LABELS files ---------------------------------------------------------------- */
 
@@ -113,4 +114,46 @@ void li_labels_release(li_labels *l)
 		free(l->names[i]);
 	free(l->names);
 	memset(l, 0, sizeof *l);
+}
+
+int li_labels_by_name(const char *path)
+{
+	struct stat st;
+	li_format f = li_format_from_path(path);
+	return f == LI_FORMAT_JSON || f == LI_FORMAT_MAT || f == LI_FORMAT_IDX ||
+	       (path && stat(path, &st) == 0 && S_ISDIR(st.st_mode));
+}
+
+int li_labels_load_rows(const char *path, int64_t **index, char ***names, int64_t *n,
+			li_err *err)
+{
+	li_labels l;
+	*index = NULL;
+	*names = NULL;
+	if (li_labels_load(path, NULL, &l, err))
+		return err->code ? err->code : LI_EDATA;
+	*n = l.y.shape[0];
+	if (!l.names) {
+		*index = l.y.data;
+		l.y.data = NULL;
+		li_labels_release(&l);
+		return 0;
+	}
+	/* names per row, so that the caller's class list can map them */
+	char **v = calloc((size_t)(*n ? *n : 1), sizeof *v);
+	int64_t i = 0;
+	for (; v && i < *n; i++) {
+		int64_t c = ((const int64_t *)l.y.data)[i];
+		if (!(v[i] = strdup(c >= 0 && c < l.n_names ? l.names[c] : "")))
+			break;
+	}
+	li_labels_release(&l);
+	if (!v || i < *n) {
+		for (int64_t j = 0; v && j < i; j++)
+			free(v[j]);
+		free(v);
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	}
+	*names = v;
+	return 0;
 }

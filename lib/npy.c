@@ -681,3 +681,11 @@ int li_npy_save(FILE *f, const li_array *a, li_err *err)
 	}
 	return li_npy_writer_close(w, err);
 }
+
+int li_npy_sniff(FILE *f)
+{
+	int c = getc(f);
+	if (c != EOF)
+		ungetc(c, f);
+	return c == 0x93;
+}

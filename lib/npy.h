@@ -36,6 +36,9 @@ typedef struct li_npy_reader li_npy_reader;
  * caller's; close the reader with li_npy_close() before closing f.
  */
 li_npy_reader *li_npy_open(FILE *f, li_err *err);
+/* 1 when the next byte of f is the first of .npy's magic (0x93), else 0; the byte is put
+ * back. For telling a .npy on a pipe from other data. */
+int li_npy_sniff(FILE *f);
 
 /* The header as parsed. Borrowed: valid until the reader is closed. */
 const li_npy_info *li_npy_info_of(const li_npy_reader *r);

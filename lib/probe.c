@@ -4,7 +4,6 @@
  */
 #include "probe.h"
 
-#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "array.h"
 #include "h5save.h"
+#include "h5util.h"
 #include "model.h"
 #include "modelsave.h"
 #include "rng.h"
@@ -137,18 +137,11 @@ static char *names_json(int k, char *const *names)
  */
 static int save_keras(const char *path, const li_h5_model_desc *desc, li_err *err)
 {
-	size_t n = strlen(path) + 32;
-	char *tmp = malloc(n);
-	if (!tmp)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		free(tmp);
-		return li_err_set(err, LI_EIO, "cannot create: %s", strerror(errno));
-	}
-	close(fd);
-	int rc = li_h5_save_model(tmp, desc, err);
+	char *tmp;
+	int rc = li_h5_tmp_beside(path, 0600, &tmp, err);
+	if (rc)
+		return rc;
+	rc = li_h5_save_model(tmp, desc, err);
 	li_model *m = rc ? NULL : li_model_load(tmp, NULL, err);
 	unlink(tmp);
 	free(tmp);

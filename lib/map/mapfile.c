@@ -350,21 +350,12 @@ int li_map_save(const li_map *m, const char *path, li_err *err)
 		/* renaming over a device or pipe would replace the node itself */
 		return li_err_set(err, LI_EIO, "%s", S_ISDIR(st.st_mode) ? "is a directory" :
 				  "not a regular file: a map is written to a file");
-	size_t n = strlen(path) + 16;
-	char *tmp = malloc(n);
-	if (!tmp)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		li_err_set(err, LI_EIO, "cannot create: %s", strerror(errno));
-		free(tmp);
-		return LI_EIO;
-	}
-	fchmod(fd, 0644 & ~0022);
-	close(fd);
+	char *tmp;
+	int rc = li_h5_tmp_beside(path, 0644, &tmp, err);
+	if (rc)
+		return rc;
 
-	int rc = LI_EIO;
+	rc = LI_EIO;
 	hid_t fcpl = H5Pcreate(H5P_FILE_CREATE), f = -1;
 	if (fcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0) {
 		li_err_set(err, LI_EIO, "cannot set up the HDF5 file");

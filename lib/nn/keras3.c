@@ -52,15 +52,20 @@ static char *cat3(const char *a, const char *b, const char *c)
 const k3_sub_table *k3_subs(const char *cls)
 {
 	/* The attribute names are the public properties Keras 3 layers expose (private
-	 * "_x" twins are visited later and skipped as already saved). */
+	 * "_x" twins are visited later and skipped as already saved). MultiHeadAttention:
+	 * tf.keras 2 saves query/kernel, query/bias, key/..., value/..., attention_output/...
+	 * (its EinsumDense sub-layers in build order); Keras 3 keeps the same under
+	 * query_dense, key_dense, value_dense and output_dense (vars/0 kernel, vars/1 bias). */
 	static const k3_sub_table t[] = {
-		{"LSTM", 1, {{"cell", NULL}}},
-		{"GRU", 1, {{"cell", NULL}}},
-		{"SimpleRNN", 1, {{"cell", NULL}}},
-		{"Bidirectional", 2, {{"forward_layer", "layer"}, {"backward_layer", "backward_layer|layer"}}},
-		{"TimeDistributed", 1, {{"layer", "layer"}}},
-		{"MultiHeadAttention", 4, {{"query_dense", NULL}, {"key_dense", NULL},
-					   {"value_dense", NULL}, {"output_dense", NULL}}},
+		{"LSTM", 1, {{"cell", NULL, NULL}}},
+		{"GRU", 1, {{"cell", NULL, NULL}}},
+		{"SimpleRNN", 1, {{"cell", NULL, NULL}}},
+		{"Bidirectional", 2, {{"forward_layer", "layer", NULL},
+				      {"backward_layer", "backward_layer|layer", NULL}}},
+		{"TimeDistributed", 1, {{"layer", "layer", NULL}}},
+		{"MultiHeadAttention", 4, {{"query_dense", NULL, "query"}, {"key_dense", NULL, "key"},
+					   {"value_dense", NULL, "value"},
+					   {"output_dense", NULL, "attention_output"}}},
 	};
 	for (size_t i = 0; cls && i < sizeof t / sizeof *t; i++)
 		if (!strcmp(t[i].cls, cls))

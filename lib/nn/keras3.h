@@ -17,11 +17,15 @@
  * key_dense, value_dense, output_dense; ... A sub-layer whose own class matters (a
  * wrapper's inner layer, itself maybe an LSTM with a cell) names the config key(s) that
  * hold its entry ("backward_layer|layer": the first present). A new layer class with
- * sub-layers adds one line to the table in keras3.c; the reader and writer both follow it.
+ * sub-layers adds one line to the table in keras3.c; the reader, the writer and the
+ * layer's parse (for the Keras 2 names, k2) all follow it: the one place that defines
+ * these orders.
  */
 typedef struct k3_sub {
 	const char *attr;     /* attribute path element: "cell", "query_dense" */
 	const char *cfg_key;  /* config key(s) of the sub-layer's entry, or NULL */
+	const char *k2;       /* tf.keras 2's name of the sub-layer, which prefixes its
+			       * weight names in .h5 ("query": "query/kernel"), or NULL */
 } k3_sub;
 
 typedef struct k3_sub_table {

@@ -122,22 +122,6 @@ typedef struct li_call_sig {
 /* The call signature of a class, or NULL for a plain call (one tensor or a list). */
 const li_call_sig *li_layer_call_sig(const char *class_name);
 
-/*
- * Where a class keeps its weights in sub-layers (MultiHeadAttention's query, key, value
- * and output projections): for each weight in the engine's order (the order of Keras 2's
- * weight_names, which is the order parse takes them by position), its Keras 2 short name
- * ("query/kernel") and its path under the layer's key in a Keras 3 weights file
- * ("query_dense/vars/0"). A weight whose name is given as "A|B" matches either. Returns
- * the table and its length in *n, or NULL (*n = 0) for a class whose weights are its own
- * vars in parse order. The one place that defines these orders.
- */
-typedef struct li_weight_path {
-	const char *name;     /* Keras 2 short name */
-	const char *k3_path;  /* Keras 3: path under layers/<key>/ */
-	int optional;         /* 1: only with use_bias (biases) */
-} li_weight_path;
-const li_weight_path *li_layer_weight_paths(const char *class_name, int *n);
-
 /* The family for a Keras class name, or NULL. */
 const li_layer_ops *li_layer_find(const char *class_name);
 

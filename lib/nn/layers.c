@@ -18,8 +18,7 @@ static const li_layer_ops *const families[] = {
 	&li_input_ops, &li_identity_ops, &li_flatten_ops, &li_reshape_ops, &li_permute_ops,
 	&li_repeat_vector_ops,
 	&li_dense_ops,
-	&li_activation_ops, &li_relu_ops, &li_leaky_relu_ops, &li_prelu_ops, &li_elu_ops,
-	&li_thresholded_relu_ops, &li_softmax_ops,
+	&li_activation_ops, &li_prelu_ops,
 	&li_rescaling_ops, &li_normalization_ops, &li_batch_norm_ops, &li_layer_norm_ops,
 	&li_merge_ops, &li_concatenate_ops, &li_dot_ops, &li_merge1_ops,
 	&li_rnn_ops, &li_bidirectional_ops, &li_time_distributed_ops, &li_embedding_ops,
@@ -61,33 +60,6 @@ const li_call_sig *li_layer_call_sig(const char *class_name)
 	for (size_t i = 0; class_name && i < sizeof call_sigs / sizeof *call_sigs; i++)
 		if (!strcmp(call_sigs[i].class_name, class_name))
 			return &call_sigs[i].sig;
-	return NULL;
-}
-
-/*
- * Weights kept in sub-layers (layer.h, li_weight_path). MultiHeadAttention: tf.keras 2
- * saves query/kernel, query/bias, key/..., value/..., attention_output/... in that order
- * (the EinsumDense sub-layers in build order); Keras 3 keeps them under the properties
- * query_dense, key_dense, value_dense and output_dense (vars/0 kernel, vars/1 bias).
- */
-static const li_weight_path mha_paths[] = {
-	{ "query/kernel", "query_dense/vars/0", 0 },
-	{ "query/bias", "query_dense/vars/1", 1 },
-	{ "key/kernel", "key_dense/vars/0", 0 },
-	{ "key/bias", "key_dense/vars/1", 1 },
-	{ "value/kernel", "value_dense/vars/0", 0 },
-	{ "value/bias", "value_dense/vars/1", 1 },
-	{ "attention_output/kernel", "output_dense/vars/0", 0 },
-	{ "attention_output/bias", "output_dense/vars/1", 1 },
-};
-
-const li_weight_path *li_layer_weight_paths(const char *class_name, int *n)
-{
-	if (class_name && !strcmp(class_name, "MultiHeadAttention")) {
-		*n = (int)(sizeof mha_paths / sizeof *mha_paths);
-		return mha_paths;
-	}
-	*n = 0;
 	return NULL;
 }
 

@@ -266,31 +266,29 @@ static void prelu_free(li_layer *l)
 	l->p = NULL;
 }
 
-static const char *const activation_classes[] = { "Activation", NULL };
-static const char *const relu_classes[] = { "ReLU", NULL };
-static const char *const leaky_classes[] = { "LeakyReLU", NULL };
-static const char *const elu_classes[] = { "ELU", NULL };
-static const char *const thresholded_classes[] = { "ThresholdedReLU", NULL };
-static const char *const softmax_classes[] = { "Softmax", NULL };
+/* The layers that are one li_act, and the parse that reads each one's config (in the same
+ * order). */
+static const char *const act_classes[] = {
+	"Activation", "ReLU", "LeakyReLU", "ELU", "ThresholdedReLU", "Softmax", NULL,
+};
+static int (*const act_parsers[])(li_layer *l, const json_t *c, const li_weight *w, int n_w,
+				  const li_origin *o, li_err *err) = {
+	activation_parse, relu_parse, leaky_parse, elu_parse, thresholded_parse, softmax_parse,
+};
+
+static int act_layer_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
+			   const li_origin *o, li_err *err)
+{
+	for (size_t i = 0; i < sizeof act_parsers / sizeof *act_parsers; i++)
+		if (!strcmp(act_classes[i], l->class_name))
+			return act_parsers[i](l, c, w, n_w, o, err);
+	return li_layer_fail(l, err, "not an activation layer");
+}
+
 static const char *const prelu_classes[] = { "PReLU", NULL };
 
 const li_layer_ops li_activation_ops = {
-	activation_classes, activation_parse, act_out_shape, act_forward, free_p,
-};
-const li_layer_ops li_relu_ops = {
-	relu_classes, relu_parse, act_out_shape, act_forward, free_p,
-};
-const li_layer_ops li_leaky_relu_ops = {
-	leaky_classes, leaky_parse, act_out_shape, act_forward, free_p,
-};
-const li_layer_ops li_elu_ops = {
-	elu_classes, elu_parse, act_out_shape, act_forward, free_p,
-};
-const li_layer_ops li_thresholded_relu_ops = {
-	thresholded_classes, thresholded_parse, act_out_shape, act_forward, free_p,
-};
-const li_layer_ops li_softmax_ops = {
-	softmax_classes, softmax_parse, act_out_shape, act_forward, free_p,
+	act_classes, act_layer_parse, act_out_shape, act_forward, free_p,
 };
 const li_layer_ops li_prelu_ops = {
 	prelu_classes, prelu_parse, prelu_out_shape, prelu_forward, prelu_free,

@@ -19,9 +19,11 @@
 #include <cblas.h>
 #include <limits.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "keras3.h"
 #include "layers_internal.h"
 
 /* Keras' Softmax mask bias for float32 (keras/src/layers/activations/softmax.py). */
@@ -165,14 +167,18 @@ static int mha_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
 		value_dim = key_dim; /* Keras: value_dim if value_dim else key_dim */
 	if (value_dim > (1 << 20))
 		return li_layer_fail(l, err, "option 'value_dim' is too large");
-	const li_weight_path *wp;
-	int n_wp;
-	wp = li_layer_weight_paths(l->class_name, &n_wp);
+	/* the weights by their tf.keras 2 names, in the order of the sub-layer table */
+	const k3_sub_table *t = k3_subs("MultiHeadAttention");
+	char names[8][64];
 	const char *want[8];
 	int n_want = 0;
-	for (int i = 0; i < n_wp; i++)
-		if (use_bias || !wp[i].optional)
-			want[n_want++] = wp[i].name;
+	for (int i = 0; i < t->n; i++)
+		for (int j = 0; j < (use_bias ? 2 : 1); j++) {
+			snprintf(names[n_want], sizeof names[n_want], "%s/%s", t->sub[i].k2,
+				 j ? "bias" : "kernel");
+			want[n_want] = names[n_want];
+			n_want++;
+		}
 	const li_weight *x[8];
 	if (li_weights_pick(l, w, n_w, want, n_want, x, err) < 0)
 		return LI_EDATA;

@@ -11,8 +11,7 @@
 
 /* The family records listed in layers.c. */
 extern const li_layer_ops li_dense_ops;
-extern const li_layer_ops li_activation_ops, li_relu_ops, li_leaky_relu_ops, li_prelu_ops,
-	li_elu_ops, li_thresholded_relu_ops, li_softmax_ops;
+extern const li_layer_ops li_activation_ops, li_prelu_ops;
 extern const li_layer_ops li_input_ops, li_identity_ops, li_flatten_ops, li_reshape_ops,
 	li_permute_ops, li_repeat_vector_ops;
 extern const li_layer_ops li_rescaling_ops, li_normalization_ops, li_batch_norm_ops,

@@ -189,6 +189,7 @@ typedef struct norm {
 	float *mean, *mul, *add; /* y = (x - mean) * mul + add (mean NULL: 0; add NULL: 0) */
 	double eps;
 	int center, scale, rms, invert;
+	int divide;             /* Normalization: y = (x - mean) / mul, as Keras rounds it */
 	int scalar_ok;          /* Normalization: one mean/variance may serve every element */
 } norm;
 
@@ -235,22 +236,36 @@ static int norm_out_shape(const li_layer *l, int n_in, const li_shape *in, li_sh
 	return 0;
 }
 
-/* Applies y = (x - mean) * mul + add with the per-element parameter index. */
+/*
+ * The start of a forward pass over rows of shape s: checks that s is known and that the
+ * axes fit it, fills keep, and gives each element's parameter index in *pi (all 0 when one
+ * parameter serves every element; caller frees). 0 or negative.
+ */
+static int param_index(const li_layer *l, const li_shape *s, int *keep, int64_t **pi,
+		       li_err *err)
+{
+	const norm *p = l->p;
+	*pi = NULL;
+	if (li_shape_known(l, s, err) < 0 || resolve(l, &p->ax, s->rank, keep, err) < 0)
+		return LI_EDATA;
+	int64_t m = li_shape_elems(s);
+	*pi = p->n_par == 1 ? calloc((size_t)(m > 0 ? m : 1), sizeof **pi) : axis_index(s, keep, 1);
+	return *pi ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
+}
+
+/* Applies y = (x - mean) * mul + add (or, with divide, (x - mean) / mul) with the
+ * per-element parameter index. */
 static int affine_forward(const li_layer *l, int64_t n, int n_in, const li_shape *in_shape,
 			  const float *const *in, const li_shape *out_shape, float *out,
 			  li_err *err)
 {
 	const norm *p = l->p;
-	const li_shape *s = &in_shape[0];
 	int keep[LI_MAX_RANK];
+	int64_t *pi, m = li_shape_elems(&in_shape[0]);
+	int rc = param_index(l, &in_shape[0], keep, &pi, err);
 	(void)n_in, (void)out_shape;
-	if (li_shape_known(l, s, err) < 0 || resolve(l, &p->ax, s->rank, keep, err) < 0)
-		return LI_EDATA;
-	int64_t m = li_shape_elems(s);
-	int64_t *pi = p->n_par == 1 ? calloc((size_t)(m > 0 ? m : 1), sizeof *pi)
-				    : axis_index(s, keep, 1);
-	if (!pi)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
+	if (rc < 0)
+		return rc;
 	for (int64_t r = 0; r < n; r++) {
 		const float *x = in[0] + r * m;
 		float *y = out + r * m;
@@ -259,7 +274,10 @@ static int affine_forward(const li_layer *l, int64_t n, int n_in, const li_shape
 			float v = x[e];
 			if (p->mean)
 				v -= p->mean[j];
-			y[e] = v * p->mul[j] + (p->add ? p->add[j] : 0.0f);
+			if (p->divide)
+				y[e] = v / p->mul[j];
+			else
+				y[e] = v * p->mul[j] + (p->add ? p->add[j] : 0.0f);
 		}
 	}
 	free(pi);
@@ -324,10 +342,11 @@ static int normalization_parse(li_layer *l, const json_t *c, const li_weight *w,
 		var[i] = fmaxf(sqrtf(var[i]), 1e-7f);
 	p->mul = var;
 	var = NULL;
+	/* Keras divides by the standard deviation; so do we, for the same rounding */
 	if (p->invert)
 		p->add = mean;
 	else
-		p->mean = mean;
+		p->mean = mean, p->divide = 1;
 	mean = NULL;
 	rc = 0;
 out:
@@ -336,30 +355,35 @@ out:
 	return rc;
 }
 
-static int normalization_forward(const li_layer *l, int64_t n, int n_in,
-				 const li_shape *in_shape, const float *const *in,
-				 const li_shape *out_shape, float *out, li_err *err)
+/*
+ * The start of BatchNormalization and LayerNormalization: the params (into l->p and *out,
+ * so that norm_free frees them on any failure), the axes, epsilon, center and scale.
+ * 0 or negative.
+ */
+static int scaled_norm_start(li_layer *l, const json_t *c, norm **out, li_err *err)
 {
-	const norm *p = l->p;
-	if (p->invert)
-		return affine_forward(l, n, n_in, in_shape, in, out_shape, out, err);
-	/* Keras divides by the standard deviation; so do we, for the same rounding. */
-	const li_shape *s = &in_shape[0];
-	int keep[LI_MAX_RANK];
-	if (li_shape_known(l, s, err) < 0 || resolve(l, &p->ax, s->rank, keep, err) < 0)
-		return LI_EDATA;
-	int64_t m = li_shape_elems(s);
-	int64_t *pi = p->n_par == 1 ? calloc((size_t)(m > 0 ? m : 1), sizeof *pi)
-				    : axis_index(s, keep, 1);
-	if (!pi)
+	norm *p = *out = calloc(1, sizeof *p);
+	if (!p)
 		return li_err_set(err, LI_ENOMEM, "out of memory");
-	for (int64_t r = 0; r < n; r++)
-		for (int64_t e = 0; e < m; e++) {
-			int64_t j = pi[e];
-			out[r * m + e] = (in[0][r * m + e] - p->mean[j]) / p->mul[j];
-		}
-	free(pi);
+	l->p = p;
+	if (norm_axes(l, c, -1, p, err) < 0 || li_cfg_num(l, c, "epsilon", 1e-3, &p->eps, err) < 0 ||
+	    li_cfg_bool(l, c, "center", 1, &p->center, err) < 0 ||
+	    li_cfg_bool(l, c, "scale", 1, &p->scale, err) < 0)
+		return LI_EDATA;
 	return 0;
+}
+
+/* The weight names that scale and center ask for, "gamma" then "beta", into want; *ig and
+ * *ib get their places (-1 when not asked for). Returns how many were put. */
+static int gamma_beta_names(const norm *p, const char **want, int *ig, int *ib)
+{
+	int k = 0;
+	*ig = *ib = -1;
+	if (p->scale)
+		*ig = k, want[k++] = "gamma";
+	if (p->center)
+		*ib = k, want[k++] = "beta";
+	return k;
 }
 
 /* ---- BatchNormalization ---- */
@@ -374,22 +398,12 @@ static int batch_norm_parse(li_layer *l, const json_t *c, const li_weight *w, in
 			    const li_origin *o, li_err *err)
 {
 	(void)o;
-	norm *p = calloc(1, sizeof *p);
-	if (!p)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	l->p = p;
-	if (norm_axes(l, c, -1, p, err) < 0 || li_cfg_num(l, c, "epsilon", 1e-3, &p->eps, err) < 0 ||
-	    li_cfg_bool(l, c, "center", 1, &p->center, err) < 0 ||
-	    li_cfg_bool(l, c, "scale", 1, &p->scale, err) < 0 ||
-	    li_cfg_refuse(l, c, "mode", "0", err) < 0 ||
+	norm *p;
+	if (scaled_norm_start(l, c, &p, err) < 0 || li_cfg_refuse(l, c, "mode", "0", err) < 0 ||
 	    li_cfg_refuse(l, c, "renorm", "false", err) < 0)
 		return LI_EDATA;
 	const char *want[4];
-	int k = 0, ig = -1, ib = -1;
-	if (p->scale)
-		ig = k, want[k++] = "gamma";
-	if (p->center)
-		ib = k, want[k++] = "beta";
+	int ig, ib, k = gamma_beta_names(p, want, &ig, &ib);
 	want[k++] = "moving_mean|running_mean";
 	want[k++] = "moving_variance|running_std";
 	const li_weight *x[4];
@@ -425,23 +439,14 @@ static int layer_norm_parse(li_layer *l, const json_t *c, const li_weight *w, in
 			    const li_origin *o, li_err *err)
 {
 	(void)o;
-	norm *p = calloc(1, sizeof *p);
-	if (!p)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	l->p = p;
-	if (norm_axes(l, c, -1, p, err) < 0 || li_cfg_num(l, c, "epsilon", 1e-3, &p->eps, err) < 0 ||
-	    li_cfg_bool(l, c, "center", 1, &p->center, err) < 0 ||
-	    li_cfg_bool(l, c, "scale", 1, &p->scale, err) < 0 ||
+	norm *p;
+	if (scaled_norm_start(l, c, &p, err) < 0 ||
 	    li_cfg_bool(l, c, "rms_scaling", 0, &p->rms, err) < 0)
 		return LI_EDATA;
 	if (p->rms)
 		p->scale = 1, p->center = 0;
 	const char *want[2];
-	int k = 0, ig = -1, ib = -1;
-	if (p->scale)
-		ig = k, want[k++] = "gamma";
-	if (p->center)
-		ib = k, want[k++] = "beta";
+	int ig, ib, k = gamma_beta_names(p, want, &ig, &ib);
 	const li_weight *x[2];
 	if (li_weights_pick(l, w, n_w, want, k, x, err) < 0)
 		return LI_EDATA;
@@ -471,17 +476,18 @@ static int layer_norm_forward(const li_layer *l, int64_t n, int n_in, const li_s
 	const norm *p = l->p;
 	const li_shape *s = &in_shape[0];
 	int keep[LI_MAX_RANK];
+	int64_t *pi;
 	(void)n_in, (void)out_shape;
-	if (li_shape_known(l, s, err) < 0 || resolve(l, &p->ax, s->rank, keep, err) < 0)
-		return LI_EDATA;
+	int rc = param_index(l, s, keep, &pi, err);
+	if (rc < 0)
+		return rc;
 	int64_t m = li_shape_elems(s), k = kept_count(s, keep), groups = k ? m / k : 0;
-	int64_t *pi = axis_index(s, keep, 1), *gi = axis_index(s, keep, 0);
+	int64_t *gi = axis_index(s, keep, 0);
 	double *sum = calloc((size_t)(groups > 0 ? groups : 1), sizeof *sum);
 	double *sq = calloc((size_t)(groups > 0 ? groups : 1), sizeof *sq);
 	float *mu = malloc((size_t)(groups > 0 ? groups : 1) * sizeof *mu);
 	float *inv = malloc((size_t)(groups > 0 ? groups : 1) * sizeof *inv);
-	int rc = 0;
-	if (!pi || !gi || !sum || !sq || !mu || !inv) {
+	if (!gi || !sum || !sq || !mu || !inv) {
 		rc = li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
@@ -501,7 +507,7 @@ static int layer_norm_forward(const li_layer *l, int64_t n, int n_in, const li_s
 		for (int64_t g = 0; g < groups; g++)
 			inv[g] = (float)(1.0 / sqrt(sq[g] / (double)k + p->eps));
 		for (int64_t e = 0; e < m; e++) {
-			int64_t g = gi[e], j = p->n_par == 1 ? 0 : pi[e];
+			int64_t g = gi[e], j = pi[e];
 			if (p->rms)
 				y[e] = x[e] * inv[g] * p->mul[j];
 			else
@@ -527,8 +533,7 @@ const li_layer_ops li_rescaling_ops = {
 	rescaling_classes, rescaling_parse, rescaling_out_shape, rescaling_forward, rescaling_free,
 };
 const li_layer_ops li_normalization_ops = {
-	normalization_classes, normalization_parse, norm_out_shape, normalization_forward,
-	norm_free,
+	normalization_classes, normalization_parse, norm_out_shape, affine_forward, norm_free,
 };
 const li_layer_ops li_batch_norm_ops = {
 	batch_norm_classes, batch_norm_parse, norm_out_shape, affine_forward, norm_free,

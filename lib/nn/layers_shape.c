@@ -70,6 +70,42 @@ static int copy_forward(const li_layer *l, int64_t n, int n_in, const li_shape *
 	return 0;
 }
 
+/* The params of a layer that keeps a shape (InputLayer, Reshape): no weights, a zeroed
+ * shape in l->p and *out. 0 or negative. */
+static int shape_params(li_layer *l, int n_w, li_shape **out, li_err *err)
+{
+	if (li_weights_none(l, n_w, err) < 0)
+		return LI_EDATA;
+	li_shape *s = *out = calloc(1, sizeof *s);
+	if (!s)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	l->p = s;
+	return 0;
+}
+
+/*
+ * Dimensions from the JSON list t, from entry skip on, into s: null is unknown (-1), an
+ * integer must be at least min. 0; -1 when t is not a list of skip to skip + LI_MAX_RANK
+ * entries (s untouched); -2 when an entry is not a dimension.
+ */
+static int json_dims(const json_t *t, size_t skip, int64_t min, li_shape *s)
+{
+	if (!json_is_array(t) || json_array_size(t) < skip ||
+	    json_array_size(t) - skip > LI_MAX_RANK)
+		return -1;
+	s->rank = (int)(json_array_size(t) - skip);
+	for (int i = 0; i < s->rank; i++) {
+		const json_t *d = json_array_get(t, (size_t)i + skip);
+		if (json_is_null(d))
+			s->dim[i] = -1;
+		else if (json_is_integer(d) && json_integer_value(d) >= min)
+			s->dim[i] = json_integer_value(d);
+		else
+			return -2;
+	}
+	return 0;
+}
+
 /* ---- InputLayer ---- */
 
 /*
@@ -80,28 +116,13 @@ static int input_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 		       const li_origin *o, li_err *err)
 {
 	(void)w, (void)o;
-	if (li_weights_none(l, n_w, err) < 0)
+	li_shape *s;
+	if (shape_params(l, n_w, &s, err) < 0)
 		return LI_EDATA;
-	li_shape *s = calloc(1, sizeof *s);
-	if (!s)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	l->p = s;
 	s->rank = -1;
 	const json_t *b = li_cfg_get(c, "batch_shape|batch_input_shape");
-	if (!b)
-		return 0;
-	if (!json_is_array(b) || json_array_size(b) < 1 || json_array_size(b) > LI_MAX_RANK + 1)
+	if (b && json_dims(b, 1, 0, s) < 0)
 		return li_layer_fail(l, err, "option 'batch_shape' must be a list of dimensions");
-	s->rank = (int)json_array_size(b) - 1;
-	for (int i = 0; i < s->rank; i++) {
-		const json_t *d = json_array_get(b, (size_t)i + 1);
-		if (json_is_null(d))
-			s->dim[i] = -1;
-		else if (json_is_integer(d) && json_integer_value(d) >= 0)
-			s->dim[i] = json_integer_value(d);
-		else
-			return li_layer_fail(l, err, "option 'batch_shape' must be a list of dimensions");
-	}
 	return 0;
 }
 
@@ -209,24 +230,17 @@ static int reshape_parse(li_layer *l, const json_t *c, const li_weight *w, int n
 			 const li_origin *o, li_err *err)
 {
 	(void)w, (void)o;
-	if (li_weights_none(l, n_w, err) < 0)
+	li_shape *s;
+	if (shape_params(l, n_w, &s, err) < 0)
 		return LI_EDATA;
-	li_shape *s = calloc(1, sizeof *s);
-	if (!s)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	l->p = s;
-	const json_t *t = li_cfg_get(c, "target_shape|dims");
-	if (!json_is_array(t) || json_array_size(t) > LI_MAX_RANK)
+	int rc = json_dims(li_cfg_get(c, "target_shape|dims"), 0, -1, s), unknown = 0;
+	if (rc == -1)
 		return li_layer_fail(l, err, "option 'target_shape' must be a list of dimensions");
-	s->rank = (int)json_array_size(t);
-	int unknown = 0;
-	for (int i = 0; i < s->rank; i++) {
-		const json_t *d = json_array_get(t, (size_t)i);
-		int64_t v = json_is_integer(d) ? json_integer_value(d) : json_is_null(d) ? -1 : -2;
-		if (v < -1 || v == 0 || (v == -1 && unknown++))
-			return li_layer_fail(l, err, "option 'target_shape' must hold positive dimensions and at most one -1");
-		s->dim[i] = v;
-	}
+	for (int i = 0; rc == 0 && i < s->rank; i++)
+		if (s->dim[i] == 0 || (s->dim[i] == -1 && unknown++))
+			rc = -2;
+	if (rc < 0)
+		return li_layer_fail(l, err, "option 'target_shape' must hold positive dimensions and at most one -1");
 	return 0;
 }
 

@@ -119,6 +119,21 @@ static int weight_side(const char *name, const char *inner, const char **rest)
 	return side;
 }
 
+/* The start of a wrapper's parse: at most WRAP_MAX_W weights, the params in l->p and *out
+ * (freed by wrap_free on any failure), its hooks. 0 or negative. */
+static int wrap_start(li_layer *l, int n_w, const li_layer_hooks *hooks, wrap **out,
+		      li_err *err)
+{
+	if (n_w > WRAP_MAX_W)
+		return li_layer_fail(l, err, "too many weights (%d)", n_w);
+	wrap *p = *out = calloc(1, sizeof *p);
+	if (!p)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	l->p = p;
+	l->hooks = hooks;
+	return 0;
+}
+
 static const li_layer_hooks bidir_hooks;
 
 static int bidir_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
@@ -128,13 +143,9 @@ static int bidir_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w
 	const json_t *cfg, *bcfg = NULL;
 	li_weight fw[WRAP_MAX_W], bw[WRAP_MAX_W];
 	int n_f = 0, n_b = 0, named = 0;
-	if (n_w > WRAP_MAX_W)
-		return li_layer_fail(l, err, "too many weights (%d)", n_w);
-	wrap *p = calloc(1, sizeof *p);
-	if (!p)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	l->p = p;
-	l->hooks = &bidir_hooks;
+	wrap *p;
+	if (wrap_start(l, n_w, &bidir_hooks, &p, err) < 0)
+		return LI_EDATA;
 	p->bidir = 1;
 	p->zero_masked = tf_keras_or_3(o);
 	if (inner_spec(l, c, "layer", &cls, &cfg, err) < 0)
@@ -316,13 +327,9 @@ static int td_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
 	const char *cls;
 	const json_t *cfg;
 	li_weight iw[WRAP_MAX_W];
-	if (n_w > WRAP_MAX_W)
-		return li_layer_fail(l, err, "too many weights (%d)", n_w);
-	wrap *p = calloc(1, sizeof *p);
-	if (!p)
-		return li_err_set(err, LI_ENOMEM, "out of memory");
-	l->p = p;
-	l->hooks = &td_hooks;
+	wrap *p;
+	if (wrap_start(l, n_w, &td_hooks, &p, err) < 0)
+		return LI_EDATA;
 	if (inner_spec(l, c, "layer", &cls, &cfg, err) < 0)
 		return LI_EDATA;
 	const char *name = inner_name(cfg, "layer");
