@@ -31,6 +31,7 @@ struct li_gnuplot {
 	char **files;       /* data file paths */
 	int n_files, m_files;
 	char *out_path;     /* dir/out */
+	li_gnuplot_window window;  /* where a live gnuplot shows it (window.title set) */
 };
 
 static char *join(const char *dir, const char *name)
@@ -105,6 +106,7 @@ void li_gnuplot_free(li_gnuplot *g)
 	}
 	free(g->dir);
 	free(g->out_path);
+	free((char *)g->window.title);
 	free(g);
 }
 
@@ -178,6 +180,31 @@ const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *e
 const char *li_gnuplot_output_path(const li_gnuplot *g)
 {
 	return g->out_path;
+}
+
+int li_gnuplot_set_window(li_gnuplot *g, const li_gnuplot_window *w, li_err *err)
+{
+	char *t = strdup(w->title ? w->title : "gnuplot");
+	if (!t)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	free((char *)g->window.title);
+	g->window = *w;
+	g->window.title = t;
+	return 0;
+}
+
+const li_gnuplot_window *li_gnuplot_get_window(const li_gnuplot *g)
+{
+	return g->window.title ? &g->window : NULL;
+}
+
+int li_gnuplot_write_script(li_gnuplot *g, FILE *f, li_err *err)
+{
+	if (!g->script || g->oom || fflush(g->script) || ferror(g->script))
+		return li_err_set(err, LI_ENOMEM, "out of memory building the gnuplot script");
+	if (fwrite(g->script_buf, 1, g->script_len, f) != g->script_len)
+		return li_err_set(err, LI_EIO, "cannot write to gnuplot: %s", strerror(errno));
+	return 0;
 }
 
 /* The last non-empty line of gnuplot's standard error, without its "script" line N:
