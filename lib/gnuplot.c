@@ -148,9 +148,8 @@ void li_gnuplot_quote(li_gnuplot *g, const char *s)
 		g->oom = 1;
 }
 
-const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *err)
+const char *li_gnuplot_file(li_gnuplot *g, const char *name, li_err *err)
 {
-	char name[32];
 	if (g->n_files == g->m_files) {
 		int m = g->m_files ? 2 * g->m_files : 8;
 		char **f = realloc(g->files, (size_t)m * sizeof *f);
@@ -161,13 +160,21 @@ const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *e
 		g->files = f;
 		g->m_files = m;
 	}
-	snprintf(name, sizeof name, "data%d.bin", g->n_files);
 	char *path = join(g->dir, name);
 	if (!path) {
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		return NULL;
 	}
-	g->files[g->n_files++] = path;
+	return g->files[g->n_files++] = path;
+}
+
+const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *err)
+{
+	char name[32];
+	snprintf(name, sizeof name, "data%d.bin", g->n_files);
+	const char *path = li_gnuplot_file(g, name, err);
+	if (!path)
+		return NULL;
 	FILE *f = fopen(path, "wb");
 	if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f)) {
 		int e = errno;

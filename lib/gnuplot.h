@@ -52,6 +52,11 @@ const li_gnuplot_window *li_gnuplot_get_window(const li_gnuplot *g);
  * valid until li_gnuplot_free), or NULL with err set. */
 const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *err);
 
+/* A path for a file called name (a plain name) in the session folder, for someone else to
+ * write (a picture gnuplot reads); removed with the folder. Borrowed: valid until
+ * li_gnuplot_free. NULL with err set when out of memory. */
+const char *li_gnuplot_file(li_gnuplot *g, const char *name, li_err *err);
+
 /* The file a picture should be written to ("set output"), inside the session folder. */
 const char *li_gnuplot_output_path(const li_gnuplot *g);
 

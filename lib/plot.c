@@ -253,6 +253,8 @@ int li_plot_draw_map(li_gnuplot *g, const li_plot_opts *o, const li_plot_points 
 	else
 		li_gnuplot_printf(g, "unset key\n");
 	double ps = o->point_size > 0 ? o->point_size : n > 10000 ? 0.25 : 0.6;
+	if (!o->point_size && li_gnuplot_get_window(g))
+		ps *= 4.0 / 3; /* x11 draws a point smaller than cairo does */
 	li_gnuplot_printf(g, "plot ");
 	if (n > 0) {
 		const char *path = li_gnuplot_data(g, rec, (size_t)n * sizeof *rec, err);
