@@ -42,6 +42,7 @@ struct li_gplive {
 	int dead;
 	unsigned sync;
 	li_gnuplot *shown; /* the picture in the window */
+	char *term;        /* the terminal line in force */
 	li_gplive_event *queue;  /* events read while waiting for something else */
 	int q_first, n_queue, m_queue;
 };
@@ -116,6 +117,7 @@ void li_gplive_close(li_gplive *g)
 		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 	li_gnuplot_free(g->shown);
+	free(g->term);
 	free(g->queue);
 	free(g);
 }
@@ -242,14 +244,62 @@ const char *li_gplive_said(const li_gplive *g)
 	return g->said[0] ? g->said : NULL;
 }
 
+/*
+ * Sends a picture's script as one command line. gnuplot handles the X events waiting for
+ * it between the characters it reads, so a click handled between two lines of a picture
+ * would meet a half-made state (the axes just reset); within one line it is handled
+ * before the line runs, against the picture the user saw. The terminal line is left out
+ * when it is the one already in force (reset keeps it): setting it again would restart
+ * the window's font query, during which gnuplot handles events in the middle of a plot.
+ */
+static int send_picture(li_gplive *g, li_gnuplot *picture, li_err *err)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	int rc = li_gnuplot_write_script(picture, f, err);
+	if (fclose(f) && !rc)
+		rc = li_err_set(err, LI_ENOMEM, "out of memory");
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	const char *p = text;
+	size_t first = strcspn(text, "\n");
+	if (!strncmp(text, "set terminal ", 13)) {
+		if (g->term && strlen(g->term) == first && !strncmp(g->term, text, first)) {
+			p += first + (text[first] == '\n');
+		} else {
+			free(g->term);
+			if (!(g->term = strndup(text, first))) {
+				free(text);
+				return li_err_set(err, LI_ENOMEM, "out of memory");
+			}
+		}
+	}
+	fputs("reset; set print '-'; ", g->to);
+	for (; *p; p++) {
+		if (*p == '\\' && p[1] == '\n') /* a continued line */
+			fputc(' ', g->to), p++;
+		else if (*p == '\n')
+			fputs("; ", g->to);
+		else
+			fputc(*p, g->to);
+	}
+	fputc('\n', g->to);
+	free(text);
+	return 0;
+}
+
 int li_gplive_show(li_gplive *g, li_gnuplot *picture, li_err *err)
 {
 	if (g->dead) {
 		li_gnuplot_free(picture);
 		return li_err_set(err, LI_EDATA, "gnuplot has ended: %s", g->last);
 	}
-	fputs("reset\nset print '-'\n", g->to);
-	if (li_gnuplot_write_script(picture, g->to, err)) {
+	if (send_picture(g, picture, err)) {
 		li_gnuplot_free(picture);
 		return -1;
 	}
