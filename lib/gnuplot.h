@@ -37,10 +37,12 @@ void li_gnuplot_quote(li_gnuplot *g, const char *s);
 int li_gnuplot_quote_to(FILE *f, const char *s);
 
 /* Where a session shown in a live gnuplot draws: x11 window `number` at (x, y) on the
- * screen, with `title` in its title bar. */
+ * screen, with `title` in its title bar; with the mouse on when `mouse` is set (for
+ * clicks, zoom and keys), else a window that only shows. */
 typedef struct li_gnuplot_window {
 	int number, x, y;
 	const char *title;
+	int mouse;
 } li_gnuplot_window;
 /* Makes the session draw into that window instead of a picture file (w is copied).
  * 0, or LI_ENOMEM with err set. */

@@ -19,10 +19,11 @@ struct li_inspect_window {
 	double range[4];        /* the map's extent plus 5%: x min, x max, y min, y max */
 };
 
-/* A picture for x11 window number at (x, y), titled title. NULL with err set. */
+/* A picture for x11 window number at (x, y), titled title; window 0 (the map) has the
+ * mouse. NULL with err set. */
 static li_gnuplot *picture(int number, int x, int y, const char *title, li_err *err)
 {
-	li_gnuplot_window where = {number, x, y, title};
+	li_gnuplot_window where = {number, x, y, title, number == 0};
 	li_gnuplot *g = li_gnuplot_new(err);
 	if (g && li_gnuplot_set_window(g, &where, err)) {
 		li_gnuplot_free(g);

@@ -76,7 +76,9 @@ static void begin(li_gnuplot *g, const li_plot_opts *o, int dw, int dh, int fixe
 		li_gnuplot_printf(g, "set terminal x11 %d size %d,%d position %d,%d noraise ctrlq "
 				  "noenhanced title ", win->number, w, h, win->x, win->y);
 		li_gnuplot_quote(g, win->title);
-		li_gnuplot_printf(g, "\nset mouse\n");
+		/* without the mouse gnuplot_x11 sends no events at all, so none can arrive
+		 * while gnuplot waits for the new window's font in the middle of a plot */
+		li_gnuplot_printf(g, "\n%s mouse\n", win->mouse ? "set" : "unset");
 	}
 	switch (win ? -1 : (int)o->term) {
 	case LI_PLOT_PNG:
@@ -311,6 +313,72 @@ out:
 	free(present);
 	free(rec);
 	return rc;
+}
+
+int li_plot_points_of(li_array *a, int64_t *n, li_err *err)
+{
+	char s[64];
+	if (a->rank != 2 || a->shape[1] < 2) {
+		li_shape_format(a->rank, a->shape, s, sizeof s);
+		return li_err_set(err, LI_EDATA, "points of shape %s; expected N x 2", s);
+	}
+	int64_t k = a->shape[1];
+	float *p = a->data;
+	for (int64_t i = 0; i < a->shape[0]; i++) {
+		p[2 * i] = p[i * k];
+		p[2 * i + 1] = p[i * k + 1];
+	}
+	*n = a->shape[0];
+	return 0;
+}
+
+int li_plot_images_of(const li_array *a, const int64_t *shape, int n_shape, li_plot_images *im,
+		      li_err *err)
+{
+	int64_t row = a->rank <= 1 ? li_array_count(a) : li_shape_row_elems(a->rank, a->shape);
+	char s[64];
+	li_shape_format(a->rank, a->shape, s, sizeof s);
+	im->data = a->data;
+	im->n = a->rank <= 1 ? 1 : a->shape[0];
+	if (n_shape) {
+		int64_t c = n_shape == 3 ? shape[2] : 1;
+		if (shape[0] * shape[1] * c != row)
+			return li_err_set(err, LI_EDATA, "rows of %lld values do not make images of "
+					  "%lldx%lldx%lld", (long long)row, (long long)shape[0],
+					  (long long)shape[1], (long long)c);
+		im->h = shape[0], im->w = shape[1], im->c = c;
+		return 0;
+	}
+	if (row == 0)
+		return li_err_set(err, LI_EDATA, "images of shape %s hold no pixels", s);
+	if (a->rank == 3 || (a->rank == 4 && (a->shape[3] == 1 || a->shape[3] == 3))) {
+		im->h = a->shape[1], im->w = a->shape[2];
+		im->c = a->rank == 4 ? a->shape[3] : 1;
+		return 0;
+	}
+	int64_t side = 1; /* flat rows of a square image, e.g. 784 = 28 x 28 */
+	while (side * side < row)
+		side++;
+	if (a->rank <= 2 && side * side == row) {
+		im->h = im->w = side, im->c = 1;
+		return 0;
+	}
+	return li_err_set(err, LI_EDATA, "cannot draw an array of shape %s as images; give --shape",
+			  s);
+}
+
+int li_plot_curves_of(const li_array *a, int64_t *n, int64_t *t, int64_t *c, li_err *err)
+{
+	*n = a->rank >= 2 ? a->shape[0] : 1;
+	*t = a->rank >= 2 ? a->shape[1] : a->rank == 1 ? a->shape[0] : 1;
+	*c = a->rank == 3 ? a->shape[2] : 1;
+	if (a->rank > 3 || *t < 1 || *c < 1) {
+		char s[64];
+		li_shape_format(a->rank, a->shape, s, sizeof s);
+		return li_err_set(err, LI_EDATA, "curves need N x T x C or N x T with T, C >= 1, "
+				  "not %s", s);
+	}
+	return 0;
 }
 
 /* A near-square layout for n panels when rows or cols is 0. */
