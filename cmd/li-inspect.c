@@ -184,9 +184,10 @@ static int window_loop(state *s)
 			break;
 		int i = 0;
 		if (ev.kind == LI_GPLIVE_CLICK && (i = li_inspect_marks_probe(&s->mk, ev.x, ev.y, &err)) >= 0) {
-			li_inspect_marks_print(&s->mk, i, 0, stdout);
+			int drawn = li_inspect_window_output(win, i, &err);
+			li_inspect_marks_print(&s->mk, i, 0, stdout); /* the output is on screen */
 			fflush(stdout);
-			i = li_inspect_window_output(win, i, &err);
+			i = drawn;
 		} else if (ev.key == 'l') {
 			i = read_label(s, &err);
 		} else if (ev.key == 's') {

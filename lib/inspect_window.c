@@ -14,7 +14,7 @@
 
 struct li_inspect_window {
 	li_inspect_marks *mk;
-	li_gplive *map, *out;   /* out: started at the first output, again after a failure */
+	li_gplive *map, *out;   /* out: started again after a failure */
 	int w, h;
 	double range[4];        /* the map's extent plus 5%: x min, x max, y min, y max */
 };
@@ -95,7 +95,8 @@ li_inspect_window *li_inspect_window_open(li_inspect_marks *mk, int w, int h, li
 	win->range[2] = e[1] - dy;
 	win->range[3] = e[d + 1] + dy;
 	li_err e2 = {0};
-	if (!(win->map = li_gplive_start(err)))
+	/* the output's gnuplot starts now, so that the first click does not wait for it */
+	if (!(win->map = li_gplive_start(err)) || !(win->out = li_gplive_start(err)))
 		goto fail;
 	if (draw_map(win, &e2)) {
 		li_err_set(err, e2.code, "cannot open the gnuplot window (%s); try --no-window",

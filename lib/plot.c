@@ -73,8 +73,10 @@ static void begin(li_gnuplot *g, const li_plot_opts *o, int dw, int dh, int fixe
 	int w = o->width > 0 ? o->width : dw, h = o->height > 0 ? o->height : dh;
 	const li_gnuplot_window *win = li_gnuplot_get_window(g);
 	if (win) {
+		/* noreplotonresize: a resized window is scaled, not replotted behind our back */
 		li_gnuplot_printf(g, "set terminal x11 %d size %d,%d position %d,%d noraise ctrlq "
-				  "noenhanced title ", win->number, w, h, win->x, win->y);
+				  "noreplotonresize noenhanced title ", win->number, w, h, win->x,
+				  win->y);
 		li_gnuplot_quote(g, win->title);
 		/* without the mouse gnuplot_x11 sends no events at all, so none can arrive
 		 * while gnuplot waits for the new window's font in the middle of a plot */
