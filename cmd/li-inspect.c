@@ -1,7 +1,10 @@
 /*
  * li-inspect: the paper's interactive loop over a project folder. Prepares the project
  * (lib/inspect.h: cut, embed, map, probe; cached), then either opens a gnuplot window
- * (clicks and keys, lib/gnuplot_live.h) or reads commands from standard input.
+ * (lib/inspect_window.h), reads commands from standard input, or serves the inspector
+ * to a browser (lib/serve.h); the marks, labels and saving are lib/inspect_marks.h's.
+ * Over 300 lines because it holds three front ends, each a short loop over lib/, and
+ * their one usage text.
  */
 #include <ctype.h>
 #include <pthread.h>
