@@ -1,20 +1,22 @@
 /*
  * li-inspect: the paper's interactive loop over a project folder. Prepares the project
  * (lib/inspect.h: cut, embed, map, probe; cached), then either opens a gnuplot window
- * (clicks and keys, lib/gnuplot_live.h) or reads commands from standard input.
+ * (lib/inspect_window.h), reads commands from standard input, or serves the inspector
+ * to a browser (lib/serve.h); the marks, labels and saving are lib/inspect_marks.h's.
+ * Over 300 lines because it holds three front ends, each a short loop over lib/, and
+ * their one usage text.
  */
 #include <ctype.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cli.h"
-#include "gnuplot_live.h"
 #include "inspect.h"
+#include "inspect_marks.h"
+#include "inspect_window.h"
 #include "serve.h"
 
 enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_METHOD, OPT_NO_WINDOW, OPT_SIZE, OPT_SERVE };
@@ -67,15 +69,9 @@ typedef struct state {
 	const li_project *p;
 	const cli_common *c;
 	const char *dir;         /* --serve: a folder of projects (ins and p NULL) */
-	li_inspect_point *pts;   /* the marks, in order */
-	char **typed;            /* a typed label per mark, or NULL */
-	int n_pts, m_pts;
-	int made;                /* points probed so far (numbers them) */
-	int *num;                /* each mark's number */
-	int errors;
-	/* window */
-	li_gplive *g;
-	int w, h;
+	li_inspect_marks mk;
+	int errors;              /* inside the loop: shown, and the loop goes on */
+	int w, h;                /* the map window's size */
 } state;
 
 static void note_cb(void *ctx, const char *line)
@@ -90,8 +86,7 @@ static void progress_cb(void *ctx, const char *what, int64_t done, int64_t total
 	const cli_common *c = ctx;
 	if (total < 0) {
 		cli_progress_end(c);
-		if (!c->quiet)
-			fprintf(stderr, "li-inspect: %s\n", what);
+		note_cb(ctx, what);
 	} else {
 		cli_progress(c, what, done, total);
 		if (done == total)
@@ -99,187 +94,15 @@ static void progress_cb(void *ctx, const char *what, int64_t done, int64_t total
 	}
 }
 
-static void loop_error(state *s, const char *fmt, ...) LI_PRINTF(2, 3);
-static void loop_error(state *s, const char *fmt, ...)
+/* An error inside the loop: one line, and the loop goes on. */
+static void loop_error(state *s, li_err *err)
 {
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	cli_error(NULL, "%s", buf);
+	cli_fail(NULL, err);
+	li_err_clear(err);
 	s->errors++;
 }
 
-/* The label a point will be saved with: typed, else the probe's. NULL when neither. */
-static const char *point_label(const state *s, int i)
-{
-	char *const *names;
-	int n = li_inspect_classes(s->ins, &names);
-	if (s->typed[i])
-		return s->typed[i];
-	if (s->pts[i].label >= 0 && s->pts[i].label < n)
-		return names[s->pts[i].label];
-	return NULL;
-}
-
-/* "point N: X Y [outside the data]" and "label: NAME (p = P)". */
-static void print_head(const state *s, int i)
-{
-	const li_inspect_point *pt = &s->pts[i];
-	printf("point %d: %.9g %.9g%s\n", s->num[i], pt->x, pt->y,
-	       pt->outside ? " (outside the data)" : "");
-}
-
-static void print_label(const state *s, int i)
-{
-	const li_inspect_point *pt = &s->pts[i];
-	const char *l = point_label(s, i);
-	if (pt->label >= 0)
-		printf("label: %s (probe: p = %.4f%s)\n", l, pt->prob[pt->label],
-		       s->typed[i] ? ", typed over" : "");
-	else
-		printf("label: %s\n", l ? l : "none (no probe: type one with 'label NAME')");
-}
-
-/* The image shape of a point's output for render kind image: h, w, c; 0 if it has none. */
-static int image_shape(const state *s, const li_inspect_point *pt, int64_t *h, int64_t *w,
-		       int64_t *c)
-{
-	const li_shape *o = &pt->out_shape;
-	if (s->p->render_rank >= 2) {
-		*h = s->p->render_shape[0];
-		*w = s->p->render_shape[1];
-		*c = s->p->render_rank == 3 ? s->p->render_shape[2] : 1;
-	} else if (o->rank == 2 || (o->rank == 3 && (o->dim[2] == 1 || o->dim[2] == 3))) {
-		*h = o->dim[0];
-		*w = o->dim[1];
-		*c = o->rank == 3 ? o->dim[2] : 1;
-	} else {
-		return 0;
-	}
-	return *h * *w * *c == pt->n_out;
-}
-
-/* Prints the output as text: an image as characters, else the numbers, one line per
- * row of the last axis. */
-static void print_output(state *s, const li_inspect_point *pt)
-{
-	int64_t h, w, c;
-	if (s->p->render == LI_RENDER_IMAGE && image_shape(s, pt, &h, &w, &c)) {
-		char *a = li_inspect_ascii(pt->output, h, w, c);
-		if (a) {
-			fputs(a, stdout);
-			free(a);
-			return;
-		}
-	}
-	int64_t per = pt->out_shape.rank > 0 ? pt->out_shape.dim[pt->out_shape.rank - 1] : 1;
-	if (per < 1)
-		per = 1;
-	for (int64_t i = 0; i < pt->n_out; i++)
-		printf("%s%.9g%s", i % per ? " " : "output: ", pt->output[i],
-		       (i + 1) % per == 0 || i + 1 == pt->n_out ? "\n" : "");
-}
-
-/* Probes a point and adds it as a mark. Returns its index or -1. */
-static int probe(state *s, double x, double y)
-{
-	li_err err = {0};
-	li_inspect_point pt;
-	if (li_inspect_eval(s->ins, x, y, &pt, &err)) {
-		loop_error(s, "point %.9g %.9g: %s", x, y, err.msg);
-		return -1;
-	}
-	if (s->n_pts == s->m_pts) {
-		int m = s->m_pts ? 2 * s->m_pts : 16;
-		li_inspect_point *np = realloc(s->pts, sizeof *np * (size_t)m);
-		if (np)
-			s->pts = np;
-		char **nt = np ? realloc(s->typed, sizeof *nt * (size_t)m) : NULL;
-		if (nt)
-			s->typed = nt;
-		int *nn = nt ? realloc(s->num, sizeof *nn * (size_t)m) : NULL;
-		if (!nn) {
-			li_inspect_point_release(&pt);
-			loop_error(s, "out of memory");
-			return -1;
-		}
-		s->num = nn;
-		s->m_pts = m;
-	}
-	int i = s->n_pts++;
-	s->pts[i] = pt;
-	s->typed[i] = NULL;
-	s->num[i] = ++s->made;
-	return i;
-}
-
-static void set_label(state *s, const char *name)
-{
-	if (!s->n_pts) {
-		loop_error(s, "no point to label yet");
-		return;
-	}
-	while (isspace((unsigned char)*name))
-		name++;
-	size_t n = strlen(name);
-	while (n && isspace((unsigned char)name[n - 1]))
-		n--;
-	if (!n) {
-		loop_error(s, "an empty label");
-		return;
-	}
-	char *copy = strndup(name, n);
-	if (!copy) {
-		loop_error(s, "out of memory");
-		return;
-	}
-	free(s->typed[s->n_pts - 1]);
-	s->typed[s->n_pts - 1] = copy;
-	if (!s->c->quiet)
-		fprintf(stderr, "li-inspect: point %d labeled '%s'\n", s->num[s->n_pts - 1], copy);
-}
-
-static void save_last(state *s)
-{
-	li_err err = {0};
-	if (!s->n_pts) {
-		loop_error(s, "no point to save yet");
-		return;
-	}
-	int i = s->n_pts - 1;
-	const char *l = point_label(s, i);
-	if (!l) {
-		loop_error(s, "point %d has no label: type one first", s->num[i]);
-		return;
-	}
-	const li_inspect_point *pt = &s->pts[i];
-	char *names[1] = {(char *)l};
-	if (li_inspect_save(s->ins, &pt, names, 1, &err)) {
-		loop_error(s, "%s", err.msg);
-		return;
-	}
-	if (!s->c->quiet)
-		fprintf(stderr, "li-inspect: saved point %d as '%s' to %s\n", s->num[i], l,
-			li_inspect_labeled_dir(s->ins));
-}
-
-static void undo(state *s)
-{
-	if (!s->n_pts) {
-		loop_error(s, "nothing to undo");
-		return;
-	}
-	int i = --s->n_pts;
-	if (!s->c->quiet)
-		fprintf(stderr, "li-inspect: point %d removed from the map\n", s->num[i]);
-	li_inspect_point_release(&s->pts[i]);
-	free(s->typed[i]);
-}
-
-/* ----- the terminal loop ----- */
-
+/* "X Y" or "X, Y" into two numbers. 0 or -1. */
 static int parse_point(const char *line, double *x, double *y)
 {
 	char *end;
@@ -301,301 +124,94 @@ static void terminal_loop(state *s)
 {
 	char *line = NULL;
 	size_t cap = 0;
-	int tty = isatty(0);
+	li_err err = {0};
 	for (;;) {
-		if (tty) {
+		if (isatty(0))
 			fputs("li-inspect> ", stderr);
-			fflush(stderr);
-		}
-		fflush(stdout);
+		fflush(NULL);
 		if (getline(&line, &cap, stdin) < 0)
 			break;
-		char *t = line;
-		while (isspace((unsigned char)*t))
-			t++;
+		char *t = line + strspn(line, " \t\r\n\v\f");
 		t[strcspn(t, "\r\n")] = 0;
 		double x, y;
+		int rc = 0;
 		if (!*t || *t == '#')
 			continue;
 		if (!strcmp(t, "quit") || !strcmp(t, "q") || !strcmp(t, "exit"))
 			break;
-		if (!strcmp(t, "help")) {
+		if (!strcmp(t, "help"))
 			puts("X Y      probe the map point (X, Y)\nlabel NAME  label the last point\n"
-			     "save     save the last point to the labeled data set\nundo     forget the last point\n"
-			     "quit     end");
-		} else if (!strncmp(t, "label", 5) && (t[5] == ' ' || t[5] == '\t' || !t[5])) {
-			set_label(s, t + 5);
-		} else if (!strcmp(t, "save")) {
-			save_last(s);
-		} else if (!strcmp(t, "undo")) {
-			undo(s);
-		} else if (!parse_point(t, &x, &y)) {
-			int i = probe(s, x, y);
-			if (i >= 0) {
-				print_head(s, i);
-				print_output(s, &s->pts[i]);
-				print_label(s, i);
-			}
-		} else {
-			loop_error(s, "'%.100s' is not a point or a command (try 'help')", t);
-		}
+			     "save     save the last point to the labeled data set\n"
+			     "undo     forget the last point\nquit     end");
+		else if (!strncmp(t, "label", 5) && (t[5] == ' ' || t[5] == '\t' || !t[5]))
+			rc = li_inspect_marks_label(&s->mk, t + 5, &err);
+		else if (!strcmp(t, "save"))
+			rc = li_inspect_marks_save(&s->mk, &err);
+		else if (!strcmp(t, "undo"))
+			rc = li_inspect_marks_undo(&s->mk, &err);
+		else if (parse_point(t, &x, &y))
+			rc = li_err_set(&err, LI_EUSAGE, "'%.100s' is not a point or a command (try "
+					"'help')", t);
+		else if ((rc = li_inspect_marks_probe(&s->mk, x, y, &err)) >= 0)
+			li_inspect_marks_print(&s->mk, rc, 1, stdout), rc = 0;
+		if (rc)
+			loop_error(s, &err);
 	}
 	free(line);
 }
 
-/* ----- the window ----- */
-
-static void gp_map_settings(state *s)
+/* Reads the label of the last point from the terminal ('l' in the window). */
+static int read_label(state *s, li_err *err)
 {
-	li_gplive *g = s->g;
-	char line[300];
-	li_map_summary(li_inspect_map(s->ins), line, sizeof line);
-	li_gplive_printf(g, "reset\nset print '-'\n"
-			 "set term x11 0 size %d,%d position 0,0 noraise ctrlq title 'li-inspect: map'\n"
-			 "set lmargin at screen 0.10\nset rmargin at screen 0.80\n"
-			 "set bmargin at screen 0.10\nset tmargin at screen 0.90\n"
-			 "set key outside right top noenhanced\nset mouse\n"
-			 "bind 'l' 'LI_K=1'\nbind 's' 'LI_K=2'\nbind 'u' 'LI_K=3'\nbind 'q' 'LI_K=4'\n"
-			 "set xrange [LI_X0:LI_X1]\nset yrange [LI_Y0:LI_Y1]\nset title ",
-			 s->w, s->h);
-	li_gplive_quote(g, line);
-	li_gplive_printf(g, " noenhanced\n");
+	char buf[512];
+	if (!s->mk.n)
+		return li_err_set(err, LI_EUSAGE, "no point to label yet");
+	fprintf(stderr, "label for point %d: ", s->mk.num[s->mk.n - 1]);
+	fflush(stderr);
+	if (!fgets(buf, sizeof buf, stdin))
+		return li_err_set(err, LI_EUSAGE, "no label read (end of standard input)");
+	buf[strcspn(buf, "\r\n")] = 0;
+	return li_inspect_marks_label(&s->mk, buf, err);
 }
 
-/* Writes the map's points, one binary file per class, and remembers the plot clause. */
-static char *gp_map_clause(state *s, li_err *err)
-{
-	char *const *names;
-	int nc = li_inspect_classes(s->ins, &names);
-	const int64_t *y = li_inspect_labels(s->ins);
-	const float *xy = li_inspect_xy(s->ins);
-	int64_t n = li_inspect_rows(s->ins);
-	int groups = y ? (nc > 0 ? nc : 1) : 1;
-	char *clause = NULL;
-	size_t len = 0;
-	FILE *cl = open_memstream(&clause, &len);
-	if (!cl) {
-		li_err_set(err, LI_ENOMEM, "out of memory");
-		return NULL;
-	}
-	int first = 1;
-	for (int k = 0; k < groups; k++) {
-		char path[600];
-		snprintf(path, sizeof path, "%s/class-%d.bin", li_gplive_dir(s->g), k);
-		FILE *f = fopen(path, "wb");
-		int64_t cnt = 0;
-		for (int64_t i = 0; f && i < n; i++)
-			if (!y || y[i] == k) {
-				fwrite(xy + 2 * i, sizeof(float), 2, f);
-				cnt++;
-			}
-		if (!f || fclose(f)) {
-			fclose(cl);
-			free(clause);
-			li_err_set(err, LI_EIO, "cannot write '%s'", path);
-			return NULL;
-		}
-		if (!cnt)
-			continue;
-		fprintf(cl, "%s'%s' binary format='%%float%%float' with points pt 7 ps %s lc %d title ",
-			first ? "" : ", ", path, n < 5000 ? "0.8" : n < 50000 ? "0.5" : "0.3", k + 1);
-		first = 0;
-		const char *name = y && k < nc ? names[k] : "data";
-		fputc('\'', cl);
-		for (const char *p = name; *p; p++)
-			if (*p == '\'')
-				fputs("''", cl);
-			else
-				fputc((unsigned char)*p < 0x20 ? ' ' : *p, cl);
-		fputc('\'', cl);
-	}
-	fclose(cl);
-	return clause;
-}
-
-static void gp_plot_map(state *s, const char *clause)
-{
-	li_gplive *g = s->g;
-	gp_map_settings(s);
-	if (s->n_pts) {
-		li_gplive_printf(g, "$LI_MARKS << EOD\n");
-		for (int i = 0; i < s->n_pts; i++)
-			li_gplive_printf(g, "%.17g %.17g %d\n", s->pts[i].x, s->pts[i].y, s->num[i]);
-		li_gplive_printf(g, "EOD\n");
-	}
-	li_gplive_printf(g, "plot %s", clause);
-	if (s->n_pts)
-		li_gplive_printf(g, ", $LI_MARKS using 1:2 with points pt 2 ps 3 lw 3 lc rgb 'black' "
-				 "title 'probed', '' using 1:2:3 with labels offset char 1.2,1.2 "
-				 "notitle");
-	li_gplive_printf(g, "\n");
-}
-
-/* Draws point i's output in window 1, leaving window 0's ranges in LI_X0.. */
-static int gp_plot_output(state *s, int i, li_err *err)
-{
-	li_gplive *g = s->g;
-	const li_inspect_point *pt = &s->pts[i];
-	char path[600], title[400];
-	const char *l = point_label(s, i);
-	if (pt->label >= 0)
-		snprintf(title, sizeof title, "point %d: %s (p = %.3f)", s->num[i], l,
-			 pt->prob[pt->label]);
-	else
-		snprintf(title, sizeof title, "point %d: %s", s->num[i], l ? l : "no label");
-	li_gplive_printf(g, "LI_X0=GPVAL_X_MIN\nLI_X1=GPVAL_X_MAX\nLI_Y0=GPVAL_Y_MIN\nLI_Y1=GPVAL_Y_MAX\n"
-			 "reset\nset print '-'\n"
-			 "set term x11 1 size 420,440 position %d,0 noraise ctrlq title 'li-inspect: output'\n"
-			 "unset key\nset title ", s->w + 10);
-	li_gplive_quote(g, title);
-	li_gplive_printf(g, " noenhanced\n");
-	int64_t h, w, c;
-	if (s->p->render == LI_RENDER_COMMAND) {
-		snprintf(path, sizeof path, "%s/picture.png", li_gplive_dir(g));
-		if (li_inspect_render_command(s->ins, pt, path, err))
-			return -1;
-		li_gplive_printf(g, "set size ratio -1\nunset tics\nunset border\nset autoscale fix\n"
-				 "plot '%s' binary filetype=png with rgbimage\n", path);
-		return 0;
-	}
-	snprintf(path, sizeof path, "%s/output.bin", li_gplive_dir(g));
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(pt->output, sizeof(float), (size_t)pt->n_out, f) != (size_t)pt->n_out) {
-		if (f)
-			fclose(f);
-		return li_err_set(err, LI_EIO, "cannot write '%s'", path);
-	}
-	if (fclose(f))
-		return li_err_set(err, LI_EIO, "cannot write '%s'", path);
-	if (s->p->render == LI_RENDER_IMAGE && image_shape(s, pt, &h, &w, &c)) {
-		li_gplive_printf(g, "set size ratio -1\nunset tics\nunset border\nunset colorbox\n"
-				 "set palette gray\n");
-		li_gplive_printf(g, "set xrange [-0.5:%g]\nset yrange [%g:-0.5]\n", (double)w - 0.5,
-				 (double)h - 0.5);
-		if (c == 3)
-			li_gplive_printf(g, "plot '%s' binary array=(%lld,%lld) format='%%float%%float%%float' "
-					 "using ($1*255):($2*255):($3*255) with rgbimage\n",
-					 path, (long long)w, (long long)h);
-		else
-			li_gplive_printf(g, "plot '%s' binary array=(%lld,%lld) format='%%float' with image\n",
-					 path, (long long)w, (long long)h);
-	} else if (s->p->render == LI_RENDER_CURVES && pt->out_shape.rank == 2 &&
-		   pt->out_shape.dim[1] <= 64) {
-		int64_t t = pt->out_shape.dim[0], ch = pt->out_shape.dim[1];
-		li_gplive_printf(g, "set key outside bottom noenhanced\nplot ");
-		for (int64_t k = 0; k < ch; k++) {
-			li_gplive_printf(g, "%s'%s' binary record=(%lld) format='", k ? ", " : "", path,
-					 (long long)t);
-			for (int64_t q = 0; q < ch; q++)
-				li_gplive_printf(g, "%%float");
-			li_gplive_printf(g, "' using 0:%lld with lines lw 2 title ", (long long)k + 1);
-			char nm[32];
-			snprintf(nm, sizeof nm, "%lld", (long long)k);
-			li_gplive_quote(g, k < s->p->n_channels ? s->p->channels[k] : nm);
-		}
-		li_gplive_printf(g, "\n");
-	} else {
-		li_gplive_printf(g, "set style fill solid 0.5\nset xrange [-0.5:%g]\n"
-				 "plot '%s' binary format='%%float' using 0:1 with boxes\n",
-				 (double)pt->n_out - 0.5, path);
-	}
-	return 0;
-}
-
+/* Clicks probe, keys label, save, undo, quit; each answered in the order they came. */
 static int window_loop(state *s)
 {
 	li_err err = {0};
-	int status = EXIT_DATA;
-	char *clause = NULL;
-	if (!(s->g = li_gplive_start(&err))) {
-		cli_error(NULL, "%s", err.msg);
-		return EXIT_DATA;
-	}
-	const double *e = li_map_extent(li_inspect_map(s->ins));
-	double dx = (e[2] - e[0]) * 0.05, dy = (e[3] - e[1]) * 0.05;
-	if (!(dx > 0))
-		dx = 1;
-	if (!(dy > 0))
-		dy = 1;
-	li_gplive_printf(s->g, "LI_X0=%.17g\nLI_X1=%.17g\nLI_Y0=%.17g\nLI_Y1=%.17g\n", e[0] - dx,
-			 e[2] + dx, e[1] - dy, e[3] + dy);
-	if (!(clause = gp_map_clause(s, &err))) {
-		cli_error(NULL, "%s", err.msg);
-		goto out;
-	}
-	gp_plot_map(s, clause);
-	if (li_gplive_sync(s->g, &err)) {
-		cli_error(NULL, "cannot open the gnuplot window (%s); try --no-window", err.msg);
-		goto out;
-	}
-	if (li_gplive_said(s->g)) {
-		/* gnuplot-nox: no x11 terminal; no X server at DISPLAY */
-		const char *said = li_gplive_said(s->g);
-		if (!strncmp(said, "gnuplot: ", 9))
-			said += 9;
-		cli_error(NULL, "cannot open the gnuplot window (gnuplot: %s); gnuplot-x11 and a "
-			  "display are needed, or --no-window", said);
-		goto out;
-	}
-	if (!s->c->quiet)
-		fprintf(stderr, "li-inspect: click the map; keys: l label, s save, u undo, q quit\n");
+	li_gplive_event ev;
+	int rc;
+	li_inspect_window *win = li_inspect_window_open(&s->mk, s->w, s->h, &err);
+	if (!win)
+		return cli_fail(NULL, &err);
+	note_cb((void *)s->c, "click the map; keys: l label, s save, u undo, q quit");
 	for (;;) {
-		li_gplive_event ev;
 		fflush(stdout);
-		if (li_gplive_wait(s->g, &ev, &err)) {
-			cli_error(NULL, "%s", err.msg);
-			goto out;
-		}
-		if (ev.kind == LI_GPLIVE_CLOSE || (ev.kind == LI_GPLIVE_KEY && ev.key == 'q'))
+		if ((rc = li_inspect_window_wait(win, &ev, &err)) || ev.kind == LI_GPLIVE_CLOSE ||
+		    ev.key == 'q')
 			break;
-		if (ev.kind == LI_GPLIVE_CLICK) {
-			int i = probe(s, ev.x, ev.y);
-			if (i < 0)
-				continue;
-			print_head(s, i);
-			print_label(s, i);
-			if (gp_plot_output(s, i, &err)) {
-				loop_error(s, "%s", err.msg);
-				li_err_clear(&err);
-				li_gplive_printf(s->g, "LI_X0=GPVAL_X_MIN\nLI_X1=GPVAL_X_MAX\n"
-						 "LI_Y0=GPVAL_Y_MIN\nLI_Y1=GPVAL_Y_MAX\n");
-			}
-			gp_plot_map(s, clause);
-			if (li_gplive_sync(s->g, &err)) {
-				cli_error(NULL, "%s", err.msg);
-				goto out;
-			}
-			if (li_gplive_said(s->g))
-				loop_error(s, "gnuplot: %s", li_gplive_said(s->g));
+		int i = 0;
+		if (ev.kind == LI_GPLIVE_CLICK && (i = li_inspect_marks_probe(&s->mk, ev.x, ev.y, &err)) >= 0) {
+			int drawn = li_inspect_window_output(win, i, &err);
+			li_inspect_marks_print(&s->mk, i, 0, stdout); /* the output is on screen */
+			fflush(stdout);
+			i = drawn;
 		} else if (ev.key == 'l') {
-			if (!s->n_pts) {
-				loop_error(s, "no point to label yet");
-				continue;
-			}
-			fprintf(stderr, "label for point %d: ", s->num[s->n_pts - 1]);
-			fflush(stderr);
-			char buf[512];
-			if (!fgets(buf, sizeof buf, stdin)) {
-				loop_error(s, "no label read (end of standard input)");
-				continue;
-			}
-			buf[strcspn(buf, "\r\n")] = 0;
-			set_label(s, buf);
+			i = read_label(s, &err);
 		} else if (ev.key == 's') {
-			save_last(s);
+			i = li_inspect_marks_save(&s->mk, &err);
 		} else if (ev.key == 'u') {
-			undo(s);
-			li_gplive_printf(s->g, "LI_X0=GPVAL_X_MIN\nLI_X1=GPVAL_X_MAX\n"
-					 "LI_Y0=GPVAL_Y_MIN\nLI_Y1=GPVAL_Y_MAX\n");
-			gp_plot_map(s, clause);
+			i = li_inspect_marks_undo(&s->mk, &err);
 		}
+		if (i < 0)
+			loop_error(s, &err);
+		if ((ev.kind == LI_GPLIVE_CLICK || ev.key == 'u') &&
+		    (rc = li_inspect_window_redraw(win, &err)) < 0)
+			break;
+		if (rc > 0)
+			loop_error(s, &err);
 	}
-	status = 0;
-out:
-	free(clause);
-	li_gplive_close(s->g);
-	s->g = NULL;
-	return status;
+	li_inspect_window_close(win);
+	return rc < 0 ? cli_fail(NULL, &err) : 0;
 }
 
 /* Parses --serve's [HOST:]PORT ("8080", "0.0.0.0:8080", "[::1]:8080"). 0 or -1. */
@@ -623,13 +239,6 @@ static int parse_serve(char *arg, li_serve_opts *so)
 	return 0;
 }
 
-static void serve_note(void *ctx, const char *line)
-{
-	const cli_common *c = ctx;
-	if (!c->quiet)
-		fprintf(stderr, "li-inspect: %s\n", line);
-}
-
 /* Serves until SIGINT or SIGTERM (blocked here before the server's threads start, so
  * that they inherit the mask and sigwait gets the signal). */
 static int serve_loop(state *s, li_serve_opts *so)
@@ -641,7 +250,7 @@ static int serve_loop(state *s, li_serve_opts *so)
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	li_err err = {0};
-	so->note = serve_note;
+	so->note = note_cb;
 	so->ctx = (void *)s->c;
 	li_serve *srv = s->ins ? li_serve_start(s->ins, s->p, so, &err)
 			       : li_serve_start_folder(s->dir, so, &err);
@@ -758,6 +367,7 @@ int main(int argc, char **argv)
 		status = cli_status(&err);
 		goto out;
 	}
+	li_inspect_marks_init(&s.mk, s.ins, note_cb, &c);
 	if (serve) {
 		status = serve_loop(&s, &so);
 	} else if (no_window) {
@@ -767,13 +377,7 @@ int main(int argc, char **argv)
 		status = window_loop(&s);
 	}
 out:
-	for (int i = 0; i < s.n_pts; i++) {
-		li_inspect_point_release(&s.pts[i]);
-		free(s.typed[i]);
-	}
-	free(s.pts);
-	free(s.typed);
-	free(s.num);
+	li_inspect_marks_release(&s.mk);
 	li_inspect_free(s.ins);
 	li_project_free(p);
 	return cli_finish(status);

@@ -3,6 +3,8 @@
  * 2-D coordinates colored by class, a grid of images, sequence curves, and the
  * latent-traversal mosaic. The picture's format follows -o's extension (.png .svg .pdf,
  * .txt for text) or --term; without either, a text picture goes to standard output.
+ * The pictures and the reading of arrays as points, images or curves are lib/plot.c's;
+ * what keeps this file over 300 lines is the four kinds' options and their usage text.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -75,7 +77,7 @@ typedef struct args {
 	li_plot_opts o;
 } args;
 
-/* "A:B" into two finite numbers with A < B. */
+/* The options after the picture's kind; usage errors end the program. */
 static void parse_args(int argc, char **argv, args *a, cli_common *common)
 {
 	static const struct option opts[] = {
@@ -157,8 +159,9 @@ static void parse_args(int argc, char **argv, args *a, cli_common *common)
 	}
 }
 
-/* Loads a whole .npy file as float32; prints the error line on failure. */
-static int load(const char *path, li_array *a)
+/* Loads a whole .npy file as float32 (as N x 2 points when n is given); prints the error
+ * line on failure. */
+static int load(const char *path, li_array *a, int64_t *n)
 {
 	li_err err = {0};
 	FILE *f = cli_open_in(path);
@@ -166,30 +169,11 @@ static int load(const char *path, li_array *a)
 		return -1;
 	int rc = li_npy_load(f, a, LI_DTYPE_F32, &err);
 	cli_close_in(f);
+	if (!rc && n)
+		rc = li_plot_points_of(a, n, &err);
 	if (rc)
 		cli_fail(cli_name(path), &err);
 	return rc ? -1 : 0;
-}
-
-/* Loads N x 2 (or more columns, the first two kept) points. */
-static int load_points(const char *path, li_array *a, int64_t *n)
-{
-	if (load(path, a))
-		return -1;
-	if (a->rank != 2 || a->shape[1] < 2) {
-		char s[64];
-		li_shape_format(a->rank, a->shape, s, sizeof s);
-		cli_error(cli_name(path), "points of shape %s; expected N x 2", s);
-		return -1;
-	}
-	int64_t k = a->shape[1];
-	float *p = a->data;
-	for (int64_t i = 0; i < a->shape[0]; i++) {
-		p[2 * i] = p[i * k];
-		p[2 * i + 1] = p[i * k + 1];
-	}
-	*n = a->shape[0];
-	return 0;
 }
 
 static int read_list(const char *path, li_textlist *l)
@@ -205,174 +189,100 @@ static int read_list(const char *path, li_textlist *l)
 	return rc ? -1 : 0;
 }
 
-/* The image layout of a batch: n x h x w [x c], or rows reshaped by --shape. */
-static int image_shape(const args *a, const li_array *arr, const char *path, li_plot_images *im)
+/* The map's labels (one per point, classes of the class list when one is given) into
+ * *lab; names given in the labels file extend classes. 0, or -1 after the error line. */
+static int read_labels(const char *path, li_textlist *classes, int strict, int64_t n,
+		       int64_t **lab)
 {
-	int64_t n = arr->rank ? arr->shape[0] : 1;
-	int64_t row = li_shape_row_elems(arr->rank, arr->shape);
-	char s[64];
-	li_shape_format(arr->rank, arr->shape, s, sizeof s);
-	im->data = arr->data;
-	im->n = n;
-	if (arr->rank <= 1) {
-		n = im->n = 1;
-		row = li_array_count(arr);
-	}
-	if (a->n_shape) {
-		int64_t c = a->n_shape == 3 ? a->shape[2] : 1;
-		if (a->shape[0] * a->shape[1] * c != row) {
-			cli_error(cli_name(path), "rows of %lld values do not make images of %lldx%lldx%lld",
-				  (long long)row, (long long)a->shape[0], (long long)a->shape[1],
-				  (long long)c);
-			return -1;
-		}
-		im->h = a->shape[0], im->w = a->shape[1], im->c = c;
-		return 0;
-	}
-	if (row == 0) {
-		cli_error(cli_name(path), "images of shape %s hold no pixels", s);
+	li_err err = {0};
+	int64_t n_lab = 0;
+	FILE *f = cli_open_in(path);
+	if (!f)
 		return -1;
-	}
-	if (arr->rank == 3 || (arr->rank == 4 && (arr->shape[3] == 1 || arr->shape[3] == 3))) {
-		im->h = arr->shape[1], im->w = arr->shape[2];
-		im->c = arr->rank == 4 ? arr->shape[3] : 1;
-		return 0;
-	}
-	/* flat rows of a square image, e.g. 784 = 28 x 28 */
-	int64_t side = 1;
-	while (side * side < row)
-		side++;
-	if (arr->rank <= 2 && side * side == row) {
-		im->h = im->w = side, im->c = 1;
-		return 0;
-	}
-	cli_error(cli_name(path), "cannot draw an array of shape %s as images; give --shape", s);
-	return -1;
+	int e = li_textlist_labels(f, classes, lab, &n_lab, &err);
+	cli_close_in(f);
+	if (e)
+		return cli_fail(cli_name(path), &err), -1;
+	if (n_lab != n)
+		return cli_error(cli_name(path), "%lld labels for %lld points", (long long)n_lab,
+				 (long long)n), -1;
+	for (int64_t i = 0; i < n; i++)
+		if ((*lab)[i] < 0 || (strict && (*lab)[i] >= classes->n))
+			return cli_error(cli_name(path), "label %lld of row %lld is not a class%s",
+					 (long long)(*lab)[i], (long long)i,
+					 strict ? " of the class list" : ""), -1;
+	return 0;
 }
 
-static int do_map(const args *a, li_plot_opts *o, FILE *out, li_err *err, const li_map *map)
+/* Reads the inputs of a->kind and draws the picture to out. 0, or -1 after the error line. */
+static int draw(const args *a, li_plot_opts *o, const li_map *map, FILE *out)
 {
-	int rc = -1;
-	li_array xy = {0}, marks = {0};
-	li_textlist classes = {0};
-	int64_t n = 0, n_marks = 0, *lab = NULL, n_lab = 0;
-	if (load_points(a->input, &xy, &n))
-		goto out;
-	if (a->classes && read_list(a->classes, &classes))
-		goto out;
-	if (a->labels) {
-		FILE *f = cli_open_in(a->labels);
-		if (!f)
-			goto out;
-		int e = li_textlist_labels(f, &classes, &lab, &n_lab, err);
-		cli_close_in(f);
-		if (e) {
-			cli_fail(cli_name(a->labels), err);
-			goto out;
-		}
-		if (n_lab != n) {
-			cli_error(cli_name(a->labels), "%lld labels for %lld points", (long long)n_lab,
-				  (long long)n);
-			goto out;
-		}
-		for (int64_t i = 0; i < n; i++)
-			if (lab[i] < 0 || (a->classes && lab[i] >= classes.n)) {
-				cli_error(cli_name(a->labels), "label %lld of row %lld is not a class%s",
-					  (long long)lab[i], (long long)i,
-					  a->classes ? " of the class list" : "");
-				goto out;
-			}
-	}
-	if (a->mark && load_points(a->mark, &marks, &n_marks))
-		goto out;
+	li_err err = {0};
+	li_array in = {0}, marks = {0}, grid = {0}, data = {0};
+	li_textlist classes = {0}, titles = {0}, channels = {0};
+	li_plot_images im;
+	int64_t n = 0, n_marks = 0, n_grid = 0, n_data = 0, *lab = NULL, t, c;
+	int rc = -1, is_map = !strcmp(a->kind, "map"), is_curves = !strcmp(a->kind, "curves");
+	const char *who = NULL; /* the file an error is about */
 	char title[256];
-	if (!o->title && map) {
-		li_map_title(map, title, sizeof title);
-		o->title = title;
-	}
-	if (li_plot_map(o, xy.data, n, lab, (const char *const *)classes.s, (int)classes.n,
-			marks.data, n_marks, out, err)) {
-		cli_fail(NULL, err);
+	double extent[4];
+	if (load(a->input, &in, is_map ? &n : NULL) ||
+	    (a->classes && read_list(a->classes, &classes)) ||
+	    (a->labels && read_labels(a->labels, &classes, a->classes != NULL, n, &lab)) ||
+	    (a->mark && load(a->mark, &marks, &n_marks)) ||
+	    (a->titles && !is_map && read_list(a->titles, &titles)) ||
+	    (a->channels && is_curves && read_list(a->channels, &channels)))
 		goto out;
+	if (is_map) {
+		if (!o->title && map) {
+			li_map_title(map, title, sizeof title);
+			o->title = title;
+		}
+		rc = li_plot_map(o, in.data, n, lab, (const char *const *)classes.s, (int)classes.n,
+				 marks.data, n_marks, out, &err);
+	} else if (is_curves) {
+		if ((rc = li_plot_curves_of(&in, &n, &t, &c, &err)))
+			who = a->input;
+		else
+			rc = li_plot_curves(o, in.data, n, t, c, a->rows, a->cols,
+					    (const char *const *)titles.s, titles.n,
+					    (const char *const *)channels.s, channels.n, out, &err);
+	} else if ((rc = li_plot_images_of(&in, a->shape, a->n_shape, &im, &err))) {
+		who = a->input;
+	} else if (!strcmp(a->kind, "images")) {
+		rc = li_plot_image_grid(o, &im, a->rows, a->cols, (const char *const *)titles.s,
+					titles.n, out, &err);
+	} else { /* mosaic */
+		if ((rc = load(a->coords, &grid, &n_grid)))
+			goto out;
+		if (n_grid != im.n) {
+			cli_error(cli_name(a->coords), "%lld grid points for %lld outputs",
+				  (long long)n_grid, (long long)im.n);
+			rc = -1;
+			goto out;
+		}
+		if ((rc = a->data ? load(a->data, &data, &n_data) : 0))
+			goto out;
+		if (map) { /* the map's extent holds [min, max] x dims; a mosaic is 2-D */
+			const double *e = li_map_extent(map);
+			int d = li_map_dims(map);
+			extent[0] = e[0], extent[1] = e[d], extent[2] = e[1], extent[3] = e[d + 1];
+		}
+		rc = li_plot_mosaic(o, grid.data, &im, data.data, n_data, map ? extent : NULL, out,
+				    &err);
 	}
-	rc = 0;
+	if (rc)
+		cli_fail(who ? cli_name(who) : NULL, &err);
 out:
 	free(lab);
 	li_textlist_release(&classes);
-	li_array_release(&xy);
-	li_array_release(&marks);
-	return rc;
-}
-
-static int do_images(const args *a, li_plot_opts *o, FILE *out, li_err *err, const li_map *map)
-{
-	int rc = -1;
-	li_array arr = {0}, grid = {0}, data = {0};
-	li_textlist titles = {0}, channels = {0};
-	li_plot_images im;
-	int64_t n_grid = 0, n_data = 0;
-	if (load(a->input, &arr))
-		goto out;
-	if (a->titles && read_list(a->titles, &titles))
-		goto out;
-	if (!strcmp(a->kind, "curves")) {
-		if (a->channels && read_list(a->channels, &channels))
-			goto out;
-		int64_t n = arr.rank >= 2 ? arr.shape[0] : 1;
-		int64_t t = arr.rank >= 2 ? arr.shape[1] : arr.rank == 1 ? arr.shape[0] : 1;
-		int64_t c = arr.rank == 3 ? arr.shape[2] : 1;
-		if (arr.rank > 3 || t < 1 || c < 1) {
-			char shape[64];
-			li_shape_format(arr.rank, arr.shape, shape, sizeof shape);
-			cli_error(cli_name(a->input), "curves need N x T x C or N x T with T, C >= 1, "
-				  "not %s", shape);
-			goto out;
-		}
-		if (li_plot_curves(o, arr.data, n, t, c, a->rows, a->cols,
-				   (const char *const *)titles.s, titles.n,
-				   (const char *const *)channels.s, channels.n, out, err))
-			goto fail;
-		rc = 0;
-		goto out;
-	}
-	if (image_shape(a, &arr, a->input, &im))
-		goto out;
-	if (!strcmp(a->kind, "images")) {
-		if (li_plot_image_grid(o, &im, a->rows, a->cols, (const char *const *)titles.s,
-				       titles.n, out, err))
-			goto fail;
-		rc = 0;
-		goto out;
-	}
-	/* mosaic */
-	if (load_points(a->coords, &grid, &n_grid))
-		goto out;
-	if (n_grid != im.n) {
-		cli_error(cli_name(a->coords), "%lld grid points for %lld outputs", (long long)n_grid,
-			  (long long)im.n);
-		goto out;
-	}
-	if (a->data && load_points(a->data, &data, &n_data))
-		goto out;
-	double extent[4];
-	if (map) { /* the map's extent holds [min, max] x dims; a mosaic is 2-D */
-		const double *e = li_map_extent(map);
-		int d = li_map_dims(map);
-		extent[0] = e[0], extent[1] = e[d], extent[2] = e[1], extent[3] = e[d + 1];
-	}
-	if (li_plot_mosaic(o, grid.data, &im, data.data, n_data, map ? extent : NULL, out, err))
-		goto fail;
-	rc = 0;
-	goto out;
-fail:
-	cli_fail(NULL, err);
-out:
 	li_textlist_release(&titles);
 	li_textlist_release(&channels);
-	li_array_release(&arr);
+	li_array_release(&in);
+	li_array_release(&marks);
 	li_array_release(&grid);
 	li_array_release(&data);
-	return rc;
+	return rc ? -1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -422,9 +332,7 @@ int main(int argc, char **argv)
 	}
 	if (!cli_out_open(&out, common.output, li_plot_term_binary(a.o.term)))
 		goto done;
-	int rc = is_map ? do_map(&a, &a.o, out.f, &err, map)
-			: do_images(&a, &a.o, out.f, &err, map);
-	if (rc || cli_out_commit(&out))
+	if (draw(&a, &a.o, map, out.f) || cli_out_commit(&out))
 		goto done;
 	status = 0;
 done:

@@ -31,6 +31,7 @@ struct li_gnuplot {
 	char **files;       /* data file paths */
 	int n_files, m_files;
 	char *out_path;     /* dir/out */
+	li_gnuplot_window window;  /* where a live gnuplot shows it (window.title set) */
 };
 
 static char *join(const char *dir, const char *name)
@@ -105,6 +106,7 @@ void li_gnuplot_free(li_gnuplot *g)
 	}
 	free(g->dir);
 	free(g->out_path);
+	free((char *)g->window.title);
 	free(g);
 }
 
@@ -146,9 +148,8 @@ void li_gnuplot_quote(li_gnuplot *g, const char *s)
 		g->oom = 1;
 }
 
-const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *err)
+const char *li_gnuplot_file(li_gnuplot *g, const char *name, li_err *err)
 {
-	char name[32];
 	if (g->n_files == g->m_files) {
 		int m = g->m_files ? 2 * g->m_files : 8;
 		char **f = realloc(g->files, (size_t)m * sizeof *f);
@@ -159,13 +160,21 @@ const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *e
 		g->files = f;
 		g->m_files = m;
 	}
-	snprintf(name, sizeof name, "data%d.bin", g->n_files);
 	char *path = join(g->dir, name);
 	if (!path) {
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		return NULL;
 	}
-	g->files[g->n_files++] = path;
+	return g->files[g->n_files++] = path;
+}
+
+const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *err)
+{
+	char name[32];
+	snprintf(name, sizeof name, "data%d.bin", g->n_files);
+	const char *path = li_gnuplot_file(g, name, err);
+	if (!path)
+		return NULL;
 	FILE *f = fopen(path, "wb");
 	if (!f || (n && fwrite(data, 1, n, f) != n) || fclose(f)) {
 		int e = errno;
@@ -178,6 +187,31 @@ const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *e
 const char *li_gnuplot_output_path(const li_gnuplot *g)
 {
 	return g->out_path;
+}
+
+int li_gnuplot_set_window(li_gnuplot *g, const li_gnuplot_window *w, li_err *err)
+{
+	char *t = strdup(w->title ? w->title : "gnuplot");
+	if (!t)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	free((char *)g->window.title);
+	g->window = *w;
+	g->window.title = t;
+	return 0;
+}
+
+const li_gnuplot_window *li_gnuplot_get_window(const li_gnuplot *g)
+{
+	return g->window.title ? &g->window : NULL;
+}
+
+int li_gnuplot_write_script(li_gnuplot *g, FILE *f, li_err *err)
+{
+	if (!g->script || g->oom || fflush(g->script) || ferror(g->script))
+		return li_err_set(err, LI_ENOMEM, "out of memory building the gnuplot script");
+	if (fwrite(g->script_buf, 1, g->script_len, f) != g->script_len)
+		return li_err_set(err, LI_EIO, "cannot write to gnuplot: %s", strerror(errno));
+	return 0;
 }
 
 /* The last non-empty line of gnuplot's standard error, without its "script" line N:

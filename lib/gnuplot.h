@@ -1,7 +1,9 @@
 /*
  * Driving gnuplot: a session collects a script in memory and writes data into binary
- * files in its own temporary folder, then runs gnuplot on the script once. Nothing a
- * user supplies (file names, labels, titles) reaches the script except through
+ * files in its own temporary folder, then either runs gnuplot on the script once
+ * (li_gnuplot_run: a picture file) or is shown in a window of a live gnuplot
+ * (gnuplot_live.h li_gplive_show). plot.c's renderers draw into either. Nothing a user
+ * supplies (file names, labels, titles) reaches the script except through
  * li_gnuplot_quote(), which makes it an inert string literal.
  *
  * The session owns its folder and everything in it: li_gnuplot_free() removes them.
@@ -34,9 +36,28 @@ void li_gnuplot_quote(li_gnuplot *g, const char *s);
  * The one quoting rule (gnuplot_live.c uses it too). 0, or -1 on a write error. */
 int li_gnuplot_quote_to(FILE *f, const char *s);
 
+/* Where a session shown in a live gnuplot draws: x11 window `number` at (x, y) on the
+ * screen, with `title` in its title bar; with the mouse on when `mouse` is set (for
+ * clicks, zoom and keys), else a window that only shows. */
+typedef struct li_gnuplot_window {
+	int number, x, y;
+	const char *title;
+	int mouse;
+} li_gnuplot_window;
+/* Makes the session draw into that window instead of a picture file (w is copied).
+ * 0, or LI_ENOMEM with err set. */
+int li_gnuplot_set_window(li_gnuplot *g, const li_gnuplot_window *w, li_err *err);
+/* The window the session draws into; NULL when it draws a picture file. Borrowed. */
+const li_gnuplot_window *li_gnuplot_get_window(const li_gnuplot *g);
+
 /* Writes n bytes into a new data file of the session and returns its path (borrowed:
  * valid until li_gnuplot_free), or NULL with err set. */
 const char *li_gnuplot_data(li_gnuplot *g, const void *data, size_t n, li_err *err);
+
+/* A path for a file called name (a plain name) in the session folder, for someone else to
+ * write (a picture gnuplot reads); removed with the folder. Borrowed: valid until
+ * li_gnuplot_free. NULL with err set when out of memory. */
+const char *li_gnuplot_file(li_gnuplot *g, const char *name, li_err *err);
 
 /* The file a picture should be written to ("set output"), inside the session folder. */
 const char *li_gnuplot_output_path(const li_gnuplot *g);
@@ -48,5 +69,9 @@ const char *li_gnuplot_output_path(const li_gnuplot *g);
  * gnuplot's own last error line when it refuses the script.
  */
 int li_gnuplot_run(li_gnuplot *g, FILE *out, li_err *err) LI_RESULT_USED;
+
+/* Writes the script collected so far to f (for a live gnuplot). 0, or negative with err
+ * set when building the script ran out of memory or writing failed. */
+int li_gnuplot_write_script(li_gnuplot *g, FILE *f, li_err *err) LI_RESULT_USED;
 
 #endif

@@ -1,20 +1,29 @@
 /*
  * The live gnuplot session (gnuplot_live.h). gnuplot's standard output and standard
  * error both come back through one pipe; the lines this file asks gnuplot to print carry
- * a marker ("LI-SYNC n", "LI-EVENT ...") and every other line is gnuplot talking (kept as
- * the last message, for the error when gnuplot exits, and the first since the last sync,
- * for li_gplive_said). gnuplot reading commands from a pipe reports a refused command
- * and goes on, so a caller checks li_gplive_said after a sync that matters.
+ * a marker ("LI-SYNC n", "LI-EVENT ...", "LI-RANGE ...") and every other line is gnuplot
+ * talking (kept as the last message, for the error when gnuplot exits, and the first
+ * since the last sync, for li_gplive_said). gnuplot reading commands from a pipe reports
+ * a refused command and goes on, so a caller checks li_gplive_said after a sync that
+ * matters.
  *
- * Events: `pause mouse button1,keypress,close` returns on a left click, a key or the
- * window closing (the right button's zoom and the wheel's pan keep working during the
- * pause). gnuplot then defines MOUSE_BUTTON for a click, MOUSE_KEY/MOUSE_CHAR for a key
- * and -1 in both when the window closed, and leaves the others undefined, hence the
- * exists() guards: a command using an undefined variable would end gnuplot.
+ * Events. `pause mouse` loses clicks, for two reasons in gnuplot's mouse.c: a click
+ * gnuplot handles while it is not paused (while it draws, or while we compute the answer
+ * to the previous click and have not sent the next pause) runs Button1's binding, by
+ * default none, and is gone; and a click in a window that is not gnuplot's current one
+ * (the map, while an output window was drawn) arrives as an "old" event, which gnuplot
+ * ignores. So events come from bindings instead (`bind Button1`, `bind Close`, keys):
+ * gnuplot runs them whenever it handles the event, and it handles the X events queued
+ * while it was busy, in order, as soon as it waits for input again; each prints an
+ * "LI-EVENT" line, which waits in the pipe until li_gplive_wait reads it (lines read
+ * while waiting for something else are queued here). A caller that draws in a second
+ * window keeps it in a second session, so that the window with the bindings stays the
+ * current one.
  */
 #include "gnuplot_live.h"
 #include "gnuplot.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -23,34 +32,20 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include <dirent.h>
 
 struct li_gplive {
 	pid_t pid;
 	FILE *to;          /* gnuplot's standard input */
 	FILE *from;        /* its standard output and error */
-	char dir[256];
 	char last[512];    /* gnuplot's last message */
 	char said[512];    /* its first message since the last sync began ("" if none) */
 	int dead;
 	unsigned sync;
+	li_gnuplot *shown; /* the picture in the window */
+	char *term;        /* the terminal line in force */
+	li_gplive_event *queue;  /* events read while waiting for something else */
+	int q_first, n_queue, m_queue;
 };
-
-static void remove_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	if (d) {
-		struct dirent *e;
-		char p[512];
-		while ((e = readdir(d)))
-			if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-				snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-				unlink(p);
-			}
-		closedir(d);
-	}
-	rmdir(dir);
-}
 
 li_gplive *li_gplive_start(li_err *err)
 {
@@ -58,13 +53,6 @@ li_gplive *li_gplive_start(li_err *err)
 	li_gplive *g = calloc(1, sizeof *g);
 	if (!g) {
 		li_err_set(err, LI_ENOMEM, "out of memory");
-		return NULL;
-	}
-	const char *tmp = getenv("TMPDIR");
-	snprintf(g->dir, sizeof g->dir, "%s/li-gplive-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(g->dir)) {
-		li_err_set(err, LI_EIO, "cannot make a temporary folder: %s", strerror(errno));
-		free(g);
 		return NULL;
 	}
 	const char *prog = getenv("LI_GNUPLOT");
@@ -110,7 +98,6 @@ fail:
 		if (out[i] >= 0)
 			close(out[i]);
 	}
-	remove_dir(g->dir);
 	free(g);
 	return NULL;
 }
@@ -129,13 +116,10 @@ void li_gplive_close(li_gplive *g)
 	if (g->pid > 0)
 		while (waitpid(g->pid, NULL, 0) < 0 && errno == EINTR)
 			;
-	remove_dir(g->dir);
+	li_gnuplot_free(g->shown);
+	free(g->term);
+	free(g->queue);
 	free(g);
-}
-
-const char *li_gplive_dir(const li_gplive *g)
-{
-	return g->dir;
 }
 
 void li_gplive_printf(li_gplive *g, const char *fmt, ...)
@@ -151,16 +135,62 @@ void li_gplive_quote(li_gplive *g, const char *s)
 	li_gnuplot_quote_to(g->to, s); /* the one rule (gnuplot.c); a write error shows later */
 }
 
-/* Reads lines until one starts with marker; its rest goes to buf. 0, or -1 at EOF. */
+/* "click X Y", "key N", "close" (what the bindings print) into ev. 0 or -1. */
+static int parse_event(const char *s, li_gplive_event *ev)
+{
+	char x[64], y[64];
+	ev->key = 0;
+	ev->x = ev->y = NAN;
+	if (sscanf(s, "click %63s %63s", x, y) == 2) {
+		ev->kind = LI_GPLIVE_CLICK;
+		ev->x = strtod(x, NULL);
+		ev->y = strtod(y, NULL);
+	} else if (sscanf(s, "key %d", &ev->key) == 1) {
+		ev->kind = LI_GPLIVE_KEY;
+	} else if (!strcmp(s, "close")) {
+		ev->kind = LI_GPLIVE_CLOSE;
+	} else {
+		return -1;
+	}
+	return 0;
+}
+
+static int enqueue(li_gplive *g, const li_gplive_event *ev, li_err *err)
+{
+	if (g->q_first + g->n_queue == g->m_queue) {
+		if (g->q_first) { /* room at the front: move the waiting ones there */
+			memmove(g->queue, g->queue + g->q_first, sizeof *g->queue * (size_t)g->n_queue);
+			g->q_first = 0;
+		} else {
+			int m = g->m_queue ? 2 * g->m_queue : 16;
+			li_gplive_event *q = realloc(g->queue, sizeof *q * (size_t)m);
+			if (!q)
+				return li_err_set(err, LI_ENOMEM, "out of memory");
+			g->queue = q;
+			g->m_queue = m;
+		}
+	}
+	g->queue[g->q_first + g->n_queue++] = *ev;
+	return 0;
+}
+
+/* Reads lines until one starts with marker; its rest goes to buf. Events on the way are
+ * queued. 0, or negative with err set at EOF. */
 static int read_until(li_gplive *g, const char *marker, char *buf, size_t n, li_err *err)
 {
 	char line[1024];
 	size_t ml = strlen(marker);
+	li_gplive_event ev;
 	while (fgets(line, sizeof line, g->from)) {
 		line[strcspn(line, "\r\n")] = 0;
 		if (!strncmp(line, marker, ml)) {
 			snprintf(buf, n, "%s", line + ml);
 			return 0;
+		}
+		if (!strncmp(line, "LI-EVENT ", 9) && !parse_event(line + 9, &ev)) {
+			if (enqueue(g, &ev, err))
+				return -1;
+			continue;
 		}
 		/* gnuplot's own words: keep the last one that says something */
 		const char *p = line;
@@ -214,33 +244,115 @@ const char *li_gplive_said(const li_gplive *g)
 	return g->said[0] ? g->said : NULL;
 }
 
-int li_gplive_wait(li_gplive *g, li_gplive_event *ev, li_err *err)
+/*
+ * Sends a picture's script as one command line. gnuplot handles the X events waiting for
+ * it between the characters it reads, so a click handled between two lines of a picture
+ * would meet a half-made state (the axes just reset); within one line it is handled
+ * before the line runs, against the picture the user saw. The terminal line is left out
+ * when it is the one already in force (reset keeps it): setting it again would restart
+ * the window's font query, during which gnuplot handles events in the middle of a plot.
+ */
+static int send_picture(li_gplive *g, li_gnuplot *picture, li_err *err)
 {
-	if (li_gplive_sync(g, err))
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	int rc = li_gnuplot_write_script(picture, f, err);
+	if (fclose(f) && !rc)
+		rc = li_err_set(err, LI_ENOMEM, "out of memory");
+	if (rc) {
+		free(text);
+		return rc;
+	}
+	const char *p = text;
+	size_t first = strcspn(text, "\n");
+	if (!strncmp(text, "set terminal ", 13)) {
+		if (g->term && strlen(g->term) == first && !strncmp(g->term, text, first)) {
+			p += first + (text[first] == '\n');
+		} else {
+			free(g->term);
+			if (!(g->term = strndup(text, first))) {
+				free(text);
+				return li_err_set(err, LI_ENOMEM, "out of memory");
+			}
+		}
+	}
+	fputs("reset; set print '-'; ", g->to);
+	for (; *p; p++) {
+		if (*p == '\\' && p[1] == '\n') /* a continued line */
+			fputc(' ', g->to), p++;
+		else if (*p == '\n')
+			fputs("; ", g->to);
+		else
+			fputc(*p, g->to);
+	}
+	fputc('\n', g->to);
+	free(text);
+	return 0;
+}
+
+int li_gplive_show(li_gplive *g, li_gnuplot *picture, li_err *err)
+{
+	if (g->dead) {
+		li_gnuplot_free(picture);
+		return li_err_set(err, LI_EDATA, "gnuplot has ended: %s", g->last);
+	}
+	if (send_picture(g, picture, err)) {
+		li_gnuplot_free(picture);
 		return -1;
-	fputs("pause mouse button1,keypress,close\n"
-	      "print sprintf('LI-EVENT %s %s %s %s', "
-	      "exists('MOUSE_BUTTON') ? sprintf('%d', MOUSE_BUTTON) : 'n', "
-	      "exists('MOUSE_KEY') ? sprintf('%d', MOUSE_KEY) : 'n', "
-	      "exists('MOUSE_X') ? sprintf('%.17g', MOUSE_X) : 'nan', "
-	      "exists('MOUSE_Y') ? sprintf('%.17g', MOUSE_Y) : 'nan')\n", g->to);
+	}
+	int rc = li_gplive_sync(g, err);
+	/* only now is the old picture's data no longer read */
+	li_gnuplot_free(g->shown);
+	g->shown = picture;
+	return rc;
+}
+
+int li_gplive_ranges(li_gplive *g, double r[4], li_err *err)
+{
+	char buf[300];
+	if (g->dead)
+		return li_err_set(err, LI_EDATA, "gnuplot has ended: %s", g->last);
+	fputs("print exists('GPVAL_X_MIN') ? sprintf('LI-RANGE %.17g %.17g %.17g %.17g', "
+	      "GPVAL_X_MIN, GPVAL_X_MAX, GPVAL_Y_MIN, GPVAL_Y_MAX) : 'LI-RANGE none'\n", g->to);
 	if (fflush(g->to))
 		return broken(g, err);
-	char buf[256], b[32], k[32], x[64], y[64];
-	if (read_until(g, "LI-EVENT ", buf, sizeof buf, err))
+	if (read_until(g, "LI-RANGE ", buf, sizeof buf, err))
 		return -1;
-	if (sscanf(buf, "%31s %31s %63s %63s", b, k, x, y) != 4)
-		return li_err_set(err, LI_EDATA, "gnuplot sent '%s'", buf);
-	ev->x = strtod(x, NULL);
-	ev->y = strtod(y, NULL);
-	ev->key = 0;
-	if (!strcmp(b, "-1") || !strcmp(k, "-1") || (!strcmp(b, "n") && !strcmp(k, "n"))) {
-		ev->kind = LI_GPLIVE_CLOSE;
-	} else if (strcmp(b, "n")) {
-		ev->kind = LI_GPLIVE_CLICK;
-	} else {
-		ev->kind = LI_GPLIVE_KEY;
-		ev->key = atoi(k);
-	}
+	return sscanf(buf, "%lf %lf %lf %lf", &r[0], &r[1], &r[2], &r[3]) == 4 ? 0 : 1;
+}
+
+int li_gplive_listen(li_gplive *g, const char *keys, li_err *err)
+{
+	for (const char *k = keys; *k; k++)
+		if (!isalnum((unsigned char)*k))
+			return li_err_set(err, LI_EUSAGE, "key '%c' cannot be an event", *k);
+	fputs("bind 'Button1' 'print sprintf(\"LI-EVENT click %.17g %.17g\", MOUSE_X, MOUSE_Y)'\n"
+	      "bind 'Close' 'print \"LI-EVENT close\"'\n", g->to);
+	for (const char *k = keys; *k; k++)
+		fprintf(g->to, "bind '%c' 'print \"LI-EVENT key %d\"'\n", *k, *k);
 	return 0;
+}
+
+int li_gplive_wait(li_gplive *g, li_gplive_event *ev, li_err *err)
+{
+	char buf[256];
+	if (g->n_queue) {
+		*ev = g->queue[g->q_first++];
+		if (!--g->n_queue)
+			g->q_first = 0;
+		return 0;
+	}
+	if (g->dead)
+		return li_err_set(err, LI_EDATA, "gnuplot has ended: %s", g->last);
+	if (fflush(g->to))
+		return broken(g, err);
+	for (;;) {
+		if (read_until(g, "LI-EVENT ", buf, sizeof buf, err))
+			return -1;
+		if (!parse_event(buf, ev))
+			return 0;
+	}
 }

@@ -1,7 +1,9 @@
 /*
- * The picture kinds of li-plot (and li-inspect): map, image grid, curves, mosaic. Each
- * builds one gnuplot script through a gnuplot.h session, with its data in binary files,
- * and copies the picture to the caller's FILE.
+ * The picture kinds of li-plot and of the inspector's window: map, image grid, curves,
+ * mosaic, bars, a PNG file. Each li_plot_draw_* appends one picture's commands to a
+ * gnuplot.h session, with its data in binary files (plot_internal.h); li_plot_map and its
+ * siblings (plot.h) draw into a session of their own, run it, and copy the picture to
+ * the caller's FILE.
  *
  * Everything user-supplied that gnuplot sees as text (titles, class names, the output
  * path) goes through li_gnuplot_quote(); terminals are set "noenhanced" so that
@@ -14,7 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "gnuplot.h"
+#include "plot_internal.h"
 
 /* Tableau's 20 colors: distinct classes stay distinguishable up to 20. */
 static const char *const palette[] = {
@@ -55,11 +57,32 @@ int li_plot_term_binary(li_plot_term t)
 	return t == LI_PLOT_PNG || t == LI_PLOT_PDF;
 }
 
-/* Terminal, output, title; margins fixed (see plot.h) when fixed is set. */
+/* Runs a picture's session (drawn with status rc) into out and frees it. */
+static int run(li_gnuplot *g, int rc, FILE *out, li_err *err)
+{
+	if (!rc)
+		rc = li_gnuplot_run(g, out, err);
+	li_gnuplot_free(g);
+	return rc;
+}
+
+/* Terminal (the session's window, else o->term) and output, title; margins fixed (see
+ * plot.h) when fixed is set. */
 static void begin(li_gnuplot *g, const li_plot_opts *o, int dw, int dh, int fixed, int key)
 {
 	int w = o->width > 0 ? o->width : dw, h = o->height > 0 ? o->height : dh;
-	switch (o->term) {
+	const li_gnuplot_window *win = li_gnuplot_get_window(g);
+	if (win) {
+		/* noreplotonresize: a resized window is scaled, not replotted behind our back */
+		li_gnuplot_printf(g, "set terminal x11 %d size %d,%d position %d,%d noraise ctrlq "
+				  "noreplotonresize noenhanced title ", win->number, w, h, win->x,
+				  win->y);
+		li_gnuplot_quote(g, win->title);
+		/* without the mouse gnuplot_x11 sends no events at all, so none can arrive
+		 * while gnuplot waits for the new window's font in the middle of a plot */
+		li_gnuplot_printf(g, "\n%s mouse\n", win->mouse ? "set" : "unset");
+	}
+	switch (win ? -1 : (int)o->term) {
 	case LI_PLOT_PNG:
 		li_gnuplot_printf(g, "set terminal pngcairo size %d,%d noenhanced font 'sans,10'\n",
 				  w, h);
@@ -78,9 +101,11 @@ static void begin(li_gnuplot *g, const li_plot_opts *o, int dw, int dh, int fixe
 		li_gnuplot_printf(g, "set terminal dumb size %d,%d noenhanced\n", w, h);
 		break;
 	}
-	li_gnuplot_printf(g, "set output ");
-	li_gnuplot_quote(g, li_gnuplot_output_path(g));
-	li_gnuplot_printf(g, "\n");
+	if (!win) {
+		li_gnuplot_printf(g, "set output ");
+		li_gnuplot_quote(g, li_gnuplot_output_path(g));
+		li_gnuplot_printf(g, "\n");
+	}
 	if (fixed)
 		li_gnuplot_printf(g, "set lmargin at screen %g\nset rmargin at screen %g\n"
 				  "set bmargin at screen %g\nset tmargin at screen %g\n",
@@ -150,14 +175,44 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 		const char *const *names, int n_names, const float *marks, int64_t n_marks,
 		FILE *out, li_err *err)
 {
+	li_plot_points d = {.xy = xy, .n = n, .cls = cls, .names = names, .n_names = n_names,
+			    .marks = marks, .n_marks = n_marks};
+	li_gnuplot *g = li_gnuplot_new(err);
+	return g ? run(g, li_plot_draw_map(g, o, &d, err), out, err) : err->code;
+}
+
+/* The marks' numbers beside them: x, y (float32) and the number (int32). */
+static int mark_numbers(li_gnuplot *g, const li_plot_points *d, li_err *err)
+{
+	struct map_rec *rec = malloc((size_t)d->n_marks * sizeof *rec);
+	if (!rec)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	for (int64_t i = 0; i < d->n_marks; i++) {
+		rec[i].x = d->marks[2 * i];
+		rec[i].y = d->marks[2 * i + 1];
+		rec[i].z = d->mark_numbers[i];
+	}
+	const char *path = li_gnuplot_data(g, rec, (size_t)d->n_marks * sizeof *rec, err);
+	free(rec);
+	if (!path)
+		return err->code;
+	li_gnuplot_printf(g, ", \\\n     ");
+	li_gnuplot_quote(g, path);
+	li_gnuplot_printf(g, " binary format='%%2float32%%int32' using 1:2:(sprintf('%%d', $3)) "
+			  "with labels offset char 1.2,1.2 notitle");
+	return 0;
+}
+
+int li_plot_draw_map(li_gnuplot *g, const li_plot_opts *o, const li_plot_points *d,
+		     li_err *err)
+{
 	int rc;
-	int64_t n_cls = 1;
+	int64_t n_cls = 1, n = d->n, n_marks = d->n_marks;
+	const float *xy = d->xy, *marks = d->marks;
+	const int64_t *cls = d->cls;
 	char *present = NULL;
 	struct map_rec *rec = NULL;
-	int dumb = o->term == LI_PLOT_DUMB;
-	li_gnuplot *g = li_gnuplot_new(err);
-	if (!g)
-		return err->code;
+	int dumb = o->term == LI_PLOT_DUMB && !li_gnuplot_get_window(g);
 	if (cls)
 		for (int64_t i = 0; i < n; i++) {
 			if (cls[i] < 0) {
@@ -202,6 +257,8 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 	else
 		li_gnuplot_printf(g, "unset key\n");
 	double ps = o->point_size > 0 ? o->point_size : n > 10000 ? 0.25 : 0.6;
+	if (!o->point_size && li_gnuplot_get_window(g))
+		ps *= 4.0 / 3; /* x11 draws a point smaller than cairo does */
 	li_gnuplot_printf(g, "plot ");
 	if (n > 0) {
 		const char *path = li_gnuplot_data(g, rec, (size_t)n * sizeof *rec, err);
@@ -227,8 +284,8 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 		else
 			li_gnuplot_printf(g, ", \\\n     keyentry with points pt 7 ps %g lc rgb '%s' "
 					  "title ", ps < 0.6 ? 0.6 : ps, palette[k % N_PALETTE]);
-		if (names && k < n_names)
-			li_gnuplot_quote(g, names[k]);
+		if (d->names && k < d->n_names)
+			li_gnuplot_quote(g, d->names[k]);
 		else
 			li_gnuplot_printf(g, "'%lld'", (long long)k);
 	}
@@ -240,17 +297,90 @@ int li_plot_map(const li_plot_opts *o, const float *xy, int64_t n, const int64_t
 		}
 		li_gnuplot_printf(g, ", \\\n     ");
 		li_gnuplot_quote(g, path);
-		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points %s %s",
-				  dumb ? "pt '*'" : "pt 2 ps 3 lw 3 lc rgb 'black'",
-				  key ? "title 'marked'" : "notitle");
+		li_gnuplot_printf(g, " binary format='%%2float32' using 1:2 with points %s ",
+				  dumb ? "pt '*'" : "pt 2 ps 3 lw 3 lc rgb 'black'");
+		if (!key)
+			li_gnuplot_printf(g, "notitle");
+		else if (d->marks_title) {
+			li_gnuplot_printf(g, "title ");
+			li_gnuplot_quote(g, d->marks_title);
+		} else
+			li_gnuplot_printf(g, "title 'marked'");
+		if (d->mark_numbers && (rc = mark_numbers(g, d, err)))
+			goto out;
 	}
 	li_gnuplot_printf(g, "\n");
-	rc = li_gnuplot_run(g, out, err);
+	rc = 0;
 out:
 	free(present);
 	free(rec);
-	li_gnuplot_free(g);
 	return rc;
+}
+
+int li_plot_points_of(li_array *a, int64_t *n, li_err *err)
+{
+	char s[64];
+	if (a->rank != 2 || a->shape[1] < 2) {
+		li_shape_format(a->rank, a->shape, s, sizeof s);
+		return li_err_set(err, LI_EDATA, "points of shape %s; expected N x 2", s);
+	}
+	int64_t k = a->shape[1];
+	float *p = a->data;
+	for (int64_t i = 0; i < a->shape[0]; i++) {
+		p[2 * i] = p[i * k];
+		p[2 * i + 1] = p[i * k + 1];
+	}
+	*n = a->shape[0];
+	return 0;
+}
+
+int li_plot_images_of(const li_array *a, const int64_t *shape, int n_shape, li_plot_images *im,
+		      li_err *err)
+{
+	int64_t row = a->rank <= 1 ? li_array_count(a) : li_shape_row_elems(a->rank, a->shape);
+	char s[64];
+	li_shape_format(a->rank, a->shape, s, sizeof s);
+	im->data = a->data;
+	im->n = a->rank <= 1 ? 1 : a->shape[0];
+	if (n_shape) {
+		int64_t c = n_shape == 3 ? shape[2] : 1;
+		if (shape[0] * shape[1] * c != row)
+			return li_err_set(err, LI_EDATA, "rows of %lld values do not make images of "
+					  "%lldx%lldx%lld", (long long)row, (long long)shape[0],
+					  (long long)shape[1], (long long)c);
+		im->h = shape[0], im->w = shape[1], im->c = c;
+		return 0;
+	}
+	if (row == 0)
+		return li_err_set(err, LI_EDATA, "images of shape %s hold no pixels", s);
+	if (a->rank == 3 || (a->rank == 4 && (a->shape[3] == 1 || a->shape[3] == 3))) {
+		im->h = a->shape[1], im->w = a->shape[2];
+		im->c = a->rank == 4 ? a->shape[3] : 1;
+		return 0;
+	}
+	int64_t side = 1; /* flat rows of a square image, e.g. 784 = 28 x 28 */
+	while (side * side < row)
+		side++;
+	if (a->rank <= 2 && side * side == row) {
+		im->h = im->w = side, im->c = 1;
+		return 0;
+	}
+	return li_err_set(err, LI_EDATA, "cannot draw an array of shape %s as images; give --shape",
+			  s);
+}
+
+int li_plot_curves_of(const li_array *a, int64_t *n, int64_t *t, int64_t *c, li_err *err)
+{
+	*n = a->rank >= 2 ? a->shape[0] : 1;
+	*t = a->rank >= 2 ? a->shape[1] : a->rank == 1 ? a->shape[0] : 1;
+	*c = a->rank == 3 ? a->shape[2] : 1;
+	if (a->rank > 3 || *t < 1 || *c < 1) {
+		char s[64];
+		li_shape_format(a->rank, a->shape, s, sizeof s);
+		return li_err_set(err, LI_EDATA, "curves need N x T x C or N x T with T, C >= 1, "
+				  "not %s", s);
+	}
+	return 0;
 }
 
 /* A near-square layout for n panels when rows or cols is 0. */
@@ -316,22 +446,26 @@ static int check_images(const li_plot_images *im, li_err *err)
 int li_plot_image_grid(const li_plot_opts *o, const li_plot_images *im, int rows, int cols,
 		       const char *const *titles, int64_t n_titles, FILE *out, li_err *err)
 {
+	li_gnuplot *g = li_gnuplot_new(err);
+	return g ? run(g, li_plot_draw_image_grid(g, o, im, rows, cols, titles, n_titles, err),
+		       out, err)
+		 : err->code;
+}
+
+int li_plot_draw_image_grid(li_gnuplot *g, const li_plot_opts *o, const li_plot_images *im,
+			    int rows, int cols, const char *const *titles, int64_t n_titles,
+			    li_err *err)
+{
 	if (check_images(im, err))
 		return err->code;
 	layout(im->n, &rows, &cols);
-	li_gnuplot *g = li_gnuplot_new(err);
-	if (!g)
-		return err->code;
-	int rc;
 	double lo, hi;
 	value_range(im, &lo, &hi);
 	double scale = hi <= 1 ? 255 : 1;
 	const char *path = li_gnuplot_data(g, im->data,
 					   (size_t)(im->n * im->h * im->w * im->c) * sizeof(float), err);
-	if (!path) {
-		rc = err->code;
-		goto out;
-	}
+	if (!path)
+		return err->code;
 	double gap = im->w / 8.0 > 1 ? im->w / 8.0 : 1;
 	double gapy = titles ? (im->h / 3.0 > 3 ? im->h / 3.0 : 3) : gap;
 	double cw = im->w + gap, ch = im->h + gapy;
@@ -363,10 +497,7 @@ int li_plot_image_grid(const li_plot_opts *o, const li_plot_images *im, int rows
 	if (!shown)
 		li_gnuplot_printf(g, "NaN notitle");
 	li_gnuplot_printf(g, "\n");
-	rc = li_gnuplot_run(g, out, err);
-out:
-	li_gnuplot_free(g);
-	return rc;
+	return 0;
 }
 
 /* 1, 2 or 5 times a power of ten, the nearest at or above raw. */
@@ -381,15 +512,23 @@ int li_plot_curves(const li_plot_opts *o, const float *data, int64_t n, int64_t 
 		   int rows, int cols, const char *const *titles, int64_t n_titles,
 		   const char *const *channels, int64_t n_channels, FILE *out, li_err *err)
 {
+	li_gnuplot *g = li_gnuplot_new(err);
+	return g ? run(g, li_plot_draw_curves(g, o, data, n, t, c, rows, cols, titles, n_titles,
+					      channels, n_channels, err), out, err)
+		 : err->code;
+}
+
+int li_plot_draw_curves(li_gnuplot *g, const li_plot_opts *o, const float *data, int64_t n,
+			int64_t t, int64_t c, int rows, int cols, const char *const *titles,
+			int64_t n_titles, const char *const *channels, int64_t n_channels,
+			li_err *err)
+{
 	if (t < 1 || c < 1)
 		return li_err_set(err, LI_EDATA, "curves of %lld steps x %lld channels",
 				  (long long)t, (long long)c);
 	if (rows <= 0 && cols <= 0 && n <= 6)
 		cols = 1;
 	layout(n, &rows, &cols);
-	li_gnuplot *g = li_gnuplot_new(err);
-	if (!g)
-		return err->code;
 	int rc = 0;
 	float *rec = malloc((size_t)(t * (c + 1)) * sizeof *rec);
 	if (!rec) {
@@ -448,10 +587,8 @@ int li_plot_curves(const li_plot_opts *o, const float *data, int64_t n, int64_t 
 		li_gnuplot_printf(g, "\n");
 	}
 	li_gnuplot_printf(g, "unset multiplot\n");
-	rc = li_gnuplot_run(g, out, err);
 out:
 	free(rec);
-	li_gnuplot_free(g);
 	return rc;
 }
 
@@ -483,10 +620,18 @@ int li_plot_mosaic(const li_plot_opts *o, const float *grid, const li_plot_image
 		   const float *data, int64_t n_data, const double *extent, FILE *out,
 		   li_err *err)
 {
+	li_gnuplot *g = li_gnuplot_new(err);
+	return g ? run(g, li_plot_draw_mosaic(g, o, grid, im, data, n_data, extent, err), out, err)
+		 : err->code;
+}
+
+int li_plot_draw_mosaic(li_gnuplot *g, const li_plot_opts *o, const float *grid,
+			const li_plot_images *im, const float *data, int64_t n_data,
+			const double *extent, li_err *err)
+{
 	if (check_images(im, err))
 		return err->code;
 	int rc;
-	li_gnuplot *g = NULL;
 	double *tmp = malloc((size_t)(im->n ? im->n : 1) * sizeof *tmp);
 	if (!tmp)
 		return li_err_set(err, LI_ENOMEM, "out of memory");
@@ -517,11 +662,6 @@ int li_plot_mosaic(const li_plot_opts *o, const float *grid, const li_plot_image
 	double lo, hi;
 	value_range(im, &lo, &hi);
 	double scale = hi <= 1 ? 255 : 1;
-	g = li_gnuplot_new(err);
-	if (!g) {
-		rc = err->code;
-		goto out;
-	}
 	const char *path = li_gnuplot_data(g, im->data,
 					   (size_t)(im->n * im->h * im->w * im->c) * sizeof(float), err);
 	if (!path) {
@@ -562,9 +702,33 @@ int li_plot_mosaic(const li_plot_opts *o, const float *grid, const li_plot_image
 	if (first)
 		li_gnuplot_printf(g, "NaN notitle");
 	li_gnuplot_printf(g, "\n");
-	rc = li_gnuplot_run(g, out, err);
+	rc = 0;
 out:
 	free(tmp);
-	li_gnuplot_free(g);
 	return rc;
+}
+
+int li_plot_draw_bars(li_gnuplot *g, const li_plot_opts *o, const float *values, int64_t n,
+		      li_err *err)
+{
+	const char *path = li_gnuplot_data(g, values, (size_t)n * sizeof *values, err);
+	if (!path)
+		return err->code;
+	begin(g, o, 420, 440, 0, 0);
+	li_gnuplot_printf(g, "unset key\nset style fill solid 0.5\nset xrange [-0.5:%.9g]\nplot ",
+			  (double)n - 0.5);
+	li_gnuplot_quote(g, path);
+	li_gnuplot_printf(g, " binary format='%%float32' using 0:1 with boxes notitle\n");
+	return 0;
+}
+
+int li_plot_draw_png(li_gnuplot *g, const li_plot_opts *o, const char *path, li_err *err)
+{
+	(void)err;
+	begin(g, o, 420, 440, 0, 0);
+	li_gnuplot_printf(g, "unset key\nset size ratio -1\nunset tics\nunset border\n"
+			  "set autoscale fix\nplot ");
+	li_gnuplot_quote(g, path);
+	li_gnuplot_printf(g, " binary filetype=png with rgbimage notitle\n");
+	return 0;
 }

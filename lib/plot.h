@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "array.h"
 #include "err.h"
 
 #define LI_PLOT_LEFT 0.10
@@ -46,6 +47,10 @@ typedef struct li_plot_opts {
 	double point_size;      /* 0: default */
 } li_plot_opts;
 
+/* The points of an N x K array (K >= 2): its first two columns, packed in place into
+ * N x 2 rows; *n = N. 0, or LI_EDATA with err set. */
+int li_plot_points_of(li_array *a, int64_t *n, li_err *err) LI_RESULT_USED;
+
 /*
  * The map: n points xy (n x 2, row-major), colored by class when cls is not NULL (one
  * class index >= 0 per point). names gives n_names legend names by class index (NULL:
@@ -66,6 +71,15 @@ typedef struct li_plot_images {
 } li_plot_images;
 
 /*
+ * The image batch an array holds: N x H x W, N x H x W x C (C 1 or 3), or rows of
+ * shape[0] x shape[1] (x shape[2]) numbers when n_shape (2 or 3) is given, else flat
+ * rows of a square gray image (784 = 28 x 28); one image when the array has rank 0 or 1.
+ * im borrows a's data. 0, or LI_EDATA with err set.
+ */
+int li_plot_images_of(const li_array *a, const int64_t *shape, int n_shape, li_plot_images *im,
+		      li_err *err) LI_RESULT_USED;
+
+/*
  * A grid of rows x cols images (0: a near-square grid for im->n), in reading order,
  * each titled by titles[i] when titles is given (n_titles may be fewer than images).
  * Images past rows x cols are not drawn.
@@ -73,6 +87,11 @@ typedef struct li_plot_images {
 int li_plot_image_grid(const li_plot_opts *o, const li_plot_images *im, int rows, int cols,
 		       const char *const *titles, int64_t n_titles, FILE *out,
 		       li_err *err) LI_RESULT_USED;
+
+/* The sequences an array holds: N x T x C, N x T (C = 1) or T (one row). 0, or LI_EDATA
+ * with err set. */
+int li_plot_curves_of(const li_array *a, int64_t *n, int64_t *t, int64_t *c, li_err *err)
+	LI_RESULT_USED;
 
 /*
  * Sequences: n rows of t steps x c channels (row-major n x t x c), one panel per row in

@@ -4,7 +4,8 @@
 # fractions of the window, the convention of lib/plot.h, over the map's extent plus 5%);
 # keys l (label typed on the terminal), s (save), u (undo), q (quit) work; what is saved
 # equals li-invert | li-propagate at the clicked coordinates; the labeled data set grows
-# by exactly the saved points; a screenshot is not blank. Skipped where Xvfb, xdotool,
+# by exactly the saved points; a screenshot is not blank; clicks in quick succession,
+# landing while the window redraws, are each answered once, in order. Skipped where Xvfb, xdotool,
 # ImageMagick or gnuplot's x11 terminal is missing.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
@@ -41,14 +42,11 @@ wait_for() {
 	echo "timed out waiting for '$2' in $1:" >&2; cat "$1" >&2; return 1
 }
 
-# click_for WIN X Y BUTTON FILE PATTERN: clicks until a line matching PATTERN shows in FILE,
-# at most 4 times 5 s (a click that lands while gnuplot redraws the map is lost)
+# click_for WIN X Y BUTTON FILE PATTERN: clicks once, then waits up to 15 s for a line
+# matching PATTERN in FILE (every click is answered, also one that lands while the window
+# redraws)
 click_for() {
-	for k in 1 2 3 4; do
-		xdotool mousemove --window $1 $2 $3 click $4
-		for i in $(seq 50); do grep -q "$6" "$5" 2>/dev/null && return 0; sleep 0.1; done
-	done
-	echo "timed out waiting for '$6' in $5:" >&2; cat "$5" >&2; return 1
+	xdotool mousemove --window $1 $2 $3 click $4 && wait_for "$5" "$6"
 }
 
 # a window test that failed leaves its li-inspect running: end it before the next starts
@@ -193,6 +191,46 @@ assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
 " &&
 	test "$(convert shot2.png -fuzz 5% -fill black +opaque "#ffa500" -fill white -opaque "#ffa500" \
 		-format "%[fx:mean > 0.001]" info:)" = 1
+'
+
+# at_pixels FILE PIXELS...: the points printed in FILE are, in order, the map coordinates
+# of the clicked pixels "X,Y" (to the pixel), on the unzoomed map of project proj
+at_pixels() {
+	grep "^point" "$1" | sed "s/^point [0-9]*: //; s/ (outside the data)//" >at.txt &&
+	shift &&
+	$PY - $(cache_map proj) "$@" <<-PYEOF
+	import h5py, numpy as np, sys
+	e = h5py.File(sys.argv[1], "r").attrs["extent"]
+	x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
+	dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
+	x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+	W, H = $W, $H
+	got = np.loadtxt("at.txt", ndmin=2)
+	pix = [tuple(map(int, a.split(","))) for a in sys.argv[2:]]
+	assert len(got) == len(pix), (got, pix)
+	for (px, py), (gx, gy) in zip(pix, got):
+	    ex = x0 + (px - 0.10 * W) / (0.70 * W) * (x1 - x0)
+	    ey = y1 - (py - 0.10 * H) / (0.80 * H) * (y1 - y0)
+	    tx = abs(gx - ex) / ((x1 - x0) / (0.70 * W)); ty = abs(gy - ey) / ((y1 - y0) / (0.80 * H))
+	    assert tx <= 1 and ty <= 1, (px, py, gx, gy, ex, ey, tx, ty)
+	PYEOF
+}
+
+test_expect_success 'clicks in quick succession (while the window redraws): each answered once, in order' '
+	rm -f out err &&
+	end_previous && { li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	for p in "100 100" "200 150" "300 200" "400 250" "450 320" "120 300"; do
+		xdotool mousemove --window $win $p click 1 || exit 1
+	done &&
+	wait_for out "^point 6:" && sleep 1 &&
+	xdotool key q &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err &&
+	test $(grep -c "^point" out) = 6 &&
+	at_pixels out 100,100 200,150 300,200 400,250 450,320 120,300
 '
 
 for kind in curves numbers; do
