@@ -434,6 +434,9 @@ int main(int argc, char **argv)
 		cli_error(NULL, "out of memory");
 		free(o.set_index);
 		free(o.set_name);
+		free(o.remove);
+		free(o.relabel_index);
+		free(o.relabel_name);
 		return EXIT_DATA;
 	}
 	while ((c = cli_getopt(argc, argv, CLI_COMMON_SHORTOPTS, longopts)) != -1) {
