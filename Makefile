@@ -89,8 +89,11 @@ check:
 # The long cases `make check` skips, with a line saying so: the test files that call
 # require_long (tests/lib.sh) run them only under LI_LONG=1. Each is a long comparison
 # with a peer that a shorter test in `make check` also makes (t0502's umap-learn fits:
-# t0520; t0570's 5k t-SNE against scikit-learn: t0551, t0561). By hand, not in CI.
-LONG_TESTS = $(shell grep -l '^require_long' tests/*/t[0-9]*.sh | sed 's|.*/||; s|\.sh$$||')
+# t0520; t0570's 5k t-SNE against scikit-learn: t0551, t0561). The files that call
+# is_long run a representative subset of many like cases in `make check` and all of them
+# here (t0001's .npy cases, t0121's byte flips, t0201's mutated configs, t0250's cuts).
+# By hand, not in CI.
+LONG_TESTS = $(shell grep -l '^require_long\|\<is_long\>' tests/*/t[0-9]*.sh | sed 's|.*/||; s|\.sh$$||')
 check-long: all
 	LI_LONG=1 TESTS="$(LONG_TESTS)" LI_BIN=$(CURDIR)/$(BIN) LI_UNIT=$(CURDIR)/$(BUILD)/tests \
 	LI_TOOLS=$(CURDIR)/$(BUILD)/tools tests/run

@@ -235,6 +235,7 @@ int main(int argc, char **argv)
 	if (!indices || !names) {
 		cli_error(NULL, "out of memory");
 		free(indices);
+		free(names);
 		return EXIT_DATA;
 	}
 	o.set_index = indices, o.remove = indices + argc, o.relabel_index = indices + 2 * argc;

@@ -10,6 +10,7 @@
 #                                           repository's (tests/fixtures), else ../shared's
 #   npy_close A.npy B.npy                   same shape, values within float32 rounding
 #   require_long 'what'                     skips the rest of the file unless LI_LONG=1
+#   is_long                                 0 under LI_LONG=1: run all cases, not a subset
 # Each test file runs in its own scratch folder ($TRASH), removed when it passes.
 set -u
 export LI_TOP=${LI_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
@@ -110,6 +111,13 @@ require_long() {
 	test_skip "$1" 'long: make check-long (LI_LONG=1) runs it'
 	test_done
 	exit 0
+}
+
+# is_long: 0 under LI_LONG=1 (`make check-long`), else 1. For a file whose cases are many
+# of one kind: `make check` runs a representative subset (saying so in the test's name),
+# check-long all of them. The Makefile finds such files by this name, as by require_long.
+is_long() {
+	[ "${LI_LONG:-0}" = 1 ]
 }
 
 require_shared() {

@@ -156,19 +156,28 @@ int cli_parse_double(const char *s, double *out)
 	return 0;
 }
 
+/* cli_parse_double of the text from s up to stop (strtod never reads a ':'): no copy, so
+ * an option cannot fail for want of memory */
+static int parse_double_to(const char *s, const char *stop, double *out)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (s == stop || end != stop || errno || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
+}
+
 int cli_parse_range(const char *s, double r[2], int flags)
 {
 	const char *colon = strchr(s, ':');
 	if (!colon || strchr(colon + 1, ':'))
 		return -1;
-	char *a = strndup(s, (size_t)(colon - s));
-	if (!a)
-		return -1;
 	r[0] = -INFINITY;
 	r[1] = INFINITY;
-	int bad = (a[0] || !(flags & CLI_RANGE_OPEN)) && cli_parse_double(a, &r[0]);
+	int bad = (colon > s || !(flags & CLI_RANGE_OPEN)) && parse_double_to(s, colon, &r[0]);
 	bad |= (colon[1] || !(flags & CLI_RANGE_OPEN)) && cli_parse_double(colon + 1, &r[1]);
-	free(a);
 	if (bad)
 		return -1;
 	if ((flags & CLI_RANGE_F32) && (fabs(r[0]) > FLT_MAX || fabs(r[1]) > FLT_MAX) &&

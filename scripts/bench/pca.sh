@@ -11,10 +11,11 @@
 # shapes) and with svd_solver="full" (exact, like li-reduce's eig). Each is the best of
 # REPEAT runs [3], as wall time and as CPU time (user + system, all threads: steadier
 # on a shared machine). Ratios > 1 mean li-reduce is faster. Quality: the explained
-# variance ratio sum of each, which must agree.
+# variance ratio sum of each, which must agree. PCA_BENCH_ROWS: the row counts
+# ["10000 70000"]; a small one (e.g. 2000) tries the script in seconds.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-export LI_BIN=${LI_BIN:-$top/bin} REPEAT=${REPEAT:-3}
+export LI_BIN=${LI_BIN:-$top/bin} REPEAT=${REPEAT:-3} PCA_BENCH_ROWS=${PCA_BENCH_ROWS:-10000 70000}
 work=$(mktemp -d "${TMPDIR:-/tmp}/li-bench-pca.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -65,7 +66,7 @@ def sk(xx, solver):
         cpu = min(cpu, time.process_time() - c0)
     return wall, cpu, p.explained_variance_ratio_.sum(), p._fit_svd_solver
 
-for rows in (10000, 70000):
+for rows in map(int, os.environ["PCA_BENCH_ROWS"].split()):
     path = os.path.join(work, "x%d.npy" % rows)
     np.save(path, x[:rows])
     rep = os.path.join(work, "r.json")

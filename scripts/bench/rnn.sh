@@ -3,10 +3,11 @@
 # 32 features, 128 units) through our layers, PyTorch CPU and TensorFlow.js (wasm), all on
 # one thread. Run from the repository root after `make`: scripts/bench/rnn.sh
 # Prints per layer and engine the best of 3 calls in milliseconds and rows per second.
+# RNN_BENCH_ROWS [256] and RNN_BENCH_STEPS [100]: small ones try the script in seconds.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 tool=${LI_TOOLS:-$top/build/tools}/rnn_bench_tool
-N=256 T=100 F=32 U=128
+N=${RNN_BENCH_ROWS:-256} T=${RNN_BENCH_STEPS:-100} F=32 U=128
 for cls in LSTM GRU SimpleRNN; do
 	printf '%-10s li        %s\n' "$cls" "$(OPENBLAS_NUM_THREADS=1 "$tool" "$cls" $N $T $F $U 3)"
 done

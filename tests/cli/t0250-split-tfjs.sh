@@ -8,13 +8,12 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/split-lib.sh"
 
-if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1 ||
-   ! node "$LI_TOP/scripts/tfjs/make-models.js" mm >/dev/null 2>&1 ||
-   ! node "$LI_TOP/scripts/tfjs/make-semantics.js" mm >/dev/null 2>&1; then
+if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
 	test_skip 'split of TF.js models' 'TensorFlow.js is not installed (scripts/tfjs/setup)'
 	test_done
 	exit 0
 fi
+. "$LI_TOP/tests/tools/tfjs_models.sh"
 H5=$LI_TOP/scripts/tfjs-to-keras-h5
 
 close() { # a b: same shape, within 1e-5 relative / 1e-5 absolute
@@ -28,28 +27,34 @@ if not np.allclose(a, b, rtol=1e-5, atol=1e-5):
 PYEOF
 }
 
-test_expect_success 'every dialect of every model is written' '
-	for m in seq residual unet nested twohead gru hsig bilinear; do
-		for d in k2 k25 k3; do
-			$H5 mm/$m/model.json mm/$m/$d.h5 --dialect $d || exit 1
-		done
-	done &&
-	$H5 mm/seq/model.json mm/seq/k1.h5 --dialect k1
+test_expect_success 'every dialect of every model is written (cached in build/ref)' '
+	tfjs_models --h5
 '
 
-test_expect_success 'every split point of every model: tail(head(x)) is the model, bit for bit' '
+# Each cut is three runs. `make check-long` cuts every model in every form; `make check`
+# every model.json and one .h5 dialect per model, in turn (each dialect is still cut at
+# every point of two or three models; the conversions below read every dialect of every
+# model).
+if is_long; then split_forms=all min_cuts=150; else split_forms='model.json, one .h5 dialect each' min_cuts=80; fi
+dialects_of() { # I: the .h5 dialects cut for the I-th model
+	local all=(k2 k25 k3)
+	if is_long; then echo "${all[@]}"; else echo "${all[$(($1 % 3))]}"; fi
+}
+test_expect_success "every split point of every model ($split_forms): tail(head(x)) is the model, bit for bit" '
 	for m in seq residual unet nested twohead seqnest gru hsig bilinear; do
 		split_all mm/$m/model.json mm/$m/input_0.npy || exit 1
 	done &&
+	i=0 &&
 	for m in seq residual unet nested twohead gru hsig bilinear; do
-		for d in k2 k25 k3; do
+		for d in $(dialects_of $i); do
 			split_all mm/$m/$d.h5 mm/$m/input_0.npy || exit 1
 		done
+		i=$((i + 1))
 	done &&
 	split_all mm/seq/k1.h5 mm/seq/input_0.npy &&
 	cat cuts.txt &&
 	test "$(grep -c " 0\$" cuts.txt)" = 0 &&
-	test "$(awk "{ n += \$2 } END { print n }" cuts.txt)" -ge 150
+	test "$(awk "{ n += \$2 } END { print n }" cuts.txt)" -ge $min_cuts
 '
 
 test_expect_success 'the parts are the expected models: chains stay Sequential, tails start from a new input' '

@@ -5,8 +5,8 @@
 # unwritable outputs, missing options.
 . "$(dirname "$0")/../lib.sh"
 
-if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1 ||
-   ! node "$LI_TOP/scripts/tfjs/make-models.js" mm >/dev/null 2>&1; then
+. "$LI_TOP/tests/tools/tfjs_models.sh"
+if ! tfjs_models; then
 	test_skip 'li-split refusals' 'TensorFlow.js is not installed (scripts/tfjs/setup)'
 	test_done
 	exit 0

@@ -5,8 +5,8 @@
 # TimeDistributed(Dense) -> GRU), seqrnn (a cut after an LSTM returning sequences).
 . "$(dirname "$0")/../lib.sh"
 
-if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1 ||
-   ! node "$LI_TOP/scripts/tfjs/make-models.js" mm >/dev/null 2>&1; then
+. "$LI_TOP/tests/tools/tfjs_models.sh"
+if ! tfjs_models; then
 	test_skip 'masks and rank-3 latents' 'TensorFlow.js is not installed (scripts/tfjs/setup)'
 	test_done
 	exit 0
