@@ -4,7 +4,9 @@
  * 1 when any fails, with a table of what differs on standard error. Expectations: an
  * expected array within a tolerance, each row's argmax (an index, a class name, or one
  * per row from a file), the winning probability, and a value range. The input and the
- * expected array stream through in batches of rows, so memory stays flat.
+ * expected array stream through in batches of rows, so memory stays flat. --min-share
+ * turns "every row" into "at least this share of the rows" (a model's accuracy, or how
+ * many far-out decodes it calls "not a number").
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +17,7 @@
 
 enum {
 	OPT_EXPECT = CLI_OPT_FIRST_FREE, OPT_ATOL, OPT_RTOL, OPT_ARGMAX, OPT_MODEL, OPT_MIN_PROB,
-	OPT_RANGE, OPT_MAX_SHOW,
+	OPT_RANGE, OPT_MAX_SHOW, OPT_MIN_SHARE,
 };
 
 static void usage(FILE *f)
@@ -40,6 +42,8 @@ static void usage(FILE *f)
 		"      --range LO:HI    every value lies in [LO, HI]; leave a side empty for no\n"
 		"                       bound (0: or :1)\n"
 		"options:\n"
+		"      --min-share F    pass when at least the share F (0 to 1) of the rows meets\n"
+		"                       every expectation, and print the share [1: every row]\n"
 		"      --model PROBE    class names from the model (.h5 or .keras: li_class_names)\n"
 		"      --max-show N     rows of the table at most [20]\n"
 		"      --rows A:B       check only rows A to B-1 of IN, of --expect and of an\n"
@@ -51,7 +55,9 @@ static void usage(FILE *f)
 		"\n"
 		"example: at map point (1.5, -2) the decoded sample is a '7' with p >= 0.9\n"
 		"  echo \"1.5 -2\" | li-invert map.h5 | li-propagate tail.h5 | li-propagate probe.h5 |\n"
-		"    li-check --model probe.h5 --argmax 7 --min-prob 0.9\n");
+		"    li-check --model probe.h5 --argmax 7 --min-prob 0.9\n"
+		"example: a classifier's accuracy is at least 0.9\n"
+		"  li-propagate clf.h5 val-x.npy | li-check --argmax val-y.npy --min-share 0.9\n");
 }
 
 /* What li-check holds beside the library's li_check: the files and the table. */
@@ -59,6 +65,7 @@ typedef struct check {
 	const char *in, *expect, *argmax, *model;
 	int quiet;
 	long max_show;
+	double min_share;               /* share of rows that must hold; < 0: every row */
 	li_textlist names;              /* the model's class names */
 	int64_t *want, n_want;          /* expected argmax per row (n_want 1: every row) */
 	int64_t shown;
@@ -133,6 +140,19 @@ static int load_argmax(check *k)
 	return 0;
 }
 
+/* --min-share: the share of the rows that hold every expectation, against F; 0 or 1. */
+static int share_verdict(const check *k, int64_t rows)
+{
+	int64_t held = rows - k->c.failed_rows;
+	double share = rows ? (double)held / (double)rows : 1;
+	int ok = share >= k->min_share;
+	if (!k->quiet)
+		fprintf(stderr, "li-check: %s: %lld of %lld row%s hold (%.4f, at least %g asked)\n",
+			ok ? "ok" : "FAILED", (long long)held, (long long)rows, rows == 1 ? "" : "s",
+			share, k->min_share);
+	return ok ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -145,11 +165,12 @@ int main(int argc, char **argv)
 		{"min-prob", required_argument, NULL, OPT_MIN_PROB},
 		{"range", required_argument, NULL, OPT_RANGE},
 		{"max-show", required_argument, NULL, OPT_MAX_SHOW},
+		{"min-share", required_argument, NULL, OPT_MIN_SHARE},
 		CLI_ROWS_LONGOPTS,
 		{0},
 	};
 	cli_common common = {0};
-	check k = {.max_show = 20, .c = {.atol = 1e-5, .rtol = 1e-5}};
+	check k = {.max_show = 20, .min_share = -1, .c = {.atol = 1e-5, .rtol = 1e-5}};
 	li_rowsel sel = {0};
 	int c;
 	double rg[2];
@@ -183,6 +204,11 @@ int main(int argc, char **argv)
 		case OPT_MAX_SHOW:
 			if (cli_parse_long(optarg, 0, 1000000, &k.max_show))
 				cli_usage_error("--max-show: '%s' is not a count", optarg);
+			break;
+		case OPT_MIN_SHARE:
+			if (cli_parse_double(optarg, &k.min_share) || !(k.min_share >= 0) ||
+			    k.min_share > 1)
+				cli_usage_error("--min-share: '%s' is not a number from 0 to 1", optarg);
 			break;
 		}
 	}
@@ -249,6 +275,10 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	int64_t rows = hi - lo; /* the rows checked */
+	if (k.min_share >= 0) {
+		status = share_verdict(&k, rows);
+		goto done;
+	}
 	if (!k.c.failures) {
 		if (!k.quiet)
 			fprintf(stderr, "li-check: ok: %lld row%s, every expectation holds\n",

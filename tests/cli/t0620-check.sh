@@ -137,6 +137,16 @@ test_expect_success 'the CI example: a digit probe says 7 with p >= 0.9 (from a 
 	must_fail 1 li-check -q --model digits.h5 --argmax 3 <digits.npy
 '
 
+test_expect_success '--min-share: a share of the rows suffices (1 of 3 rows is argmax 1)' '
+	li-check --argmax 1 --min-share 0.3 --max-show 0 p.npy 2>err &&
+	test "$(tail -n 1 err)" = "li-check: ok: 1 of 3 rows hold (0.3333, at least 0.3 asked)" &&
+	must_fail 1 li-check --argmax 1 --min-share 0.34 --max-show 0 p.npy 2>err &&
+	test "$(tail -n 1 err)" = "li-check: FAILED: 1 of 3 rows hold (0.3333, at least 0.34 asked)" &&
+	li-check --argmax idx.txt --min-share 1 p.npy 2>err &&
+	test "$(cat err)" = "li-check: ok: 3 of 3 rows hold (1.0000, at least 1 asked)" &&
+	li-check -q --argmax 0 --min-share 0 p.npy 2>err && test ! -s err
+'
+
 test_expect_success 'bad data: one line, status 1' '
 	expect_err "li-check: error: nonames.h5: the model has no class names (root attribute li_class_names)" \
 		li-check --model nonames.h5 --argmax one p.npy &&
@@ -166,7 +176,11 @@ test_expect_success 'bad usage: status 2' '
 	must_fail 2 li-check --min-prob high p.npy 2>/dev/null &&
 	must_fail 2 li-check --atol -1 --expect p.npy p.npy 2>/dev/null &&
 	must_fail 2 li-check --range 0:1 p.npy q.npy 2>/dev/null &&
-	must_fail 2 li-check --bogus p.npy 2>/dev/null
+	must_fail 2 li-check --bogus p.npy 2>/dev/null &&
+	for f in 1.5 -0.1 nan abc ""; do
+		must_fail 2 li-check --argmax 1 --min-share "$f" p.npy 2>err &&
+		grep -q "^li-check: error: --min-share: .* is not a number from 0 to 1 (try" err || exit 1
+	done
 '
 
 test_done
