@@ -276,6 +276,7 @@ int main(int argc, char **argv)
 	}
 	if (s.val_x && add(&v, s.val_x, s.val_y, &dopt, mse))
 		goto out;
+	s.fit.classes_before = li_tuner_out_elems(t);
 	if (!(t = new_classes(m, t, cut, &r, &s, mpath)))
 		goto out;
 	s.fit.progress = !common.quiet && isatty(2) ? progress : NULL;

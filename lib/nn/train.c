@@ -412,6 +412,12 @@ static int loss_of(li_tuner *t, int64_t n, const int64_t *y, const float *target
 	return 0;
 }
 
+void li_tuner_classes(const li_tuner *t, int64_t n, int64_t among, int64_t *cls)
+{
+	const tl *last = &t->l[t->n - 1];
+	li_train_loss_classes(n, last->out_elems, among, t->fused ? last->z : last->y, cls);
+}
+
 /* Back from dL/d(output) (or dL/dz of the last layer when fused) in t->g1. */
 static void backward(li_tuner *t, int64_t n, const float *x)
 {

@@ -83,6 +83,10 @@ int li_tuner_eval(li_tuner *t, int64_t n, const float *x, const int64_t *y,
 	LI_RESULT_USED;
 /* Steps taken. */
 int64_t li_tuner_steps(const li_tuner *t);
+/* The class each of the n rows of the last li_tuner_step or li_tuner_eval was given, as
+ * *correct counts them (cross-entropies: the argmax among the first `among` classes, 0:
+ * all; binary: logit > 0). */
+void li_tuner_classes(const li_tuner *t, int64_t n, int64_t among, int64_t *cls);
 
 /* ---- train_fit.c: the rows and the epochs of li-finetune ---- */
 
@@ -111,6 +115,9 @@ typedef struct li_fit_opts {
 	int epochs, patience, shuffle;  /* patience 0: never stop early */
 	int64_t batch;
 	double val_split;       /* Keras' validation_split: the last rows, unshuffled */
+	int64_t classes_before; /* the output's classes as loaded, before new ones were added
+				 * (0: as now): the report's "before" picks among those, as
+				 * the model as loaded did */
 	uint64_t seed;          /* shuffling: epoch e's order from li_rng_stream(seed, e) */
 	/* after each epoch: stats = loss, accuracy, val_loss, val_accuracy */
 	void (*progress)(void *ctx, int epoch, int epochs, const double *stats, int has_val);
@@ -121,7 +128,10 @@ typedef struct li_fit_opts {
  * Trains t (made for m at cut) on r, the rows fed at feed_row (the model input, or cut),
  * the frozen head run on each batch; validation on v (when it has rows) or the val_split;
  * early stopping on the validation loss. report gets "loss", "steps" and "epochs" (loss,
- * accuracy, val_loss, val_accuracy per epoch).
+ * accuracy, val_loss, val_accuracy per epoch), and with validation rows and class labels
+ * "validation": {"classes": names, "rows": per class, "before" and "after": {"accuracy",
+ * "per_class": [accuracy, null for a class without rows]}}, before the first step and
+ * after the last.
  */
 int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_train_rows *r,
 		    const li_train_rows *v, const li_fit_opts *o, json_t *report, li_err *err)

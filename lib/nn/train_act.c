@@ -78,6 +78,25 @@ void li_train_act_backward(const li_act *a, int64_t rows, int64_t width, const f
 	}
 }
 
+/* The class of a row of k logits: the first largest (k 1: the sigmoid's, logit > 0). */
+static int64_t class_of(const float *x, int64_t k)
+{
+	int64_t arg = 0;
+	if (k == 1)
+		return x[0] > 0;
+	for (int64_t j = 1; j < k; j++)
+		if (x[j] > x[arg])
+			arg = j;
+	return arg;
+}
+
+void li_train_loss_classes(int64_t rows, int64_t width, int64_t among, const float *out,
+			   int64_t *cls)
+{
+	for (int64_t r = 0; r < rows; r++)
+		cls[r] = class_of(out + r * width, among > 0 && among < width ? among : width);
+}
+
 /*
  * Sparse categorical cross-entropy from logits l (rows x k): the mean of
  * logsumexp(l) - l[y], and dL/dl = (softmax(l) - onehot(y)) / rows.
@@ -89,10 +108,7 @@ static int sparse_ce(int64_t rows, int64_t k, const float *l, const int64_t *y, 
 	int64_t ok = 0;
 	for (int64_t r = 0; r < rows; r++) {
 		const float *x = l + r * k;
-		int64_t arg = 0;
-		for (int64_t j = 1; j < k; j++)
-			if (x[j] > x[arg])
-				arg = j;
+		int64_t arg = class_of(x, k);
 		double mx = x[arg], se = 0;
 		for (int64_t j = 0; j < k; j++)
 			se += exp(x[j] - mx);
@@ -121,7 +137,7 @@ static int bce(int64_t rows, const float *l, const int64_t *y, float *g, double 
 		if (y[r] != 0 && y[r] != 1)
 			return -1;
 		sum += fmax(x, 0) - x * t + log1p(exp(-fabs(x)));
-		ok += (x > 0) == (y[r] == 1);
+		ok += class_of(l + r, 1) == y[r];
 		if (g)
 			g[r] = (float)((sigm(x) - t) / rows);
 	}

@@ -4,7 +4,8 @@
  * file (float32 rows, in $TMPDIR), and each batch gathers its rows from there with pread,
  * so memory holds a chunk and a batch, not the rows (the labels, 8 bytes a row, stay in
  * memory, as does the epoch's order). The frozen head runs on each batch (li_run), then
- * the tuner's step; validation, early stopping and the report.
+ * the tuner's step; validation, early stopping and the report (with the validation rows'
+ * accuracy per class before the first step and after the last).
  */
 #include <errno.h>
 #include <math.h>
@@ -188,12 +189,19 @@ static int spool_read(int fd, int64_t i, int64_t e, float *out, li_err *err)
 	return 0;
 }
 
+/* Rows and right answers per class in one evaluation pass (cross-entropies). */
+typedef struct tally {
+	int64_t k, *rows, *hits;
+} tally;
+
 typedef struct fitter {
 	li_run *head;           /* NULL when the rows are at the cut */
 	li_tuner *t;
 	li_shape feed;          /* per-row shape of the rows given */
 	float *xb, *tb;
-	int64_t *yb;
+	int64_t *yb, *cls;
+	tally *count;           /* evaluation passes count here when set */
+	int64_t among;          /* classes an evaluation picks among (0: all) */
 } fitter;
 
 /* Rows idx[0..n) through the head, then one step (train) or an evaluation. */
@@ -216,8 +224,55 @@ static int run_batch(fitter *f, const li_train_rows *r, const int64_t *idx, int6
 	}
 	const int64_t *y = r->y ? f->yb : NULL;
 	const float *tg = r->y ? NULL : f->tb;
-	return train ? li_tuner_step(f->t, n, x, y, tg, loss, correct, err) :
-		li_tuner_eval(f->t, n, x, y, tg, loss, correct, err);
+	if (train)
+		return li_tuner_step(f->t, n, x, y, tg, loss, correct, err);
+	if (li_tuner_eval(f->t, n, x, y, tg, loss, correct, err))
+		return -1;
+	if (f->count && y) {
+		li_tuner_classes(f->t, n, f->among, f->cls);
+		for (int64_t i = 0; i < n; i++) {
+			f->count->rows[y[i]]++;
+			f->count->hits[y[i]] += f->cls[i] == y[i];
+		}
+	}
+	return 0;
+}
+
+/* {"accuracy", "per_class": [accuracy, or null for a class without rows]}. */
+static json_t *tally_json(const tally *c)
+{
+	json_t *pc = json_array();
+	int64_t rows = 0, hits = 0;
+	for (int64_t i = 0; pc && i < c->k; i++) {
+		json_array_append_new(pc, c->rows[i] ? json_real((double)c->hits[i] /
+								  (double)c->rows[i]) : json_null());
+		rows += c->rows[i];
+		hits += c->hits[i];
+	}
+	return json_pack("{s:f,s:o*}", "accuracy", rows ? (double)hits / (double)rows : 0.0,
+			 "per_class", pc);
+}
+
+/*
+ * report "validation": the rows per class and their accuracy before the first step
+ * (*before, counted by the caller) and after the last (c, the last epoch's pass); class
+ * names from the model where it has them.
+ */
+static void validation_report(json_t *report, li_model *m, const tally *c, json_t *before,
+			      json_t *after)
+{
+	const char *const *names;
+	int64_t n_names = li_model_class_names(m, &names);
+	json_t *rows = json_array(), *cn = json_array();
+	for (int64_t i = 0; i < c->k; i++) {
+		char idx[24];
+		snprintf(idx, sizeof idx, "%lld", (long long)i);
+		json_array_append_new(rows, json_integer(c->rows[i]));
+		json_array_append_new(cn, json_string(i < n_names ? names[i] : idx));
+	}
+	json_object_set_new(report, "validation", json_pack("{s:o*,s:o*,s:o*,s:o*}", "classes", cn,
+							     "rows", rows, "before", before,
+							     "after", after));
 }
 
 /* Mean loss and accuracy over idx[0..n) in batches of b (train: one step each). */
@@ -256,6 +311,8 @@ int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_tr
 		    const li_train_rows *v, const li_fit_opts *o, json_t *report, li_err *err)
 {
 	fitter f = { .t = t };
+	tally count = {0};
+	json_t *before = NULL;
 	int rc = LI_EDATA;
 	int64_t *order = NULL, *vidx = NULL, n_val = v->n, n_train = r->n;
 	json_t *epochs = json_array();
@@ -291,18 +348,34 @@ int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_tr
 	f.xb = malloc(sizeof(float) * (size_t)(bm * elems));
 	f.yb = malloc(sizeof(int64_t) * (size_t)bm);
 	f.tb = malloc(sizeof(float) * (size_t)(bm * (r->t_elems + 1)));
-	if (!order || !vidx || !f.xb || !f.yb || !f.tb || !epochs) {
+	f.cls = malloc(sizeof(int64_t) * (size_t)bm);
+	int64_t k = li_tuner_loss(t) == LI_LOSS_BCE ? 2 : li_tuner_out_elems(t);
+	count.k = k;
+	count.rows = calloc((size_t)k, sizeof(int64_t));
+	count.hits = calloc((size_t)k, sizeof(int64_t));
+	if (!order || !vidx || !f.xb || !f.yb || !f.tb || !f.cls || !count.rows || !count.hits ||
+	    !epochs) {
 		li_err_set(err, LI_ENOMEM, "out of memory");
 		goto out;
 	}
 	for (int64_t i = 0; i < n_val; i++)
 		vidx[i] = v->n ? i : n_train + i;
 	const li_train_rows *vr = v->n ? v : r;
-	double best = INFINITY;
+	double best = INFINITY, s[4] = {0};
 	int wait = 0;
+	/* the cross-entropies' validation rows count per class, before and after */
+	f.count = n_val && r->y ? &count : NULL;
+	if (f.count) {
+		f.among = o->classes_before;
+		if (pass(&f, vr, vidx, n_val, bm, 0, &s[2], &s[3], err))
+			goto out;
+		before = tally_json(&count);
+		f.among = 0;
+	}
 	for (int ep = 1; ep <= o->epochs; ep++) {
 		epoch_order(order, n_train, o->seed, ep, o->shuffle);
-		double s[4] = {0};
+		memset(count.rows, 0, sizeof(int64_t) * (size_t)k);
+		memset(count.hits, 0, sizeof(int64_t) * (size_t)k);
 		if (pass(&f, r, order, n_train, b, 1, &s[0], &s[1], err) ||
 		    (n_val && pass(&f, vr, vidx, n_val, bm, 0, &s[2], &s[3], err)))
 			goto out;
@@ -323,9 +396,17 @@ int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_tr
 	json_object_set_new(report, "loss", json_string(li_train_loss_name(li_tuner_loss(t))));
 	json_object_set_new(report, "steps", json_integer(li_tuner_steps(t)));
 	json_object_set(report, "epochs", epochs);
+	if (f.count) {
+		validation_report(report, m, &count, before, tally_json(&count));
+		before = NULL;
+	}
 	rc = 0;
 out:
+	json_decref(before);
 	json_decref(epochs);
+	free(count.rows);
+	free(count.hits);
+	free(f.cls);
 	li_run_free(f.head);
 	free(f.xb);
 	free(f.yb);

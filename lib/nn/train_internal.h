@@ -88,5 +88,10 @@ void li_train_act_backward(const li_act *a, int64_t rows, int64_t width, const f
 int li_train_loss_eval(int loss, int64_t rows, int64_t width, const float *out,
 		       const int64_t *y, const float *target, float *g, double *l,
 		       int64_t *correct);
+/* The class each row of logits (rows x width) says, as the cross-entropies' *correct
+ * counts them: the argmax among the first `among` (0: all), or for one unit (binary
+ * cross-entropy) logit > 0. */
+void li_train_loss_classes(int64_t rows, int64_t width, int64_t among, const float *out,
+			   int64_t *cls);
 
 #endif

@@ -71,6 +71,43 @@ assert (p.argmax(1)[y == 3] == 3).mean() >= 0.9, p[y == 3]
 "
 '
 
+test_expect_success 'the report: validation accuracy per class before and after, as numpy finds it' '
+	$PY -c "
+import numpy as np
+r = np.random.default_rng(8)
+y = np.array([0, 1, 3] * 20)         # no class c (2): its accuracy is null
+x = r.normal(size=(60, 6)).astype(\"f4\"); x[y == 3] += 4
+np.save(\"vx.npy\", x); np.save(\"vy.npy\", y)
+" &&
+	li-finetune -q m.h5 --at f set --lr 0.02 --epochs 5 --batch 16 --val vx.npy vy.npy \
+		--report r.json -o v.h5 &&
+	$PY - <<-\PYEOF
+	import json
+	import h5py, numpy as np
+	x, y = np.load("vx.npy").astype("f8"), np.load("vy.npy")
+	def classes(path):
+	    with h5py.File(path, "r") as f:
+	        w = lambda l, n: f["model_weights/%s/%s/%s:0" % (l, l, n)][()].astype("f8")
+	        h = np.maximum(x @ w("f", "kernel") + w("f", "bias"), 0)
+	        return (h @ w("h", "kernel") + w("h", "bias")).argmax(1)
+	def tally(pred):
+	    per = [float((pred[y == c] == c).mean()) if (y == c).any() else None for c in range(4)]
+	    return float((pred == y).mean()), per
+	v = json.load(open("r.json"))["validation"]
+	assert v["classes"] == ["a", "b", "c", "not a number"], v
+	assert v["rows"] == [20, 20, 0, 20], v
+	for key, path in (("before", "m.h5"), ("after", "v.h5")):
+	    acc, per = tally(classes(path))
+	    assert abs(v[key]["accuracy"] - acc) < 1e-12, (key, v[key], acc)
+	    assert v[key]["per_class"][2] is None and per[2] is None
+	    for got, want in zip(v[key]["per_class"], per):
+	        assert (got is None) == (want is None) and (got is None or abs(got - want) < 1e-12), \
+	            (key, v[key], per)
+	# the model as loaded never says "not a number"; the tuned one learned it
+	assert v["before"]["per_class"][3] == 0 and v["after"]["per_class"][3] > 0.5, v
+	PYEOF
+'
+
 test_expect_success 'class names that disagree with the model are refused' '
 	expect_err "li-finetune: error: m.h5: class 1 is '"'b'"' in the model and '"'zz'"' in the labeled set" \
 		li-finetune m.h5 --at f bad -o o.h5 &&
