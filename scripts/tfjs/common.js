@@ -17,7 +17,8 @@ function rng(seed) {
   };
 }
 
-// Reads a little-endian float32, C-order .npy (what li-convert writes) as a tf.Tensor.
+// Reads a little-endian float32, C-order .npy (what li-convert writes) as a float32
+// tf.Tensor, or integer labels (int32 or int64, as prepare.js writes them) as int32.
 function readNpy(file) {
   const b = fs.readFileSync(file);
   if (b.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`${file}: not a .npy file`);
@@ -25,15 +26,19 @@ function readNpy(file) {
   const hlen = major === 1 ? b.readUInt16LE(8) : b.readUInt32LE(8);
   const off = major === 1 ? 10 : 12;
   const header = b.toString('latin1', off, off + hlen);
-  if (!/'descr': '<f4'/.test(header) || /'fortran_order': True/.test(header))
-    throw new Error(`${file}: expected little-endian float32 in C order`);
+  const descr = (header.match(/'descr': '(<f4|<i4|<i8)'/) || [])[1];
+  if (!descr || /'fortran_order': True/.test(header))
+    throw new Error(`${file}: expected little-endian float32, int32 or int64 in C order`);
   const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(',')
     .map((s) => s.trim()).filter((s) => s.length).map(Number);
   const n = shape.reduce((a, c) => a * c, 1);
   const start = off + hlen;
-  if (b.length < start + 4 * n) throw new Error(`${file}: truncated`);
-  return tf.tensor(new Float32Array(b.buffer.slice(b.byteOffset + start,
-    b.byteOffset + start + 4 * n)), shape, 'float32');
+  const size = descr === '<i8' ? 8 : 4;
+  if (b.length < start + size * n) throw new Error(`${file}: truncated`);
+  const bytes = b.buffer.slice(b.byteOffset + start, b.byteOffset + start + size * n);
+  if (descr === '<f4') return tf.tensor(new Float32Array(bytes), shape, 'float32');
+  return tf.tensor(descr === '<i4' ? new Int32Array(bytes) :
+    Int32Array.from(new BigInt64Array(bytes), Number), shape, 'int32');
 }
 
 module.exports = {rng, readNpy};
