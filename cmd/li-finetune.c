@@ -34,7 +34,8 @@ static void usage(FILE *f)
 		"options:\n"
 		"  -o, --output FILE    the tuned model (.h5 or .keras) [required]\n"
 		"      --at LAYER       the cut: a name or an index as li-layers prints it\n"
-		"      --latent         rows are already at the cut (li-embed --at LAYER output)\n"
+		"      --latent         rows are already at the cut (li-embed --at LAYER output);\n"
+		"                       a DATASET gives its latent rows (latent.npy)\n"
 		"      --optimizer O    sgd or adam [adam]\n"
 		"      --lr R           learning rate [0.001 adam, 0.01 sgd]\n"
 		"      --momentum M     SGD momentum [0]\n"
@@ -48,7 +49,8 @@ static void usage(FILE *f)
 		"      --val-split F    hold out this fraction of the rows (seeded) [0]\n"
 		"      --patience N     stop when the validation loss has not improved for N\n"
 		"                       epochs [never]\n"
-		"      --report FILE    loss and accuracy per epoch as JSON\n"
+		"      --report FILE    loss and accuracy per epoch, and the validation rows'\n"
+		"                       accuracy per class before and after, as JSON\n"
 		"      --no-shuffle     keep the rows in their order (for checks)\n"
 		"      --bn-train       BatchNormalization: batch statistics, moving ones updated\n"
 		"      --seed N         shuffling, validation split and Dropout [0]\n"
@@ -100,16 +102,31 @@ static int write_report(const char *path, json_t *rep)
 	return cli_out_commit(&o) ? 1 : 0;
 }
 
-/* Appends a source (0, or 1 with the error printed). */
+/*
+ * Appends a source (0, or 1 with the error printed): DATA LABELS, a labeled data-set
+ * folder's samples, or with --latent (latent) its latent rows. Rows that do not fit the
+ * row they are fed at (feed) are refused here, naming the source.
+ */
 static int add(li_train_rows *r, const char *data, const char *labels, const li_data_opts *o,
-	       int mse)
+	       int mse, int latent, li_model *m, int feed)
 {
 	li_err err = {0};
-	const char *bad;
-	if (!li_train_rows_add(r, data, labels, o, mse, &bad, &err))
-		return 0;
-	cli_error(bad ? cli_name(bad) : NULL, "%s", err.msg);
-	return 1;
+	const char *bad = data;
+	int64_t before = r->n;
+	if (latent && is_dir(data) ? li_train_rows_add_latent(r, data, &err) :
+	    li_train_rows_add(r, data, labels, o, mse, &bad, &err)) {
+		cli_error(bad ? cli_name(bad) : NULL, "%s", err.msg);
+		return 1;
+	}
+	const li_shape *want = li_model_row_shape(m, feed);
+	if (before == 0 && r->elems != li_shape_elems(want)) {
+		char sh[128];
+		li_shape_str(want, sh, sizeof sh);
+		cli_error(cli_name(data), "rows of %lld values do not fit '%s', which takes %s",
+			  (long long)r->elems, li_model_row_name(m, feed), sh);
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -267,20 +284,20 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	int mse = li_tuner_loss(t) == LI_LOSS_MSE;
+	int feed = s.latent ? cut : li_model_input_row(m, 0);
 	cm_blas(&common);
 	for (int i = optind; i < argc; i++) {
 		int dir = is_dir(argv[i]);
-		if (add(&r, argv[i], dir ? argv[i] : argv[i + 1], &dopt, mse))
+		if (add(&r, argv[i], dir ? argv[i] : argv[i + 1], &dopt, mse, s.latent, m, feed))
 			goto out;
 		i += !dir;
 	}
-	if (s.val_x && add(&v, s.val_x, s.val_y, &dopt, mse))
+	if (s.val_x && add(&v, s.val_x, s.val_y, &dopt, mse, s.latent, m, feed))
 		goto out;
 	s.fit.classes_before = li_tuner_out_elems(t);
 	if (!(t = new_classes(m, t, cut, &r, &s, mpath)))
 		goto out;
 	s.fit.progress = !common.quiet && isatty(2) ? progress : NULL;
-	int feed = s.latent ? cut : li_model_input_row(m, 0);
 	if (li_finetune_fit(m, t, feed, cut, &r, &v, &s.fit, rep, &err)) {
 		cli_error(err.code == LI_EUSAGE ? NULL : mpath, "%s", err.msg);
 		goto out;

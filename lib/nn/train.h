@@ -108,6 +108,13 @@ typedef struct li_train_rows {
 int li_train_rows_add(li_train_rows *r, const char *data, const char *labels,
 		      const li_data_opts *o, int mse, const char **bad, li_err *err)
 	LI_RESULT_USED;
+/*
+ * Appends a labeled data-set folder's latent rows (latent.npy: the row at the cut each
+ * sample came from) with its labels and class names, for training at the cut (li-finetune
+ * --latent). LI_EDATA when the set has no latent rows, a sample has none (a NaN row), or
+ * their width differs from the rows before.
+ */
+int li_train_rows_add_latent(li_train_rows *r, const char *dir, li_err *err) LI_RESULT_USED;
 void li_train_rows_init(li_train_rows *r);
 void li_train_rows_release(li_train_rows *r);
 

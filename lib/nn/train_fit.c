@@ -14,22 +14,42 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "labeled.h"
 #include "rng.h"
 #include "train.h"
 
-/* Keeps the longest class-name list of the sources (a labeled folder's classes.txt). */
-static int keep_names(li_train_rows *r, li_labels *lab)
+/* Keeps the longest class-name list of the sources (a labeled folder's classes.txt),
+ * taking names (n of them, malloc'd) when it is longer; else leaves them to the caller. */
+static int keep_names(li_train_rows *r, char ***names, int64_t *n)
 {
-	if (lab->n_names <= r->n_names)
+	if (*n <= r->n_names)
 		return 0;
 	for (int64_t i = 0; i < r->n_names; i++)
 		free(r->names[i]);
 	free(r->names);
-	r->names = lab->names;
-	r->n_names = lab->n_names;
-	lab->names = NULL;
-	lab->n_names = 0;
+	r->names = *names;
+	r->n_names = *n;
+	*names = NULL;
+	*n = 0;
 	return 0;
+}
+
+/* keep_names of a copy of names (borrowed). */
+static int keep_class_names(li_train_rows *r, char *const *names, int64_t n)
+{
+	if (n <= r->n_names)
+		return 0;
+	char **c = calloc((size_t)n, sizeof *c);
+	for (int64_t i = 0; c && i < n; i++)
+		if (!(c[i] = strdup(names[i]))) {
+			while (i-- > 0)
+				free(c[i]);
+			free(c);
+			c = NULL;
+		}
+	if (!c)
+		return LI_ENOMEM;
+	return keep_names(r, &c, &n);
 }
 
 /* An unlinked scratch file in $TMPDIR (else /tmp) for rows that stream; -1 on failure. */
@@ -145,12 +165,65 @@ int li_train_rows_add(li_train_rows *r, const char *data, const char *labels,
 	r->n += n;
 	r->elems = e;
 	r->t_elems = te;
-	rc = keep_names(r, &lab);
+	rc = keep_names(r, &lab.names, &lab.n_names);
 out:
 	li_data_close(d);
 	li_data_close(td);
 	li_labels_release(&lab);
 	return rc;
+}
+
+int li_train_rows_add_latent(li_train_rows *r, const char *dir, li_err *err)
+{
+	li_array z = {0};
+	int rc = LI_EDATA;
+	li_labeled *d = li_labeled_open(dir, err);
+	if (!d)
+		return err->code ? err->code : LI_EDATA;
+	const li_labeled_info *info = li_labeled_info_of(d);
+	int64_t n = info->count, e = info->latent_dim;
+	if (n == 0) {
+		li_err_set(err, LI_EDATA, "no samples");
+		goto out;
+	}
+	if (e == 0) {
+		li_err_set(err, LI_EDATA, "no latent rows (latent.npy): its samples were saved "
+			   "without the latent row they came from");
+		goto out;
+	}
+	if (r->n && e != r->elems) {
+		li_err_set(err, LI_EDATA, "latent rows of %lld values, the rows before have %lld",
+			   (long long)e, (long long)r->elems);
+		goto out;
+	}
+	if ((rc = li_labeled_load_latent(d, &z, err)))
+		goto out;
+	rc = LI_EDATA;
+	/* a sample saved without its latent row has a NaN row: it cannot train at the cut */
+	for (int64_t i = 0; i < n; i++)
+		if (isnan(((const float *)z.data)[i * e])) {
+			li_err_set(err, LI_EDATA, "sample %lld has no latent row (latent.npy: NaN)",
+				   (long long)i);
+			goto out;
+		}
+	int64_t *y = realloc(r->y, sizeof(int64_t) * (size_t)(r->n + n));
+	if (!y) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		goto out;
+	}
+	r->y = y;
+	memcpy(r->y + r->n, li_labeled_labels(d), sizeof(int64_t) * (size_t)n);
+	if ((r->fd < 0 && (r->fd = spool_open(err)) < 0) ||
+	    (rc = spool_write(r->fd, z.data, sizeof(float) * (size_t)(n * e), err)))
+		goto out;
+	r->n += n;
+	r->elems = e;
+	if ((rc = keep_class_names(r, info->classes, info->n_classes)))
+		li_err_set(err, rc, "out of memory");
+out:
+	li_array_release(&z);
+	li_labeled_close(d);
+	return rc ? (err->code ? err->code : rc) : 0;
 }
 
 void li_train_rows_init(li_train_rows *r)
