@@ -24,9 +24,14 @@ static int64_t cells(const li_grid *g)
 	return g->dim[0] * g->dim[1] * g->dim[2];
 }
 
-/* Row-wise gather: col[q][t][c] = src[q * s - before + t * d] (zero outside src). */
-static void im2col(const tl *l, const li_grid *src, const li_grid *dst, const float *x,
-		   float *col)
+/*
+ * The receptive fields, one walk for both directions: for each output cell q and kernel
+ * tap t, column slot col[q][t] (c values) and source cell q * s - before + t * d of x.
+ * gather (im2col): col[q][t] = x there, zero outside x; otherwise (col2im, the adjoint)
+ * x there += col[q][t], taps outside x dropped. x is only read when gathering.
+ */
+static void patches(const tl *l, const li_grid *src, const li_grid *dst, float *x,
+		    float *col, int gather)
 {
 	int64_t c = src->c;
 	for (int64_t q0 = 0; q0 < dst->dim[0]; q0++)
@@ -38,40 +43,34 @@ static void im2col(const tl *l, const li_grid *src, const li_grid *dst, const fl
 			int64_t i1 = q1 * l->s[1] - l->before[1] + t1 * l->d[1];
 			for (int64_t t2 = 0; t2 < l->k[2]; t2++, col += c) {
 				int64_t i2 = q2 * l->s[2] - l->before[2] + t2 * l->d[2];
-				if (i0 < 0 || i0 >= src->dim[0] || i1 < 0 || i1 >= src->dim[1] ||
-				    i2 < 0 || i2 >= src->dim[2])
+				int out = i0 < 0 || i0 >= src->dim[0] || i1 < 0 ||
+					  i1 >= src->dim[1] || i2 < 0 || i2 >= src->dim[2];
+				float *p = out ? NULL :
+					x + ((i0 * src->dim[1] + i1) * src->dim[2] + i2) * c;
+				if (gather && p)
+					memcpy(col, p, sizeof(float) * (size_t)c);
+				else if (gather)
 					memset(col, 0, sizeof(float) * (size_t)c);
 				else
-					memcpy(col, x + ((i0 * src->dim[1] + i1) * src->dim[2] + i2) * c,
-					       sizeof(float) * (size_t)c);
+					for (int64_t j = 0; p && j < c; j++)
+						p[j] += col[j];
 			}
 		}
 	}
+}
+
+/* Row-wise gather: col[q][t][c] = src[q * s - before + t * d] (zero outside src). */
+static void im2col(const tl *l, const li_grid *src, const li_grid *dst, const float *x,
+		   float *col)
+{
+	patches(l, src, dst, (float *)x, col, 1);       /* read only when gathering */
 }
 
 /* The adjoint of im2col: x[...] += col[...] (x zeroed by the caller). */
 static void col2im(const tl *l, const li_grid *src, const li_grid *dst, const float *col,
 		   float *x)
 {
-	int64_t c = src->c;
-	for (int64_t q0 = 0; q0 < dst->dim[0]; q0++)
-	for (int64_t q1 = 0; q1 < dst->dim[1]; q1++)
-	for (int64_t q2 = 0; q2 < dst->dim[2]; q2++)
-	for (int64_t t0 = 0; t0 < l->k[0]; t0++) {
-		int64_t i0 = q0 * l->s[0] - l->before[0] + t0 * l->d[0];
-		for (int64_t t1 = 0; t1 < l->k[1]; t1++) {
-			int64_t i1 = q1 * l->s[1] - l->before[1] + t1 * l->d[1];
-			for (int64_t t2 = 0; t2 < l->k[2]; t2++, col += c) {
-				int64_t i2 = q2 * l->s[2] - l->before[2] + t2 * l->d[2];
-				if (i0 < 0 || i0 >= src->dim[0] || i1 < 0 || i1 >= src->dim[1] ||
-				    i2 < 0 || i2 >= src->dim[2])
-					continue;
-				float *p = x + ((i0 * src->dim[1] + i1) * src->dim[2] + i2) * c;
-				for (int64_t j = 0; j < c; j++)
-					p[j] += col[j];
-			}
-		}
-	}
+	patches(l, src, dst, x, (float *)col, 0);       /* col only read when scattering */
 }
 
 /* Kernel, strides, dilation and padding of a convolution; the window's "before" on each

@@ -304,39 +304,37 @@ static void layer_cases(void)
 	"\"batch_input_shape\": [null, " shape "]}}"
 #define L(cls, cfg) ", {\"class_name\": \"" cls "\", \"config\": {" cfg "}}"
 #define OUT L("Dense", "\"name\": \"o\", \"units\": 3, \"activation\": \"softmax\"")
-	static const wspec conv2d[] = {
-		{ "c", "kernel", 4, {3, 3, 4, 3} }, { "c", "bias", 1, {3} },
-		{ "o", "kernel", 2, {12, 3} }, { "o", "bias", 1, {3} }, { 0 } };
-	case_layers("Conv2D same stride 2, MaxPooling2D, Flatten",
-		    "[" IN("6, 6, 4") L("Conv2D", "\"name\": \"c\", \"filters\": 3, \"kernel_size\": [3, 3], "
-		    "\"strides\": [2, 2], \"padding\": \"same\", \"activation\": \"tanh\"")
-		    L("MaxPooling2D", "\"name\": \"p\", \"pool_size\": [2, 2], \"padding\": \"same\"")
-		    L("Flatten", "\"name\": \"f\"") OUT "]", conv2d, 4, x, y, 0);
-	static const wspec tconv[] = {
-		{ "t", "kernel", 4, {2, 3, 2, 4} }, { "t", "bias", 1, {2} },
-		{ "o", "kernel", 2, {36, 3} }, { "o", "bias", 1, {3} }, { 0 } };
-	case_layers("Conv2DTranspose same stride 2, AveragePooling2D, UpSampling2D",
-		    "[" IN("3, 3, 4") L("Conv2DTranspose", "\"name\": \"t\", \"filters\": 2, "
-		    "\"kernel_size\": [2, 3], \"strides\": [2, 2], \"padding\": \"same\", "
-		    "\"activation\": \"elu\"")
-		    L("AveragePooling2D", "\"name\": \"p\", \"pool_size\": [2, 2], \"strides\": [1, 1], "
-		      "\"padding\": \"same\"")
-		    L("UpSampling2D", "\"name\": \"u\", \"size\": [1, 1]")
-		    L("Reshape", "\"name\": \"r\", \"target_shape\": [72]")
-		    L("Dense", "\"name\": \"d\", \"units\": 36, \"use_bias\": false")
-		    OUT "]", (const wspec[]){
-		{ "t", "kernel", 4, {2, 3, 2, 4} }, { "t", "bias", 1, {2} },
-		{ "d", "kernel", 2, {72, 36} },
-		{ "o", "kernel", 2, {36, 3} }, { "o", "bias", 1, {3} }, { 0 } }, 4, x, y, 0);
-	(void)tconv;
-	static const wspec conv1d[] = {
-		{ "c", "kernel", 3, {3, 4, 3} }, { "c", "bias", 1, {3} },
-		{ "o", "kernel", 2, {3, 3} }, { "o", "bias", 1, {3} }, { 0 } };
-	case_layers("Conv1D causal dilated, UpSampling1D, GlobalMaxPooling1D",
-		    "[" IN("9, 4") L("Conv1D", "\"name\": \"c\", \"filters\": 3, \"kernel_size\": [3], "
-		    "\"dilation_rate\": [2], \"padding\": \"causal\", \"activation\": \"swish\"")
-		    L("UpSampling1D", "\"name\": \"u\", \"size\": 2")
-		    L("GlobalMaxPooling1D", "\"name\": \"g\"") OUT "]", conv1d, 4, x, y, 0);
+	/* the spatial families, each case its layers and the weights they take */
+	static const struct { const char *what, *layers; wspec w[6]; } spatial[] = {
+		{ "Conv2D same stride 2, MaxPooling2D, Flatten",
+		  "[" IN("6, 6, 4") L("Conv2D", "\"name\": \"c\", \"filters\": 3, \"kernel_size\": "
+		  "[3, 3], \"strides\": [2, 2], \"padding\": \"same\", \"activation\": \"tanh\"")
+		  L("MaxPooling2D", "\"name\": \"p\", \"pool_size\": [2, 2], \"padding\": \"same\"")
+		  L("Flatten", "\"name\": \"f\"") OUT "]",
+		  { { "c", "kernel", 4, {3, 3, 4, 3} }, { "c", "bias", 1, {3} },
+		    { "o", "kernel", 2, {12, 3} }, { "o", "bias", 1, {3} }, { 0 } } },
+		{ "Conv2DTranspose same stride 2, AveragePooling2D, UpSampling2D",
+		  "[" IN("3, 3, 4") L("Conv2DTranspose", "\"name\": \"t\", \"filters\": 2, "
+		  "\"kernel_size\": [2, 3], \"strides\": [2, 2], \"padding\": \"same\", "
+		  "\"activation\": \"elu\"")
+		  L("AveragePooling2D", "\"name\": \"p\", \"pool_size\": [2, 2], \"strides\": "
+		    "[1, 1], \"padding\": \"same\"")
+		  L("UpSampling2D", "\"name\": \"u\", \"size\": [1, 1]")
+		  L("Reshape", "\"name\": \"r\", \"target_shape\": [72]")
+		  L("Dense", "\"name\": \"d\", \"units\": 36, \"use_bias\": false") OUT "]",
+		  { { "t", "kernel", 4, {2, 3, 2, 4} }, { "t", "bias", 1, {2} },
+		    { "d", "kernel", 2, {72, 36} },
+		    { "o", "kernel", 2, {36, 3} }, { "o", "bias", 1, {3} }, { 0 } } },
+		{ "Conv1D causal dilated, UpSampling1D, GlobalMaxPooling1D",
+		  "[" IN("9, 4") L("Conv1D", "\"name\": \"c\", \"filters\": 3, \"kernel_size\": "
+		  "[3], \"dilation_rate\": [2], \"padding\": \"causal\", \"activation\": \"swish\"")
+		  L("UpSampling1D", "\"name\": \"u\", \"size\": 2")
+		  L("GlobalMaxPooling1D", "\"name\": \"g\"") OUT "]",
+		  { { "c", "kernel", 3, {3, 4, 3} }, { "c", "bias", 1, {3} },
+		    { "o", "kernel", 2, {3, 3} }, { "o", "bias", 1, {3} }, { 0 } } },
+	};
+	for (size_t i = 0; i < sizeof spatial / sizeof *spatial; i++)
+		case_layers(spatial[i].what, spatial[i].layers, spatial[i].w, 4, x, y, 0);
 	static const wspec bn[] = {
 		{ "d", "kernel", 2, {36, 5} }, { "d", "bias", 1, {5} },
 		{ "b", "gamma", 1, {5} }, { "b", "beta", 1, {5} },
