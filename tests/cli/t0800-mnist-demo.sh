@@ -7,11 +7,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 project=$LI_TOP/projects/mnist
-if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
-	test_skip 'the MNIST demo' 'the npm packages are not installed (scripts/tfjs/setup failed)'
-	test_done
-	exit 0
-fi
+require_tfjs 'the MNIST demo'
 
 test_expect_success 'the demo runs to the end' '
 	{ DEMO_OUT=$TRASH/demo DEMO_LABELED=$TRASH/labeled LI_BIN=$LI_BIN \

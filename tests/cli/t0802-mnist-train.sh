@@ -6,11 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 project=$LI_TOP/projects/mnist
-if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
-	test_skip 'MNIST training' 'the npm packages are not installed (scripts/tfjs/setup failed)'
-	test_done
-	exit 0
-fi
+require_tfjs 'MNIST training'
 
 test_expect_success 'one short epoch twice: the same weights, the same .h5' '
 	make -s -C "$project" LI="$LI_BIN" data &&

@@ -8,10 +8,7 @@
 # of each loss and of Adam; make check-long (require_long) every activation and optimizer.
 . "$(dirname "$0")/../lib.sh"
 
-if ! $PY -c "import torch" 2>/dev/null; then
-	test_skip 'li-finetune against PyTorch' 'PyTorch is not installed (python3-torch)'
-	test_done
-fi
+require_torch 'li-finetune against PyTorch'
 
 cat >ref.py <<'PYEOF'
 import os, sys

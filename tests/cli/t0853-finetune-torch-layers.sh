@@ -10,10 +10,7 @@
 # trained is refused by name before any work; an id outside an Embedding's table stops.
 . "$(dirname "$0")/../lib.sh"
 
-if ! $PY -c "import torch" 2>/dev/null; then
-	test_skip 'li-finetune layers against PyTorch' 'PyTorch is not installed (python3-torch)'
-	test_done
-fi
+require_torch 'li-finetune layers against PyTorch'
 
 cat >ref.py <<'PYEOF'
 import os, sys
