@@ -1,16 +1,13 @@
 #!/usr/bin/env bash
 # projects/mnist: the manifest names files that exist, the committed model is what the
-# project says (a small autoencoder with a 16-unit bottleneck, under 1 MB), and the
+# project says (a small autoencoder with a 16-unit bottleneck, under 1 MB; the digit
+# classifier of the fine-tuning walk-through, under 300 KB), and the
 # Makefile is a reproducible experiment: every step a file, a second `make` does nothing,
 # a changed input redoes only what depends on it, and redone steps give the same bytes.
 . "$(dirname "$0")/../lib.sh"
 
 project=$LI_TOP/projects/mnist
-if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
-	test_skip 'the MNIST project' 'the npm packages are not installed (scripts/tfjs/setup failed)'
-	test_done
-	exit 0
-fi
+require_tfjs 'the MNIST project'
 
 test_expect_success 'the committed model: 784 -> ... -> code (16) -> ... -> 784, under 1 MB' '
 	test "$(stat -c %s "$project/model.h5")" -lt 1000000 &&
@@ -18,6 +15,13 @@ test_expect_success 'the committed model: 784 -> ... -> code (16) -> ... -> 784,
 	grep -q "^ *0  .*InputLayer  (784,) " layers.txt &&
 	grep -q "^ *[0-9]*  code  *Dense  *(16,) .* yes$" layers.txt &&
 	grep -q "^ *[0-9]*  pixels  *Dense  *(784,) " layers.txt
+'
+
+test_expect_success 'the committed classifier: 784 -> h1 (64) -> h2 (32) -> classes (10), small' '
+	test "$(stat -c %s "$project/classifier.h5")" -lt 300000 &&
+	li-layers "$project/classifier.h5" | head -n 5 | cut -c1-40 | tr -s " " | sed "s/ *$//" >c.txt &&
+	printf "%s\n" "index name class output shape" " 0 digit InputLayer (784,)" \
+		" 1 h1 Dense (64,)" " 2 h2 Dense (32,)" " 3 classes Dense (10,)" | cmp - c.txt
 '
 
 test_expect_success 'make data prepares the digits: 8,000 + 2,000, every class in both' '

@@ -9,20 +9,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 project=$LI_TOP/projects/mnist
-if ! "$LI_TOP/scripts/tfjs/setup" >/dev/null 2>&1; then
-	test_skip 'the MNIST fine-tuning' 'the npm packages are not installed (scripts/tfjs/setup failed)'
-	test_done
-	exit 0
-fi
-
-test_expect_success 'the committed classifier: 784 -> h1 (64) -> h2 (32) -> classes (10), small' '
-	test "$(stat -c %s "$project/classifier.h5")" -lt 300000 &&
-	li-layers "$project/classifier.h5" >layers.txt &&
-	grep -q "^ *0  digit  *InputLayer  (784,) " layers.txt &&
-	grep -q "^ *1  h1  *Dense  *(64,) " layers.txt &&
-	grep -q "^ *2  h2  *Dense  *(32,) " layers.txt &&
-	grep -q "^ *3  classes  *Dense  *(10,) " layers.txt
-'
+require_tfjs 'the MNIST fine-tuning'
 
 test_expect_success 'make finetune: the labeled far decodes, the tuned classifier, its report' '
 	make -s -C "$project" LI="$LI_BIN" data &&

@@ -12,12 +12,9 @@ test_expect_success 'a model with classes a, b, c and a labeled set that adds "n
 	import json, os, sys
 	import h5py, numpy as np
 	sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
-	from kerash5 import save
+	from kerash5 import save_dense
 	r = np.random.default_rng(2)
-	dense = lambda u, a: {"units": u, "activation": a, "use_bias": True}
-	w = {"f": {"kernel": r.normal(size=(6, 60)) / 3, "bias": r.normal(size=60) / 4},
-	     "h": {"kernel": r.normal(size=(60, 3)) / 8, "bias": r.normal(size=3) / 4}}
-	save("m.h5", [6], [("f", "Dense", dense(60, "relu")), ("h", "Dense", dense(3, "softmax"))], w)
+	save_dense("m.h5", 6, [("f", 60, "relu", 3), ("h", 3, "softmax", 8)], r)
 	with h5py.File("m.h5", "r+") as f:
 	    f.attrs["li_class_names"] = np.bytes_(json.dumps(["a", "b", "c"]).encode())
 	x = r.normal(size=(80, 6)).astype("f4")

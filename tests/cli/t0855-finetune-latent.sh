@@ -3,7 +3,7 @@
 # at the cut each saved point came from: CONVENTIONS "Labeled data set folder") train the
 # layers after the cut directly, the frozen head never runs. The same rows given as
 # arrays give the same bytes; latent rows that are the head's output of the samples train
-# as the samples at the input do. Refused, one line and status 1, nothing written: a set
+# as the samples at the input do (the tuned models answer alike). Refused, one line and status 1, nothing written: a set
 # without latent rows, a sample without one (NaN), latent rows of another width than the
 # cut's.
 . "$(dirname "$0")/../lib.sh"
@@ -13,12 +13,9 @@ test_expect_success 'an MLP cut at f (8 units) and a labeled set with latent row
 	import os, sys
 	import numpy as np
 	sys.path.insert(0, os.environ["LI_TOP"] + "/tests/tools")
-	from kerash5 import save
+	from kerash5 import save_dense
 	r = np.random.default_rng(5)
-	dense = lambda u, a: {"units": u, "activation": a, "use_bias": True}
-	w = {"f": {"kernel": r.normal(size=(6, 8)) / 2, "bias": r.normal(size=8) / 4},
-	     "out": {"kernel": r.normal(size=(8, 3)) / 2, "bias": r.normal(size=3) / 4}}
-	save("m.h5", [6], [("f", "Dense", dense(8, "relu")), ("out", "Dense", dense(3, "softmax"))], w)
+	save_dense("m.h5", 6, [("f", 8, "relu", 2), ("out", 3, "softmax", 2)], r)
 	x = r.normal(size=(40, 6)).astype("f4")
 	np.save("x.npy", x); np.save("y.npy", r.integers(0, 3, 40))
 	np.save("other.npy", np.abs(r.normal(size=(40, 8))).astype("f4"))
@@ -28,6 +25,7 @@ test_expect_success 'an MLP cut at f (8 units) and a labeled set with latent row
 		li-label -q $s --x x.npy --labels y.npy --classes classes.txt || exit 1
 	done &&
 	li-embed -q m.h5 --at f x.npy -o z.npy &&
+	li-embed -q m.h5 x.npy -o p0.npy &&
 	$PY - <<-\PYEOF
 	import numpy as np
 	z, o = np.load("z.npy"), np.load("other.npy")
@@ -53,13 +51,8 @@ test_expect_success 'latent rows that are the head of the samples train as the s
 	cp z.npy plain/current/latent.npy &&
 	li-finetune -q --latent m.h5 --at f plain --optimizer sgd --lr 0.1 --epochs 3 --batch 8 -o d.h5 &&
 	li-finetune -q m.h5 --at f plain --optimizer sgd --lr 0.1 --epochs 3 --batch 8 -o e.h5 &&
-	$PY - <<-\PYEOF
-	import h5py, numpy as np
-	a, b = h5py.File("d.h5", "r"), h5py.File("e.h5", "r")
-	for k in ("kernel", "bias"):
-	    x, y = a["model_weights/out/out/%s:0" % k][()], b["model_weights/out/out/%s:0" % k][()]
-	    assert np.abs(x - y).max() <= 1e-6 * np.abs(y).max(), (x, y)
-	PYEOF
+	li-embed -q d.h5 x.npy -o pd.npy && li-embed -q e.h5 x.npy -o pe.npy &&
+	npy_close pd.npy pe.npy && ! cmp -s pd.npy p0.npy
 '
 
 test_expect_success 'mixed with arrays at the cut; new classes of the set grow the output' '

@@ -1,5 +1,7 @@
 """A Keras .h5 writer for test models (tf.keras 2.4 layout, written with h5py).
 
+save_dense(path, n_in, layers, rng): a chain of Dense layers, its weights drawn.
+
 save(path, in_shape, layers, weights, vlen=False): a Functional model of one chain,
 input "x" of shape [None] + in_shape, then each (name, class_name, config) of layers fed
 by the one before; weights maps a layer name to {weight name: array}, stored as float32
@@ -24,6 +26,18 @@ def save(path, in_shape, layers, weights, vlen=False):
     top = {"class_name": "Functional", "config": {"name": "m", "layers": ls,
            "input_layers": [["x", 0, 0]], "output_layers": [[prev, 0, 0]]}}
     _write(path, "2.11.0" if vlen else "2.4.0", top, ls, weights, vlen)
+
+
+def save_dense(path, n_in, layers, rng):
+    """A chain of Dense layers (name, units, activation, kernel scale) on n_in inputs:
+    each kernel rng.normal / its scale, each bias rng.normal / 4, drawn in layer order."""
+    weights, fan_in = {}, n_in
+    for name, units, _, scale in layers:
+        weights[name] = {"kernel": rng.normal(size=(fan_in, units)) / scale,
+                         "bias": rng.normal(size=units) / 4}
+        fan_in = units
+    save(path, [n_in], [(name, "Dense", {"units": units, "activation": act, "use_bias": True})
+                        for name, units, act, _ in layers], weights)
 
 
 def _write(path, keras_version, top, ls, weights, vlen=False):
