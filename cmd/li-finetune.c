@@ -89,17 +89,30 @@ static void progress(void *ctx, int ep, int epochs, const double *s, int has_val
 	fputc('\n', stderr);
 }
 
-static int write_report(const char *path, json_t *rep)
+/*
+ * Writes the tuned model and, when asked, the report together: both, or (when either
+ * fails) neither, the old files kept. 0 or 1 with the error printed.
+ */
+static int write_outputs(const li_model *m, const char *path, const char *report, json_t *rep)
 {
-	cli_out o;
-	if (!cli_out_open(&o, path, 0))
-		return 1;
-	if (json_dumpf(rep, o.f, JSON_INDENT(2)) || fputc('\n', o.f) == EOF) {
-		cli_out_abort(&o);
-		cli_error(path, "write error");
+	li_err err = {0};
+	cli_out outs[2] = {{0}};
+	const char *tmp = cli_out_open_name(&outs[0], path);
+	FILE *rf = tmp && report ? cli_out_open(&outs[1], report, 0) : NULL;
+	if (!tmp || (report && !rf)) {
+		cli_out_abort(&outs[0]);
 		return 1;
 	}
-	return cli_out_commit(&o) ? 1 : 0;
+	if (report && (json_dumpf(rep, rf, JSON_INDENT(2)) || fputc('\n', rf) == EOF))
+		cli_error(report, "write error");
+	else if (li_model_save_part_as(m, LI_PART_WHOLE, 0, tmp,
+				       li_model_save_format(path, LI_SAVE_H5), &err))
+		cli_error(path, "%s", err.msg);
+	else
+		return cli_out_commit_all(outs, report ? 2 : 1) ? 1 : 0;
+	cli_out_abort(&outs[0]);
+	cli_out_abort(&outs[1]);
+	return 1;
 }
 
 /*
@@ -302,11 +315,7 @@ int main(int argc, char **argv)
 		cli_error(err.code == LI_EUSAGE ? NULL : mpath, "%s", err.msg);
 		goto out;
 	}
-	if (li_model_save_part(m, LI_PART_WHOLE, 0, common.output, &err)) {
-		cli_error(common.output, "%s", err.msg);
-		goto out;
-	}
-	status = s.report ? write_report(s.report, rep) : 0;
+	status = write_outputs(m, common.output, s.report, rep);
 out:
 	json_decref(rep);
 	li_tuner_free(t);

@@ -105,6 +105,13 @@ np.save(\"vx.npy\", x); np.save(\"vy.npy\", y)
 	PYEOF
 '
 
+test_expect_success 'a report that cannot be written: one line, status 1, no model either' '
+	must_fail 1 li-finetune -q m.h5 --at f set --val vx.npy vy.npy --report no/such/r.json \
+		-o w.h5 2>err &&
+	test "$(wc -l <err)" = 1 && grep -q "^li-finetune: error: no/such/r.json: " err &&
+	test ! -e w.h5
+'
+
 test_expect_success 'class names that disagree with the model are refused' '
 	expect_err "li-finetune: error: m.h5: class 1 is '"'b'"' in the model and '"'zz'"' in the labeled set" \
 		li-finetune m.h5 --at f bad -o o.h5 &&
