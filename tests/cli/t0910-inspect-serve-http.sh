@@ -11,8 +11,6 @@
 unset DISPLAY
 trap stop_servers EXIT
 
-code() { tail -1; }          # the status line api/post print last
-body() { sed '$d'; }
 
 test_expect_success 'setup: a project folder, prepared' '
 	make_project proj && echo quit | li-inspect -q proj --no-window
