@@ -723,7 +723,8 @@ static int name_ok(const char *v, size_t max)
  * {"project": NAME, "cut": LAYER, "method": M, "auto": BOOL}, each optional: the shown
  * project, the project's default cut when the project changes (else the shown cut), the
  * shown method (the project's default when the project changes), no auto. 200 when it is
- * the shown view, 202 when its preparation started.
+ * the shown view (a view being prepared then stays unshown), 202 when its preparation
+ * started or, while another prepares, when it was queued (li_serve_job: the newest wins).
  */
 static void post_prepare(li_serve *s, const char *body, size_t n, li_serve_reply *r)
 {
@@ -816,6 +817,7 @@ static void post_prepare(li_serve *s, const char *body, size_t n, li_serve_reply
 		if (!strcmp(cut, li_inspect_cut(s->ins)) && !strcmp(method, li_inspect_method(s->ins)) &&
 		    auto_tune == li_inspect_auto(s->ins)) {
 			json_decref(j);
+			li_serve_keep_view(s);
 			char *buf;
 			size_t len;
 			FILE *f = begin(r, &buf, &len);
