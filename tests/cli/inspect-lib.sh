@@ -34,6 +34,21 @@ make_project() {
 	)
 }
 
+# serving [DIR]: how a test of the server begins: no display, no server outliving the
+# test (stop_servers at exit), and with DIR, a project made and prepared there (the
+# setup test)
+serving() {
+	unset DISPLAY
+	trap stop_servers EXIT
+	[ -z "${1:-}" ] || test_expect_success 'setup: a project folder, prepared' "prepared $1"
+}
+
+# prepared DIR [MAKER]: a project made by MAKER (make_project, make_render_project) in DIR
+# and prepared (li-inspect's cache written)
+prepared() {
+	${2:-make_project} "$1" && echo quit | li-inspect -q "$1" --no-window
+}
+
 # cache_map DIR: the map file of the project's (only) cached preparation.
 cache_map() {
 	ls "$1"/.li-inspect/*/map.h5 | head -1
@@ -74,6 +89,12 @@ start_server() {
 	PORT=$(echo "$URL" | sed 's|^http://[^/]*:\([0-9]*\)/.*|\1|')
 	TOKEN=${URL##*token=}
 	BASE=http://127.0.0.1:$PORT
+}
+
+# server_failed WHAT: the tests of WHAT could not run: the server did not start (a failure,
+# with its standard error)
+server_failed() {
+	test_expect_success "$1: the server starts" 'cat server.err >&2; false'
 }
 
 stop_servers() {

@@ -8,13 +8,7 @@
 # lose nothing.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
-
-
-test_expect_success 'setup: a project folder, prepared' '
-	make_project proj && echo quit | li-inspect -q proj --no-window
-'
+serving proj
 
 if start_server proj; then
 	test_expect_success 'the address line: 127.0.0.1, any free port, a 32-hex-digit token' '
@@ -256,8 +250,7 @@ assert len(a[\"probe\"]) == 4 and np.allclose(sorted(q[\"p\"] for q in a[\"probe
 		! kill -0 $SRV_PID 2>/dev/null && grep -q "^li-inspect: stopped" server.err
 	'
 else
-	test_skip 'the HTTP API' 'the server did not start'
-	_failed=1
+	server_failed 'the HTTP API'
 fi
 stop_servers
 

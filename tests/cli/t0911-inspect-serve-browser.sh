@@ -11,13 +11,12 @@
 # LI_REQUIRE_BROWSER=1 (CI), where a skip is a failure.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
+serving
 
 browser_or_skip 'li-inspect --serve in a browser'
 
 test_expect_success 'setup: a project folder, prepared, and the plan of clicks' '
-	make_project proj && echo quit | li-inspect -q proj --no-window &&
+	prepared proj &&
 	cp $(cache_map proj) map.h5 && cp $(dirname $(cache_map proj))/xy.npy xy.npy &&
 	$PY -c "
 import json, h5py, numpy as np
@@ -212,7 +211,7 @@ assert f[\"x\"] < e[0][0] - 2 * (e[1][0] - e[0][0]) and f[\"y\"] > e[1][1], (f, 
 "
 	'
 else
-	test_expect_success 'the server starts' 'false'
+	server_failed 'the page'
 fi
 stop_servers
 test_done

@@ -8,12 +8,7 @@
 # unknown layer, a layer that is not a split point, an unknown method, a stale view.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
-
-test_expect_success 'setup: a project folder, prepared' '
-	make_project proj && echo quit | li-inspect -q proj --no-window
-'
+serving proj
 
 if start_server proj; then
 	test_expect_success 'layers: every layer as li-layers lists it, split points choosable' '
@@ -162,8 +157,7 @@ assert np.allclose(np.array(a[\"output\"][\"values\"]).reshape(8, 8), w, rtol=1e
 		post /api/render "{\"x\": 0, \"y\": 0}" >out && test "$(code <out)" = 404
 	'
 else
-	test_skip 'the views' 'the server did not start'
-	_failed=1
+	server_failed 'the views'
 fi
 stop_servers
 
@@ -236,14 +230,13 @@ assert d[\"preparing\"][\"superseded\"] is False and d[\"queued\"] is None, d
 		test $(ls held/.li-inspect/*/info.json | wc -l) = 4
 	'
 else
-	test_skip 'queued choices' 'the server did not start'
-	_failed=1
+	server_failed 'queued choices'
 fi
 stop_servers
 rm -f held/hold
 
 test_expect_success 'an older single labeled/: still the default cut'"'"'s data set' '
-	make_project old && echo quit | li-inspect -q old --no-window &&
+	prepared old &&
 	printf "0 0\nlabel first\nsave\n" | li-inspect -q old --no-window >/dev/null &&
 	mv old/labeled/code old/set && rmdir old/labeled && mv old/set old/labeled &&
 	test -L old/labeled/current &&
@@ -259,7 +252,7 @@ assert np.load(\"old/labeled/enc/current/latent.npy\").shape == (1, 16)
 '
 
 test_expect_success 'setup: a project with a render command' '
-	make_render_project rproj && echo quit | li-inspect -q rproj --no-window
+	prepared rproj make_render_project
 '
 
 if start_server rproj; then
@@ -295,8 +288,7 @@ assert got.shape == (8, 8) and np.abs(got - np.round(255 * w)).max() <= 1, (got,
 		post /api/render "{\"x\": 0, \"y\": 0}" >out && test "$(code <out)" = 200
 	'
 else
-	test_skip 'the render command' 'the server did not start'
-	_failed=1
+	server_failed 'the render command'
 fi
 stop_servers
 
@@ -347,8 +339,7 @@ assert np.allclose(np.array(a[\"output\"][\"values\"]).reshape(8, 8), w, rtol=1e
 "
 	'
 else
-	test_skip 'a folder of projects' 'the server did not start'
-	_failed=1
+	server_failed 'a folder of projects'
 fi
 stop_servers
 

@@ -8,8 +8,7 @@
 # command's rendering of li-propagate's output.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
+serving
 
 browser_or_skip 'li-inspect --serve over a folder of projects in a browser'
 
@@ -100,8 +99,7 @@ assert np.abs(got - np.round(255 * w)).max() <= 1, (got, np.round(255 * w))
 "
 	'
 else
-	test_skip 'the page over a folder of projects' 'the server did not start'
-	_failed=1
+	server_failed 'the page over a folder of projects'
 fi
 stop_servers
 test_done

@@ -14,8 +14,7 @@
 # (LI_LOOP_ROWS [1000]): PCA at the start and for the layer switch, UMAP for the method.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
+serving
 export OPENBLAS_NUM_THREADS=1
 
 browser_or_skip 'the paper'"'"'s loop on the example projects in a browser'
@@ -175,7 +174,7 @@ loop() {
 	rows=$($PY -c "import numpy; print(len(numpy.load(\"$name/data/y.npy\")))")
 	li-layers --json $name/model.h5 >$name-layers.json &&
 	plan $name $layer $method && start_server $name --method pca || {
-		test_expect_success "$name: the server starts" 'false'
+		server_failed "$name"
 		return
 	}
 	test_expect_success "$name: the page loads, draws the map, shows a hovered row" '
