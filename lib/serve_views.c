@@ -247,24 +247,6 @@ static li_inspect *prepare_view(li_serve *s, const li_serve_choice *c, li_projec
 	return ins;
 }
 
-/* Shows ins (prepared from p for project k) in place of the view shown. */
-static void show_view(li_serve *s, int k, li_inspect *ins, li_project *p)
-{
-	pthread_mutex_lock(&s->lock);
-	li_inspect *old_ins = s->ins != s->given_ins ? s->ins : NULL;
-	li_project *old_p = s->own_p;
-	s->ins = ins;
-	s->p = p;
-	s->own_p = p;
-	s->project = k;
-	s->view++;
-	pthread_mutex_unlock(&s->lock);
-	note(s, "now showing %s at '%s' with %s", s->projects[k].name, li_inspect_cut(ins),
-	     li_inspect_method(ins));
-	li_inspect_free(old_ins);
-	li_project_free(old_p);
-}
-
 /* Starts choice c's preparation (under jlock). */
 static void job_begin(li_serve_job *j, const li_serve_choice *c)
 {
@@ -276,7 +258,12 @@ static void job_begin(li_serve_job *j, const li_serve_choice *c)
 	j->active = 1;
 }
 
-/* Prepares the job's choice, then the choice made meanwhile, if any, until none waits. */
+/*
+ * Prepares the job's choice, then the choice made meanwhile, if any, until none waits.
+ * What to do with a prepared view is decided under lock and jlock together, in the API's
+ * order (a choice is made holding lock, then jlock), so no choice falls between the
+ * decision and the swap.
+ */
 static void *job_main(void *arg)
 {
 	li_serve *s = arg;
@@ -287,44 +274,63 @@ static void *job_main(void *arg)
 		li_err err = {0};
 		li_project *p;
 		li_inspect *ins = prepare_view(s, &c, &p, &err);
+		li_inspect *old_ins = NULL, *drop_ins = ins;
+		li_project *old_p = NULL, *drop_p = p;
+		pthread_mutex_lock(&s->lock);
 		pthread_mutex_lock(&s->jlock);
-		int gone = s->abandoned, dropped = s->job.superseded;
+		li_serve_job *j = &s->job;
+		int gone = s->abandoned, dropped = j->superseded, shown = 0;
+		if (!gone && !dropped && ins) {
+			old_ins = s->ins != s->given_ins ? s->ins : NULL;
+			old_p = s->own_p;
+			s->ins = ins;
+			s->p = p;
+			s->own_p = p;
+			s->project = c.project;
+			s->view++;
+			shown = 1;
+			drop_ins = NULL;
+			drop_p = NULL;
+		}
+		int again = !gone && j->has_next;
+		if (again) {
+			j->has_next = 0;
+			job_begin(j, &j->next);
+		} else if (!gone) {
+			j->active = 0;
+			j->error[0] = 0;
+			if (!ins && !dropped) {
+				char msg[500];
+				page_message(msg, sizeof msg, err.msg, c.dir);
+				snprintf(j->error, sizeof j->error, "preparing %s failed: %s",
+					 s->projects[c.project].name, msg);
+			}
+		}
+		/* said before the locks go: once the job is inactive, the server may be stopped */
+		if (!gone && shown)
+			note(s, "now showing %s at '%s' with %s", s->projects[c.project].name,
+			     li_inspect_cut(ins), li_inspect_method(ins));
+		else if (!gone && dropped)
+			note(s, "%s at '%s' with %s: %s, not shown (a newer choice was made)",
+			     s->projects[c.project].name, c.cut[0] ? c.cut : "(default)",
+			     c.method[0] ? c.method : "(default)", ins ? "prepared" : "failed");
+		else if (!gone)
+			note(s, "preparing %s failed: %s", c.dir, err.msg);
+		li_serve_choice next = j->run;
 		pthread_mutex_unlock(&s->jlock);
+		pthread_mutex_unlock(&s->lock);
 		if (gone) {
 			li_inspect_free(ins);
 			li_project_free(p);
 			return NULL;
 		}
-		if (dropped) {
-			note(s, "%s at '%s' with %s: %s, not shown (a newer choice was made)",
-			     s->projects[c.project].name, c.cut[0] ? c.cut : "(default)",
-			     c.method[0] ? c.method : "(default)", ins ? "prepared" : "failed");
-			li_inspect_free(ins);
-			li_project_free(p);
-		} else if (ins) {
-			show_view(s, c.project, ins, p);
-		} else {
-			note(s, "preparing %s failed: %s", c.dir, err.msg);
-		}
-		pthread_mutex_lock(&s->jlock);
-		li_serve_job *j = &s->job;
-		if (j->has_next) {
-			j->has_next = 0;
-			job_begin(j, &j->next);
-			c = j->run;
-			pthread_mutex_unlock(&s->jlock);
-			continue;
-		}
-		j->active = 0;
-		j->error[0] = 0;
-		if (!ins && !dropped) {
-			char msg[500];
-			page_message(msg, sizeof msg, err.msg, c.dir);
-			snprintf(j->error, sizeof j->error, "preparing %s failed: %s",
-				 s->projects[c.project].name, msg);
-		}
-		pthread_mutex_unlock(&s->jlock);
-		return NULL;
+		li_inspect_free(old_ins);
+		li_project_free(old_p);
+		li_inspect_free(drop_ins);
+		li_project_free(drop_p);
+		if (!again)
+			return NULL;
+		c = next;
 	}
 }
 
