@@ -30,10 +30,11 @@ withBrowser(s, 'inspect.js', { width: 1280, height: 900 }, async (browser) => {
     at('relabel and remove');
     await page.waitForFunction(() => document.querySelectorAll('#savedlist li').length >= 2, { timeout: 20000, polling: 50 });
     await page.evaluate(() => { document.getElementById('label').value = 'bar'; });
-    await page.click('#savedlist li:nth-child(2) .relabel');
+    // the buttons' own click (a pixel click can miss while the list above re-lays out)
+    await page.$eval('#savedlist li:nth-child(2) .relabel', (b) => b.click());
     await page.waitForFunction(() => window.li.lastEdit && !window.li.editing, { timeout: 30000, polling: 50 });
     const g1 = await page.evaluate(() => window.li.lastEdit.generation);
-    await page.click('#savedlist li:nth-child(1) .remove');
+    await page.$eval('#savedlist li:nth-child(1) .remove', (b) => b.click());
     await page.waitForFunction((g) => window.li.lastEdit.generation > g && !window.li.editing, { timeout: 30000, polling: 50 }, g1);
     out.edits = await page.evaluate(() => ({ list: Array.from(document.querySelectorAll('#savedlist li')).map((e) => e.firstChild.textContent.trim()),
       saved: window.li.saved.length }));
