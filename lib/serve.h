@@ -17,6 +17,9 @@
  * page may ask for another cut or method, or another project of a folder of projects:
  * that view is prepared in a thread of its own (cached as li-inspect caches, progress
  * readable meanwhile) while the server keeps answering, then replaces the shown one.
+ * One view is prepared at a time and the newest choice wins: a choice made meanwhile
+ * waits and the one being prepared is not shown (a preparation is not interrupted; what
+ * it caches stays).
  *
  * Ownership: li_serve_start returns a server for li_serve_stop(); it borrows the
  * inspector and the project, which must outlive it. Views it prepares itself are its own.

@@ -87,30 +87,44 @@ static void put_shape(FILE *f, const li_shape *s)
 	fputc(']', f);
 }
 
-/* Starts a JSON answer in a memory stream. */
-static FILE *begin(li_serve_reply *r, char **buf, size_t *len)
+/* A JSON answer being written: a memory stream and what it writes into. */
+typedef struct answer {
+	char *buf;
+	size_t len;
+	FILE *f;
+} answer;
+
+/* Starts a JSON answer in a memory stream; its FILE, or NULL with r set to a 500. */
+static FILE *begin(li_serve_reply *r, answer *ans)
 {
-	*buf = NULL;
-	FILE *f = open_memstream(buf, len);
-	if (!f)
+	ans->buf = NULL;
+	ans->f = open_memstream(&ans->buf, &ans->len);
+	if (!ans->f)
 		li_serve_error(r, 500, "out of memory");
-	return f;
+	return ans->f;
 }
 
-/* Ends the answer begun with begin(buf, len): the stream sets *buf only when closed. */
-static void finish(li_serve_reply *r, FILE *f, char **buf, size_t *len)
+/* Ends the answer begun with begin: the stream sets buf only when closed. */
+static void finish(li_serve_reply *r, answer *ans)
 {
-	fputc('\n', f);
-	if (fclose(f) || !*buf) {
-		free(*buf);
+	fputc('\n', ans->f);
+	if (fclose(ans->f) || !ans->buf) {
+		free(ans->buf);
 		li_serve_error(r, 500, "out of memory");
 		return;
 	}
 	free(r->body);
 	r->status = 200;
 	r->type = "application/json";
-	r->body = *buf;
-	r->size = *len;
+	r->body = ans->buf;
+	r->size = ans->len;
+}
+
+/* Abandons the answer begun with begin (r keeps the error set meanwhile). */
+static void drop(answer *ans)
+{
+	fclose(ans->f);
+	free(ans->buf);
 }
 
 static const char *class_name(const li_serve *s, int64_t k)
@@ -124,9 +138,8 @@ static const char *class_name(const li_serve *s, int64_t k)
 
 static void get_meta(li_serve *s, li_serve_reply *r)
 {
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	char line[300];
@@ -170,14 +183,13 @@ static void get_meta(li_serve *s, li_serve_reply *r)
 	fputs(", \"token\": ", f);
 	li_serve_json_str(f, s->token);
 	fputc('}', f);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 static void get_points(li_serve *s, li_serve_reply *r)
 {
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	int64_t n = li_inspect_rows(s->ins);
@@ -194,7 +206,7 @@ static void get_points(li_serve *s, li_serve_reply *r)
 		fputs("null", f);
 	}
 	fputc('}', f);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 /* A non-negative decimal integer argument below bound; -1 when it is not one. */
@@ -215,9 +227,8 @@ static void get_sample(li_serve *s, li_serve_arg_fn arg, void *conn, li_serve_re
 		li_serve_error(r, 400, "'i' is not the index of a data row");
 		return;
 	}
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	const int64_t *y = li_inspect_labels(s->ins);
@@ -233,7 +244,7 @@ static void get_sample(li_serve *s, li_serve_arg_fn arg, void *conn, li_serve_re
 	fputs(", \"values\": ", f);
 	put_floats(f, x, li_shape_elems(&sh));
 	fputc('}', f);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 static void get_labeled(li_serve *s, li_serve_reply *r)
@@ -241,15 +252,14 @@ static void get_labeled(li_serve *s, li_serve_reply *r)
 	li_err err = {0};
 	li_array origin = {0};
 	li_labeled *d = li_labeled_open(li_inspect_labeled_dir(s->ins), &err);
-	char *buf;
-	size_t len;
+	answer ans;
 	if (!d) {
 		/* no data set yet is an empty one */
-		FILE *f = begin(r, &buf, &len);
+		FILE *f = begin(r, &ans);
 		if (!f)
 			return;
 		fputs("{\"count\": 0, \"generation\": 0, \"classes\": [], \"samples\": []}", f);
-		finish(r, f, &buf, &len);
+		finish(r, &ans);
 		return;
 	}
 	if (li_labeled_load_origin(d, &origin, &err)) {
@@ -259,7 +269,7 @@ static void get_labeled(li_serve *s, li_serve_reply *r)
 	}
 	const li_labeled_info *in = li_labeled_info_of(d);
 	const int64_t *lab = li_labeled_labels(d);
-	FILE *f = begin(r, &buf, &len);
+	FILE *f = begin(r, &ans);
 	if (f) {
 		fprintf(f, "{\"count\": %lld, \"generation\": %lld, \"classes\": ",
 			(long long)in->count, in->generation);
@@ -276,7 +286,7 @@ static void get_labeled(li_serve *s, li_serve_reply *r)
 			fputc('}', f);
 		}
 		fputs("]}", f);
-		finish(r, f, &buf, &len);
+		finish(r, &ans);
 	}
 	li_array_release(&origin);
 	li_labeled_close(d);
@@ -372,9 +382,8 @@ static void post_click(li_serve *s, const char *body, size_t n, li_serve_reply *
 	for (int i = 0; i < np; i++)
 		order[i] = i;
 	qsort_r(order, (size_t)np, sizeof *order, cmp_prob_desc, pt.prob);
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f) {
 		li_inspect_point_release(&pt);
 		return;
@@ -413,7 +422,7 @@ static void post_click(li_serve *s, const char *body, size_t n, li_serve_reply *
 	}
 	fputs("]}", f);
 	li_inspect_point_release(&pt);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 static int number(json_t *j, const char *key, double *v)
@@ -440,9 +449,8 @@ static void post_traverse(li_serve *s, const char *body, size_t n, li_serve_repl
 				       "1e15, \"n\": 2 to 32}");
 		return;
 	}
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	fputs("{\"points\": [", f);
@@ -451,8 +459,7 @@ static void post_traverse(li_serve *s, const char *body, size_t n, li_serve_repl
 		double x = a[0] + (a[2] - a[0]) * t, y = a[1] + (a[3] - a[1]) * t;
 		li_inspect_point pt;
 		if (eval(s, x, y, &pt, r)) {
-			fclose(f);
-			free(buf);
+			drop(&ans);
 			return;
 		}
 		fputs(i ? ",{" : "{", f);
@@ -461,7 +468,7 @@ static void post_traverse(li_serve *s, const char *body, size_t n, li_serve_repl
 		li_inspect_point_release(&pt);
 	}
 	fputs("]}", f);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 static void post_train(li_serve *s, li_serve_reply *r)
@@ -480,9 +487,8 @@ static void post_train(li_serve *s, li_serve_reply *r)
 		}
 		return;
 	}
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (f) {
 		fprintf(f, "{\"rows\": %lld, \"labeled\": %lld, \"accuracy\": ", (long long)rep.rows,
 			(long long)rep.labeled);
@@ -498,7 +504,7 @@ static void post_train(li_serve *s, li_serve_reply *r)
 			fputc('}', f);
 		}
 		fputs("]}", f);
-		finish(r, f, &buf, &len);
+		finish(r, &ans);
 	}
 	li_inspect_report_release(&rep);
 }
@@ -561,14 +567,13 @@ static void post_save(li_serve *s, const char *body, size_t n, li_serve_reply *r
 		s->o.note(s->o.ctx, line);
 	}
 	json_decref(j);
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	fprintf(f, "{\"generation\": %lld, \"count\": %lld, \"index\": %lld}", gen, count,
 		count - 1);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 /* remove and relabel: one sample of the labeled data set, by its index. */
@@ -610,22 +615,20 @@ static void post_edit(li_serve *s, int relabel, const char *body, size_t n, li_s
 			       "sample %lld, or it cannot be changed", (long long)idx);
 		return;
 	}
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	fprintf(f, "{\"generation\": %lld}", gen);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 /* ----- views: projects, layers, preparing another ----- */
 
 static void get_projects(li_serve *s, li_serve_reply *r)
 {
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	fprintf(f, "{\"folder\": %s, \"current\": ", s->folder ? "true" : "false");
@@ -647,7 +650,7 @@ static void get_projects(li_serve *s, li_serve_reply *r)
 	fputs("], ", f);
 	li_serve_job_json(s, f);
 	fputc('}', f);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 /* Whether row i of m is a cut li-inspect accepts: a split point, not an input or output. */
@@ -667,9 +670,8 @@ static int cut_ok(const li_model *m, int i)
 static void get_layers(li_serve *s, li_serve_reply *r)
 {
 	const li_model *m = li_inspect_model(s->ins);
-	char *buf;
-	size_t len;
-	FILE *f = begin(r, &buf, &len);
+	answer ans;
+	FILE *f = begin(r, &ans);
 	if (!f)
 		return;
 	fputs("{\"cut\": ", f);
@@ -704,7 +706,7 @@ static void get_layers(li_serve *s, li_serve_reply *r)
 		fputs("]}", f);
 	}
 	fputs("]}", f);
-	finish(r, f, &buf, &len);
+	finish(r, &ans);
 }
 
 /* A layer name or method the page sent: short, printable. */
@@ -723,7 +725,8 @@ static int name_ok(const char *v, size_t max)
  * {"project": NAME, "cut": LAYER, "method": M, "auto": BOOL}, each optional: the shown
  * project, the project's default cut when the project changes (else the shown cut), the
  * shown method (the project's default when the project changes), no auto. 200 when it is
- * the shown view, 202 when its preparation started.
+ * the shown view (a view being prepared then stays unshown), 202 when its preparation
+ * started or, while another prepares, when it was queued (li_serve_job: the newest wins).
  */
 static void post_prepare(li_serve *s, const char *body, size_t n, li_serve_reply *r)
 {
@@ -816,12 +819,12 @@ static void post_prepare(li_serve *s, const char *body, size_t n, li_serve_reply
 		if (!strcmp(cut, li_inspect_cut(s->ins)) && !strcmp(method, li_inspect_method(s->ins)) &&
 		    auto_tune == li_inspect_auto(s->ins)) {
 			json_decref(j);
-			char *buf;
-			size_t len;
-			FILE *f = begin(r, &buf, &len);
+			li_serve_keep_view(s);
+			answer ans;
+			FILE *f = begin(r, &ans);
 			if (f) {
 				fprintf(f, "{\"state\": \"ready\", \"view\": %d}", s->view);
-				finish(r, f, &buf, &len);
+				finish(r, &ans);
 			}
 			return;
 		}

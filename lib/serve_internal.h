@@ -30,14 +30,28 @@ typedef struct li_serve_project {
 	char *problem;              /* why it cannot be used (no path), or NULL */
 } li_serve_project;
 
-/* The view being prepared in the background, and how the last one ended; under jlock. */
-typedef struct li_serve_job {
-	int active;
+/* A view asked for: a project, a cut and a method. */
+typedef struct li_serve_choice {
 	int project;
 	char dir[1024];
 	char cut[256];              /* "" for the project's default */
 	char method[16];            /* "" for the project's default */
 	int auto_tune;
+} li_serve_choice;
+
+/*
+ * The view being prepared in the background, and how the last one ended; under jlock.
+ * The newest choice wins: a choice made while one prepares waits in next (replacing any
+ * choice waiting before it) and the running one is superseded: when it ends, it is not
+ * shown (its cache stays) and next starts. A choice of the view shown supersedes the
+ * running one with nothing next; a choice of the running one clears both.
+ */
+typedef struct li_serve_job {
+	int active;
+	li_serve_choice run;        /* what is being prepared */
+	int superseded;             /* run will not be shown */
+	int has_next;
+	li_serve_choice next;       /* what starts when run ends */
 	char stage[200];            /* the preparation's progress */
 	int64_t done, total;
 	char error[600];            /* the last failed preparation (no path), or "" */
@@ -86,10 +100,13 @@ int li_serve_views_single(li_serve *s, li_inspect *ins, const li_project *p, li_
 int li_serve_views_folder(li_serve *s, const char *dir, li_err *err);
 /* Frees the views and projects; 1 when a job still runs (then s must not be freed). */
 int li_serve_views_free(li_serve *s);
-/* Starts preparing a view in the background (jlock taken here; s->lock must be held
- * to read the shown view). Fills r with the answer (202, or an error). */
+/* Starts preparing a view in the background, or queues it while another prepares
+ * (li_serve_job; jlock taken here; s->lock must be held to read the shown view). Fills
+ * r with the answer (202 "preparing" or "queued", or an error). */
 void li_serve_prepare(li_serve *s, int project, const char *cut, const char *method,
 		      int auto_tune, li_serve_reply *r);
+/* The view shown was chosen again: a view being prepared will not replace it. */
+void li_serve_keep_view(li_serve *s);
 /* Writes the job's state as JSON members (no braces) into f. */
 void li_serve_job_json(li_serve *s, FILE *f);
 

@@ -217,107 +217,177 @@ static void job_progress(void *ctx, const char *stage, int64_t done, int64_t tot
 	pthread_mutex_unlock(&s->jlock);
 }
 
-static void *job_main(void *arg)
+/* Prepares choice c: the new inspector (its project in *pp), or NULL with err set. */
+static li_inspect *prepare_view(li_serve *s, const li_serve_choice *c, li_project **pp,
+				li_err *err)
 {
-	li_serve *s = arg;
-	pthread_mutex_lock(&s->jlock);
-	li_serve_job j = s->job;
-	pthread_mutex_unlock(&s->jlock);
-	li_err err = {0};
 	li_inspect *ins = NULL;
-	li_project *p = li_project_load(j.dir, &err);
+	li_project *p = li_project_load(c->dir, err);
 	if (p) {
 		li_inspect_opts io = {0};
-		io.at = j.cut[0] ? j.cut : NULL;
-		io.method = j.method[0] ? j.method : NULL;
-		io.auto_tune = j.auto_tune;
+		io.at = c->cut[0] ? c->cut : NULL;
+		io.method = c->method[0] ? c->method : NULL;
+		io.auto_tune = c->auto_tune;
 		io.seed = s->o.seed;
 		io.threads = s->o.threads;
 		io.note = job_note;
 		io.progress = job_progress;
 		io.ctx = s;
-		ins = li_inspect_open(p, &io, &err);
-		if (ins && li_inspect_load_data(ins, &err)) {
+		ins = li_inspect_open(p, &io, err);
+		if (ins && li_inspect_load_data(ins, err)) {
 			li_inspect_free(ins);
 			ins = NULL;
 		}
 	}
-	pthread_mutex_lock(&s->jlock);
-	int gone = s->abandoned;
-	pthread_mutex_unlock(&s->jlock);
-	if (gone) {
-		li_inspect_free(ins);
-		li_project_free(p);
-		return NULL;
-	}
-	li_inspect *old_ins = NULL;
-	li_project *old_p = NULL;
-	if (ins) {
-		pthread_mutex_lock(&s->lock);
-		old_ins = s->ins != s->given_ins ? s->ins : NULL;
-		old_p = s->own_p;
-		s->ins = ins;
-		s->p = p;
-		s->own_p = p;
-		s->project = j.project;
-		s->view++;
-		pthread_mutex_unlock(&s->lock);
-		note(s, "now showing %s at '%s' with %s", s->projects[j.project].name,
-		     li_inspect_cut(ins), li_inspect_method(ins));
-	} else {
-		note(s, "preparing %s failed: %s", j.dir, err.msg);
-	}
-	li_inspect_free(old_ins);
-	li_project_free(old_p);
-	pthread_mutex_lock(&s->jlock);
-	s->job.active = 0;
 	if (!ins) {
-		char msg[500];
-		page_message(msg, sizeof msg, err.msg, j.dir);
-		snprintf(s->job.error, sizeof s->job.error, "preparing %s failed: %s",
-			 s->projects[j.project].name, msg);
 		li_project_free(p);
-	} else {
-		s->job.error[0] = 0;
+		p = NULL;
+	}
+	*pp = p;
+	return ins;
+}
+
+/* Starts choice c's preparation (under jlock). */
+static void job_begin(li_serve_job *j, const li_serve_choice *c)
+{
+	j->run = *c;
+	j->superseded = 0;
+	snprintf(j->stage, sizeof j->stage, "starting");
+	j->done = j->total = -1;
+	j->error[0] = 0;
+	j->active = 1;
+}
+
+/*
+ * Prepares the job's choice, then the choice made meanwhile, if any, until none waits.
+ * What to do with a prepared view is decided under lock and jlock together, in the API's
+ * order (a choice is made holding lock, then jlock), so no choice falls between the
+ * decision and the swap.
+ */
+static void *job_main(void *arg)
+{
+	li_serve *s = arg;
+	pthread_mutex_lock(&s->jlock);
+	li_serve_choice c = s->job.run;
+	pthread_mutex_unlock(&s->jlock);
+	for (;;) {
+		li_err err = {0};
+		li_project *p;
+		li_inspect *ins = prepare_view(s, &c, &p, &err);
+		li_inspect *old_ins = NULL, *drop_ins = ins;
+		li_project *old_p = NULL, *drop_p = p;
+		pthread_mutex_lock(&s->lock);
+		pthread_mutex_lock(&s->jlock);
+		li_serve_job *j = &s->job;
+		int gone = s->abandoned, dropped = j->superseded, shown = 0;
+		if (!gone && !dropped && ins) {
+			old_ins = s->ins != s->given_ins ? s->ins : NULL;
+			old_p = s->own_p;
+			s->ins = ins;
+			s->p = p;
+			s->own_p = p;
+			s->project = c.project;
+			s->view++;
+			shown = 1;
+			drop_ins = NULL;
+			drop_p = NULL;
+		}
+		int again = !gone && j->has_next;
+		if (again) {
+			j->has_next = 0;
+			job_begin(j, &j->next);
+		} else if (!gone) {
+			j->active = 0;
+			j->error[0] = 0;
+			if (!ins && !dropped) {
+				char msg[500];
+				page_message(msg, sizeof msg, err.msg, c.dir);
+				snprintf(j->error, sizeof j->error, "preparing %s failed: %s",
+					 s->projects[c.project].name, msg);
+			}
+		}
+		/* said before the locks go: once the job is inactive, the server may be stopped */
+		if (!gone && shown)
+			note(s, "now showing %s at '%s' with %s", s->projects[c.project].name,
+			     li_inspect_cut(ins), li_inspect_method(ins));
+		else if (!gone && dropped)
+			note(s, "%s at '%s' with %s: %s, not shown (a newer choice was made)",
+			     s->projects[c.project].name, c.cut[0] ? c.cut : "(default)",
+			     c.method[0] ? c.method : "(default)", ins ? "prepared" : "failed");
+		else if (!gone)
+			note(s, "preparing %s failed: %s", c.dir, err.msg);
+		li_serve_choice next = j->run;
+		pthread_mutex_unlock(&s->jlock);
+		pthread_mutex_unlock(&s->lock);
+		if (gone) {
+			li_inspect_free(ins);
+			li_project_free(p);
+			return NULL;
+		}
+		li_inspect_free(old_ins);
+		li_project_free(old_p);
+		li_inspect_free(drop_ins);
+		li_project_free(drop_p);
+		if (!again)
+			return NULL;
+		c = next;
+	}
+}
+
+static int same_choice(const li_serve_choice *a, const li_serve_choice *b)
+{
+	return a->project == b->project && !strcmp(a->cut, b->cut) &&
+	       !strcmp(a->method, b->method) && a->auto_tune == b->auto_tune;
+}
+
+void li_serve_keep_view(li_serve *s)
+{
+	pthread_mutex_lock(&s->jlock);
+	if (s->job.active) {
+		s->job.superseded = 1;
+		s->job.has_next = 0;
 	}
 	pthread_mutex_unlock(&s->jlock);
-	return NULL;
 }
 
 void li_serve_prepare(li_serve *s, int project, const char *cut, const char *method,
 		      int auto_tune, li_serve_reply *r)
 {
+	li_serve_choice c = {.project = project, .auto_tune = auto_tune};
+	snprintf(c.dir, sizeof c.dir, "%s", s->projects[project].dir);
+	snprintf(c.cut, sizeof c.cut, "%s", cut ? cut : "");
+	snprintf(c.method, sizeof c.method, "%s", method ? method : "");
+	const char *state = "preparing";
+	int bad = 0;
 	pthread_mutex_lock(&s->jlock);
-	if (s->job.active) {
-		pthread_mutex_unlock(&s->jlock);
-		li_serve_error(r, 409, "another view is being prepared: wait for it");
-		return;
-	}
 	li_serve_job *j = &s->job;
-	j->project = project;
-	snprintf(j->dir, sizeof j->dir, "%s", s->projects[project].dir);
-	snprintf(j->cut, sizeof j->cut, "%s", cut ? cut : "");
-	snprintf(j->method, sizeof j->method, "%s", method ? method : "");
-	j->auto_tune = auto_tune;
-	snprintf(j->stage, sizeof j->stage, "starting");
-	j->done = j->total = -1;
-	j->error[0] = 0;
-	j->active = 1;
-	pthread_attr_t at;
-	pthread_t t;
-	int bad = pthread_attr_init(&at) ||
-		  pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) ||
-		  pthread_create(&t, &at, job_main, s);
-	pthread_attr_destroy(&at);
-	if (bad)
-		j->active = 0;
+	if (j->active && same_choice(&c, &j->run)) {
+		/* the one being prepared: it is shown after all */
+		j->superseded = 0;
+		j->has_next = 0;
+	} else if (j->active) {
+		j->superseded = 1;
+		j->next = c;
+		j->has_next = 1;
+		state = "queued";
+	} else {
+		job_begin(j, &c);
+		pthread_attr_t at;
+		pthread_t t;
+		bad = pthread_attr_init(&at) ||
+		      pthread_attr_setdetachstate(&at, PTHREAD_CREATE_DETACHED) ||
+		      pthread_create(&t, &at, job_main, s);
+		pthread_attr_destroy(&at);
+		if (bad)
+			j->active = 0;
+	}
 	pthread_mutex_unlock(&s->jlock);
 	if (bad) {
 		li_serve_error(r, 500, "cannot start a thread");
 		return;
 	}
 	char *body = NULL;
-	if (asprintf(&body, "{\"state\": \"preparing\", \"view\": %d}\n", s->view) < 0) {
+	if (asprintf(&body, "{\"state\": \"%s\", \"view\": %d}\n", state, s->view) < 0) {
 		li_serve_error(r, 500, "out of memory");
 		return;
 	}
@@ -328,22 +398,29 @@ void li_serve_prepare(li_serve *s, int project, const char *cut, const char *met
 	r->size = strlen(body);
 }
 
+/* c as the JSON object the page sees. */
+static void choice_json(li_serve *s, const li_serve_choice *c, FILE *f)
+{
+	fputs("{\"project\": ", f);
+	li_serve_json_str(f, s->projects[c->project].name);
+	fputs(", \"cut\": ", f);
+	li_serve_json_str(f, c->cut);
+	fputs(", \"method\": ", f);
+	li_serve_json_str(f, c->method);
+	fprintf(f, ", \"auto\": %s", c->auto_tune ? "true" : "false");
+}
+
 void li_serve_job_json(li_serve *s, FILE *f)
 {
 	pthread_mutex_lock(&s->jlock);
 	const li_serve_job *j = &s->job;
 	fputs("\"preparing\": ", f);
 	if (j->active) {
-		fputs("{\"project\": ", f);
-		li_serve_json_str(f, s->projects[j->project].name);
-		fputs(", \"cut\": ", f);
-		li_serve_json_str(f, j->cut);
-		fputs(", \"method\": ", f);
-		li_serve_json_str(f, j->method);
-		fprintf(f, ", \"auto\": %s, \"stage\": ", j->auto_tune ? "true" : "false");
+		choice_json(s, &j->run, f);
+		fputs(", \"stage\": ", f);
 		li_serve_json_str(f, j->stage);
-		fprintf(f, ", \"done\": %lld, \"total\": %lld}", (long long)j->done,
-			(long long)j->total);
+		fprintf(f, ", \"done\": %lld, \"total\": %lld, \"superseded\": %s}",
+			(long long)j->done, (long long)j->total, j->superseded ? "true" : "false");
 	} else {
 		fputs("null", f);
 	}
@@ -352,5 +429,12 @@ void li_serve_job_json(li_serve *s, FILE *f)
 		li_serve_json_str(f, j->error);
 	else
 		fputs("null", f);
+	fputs(", \"queued\": ", f);
+	if (j->active && j->has_next) {
+		choice_json(s, &j->next, f);
+		fputs("}", f);
+	} else {
+		fputs("null", f);
+	}
 	pthread_mutex_unlock(&s->jlock);
 }

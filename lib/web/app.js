@@ -563,25 +563,30 @@
     }
   }
 
-  function showProgress(p) {
+  const choiceText = (c) => c.project + (c.cut ? ' at ' + c.cut : '') + (c.method ? ' with ' + c.method : '') +
+    (c.auto ? ' (auto)' : '');
+
+  function showProgress(p, queued) {
     const box = $('progress');
     if (!p) { box.hidden = true; return; }
     box.hidden = false;
     const bar = $('progressbar');
     if (p.total > 0) { bar.max = p.total; bar.value = p.done; } else bar.removeAttribute('value');
-    const text = p.project + (p.cut ? ' at ' + p.cut : '') + (p.method ? ' with ' + p.method : '') +
-      (p.auto ? ' (auto)' : '') + ': ' + p.stage + (p.total > 0 ? ' ' + p.done + '/' + p.total : '');
+    const text = choiceText(p) + ': ' + p.stage + (p.total > 0 ? ' ' + p.done + '/' + p.total : '') +
+      (queued ? '; then ' + choiceText(queued) : p.superseded ? '; then back to the view shown' : '');
     $('progresstext').textContent = text;
     li.progressSeen.push(text);
   }
 
   // Asks for another view; it is prepared in the background while the page keeps working.
+  // A choice made while one prepares waits for it, and the newest choice wins (the server
+  // does not show the one being prepared then).
   async function prepare(body) {
-    if (li.preparing) { status('another view is being prepared'); return; }
     try {
       const r = await post('prepare', body);
       status('');
-      if (r.state === 'ready') return;
+      li.asked = r.state === 'ready' ? null : body;
+      if (r.state === 'ready' || li.preparing) return;   // a poll running shows the rest
       li.preparing = true;
       poll();
     } catch (e) {
@@ -595,7 +600,7 @@
     try {
       const p = await getJSON('projects', true);
       li.projects = p;
-      showProgress(p.preparing);
+      showProgress(p.preparing, p.queued);
       if (p.preparing) { setTimeout(poll, 200); return; }
       li.preparing = false;
       if (p.error) { status(p.error); li.prepareError = p.error; }
@@ -607,12 +612,15 @@
     }
   }
 
-  $('method').addEventListener('change', () => {
-    if (li.meta) prepare({ cut: li.meta.cut, method: $('method').value, auto: $('auto').checked });
-  });
-  $('auto').addEventListener('change', () => {
-    if (li.meta) prepare({ cut: li.meta.cut, method: $('method').value, auto: $('auto').checked });
-  });
+  // another method (or auto) for the view shown, or for the one last asked for while it prepares
+  function methodChosen() {
+    if (!li.meta) return;
+    const a = li.preparing && li.asked ? li.asked : { cut: li.meta.cut };
+    prepare(Object.assign({}, a.project ? { project: a.project } : {}, a.cut ? { cut: a.cut } : {},
+      { method: $('method').value, auto: $('auto').checked }));
+  }
+  $('method').addEventListener('change', methodChosen);
+  $('auto').addEventListener('change', methodChosen);
 
   // ----- start -----
 

@@ -6,7 +6,8 @@
 #     points in and around the map: median and 90th percentile; and the time curl saw;
 #   - the page's redraw of all N points, measured in headless Chromium (when it and
 #     tests/browser's puppeteer-core are there): median of 20 full redraws.
-# Nothing here is asserted. Run from the repository root after `make`:
+# Nothing here is asserted; under `make bench` both go into the summary table (rows
+# serve-click and serve-redraw). Run from the repository root after `make`:
 #   scripts/bench/inspect.sh [N]
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -49,7 +50,11 @@ for i in range(200):
 q = lambda v, p: sorted(v)[int(p * (len(v) - 1))]
 print("click, server side: median %.2f ms, p90 %.2f ms (%d points, 200 clicks)" % (statistics.median(srv), q(srv, .9), m["rows"]))
 print("click, as curl/python saw it: median %.2f ms, p90 %.2f ms" % (statistics.median(wall), q(wall, .9)))
+print("%.2f" % statistics.median(srv), file=open("click-ms", "w"))
 PYEOF
+# the rows of make bench's summary (scripts/bench/summary)
+. "$top/scripts/bench/summary"
+bench_row serve-click "-" "li $(cat click-ms) ms (n=$n)" "-" "-"
 mods=$top/tests/browser/node_modules
 if [ -x /usr/bin/chromium ] && [ -d "$mods/puppeteer-core" ]; then
 	NODE_PATH=$mods timeout 300 node - "$url" <<'JSEOF'
@@ -71,10 +76,13 @@ const os = require('os'), fs = require('fs'), path = require('path');
   });
   console.log('page redraw of all points (Chromium, headless): median %s ms, max %s ms (20 redraws)',
     t[10].toFixed(1), t[19].toFixed(1));
+  fs.writeFileSync('redraw-ms', t[10].toFixed(1) + '\n');
   await b.close();
   fs.rmSync(prof, { recursive: true, force: true });
 })().catch((e) => { console.error(e); process.exit(1); });
 JSEOF
+	bench_row serve-redraw "-" "li $(cat redraw-ms) ms (n=$n)" "-" \
+		"$(awk -v m="$(cat redraw-ms)" 'BEGIN { print (m <= 50) ? "yes" : "no" }')"
 else
 	echo "page redraw: skipped (no /usr/bin/chromium or tests/browser/node_modules; run tests/browser/setup)"
 fi

@@ -34,9 +34,38 @@ make_project() {
 	)
 }
 
+# serving [DIR]: how a test of the server begins: no display, no server outliving the
+# test (stop_servers at exit), and with DIR, a project made and prepared there (the
+# setup test)
+serving() {
+	unset DISPLAY
+	trap stop_servers EXIT
+	[ -z "${1:-}" ] || test_expect_success 'setup: a project folder, prepared' "prepared $1"
+}
+
+# prepared DIR [MAKER]: a project made by MAKER (make_project, make_render_project) in DIR
+# and prepared (li-inspect's cache written)
+prepared() {
+	${2:-make_project} "$1" && echo quit | li-inspect -q "$1" --no-window
+}
+
 # cache_map DIR: the map file of the project's (only) cached preparation.
 cache_map() {
 	ls "$1"/.li-inspect/*/map.h5 | head -1
+}
+
+# cache_of DIR CUT METHOD [auto]: the map file of DIR's cached preparation at layer CUT
+# with METHOD (with auto: the one fitted with auto-tuned parameters); info.json names the
+# cut by its row index, which li-layers gives. Empty when there is none.
+cache_of() {
+	li-layers --json "$1/model.h5" >layers-of.json &&
+	$PY -c "
+import glob, json, os
+names = [l[\"name\"] for l in json.load(open(\"layers-of.json\"))[\"layers\"]]
+for i in sorted(glob.glob(\"$1/.li-inspect/*/info.json\")):
+    j = json.load(open(i))
+    if names[j[\"cut\"]] == \"$2\" and j[\"method\"] == \"$3\" and j.get(\"auto\", False) == (\"${4:-}\" == \"auto\"):
+        print(os.path.dirname(i) + \"/map.h5\"); break"
 }
 
 # start_server DIR [ARGS...]: starts `li-inspect DIR --serve ${SERVE_AT:-0} ARGS` in the background
@@ -62,6 +91,12 @@ start_server() {
 	BASE=http://127.0.0.1:$PORT
 }
 
+# server_failed WHAT: the tests of WHAT could not run: the server did not start (a failure,
+# with its standard error)
+server_failed() {
+	test_expect_success "$1: the server starts" 'cat server.err >&2; false'
+}
+
 stop_servers() {
 	local p
 	for p in $SRV_PIDS; do
@@ -84,6 +119,39 @@ api() {
 # post PATH JSON: a POST with the token (cookie and header).
 post() {
 	api "$1" -H "X-LI-Token: $TOKEN" -H "Content-Type: application/json" --data-binary "$2"
+}
+
+# code, body: the status line that api and post print last, and what comes before it.
+code() { tail -1; }
+body() { sed '$d'; }
+
+# wait_view N: polls /api/projects until nothing is being prepared and view N is shown
+# (at most 120 s); the last answer stays in progress.json. 1 when a preparation failed
+# or the time ran out.
+wait_view() {
+	local i
+	for i in $(seq 600); do
+		api /api/projects | body >progress.json
+		$PY -c "
+import json, sys; j = json.load(open(\"progress.json\"))
+sys.exit(0 if j[\"preparing\"] is None and j[\"view\"] == $1 else 1)" && return 0
+		$PY -c "
+import json, sys; j = json.load(open(\"progress.json\"))
+sys.exit(1 if j[\"preparing\"] is None and j[\"error\"] else 0)" || return 1
+		sleep 0.2
+	done
+	return 1
+}
+
+# page SCRIPT PLAN OUT [SECONDS]: runs tests/browser/SCRIPT on the server's page with the
+# plan (JSON) and checks that the page had no script error; OUT gets what it recorded.
+page() {
+	NODE_PATH=$LI_TOP/tests/browser/node_modules timeout "${4:-200}" \
+		node "$LI_TOP/tests/browser/$1" "$URL" "$2" "$3" &&
+	$PY -c "
+import json, sys; g = json.load(open(sys.argv[1]))
+assert g[\"errors\"] == [], g[\"errors\"]
+" "$3"
 }
 
 # browser_or_skip WHAT: ends the test file here, skipped with the reason, where headless

@@ -56,6 +56,59 @@ end_previous() {
 }
 
 W=600 H=400
+
+# open_window DIR [INPUT]: starts li-inspect DIR in a W x H window (standard input from
+# INPUT, else /dev/null; standard output in out, error in err), waits for it; sets li (its
+# pid) and win (the map window)
+open_window() {
+	rm -f out err &&
+	end_previous && { li-inspect "$1" --size ${W}x$H <"${2:-/dev/null}" >out 2>err & echo $! >pid; } &&
+	li=$(cat pid) &&
+	wait_for err "click the map" &&
+	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win"
+}
+
+# close_window KEY: presses KEY in the window (q, ctrl+q) and waits until li-inspect ended
+# with status 0
+close_window() {
+	xdotool key "$1" &&
+	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
+	! kill -0 $li 2>/dev/null && wait $li
+}
+
+# frame.py: the map window's plot area (lib/plot.h: 10% to 80% of the width, 10% to 90%
+# of the height, over the map's extent plus 5%): window(MAP) gives the map x of a pixel
+# column, the map y of a pixel row, and the map size of one pixel across and down
+cat >frame.py <<PYEOF
+import h5py
+W, H = $W, $H
+def window(mapfile):
+    e = h5py.File(mapfile, "r").attrs["extent"]
+    x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
+    dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
+    x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
+    px = lambda p: x0 + (p - 0.10 * W) / (0.70 * W) * (x1 - x0)
+    py = lambda p: y1 - (p - 0.10 * H) / (0.80 * H) * (y1 - y0)
+    return px, py, (x1 - x0) / (0.70 * W), (y1 - y0) / (0.80 * H)
+PYEOF
+
+# at_pixels FILE PIXELS...: the points printed in FILE (copied to at.txt) are, in order,
+# the map coordinates of the clicked pixels "X,Y" (to the pixel), on the unzoomed map of
+# project proj
+at_pixels() {
+	grep "^point" "$1" | sed "s/^point [0-9]*: //; s/ (outside the data)//" >at.txt &&
+	shift &&
+	$PY - $(cache_map proj) "$@" <<-\PYEOF
+	import numpy as np, sys
+	from frame import window
+	px, py, tx, ty = window(sys.argv[1])
+	got = np.loadtxt("at.txt", ndmin=2)
+	pix = [tuple(map(int, a.split(","))) for a in sys.argv[2:]]
+	assert len(got) == len(pix), (got, pix)
+	for (x, y), (gx, gy) in zip(pix, got):
+	    assert abs(gx - px(x)) <= tx and abs(gy - py(y)) <= ty, (x, y, gx, gy, px(x), py(y))
+	PYEOF
+}
 test_expect_success 'setup: a project, prepared' '
 	make_project proj && unset DISPLAY && echo quit | li-inspect -q proj
 '
@@ -67,10 +120,7 @@ test_expect_success 'a display without an X server: one line, exit 1' '
 
 test_expect_success 'clicks, keys and quit in the window' '
 	printf "typed one\n" >typed.txt &&
-	end_previous && { li-inspect proj --size ${W}x$H <typed.txt >out 2>err & echo $! >pid; } &&
-	li=$(cat pid) &&
-	wait_for err "click the map" &&
-	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	open_window proj typed.txt &&
 	click_for $win 150 120 1 out "^point 1:" &&
 	sleep 0.3 && xdotool key l && wait_for err "point 1 labeled" &&
 	sleep 0.3 && xdotool key s && wait_for err "saved point 1" &&
@@ -79,28 +129,11 @@ test_expect_success 'clicks, keys and quit in the window' '
 	sleep 0.3 && click_for $win 30 30 1 out "^point 3:" &&
 	sleep 0.3 && xdotool key u && wait_for err "point 3 removed" &&
 	sleep 0.5 && import -window root shot.png &&
-	xdotool key q &&
-	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
-	! kill -0 $li 2>/dev/null && wait $li
+	close_window q
 '
 
 test_expect_success 'clicked pixels became their map coordinates (to the pixel)' '
-	grep "^point" out | sed "s/^point [0-9]*: //; s/ (outside the data)//" >clicked.txt &&
-	test $(wc -l <clicked.txt) = 3 &&
-	$PY -c "
-import h5py, numpy as np, sys
-e = h5py.File(sys.argv[1], \"r\").attrs[\"extent\"]
-x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
-dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
-x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
-W, H = $W, $H
-got = np.loadtxt(\"clicked.txt\")
-for (px, py), (gx, gy) in zip([(150, 120), (420, 300), (30, 30)], got):
-    ex = x0 + (px - 0.10 * W) / (0.70 * W) * (x1 - x0)
-    ey = y1 - (py - 0.10 * H) / (0.80 * H) * (y1 - y0)
-    tx = abs(gx - ex) / ((x1 - x0) / (0.70 * W)); ty = abs(gy - ey) / ((y1 - y0) / (0.80 * H))
-    assert tx <= 1 and ty <= 1, (px, py, gx, gy, ex, ey, tx, ty)
-" $(cache_map proj)
+	at_pixels out 150,120 420,300 30,30 && cp at.txt clicked.txt
 '
 
 test_expect_success 'saved: exactly two samples, equal to li-invert | li-propagate there' '
@@ -126,32 +159,20 @@ test_expect_success 'the screenshot is not blank' '
 '
 
 test_expect_success 'zoom (right-button box) stays through clicks; clicks probe the zoomed map' '
-	rm -f out err &&
-	end_previous && { li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
-	li=$(cat pid) &&
-	wait_for err "click the map" &&
-	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	open_window proj &&
 	xdotool mousemove --window $win 200 150 click 3 && sleep 0.3 &&
 	xdotool mousemove --window $win 400 300 click 3 && sleep 0.8 &&
 	click_for $win 270 200 1 out "^point 1:" &&
 	sleep 0.5 && click_for $win 270 200 1 out "^point 2:" &&
-	sleep 0.3 && xdotool key q &&
-	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
-	! kill -0 $li 2>/dev/null && wait $li &&
+	sleep 0.3 && close_window q &&
 	grep "^point" out | sed "s/^point [0-9]*: //; s/ (outside the data)//" >zoomed.txt &&
 	$PY -c "
-import h5py, numpy as np, sys
-e = h5py.File(sys.argv[1], \"r\").attrs[\"extent\"]
-x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
-dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
-x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
-W, H = $W, $H
-px = lambda p: x0 + (p - 0.10 * W) / (0.70 * W) * (x1 - x0)
-py = lambda p: y1 - (p - 0.10 * H) / (0.80 * H) * (y1 - y0)
+import numpy as np, sys
+from frame import window
+px, py, tx, ty = window(sys.argv[1])
 cx, cy = (px(200) + px(400)) / 2, (py(150) + py(300)) / 2
 got = np.loadtxt(\"zoomed.txt\")
 # two pixels of the unzoomed map: each corner of the box and the click round to a pixel
-tx, ty = (x1 - x0) / (0.70 * W), (y1 - y0) / (0.80 * H)
 for gx, gy in got:
     assert abs(gx - cx) <= 2 * tx and abs(gy - cy) <= 2 * ty, (gx, gy, cx, cy, tx, ty)
     # and not where pixel (270, 200) lies on the unzoomed map (30 pixels away)
@@ -172,16 +193,10 @@ test_expect_success 'render kind command: the project executable draws the outpu
 import json; m = json.load(open(\"cmdp/project.json\"))
 m[\"render\"] = {\"kind\": \"command\", \"run\": \"render.sh\"}
 json.dump(m, open(\"cmdp/project.json\", \"w\"))" &&
-	rm -f out err &&
-	end_previous && { li-inspect cmdp --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
-	li=$(cat pid) &&
-	wait_for err "click the map" &&
-	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	open_window cmdp &&
 	click_for $win 300 200 1 out "^point 1:" &&
 	sleep 0.8 && import -window root shot2.png &&
-	xdotool key q &&
-	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
-	! kill -0 $li 2>/dev/null && wait $li &&
+	close_window q &&
 	grep "^point" out | sed "s/^point [0-9]*: //" | li-invert $(cache_map cmdp) |
 		li-propagate -q cmdp/model.h5 --at code -o want.npy &&
 	$PY -c "
@@ -193,42 +208,13 @@ assert got.shape == (1, 8, 8) and np.abs(got - want).max() <= 1e-6, got.shape
 		-format "%[fx:mean > 0.001]" info:)" = 1
 '
 
-# at_pixels FILE PIXELS...: the points printed in FILE are, in order, the map coordinates
-# of the clicked pixels "X,Y" (to the pixel), on the unzoomed map of project proj
-at_pixels() {
-	grep "^point" "$1" | sed "s/^point [0-9]*: //; s/ (outside the data)//" >at.txt &&
-	shift &&
-	$PY - $(cache_map proj) "$@" <<-PYEOF
-	import h5py, numpy as np, sys
-	e = h5py.File(sys.argv[1], "r").attrs["extent"]
-	x0, x1 = e[0][0], e[1][0]; y0, y1 = e[0][1], e[1][1]
-	dx, dy = (x1 - x0) * 0.05, (y1 - y0) * 0.05
-	x0, x1, y0, y1 = x0 - dx, x1 + dx, y0 - dy, y1 + dy
-	W, H = $W, $H
-	got = np.loadtxt("at.txt", ndmin=2)
-	pix = [tuple(map(int, a.split(","))) for a in sys.argv[2:]]
-	assert len(got) == len(pix), (got, pix)
-	for (px, py), (gx, gy) in zip(pix, got):
-	    ex = x0 + (px - 0.10 * W) / (0.70 * W) * (x1 - x0)
-	    ey = y1 - (py - 0.10 * H) / (0.80 * H) * (y1 - y0)
-	    tx = abs(gx - ex) / ((x1 - x0) / (0.70 * W)); ty = abs(gy - ey) / ((y1 - y0) / (0.80 * H))
-	    assert tx <= 1 and ty <= 1, (px, py, gx, gy, ex, ey, tx, ty)
-	PYEOF
-}
-
 test_expect_success 'clicks in quick succession (while the window redraws): each answered once, in order' '
-	rm -f out err &&
-	end_previous && { li-inspect proj --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
-	li=$(cat pid) &&
-	wait_for err "click the map" &&
-	win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+	open_window proj &&
 	for p in "100 100" "200 150" "300 200" "400 250" "450 320" "120 300"; do
 		xdotool mousemove --window $win $p click 1 || exit 1
 	done &&
 	wait_for out "^point 6:" && sleep 1 &&
-	xdotool key q &&
-	for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
-	! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err &&
+	close_window q && ! grep -q error err &&
 	test $(grep -c "^point" out) = 6 &&
 	at_pixels out 100,100 200,150 300,200 400,250 450,320 120,300
 '
@@ -240,15 +226,9 @@ for kind in curves numbers; do
 import json; m = json.load(open(\"k/project.json\"))
 m[\"render\"] = {\"kind\": \"$kind\", \"channels\": [\"a\", \"b\"]}
 json.dump(m, open(\"k/project.json\", \"w\"))" &&
-		rm -f out err &&
-		end_previous && { li-inspect k --size ${W}x$H </dev/null >out 2>err & echo $! >pid; } &&
-		li=$(cat pid) &&
-		wait_for err "click the map" &&
-		win=$(xdotool search --name "li-inspect: map" | head -1) && test -n "$win" &&
+		open_window k &&
 		click_for $win 300 200 1 out "^point 1:" &&
-		sleep 0.5 && xdotool mousemove --window $win 300 200 && xdotool key ctrl+q &&
-		for i in $(seq 100); do kill -0 $li 2>/dev/null || break; sleep 0.1; done &&
-		! kill -0 $li 2>/dev/null && wait $li && ! grep -q error err
+		sleep 0.5 && xdotool mousemove --window $win 300 200 && close_window ctrl+q && ! grep -q error err
 	'
 done
 

@@ -11,13 +11,12 @@
 # LI_REQUIRE_BROWSER=1 (CI), where a skip is a failure.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
+serving
 
 browser_or_skip 'li-inspect --serve in a browser'
 
 test_expect_success 'setup: a project folder, prepared, and the plan of clicks' '
-	make_project proj && echo quit | li-inspect -q proj --no-window &&
+	prepared proj &&
 	cp $(cache_map proj) map.h5 && cp $(dirname $(cache_map proj))/xy.npy xy.npy &&
 	$PY -c "
 import json, h5py, numpy as np
@@ -37,11 +36,9 @@ json.dump(plan, open(\"plan.json\", \"w\"))
 
 if start_server proj; then
 	test_expect_success 'the page in Chromium: click, hover, save, undo, two pages, legend, zoom' '
-		NODE_PATH=$LI_TOP/tests/browser/node_modules timeout 200 \
-			node $LI_TOP/tests/browser/inspect.js "$URL" plan.json got.json &&
+		page inspect.js plan.json got.json &&
 		$PY -c "
 import json; g = json.load(open(\"got.json\"))
-assert g[\"errors\"] == [], g[\"errors\"]
 assert g[\"canvas\"] == [720, 560] and \"trustworthiness\" in g[\"title\"], (g[\"canvas\"], g[\"title\"])
 assert g[\"nonwhite\"] > 180 * 4, g[\"nonwhite\"]
 "
@@ -153,11 +150,9 @@ assert [cls[k] for k in y[1:]] == [\"two pages\"] * 2
 
 	test_expect_success 'relabel and remove from the page: new generations of the data set' '
 		$PY -c "import json; p = json.load(open(\"plan.json\")); p[\"edit\"] = 1; json.dump(p, open(\"plan2.json\", \"w\"))" &&
-		NODE_PATH=$LI_TOP/tests/browser/node_modules timeout 200 \
-			node $LI_TOP/tests/browser/inspect.js "$URL" plan2.json got2.json &&
+		page inspect.js plan2.json got2.json &&
 		$PY -c "
 import json, numpy as np; g = json.load(open(\"got.json\")); g2 = json.load(open(\"got2.json\"))
-assert g2[\"errors\"] == [], g2
 d = \"proj/labeled/code/current/\"
 o = np.load(d + \"origin.npy\"); y = np.load(d + \"labels.npy\"); l = np.load(d + \"latent.npy\")
 cls = open(d + \"classes.txt\").read().split(chr(10))[:-1]
@@ -216,7 +211,7 @@ assert f[\"x\"] < e[0][0] - 2 * (e[1][0] - e[0][0]) and f[\"y\"] > e[1][1], (f, 
 "
 	'
 else
-	test_expect_success 'the server starts' 'false'
+	server_failed 'the page'
 fi
 stop_servers
 test_done

@@ -8,45 +8,7 @@
 # unknown layer, a layer that is not a split point, an unknown method, a stale view.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
-
-code() { tail -1; }
-body() { sed '$d'; }
-
-# wait_view N: polls /api/projects until nothing is being prepared and view N is shown
-# (at most 120 s); the last answer stays in progress.json.
-wait_view() {
-	local i
-	for i in $(seq 600); do
-		api /api/projects | body >progress.json
-		$PY -c "
-import json, sys; j = json.load(open(\"progress.json\"))
-sys.exit(0 if j[\"preparing\"] is None and j[\"view\"] == $1 else 1)" && return 0
-		$PY -c "
-import json, sys; j = json.load(open(\"progress.json\"))
-sys.exit(1 if j[\"preparing\"] is None and j[\"error\"] else 0)" || return 1
-		sleep 0.2
-	done
-	return 1
-}
-
-# cache_of DIR CUT METHOD [auto]: the map file of that cached preparation (info.json names the
-# cut by its row index, which li-layers gives).
-cache_of() {
-	li-layers --json "$1/model.h5" >layers-of.json &&
-	$PY -c "
-import glob, json, os
-names = [l[\"name\"] for l in json.load(open(\"layers-of.json\"))[\"layers\"]]
-for i in sorted(glob.glob(\"$1/.li-inspect/*/info.json\")):
-    j = json.load(open(i))
-    if names[j[\"cut\"]] == \"$2\" and j[\"method\"] == \"$3\" and j.get(\"auto\", False) == (\"${4:-}\" == \"auto\"):
-        print(os.path.dirname(i) + \"/map.h5\"); break"
-}
-
-test_expect_success 'setup: a project folder, prepared' '
-	make_project proj && echo quit | li-inspect -q proj --no-window
-'
+serving proj
 
 if start_server proj; then
 	test_expect_success 'layers: every layer as li-layers lists it, split points choosable' '
@@ -195,13 +157,86 @@ assert np.allclose(np.array(a[\"output\"][\"values\"]).reshape(8, 8), w, rtol=1e
 		post /api/render "{\"x\": 0, \"y\": 0}" >out && test "$(code <out)" = 404
 	'
 else
-	test_skip 'the views' 'the server did not start'
-	_failed=1
+	server_failed 'the views'
 fi
 stop_servers
 
+# A project whose preprocessing (a command) waits while the file hold exists: a
+# preparation stays running until the test removes it.
+test_expect_success 'setup: a project whose preparations can be held' '
+	make_project held &&
+	printf "#!/bin/sh\nwhile [ -e \"\$(dirname \"\$0\")/hold\" ]; do sleep 0.05; done\nexec cp \"\$1\" \"\$2\"\n" >held/prep.sh &&
+	chmod +x held/prep.sh &&
+	$PY -c "
+import json; p = json.load(open(\"held/project.json\")); p[\"preprocess\"] = {\"run\": \"./prep.sh\"}
+json.dump(p, open(\"held/project.json\", \"w\"))" &&
+	echo quit | li-inspect -q held --no-window
+'
+
+# state JSON: the state of a prepare answer
+state() { body | $PY -c "import json, sys; print(json.load(sys.stdin)[\"state\"])"; }
+
+if start_server held; then
+	test_expect_success 'a choice while one prepares is queued; the newest wins, the one superseded is not shown' '
+		touch held/hold &&
+		post /api/prepare "{\"cut\": \"enc\"}" >out && test "$(code <out)" = 202 &&
+		test "$(state <out)" = preparing &&
+		post /api/prepare "{\"cut\": \"dec\"}" >out && test "$(code <out)" = 202 &&
+		test "$(state <out)" = queued &&
+		post /api/prepare "{\"cut\": \"out\"}" >out && test "$(code <out)" = 202 &&
+		test "$(state <out)" = queued &&
+		api /api/projects | body >during.json &&
+		post /api/click "{\"x\": 0, \"y\": 0, \"view\": 1}" >out && test "$(code <out)" = 200 &&
+		rm held/hold && wait_view 2 &&
+		$PY -c "
+import json; d = json.load(open(\"during.json\"))
+p, q = d[\"preparing\"], d[\"queued\"]
+assert d[\"view\"] == 1 and p[\"cut\"] == \"enc\" and p[\"superseded\"] is True, d
+assert q == {\"project\": \"held\", \"cut\": \"out\", \"method\": \"pca\", \"auto\": False}, q
+" &&
+		api /api/meta | body | grep -q "\"cut\": \"out\", \"method\": \"pca\"" &&
+		grep -q "held at .enc. with pca: prepared, not shown (a newer choice was made)" server.err &&
+		! grep -q "now showing held at .enc." server.err &&
+		test -n "$(cache_of held enc pca)" && test -z "$(cache_of held dec pca)"
+	'
+
+	test_expect_success 'choosing the view shown while another prepares: that one is not shown' '
+		touch held/hold &&
+		post /api/prepare "{\"cut\": \"flat\"}" >out && test "$(code <out)" = 202 &&
+		post /api/prepare "{\"cut\": \"out\"}" >out && test "$(code <out)" = 200 &&
+		test "$(state <out)" = ready &&
+		api /api/projects | body >during.json &&
+		rm held/hold && wait_view 2 &&
+		$PY -c "
+import json; d = json.load(open(\"during.json\"))
+assert d[\"preparing\"][\"cut\"] == \"flat\" and d[\"preparing\"][\"superseded\"] is True and d[\"queued\"] is None, d
+" &&
+		api /api/meta | body | grep -q "\"cut\": \"out\"" &&
+		grep -q "held at .flat. with pca: prepared, not shown" server.err
+	'
+
+	test_expect_success 'choosing the one being prepared again: it is shown, the queued one dropped' '
+		touch held/hold &&
+		post /api/prepare "{\"cut\": \"enc\"}" >out && test "$(state <out)" = preparing &&
+		post /api/prepare "{\"cut\": \"code\"}" >out && test "$(state <out)" = queued &&
+		post /api/prepare "{\"cut\": \"enc\"}" >out && test "$(state <out)" = preparing &&
+		api /api/projects | body >during.json &&
+		rm held/hold && wait_view 3 &&
+		$PY -c "
+import json; d = json.load(open(\"during.json\"))
+assert d[\"preparing\"][\"superseded\"] is False and d[\"queued\"] is None, d
+" &&
+		api /api/meta | body | grep -q "\"cut\": \"enc\"" &&
+		test $(ls held/.li-inspect/*/info.json | wc -l) = 4
+	'
+else
+	server_failed 'queued choices'
+fi
+stop_servers
+rm -f held/hold
+
 test_expect_success 'an older single labeled/: still the default cut'"'"'s data set' '
-	make_project old && echo quit | li-inspect -q old --no-window &&
+	prepared old &&
 	printf "0 0\nlabel first\nsave\n" | li-inspect -q old --no-window >/dev/null &&
 	mv old/labeled/code old/set && rmdir old/labeled && mv old/set old/labeled &&
 	test -L old/labeled/current &&
@@ -217,7 +252,7 @@ assert np.load(\"old/labeled/enc/current/latent.npy\").shape == (1, 16)
 '
 
 test_expect_success 'setup: a project with a render command' '
-	make_render_project rproj && echo quit | li-inspect -q rproj --no-window
+	prepared rproj make_render_project
 '
 
 if start_server rproj; then
@@ -253,8 +288,7 @@ assert got.shape == (8, 8) and np.abs(got - np.round(255 * w)).max() <= 1, (got,
 		post /api/render "{\"x\": 0, \"y\": 0}" >out && test "$(code <out)" = 200
 	'
 else
-	test_skip 'the render command' 'the server did not start'
-	_failed=1
+	server_failed 'the render command'
 fi
 stop_servers
 
@@ -305,8 +339,7 @@ assert np.allclose(np.array(a[\"output\"][\"values\"]).reshape(8, 8), w, rtol=1e
 "
 	'
 else
-	test_skip 'a folder of projects' 'the server did not start'
-	_failed=1
+	server_failed 'a folder of projects'
 fi
 stop_servers
 

@@ -8,8 +8,7 @@
 # command's rendering of li-propagate's output.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
-unset DISPLAY
-trap stop_servers EXIT
+serving
 
 browser_or_skip 'li-inspect --serve over a folder of projects in a browser'
 
@@ -20,25 +19,9 @@ test_expect_success 'setup: a folder of projects (one large enough to watch its 
 	       \"layer\": \"enc\", \"method\": \"umap\", \"label\": \"at enc\"}" >plan.json
 '
 
-# the map file of DIR's cached preparation at layer CUT with METHOD
-cache_of() {
-	li-layers --json "$1/model.h5" >layers-of.json &&
-	$PY -c "
-import glob, json, os
-names = [l[\"name\"] for l in json.load(open(\"layers-of.json\"))[\"layers\"]]
-for i in sorted(glob.glob(\"$1/.li-inspect/*/info.json\")):
-    j = json.load(open(i))
-    if names[j[\"cut\"]] == \"$2\" and j[\"method\"] == \"$3\": print(os.path.dirname(i) + \"/map.h5\"); break"
-}
-
 if start_server root; then
 	test_expect_success 'the page: projects, method, layer, clicks, save, the render picture' '
-		NODE_PATH=$LI_TOP/tests/browser/node_modules timeout 300 \
-			node $LI_TOP/tests/browser/views.js "$URL" plan.json got.json &&
-		$PY -c "
-import json; g = json.load(open(\"got.json\"))
-assert g[\"errors\"] == [], g[\"errors\"]
-"
+		page views.js plan.json got.json 300
 	'
 
 	test_expect_success 'the project list first; the bad one listed with its problem' '
@@ -116,8 +99,7 @@ assert np.abs(got - np.round(255 * w)).max() <= 1, (got, np.round(255 * w))
 "
 	'
 else
-	test_skip 'the page over a folder of projects' 'the server did not start'
-	_failed=1
+	server_failed 'the page over a folder of projects'
 fi
 stop_servers
 test_done
