@@ -483,6 +483,10 @@
     tip.style.top = (e.offsetY + 14) + 'px';
     if (best === hoverAt) return;
     hoverAt = best;
+    // until this point's sample arrives, show nothing rather than the last point's
+    $('tiptext').textContent = '';
+    const img = $('tipimg');
+    img.getContext('2d').clearRect(0, 0, img.width, img.height);
     const show = (s) => {
       if (hoverAt !== best) return;
       drawValues($('tipimg'), s.values, s.shape, 64, 'sample');

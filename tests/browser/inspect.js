@@ -1,6 +1,6 @@
 // Drives li-inspect --serve's page in headless Chromium (puppeteer-core) for
 // tests/cli/t0911: node inspect.js URL PLAN.json RESULTS.json
-// PLAN: {"clicks": [[px, py], ...] (map-canvas pixels), "hover": [px, py],
+// PLAN: {"clicks": [[px, py], ...] (map-canvas pixels), "hover": [px, py], "hover2": [px, py],
 //        "burst": [[px, py], ...], "label": NAME}
 // RESULTS: what the page received and drew, for the test to check against li-invert |
 // li-propagate and the labeled data set. This script decides nothing about numbers.
@@ -97,6 +97,20 @@ withBrowser(s, 'inspect.js', { width: 1280, height: 900 }, async (browser) => {
   await page.waitForFunction(() => !document.getElementById('tip').hidden &&
     document.getElementById('tiptext').textContent !== '', { timeout: 20000, polling: 50 });
   out.hover = await page.$eval('#tiptext', (e) => e.textContent);
+
+  at('hover another point while its sample is on the way');
+  // the samples now arrive late: until the new one does, the tip must not show the old one
+  await page.evaluate(() => {
+    const f = window.liFetch = window.fetch;
+    window.fetch = (u, o) => (String(u).includes('sample')
+      ? new Promise((r) => setTimeout(r, 1500)).then(() => f(u, o)) : f(u, o));
+  });
+  await page.mouse.move(o.x + plan.hover2[0], o.y + plan.hover2[1]);
+  out.hover_pending = await page.$eval('#tiptext', (e) => e.textContent);
+  await page.waitForFunction(() => document.getElementById('tiptext').textContent !== '',
+    { timeout: 20000, polling: 50 });
+  out.hover2 = await page.$eval('#tiptext', (e) => e.textContent);
+  await page.evaluate(() => { window.fetch = window.liFetch; });
 
   at('label and save');
   // label and save the point on screen (the newest of the burst)

@@ -5,10 +5,10 @@
 # shows (within half a pixel, by the page's documented rule: the data's extent plus 5%);
 # the numbers the page received equal li-invert | li-propagate there within 1e-5 and the
 # output canvas shows them as gray levels; a burst of clicks loses none and the newest
-# stays on screen; hover shows a data row; label + Save appends to the labeled data set;
-# Undo; two pages saving at once; the legend hides a class; wheel zoom and drag pan reach
-# past the data. Skipped with the reason where Chromium cannot run, unless
-# LI_REQUIRE_BROWSER=1 (CI), where a skip is a failure.
+# stays on screen; hover shows a data row (never the last row while the next one loads);
+# label + Save appends to the labeled data set; Undo; two pages saving at once; the legend
+# hides a class; wheel zoom and drag pan reach past the data. Skipped with the reason
+# where Chromium cannot run, unless LI_REQUIRE_BROWSER=1 (CI), where a skip is a failure.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
 serving
@@ -28,7 +28,7 @@ pix = lambda x, y: [int(round((x - x0) * W / (x1 - x0))), int(round((y1 - y) * H
 targets = [xy[5].tolist(), [0.0, 0.0], [e[1][0] + 0.03 * (e[1][0] - e[0][0]), e[0][1]]]
 plan = {\"clicks\": [pix(*t) for t in targets], \"targets\": targets,
         \"burst\": [[100, 100], [600, 120], [400, 500], [50, 400]],
-        \"hover\": pix(*xy[100]), \"label\": \"not a number\", \"class0_rgb\": [31, 119, 180],
+        \"hover\": pix(*xy[100]), \"hover2\": pix(*xy[50]), \"label\": \"not a number\", \"class0_rgb\": [31, 119, 180],
         \"traverse\": [pix(*xy[5]), pix(*xy[100])], \"view\": [x0, x1, y0, y1]}
 json.dump(plan, open(\"plan.json\", \"w\"))
 "
@@ -110,6 +110,9 @@ idx, name = g[\"hover\"].split(\" \", 1); j = int(idx[1:])
 x0, x1, y0, y1 = p[\"view\"]
 hp = np.array([(xy[j][0] - x0) * 720 / (x1 - x0), (y1 - xy[j][1]) * 560 / (y1 - y0)])
 assert np.hypot(*(hp - p[\"hover\"])) <= 6.5 and name == names[y[j]], (g[\"hover\"], hp, p[\"hover\"])
+# a point whose sample is still on the way: an empty tip, never the text of the last point
+assert g[\"hover_pending\"] == \"\", (g[\"hover_pending\"], g[\"hover\"])
+assert g[\"hover2\"].split(\" \")[0] != idx, (g[\"hover2\"], g[\"hover\"])
 "
 	'
 
