@@ -69,17 +69,21 @@ for i in sorted(glob.glob(\"$1/.li-inspect/*/info.json\")):
 }
 
 # start_server DIR [ARGS...]: starts `li-inspect DIR --serve ${SERVE_AT:-0} ARGS` in the background
-# (never for more than 10 minutes), waits for its address line, and sets SRV_PID, URL,
+# (never for more than 10 minutes), waits for its address line (up to 2 minutes), and sets SRV_PID, URL,
 # PORT, TOKEN and BASE (http://127.0.0.1:PORT). Call stop_servers at the end (the tests
 # also trap EXIT with it), so no server outlives its test. 1 when it did not start.
 SRV_PIDS=""
 start_server() {
 	local dir=$1 i
 	shift
+	# nothing of an earlier server may pass for this one's: no stale address (a test
+	# would then talk to a port nobody holds), no line from an old writer (a new file)
+	URL= PORT= TOKEN= BASE=
+	rm -f server.err
 	timeout 600 li-inspect "$dir" --serve "${SERVE_AT:-0}" "$@" 2>server.err &
 	SRV_PID=$!
 	SRV_PIDS="$SRV_PIDS $SRV_PID"
-	for i in $(seq 300); do
+	for i in $(seq 1200); do	# up to 2 minutes: a loaded machine starts it slowly
 		grep -q "^li-inspect: serving " server.err && break
 		kill -0 $SRV_PID 2>/dev/null || break
 		sleep 0.1
