@@ -196,24 +196,34 @@ typedef struct sgd {
 	const li_progress *progress; /* epochs done, from thread 0 (the caller's) */
 } sgd;
 
+/* Grows the two arrays a and b of a list of cap items (sizes sa and sb per item) to hold
+ * `want` items; 0 when they do (cap updated), -1 when out of memory. */
+static int list_room(void **a, size_t sa, void **b, size_t sb, int64_t *cap, int64_t want)
+{
+	if (want <= *cap)
+		return 0;
+	int64_t m = *cap ? 2 * *cap : 1024;
+	while (m < want)
+		m *= 2;
+	void *p = realloc(*a, sa * (size_t)m);
+	if (!p)
+		return -1;
+	*a = p;
+	if (!(p = realloc(*b, sb * (size_t)m)))
+		return -1;
+	*b = p;
+	*cap = m;
+	return 0;
+}
+
 /* Room for `need` more pulls. */
 static int pull_room(pulls *pl, int64_t need, int dim)
 {
-	if (pl->n + need <= pl->m)
-		return 0;
-	int64_t m = pl->m ? 2 * pl->m : 1024;
-	while (m < pl->n + need)
-		m *= 2;
-	int32_t *t = realloc(pl->tail, sizeof(int32_t) * (size_t)m);
-	if (!t)
-		return -1;
+	void *t = pl->tail, *h = pl->half;
+	int rc = list_room(&t, sizeof(int32_t), &h, sizeof(float) * (size_t)dim, &pl->m, pl->n + need);
 	pl->tail = t;
-	float *h = realloc(pl->half, sizeof(float) * (size_t)m * (size_t)dim);
-	if (!h)
-		return -1;
 	pl->half = h;
-	pl->m = m;
-	return 0;
+	return rc;
 }
 
 /* One epoch of SGD for the vertices [i0, i1), their tails' halves into pl. */
@@ -315,21 +325,11 @@ typedef struct oplist {
 /* Room for `need` more ops. */
 static int op_room(oplist *l, int64_t need)
 {
-	if (l->n_op + need <= l->m_op)
-		return 0;
-	int64_t m = l->m_op ? 2 * l->m_op : 4096;
-	while (m < l->n_op + need)
-		m *= 2;
-	int32_t *p = realloc(l->op, sizeof(int32_t) * (size_t)m);
-	if (!p)
-		return -1;
-	l->op = p;
-	int32_t *q = realloc(l->slot, sizeof(int32_t) * (size_t)m);
-	if (!q)
-		return -1;
+	void *o = l->op, *q = l->slot;
+	int rc = list_room(&o, sizeof(int32_t), &q, sizeof(int32_t), &l->m_op, l->n_op + need);
+	l->op = o;
 	l->slot = q;
-	l->m_op = m;
-	return 0;
+	return rc;
 }
 
 /* Phase 1: the ops of vertices [i0, i1) (at most 64) for this epoch. */
