@@ -9,12 +9,11 @@
  *
  * Determinism: every random choice comes from li_rng_stream(seed, item) with the item a
  * vertex, edge or query row, never a thread, so the same data and seed give the same
- * bytes at any thread count. The fit's SGD gets there by updating, in each epoch, every
- * vertex only through its own edges (the graph is symmetric, so edge j->i stands for the
- * other half of umap-learn's move_other update, which is applied to i as a second pull
- * from where the first left it), and by running the vertices in 16 fixed blocks one
- * after the other: within a block, vertices run in parallel and read the others from a
- * copy of the embedding refreshed after each block. (2-D fits run 8 vertices at once in
+ * bytes at any thread count. The fit's SGD gets there by running the vertices in 16
+ * fixed blocks one after the other: within a block, vertices run in parallel, each moving
+ * only itself through its own edges and reading the others from a copy of the embedding
+ * refreshed after each block; the other end of each pull (umap-learn's move_other) is
+ * kept and applied after the block, in a fixed order. (2-D fits run 8 vertices at once in
  * the lanes of a vector, each lane doing exactly one vertex's float arithmetic; the
  * gradients' powers come from a polynomial 2^(b log2 x) within 1e-5 of pow.) Transform and inverse optimise each query row alone: a row's result depends
  * only on that row, the model and the seed, never on the other rows of the batch
