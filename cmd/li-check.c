@@ -10,7 +10,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
 #include "cli.h"
 
 enum {
