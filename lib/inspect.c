@@ -13,7 +13,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,19 +32,6 @@
 #include "probe.h"
 #include "inspect_internal.h"
 
-
-static void note(const li_inspect_opts *o, const char *fmt, ...) LI_PRINTF(2, 3);
-static void note(const li_inspect_opts *o, const char *fmt, ...)
-{
-	if (!o->note)
-		return;
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	o->note(o->ctx, buf);
-}
 
 static char *join(const char *a, const char *b)
 {
@@ -202,8 +188,9 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 				  "%s: the model has no split point between its input and its output",
 				  ins->p->model);
 	ins->cut = best;
-	note(o, "cut at '%s' (the split point with the smallest latent, %lld numbers; --at to choose)",
-	     li_model_row_name(m, best), (long long)best_n);
+	li_note(o->note, o->ctx,
+		"cut at '%s' (the split point with the smallest latent, %lld numbers; --at to choose)",
+		li_model_row_name(m, best), (long long)best_n);
 	return 0;
 }
 
@@ -433,8 +420,8 @@ static int validate(li_inspect *ins, const li_logreg *lr, const li_inspect_opts 
 	int64_t right = 0;
 	for (int64_t i = 0; i < n; i++)
 		right += pred[i] == y[i];
-	note(o, "probe: validation accuracy %.4f (%lld rows)", (double)right / (double)n,
-	     (long long)n);
+	li_note(o->note, o->ctx, "probe: validation accuracy %.4f (%lld rows)",
+		(double)right / (double)n, (long long)n);
 	rc = 0;
 out:
 	li_array_release(&vx);
@@ -486,7 +473,7 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	for (int64_t i = 0; i < 2 * ins->n; i++)
 		ins->xy[i] = (float)yd[i];
 	if (li_map_note(ins->map))
-		note(o, "%s", li_map_note(ins->map));
+		li_note(o->note, o->ctx, "%s", li_map_note(ins->map));
 	char *mp = join(tmp, "map.h5");
 	int bad = !mp || li_map_save(ins->map, mp, err);
 	free(mp);
@@ -559,7 +546,8 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 			li_logreg_predict(&lr, lat, ins->n, pred);
 			for (int64_t i = 0; i < ins->n; i++)
 				acc += pred[i] == ins->labels[i];
-			note(o, "probe: %d classes, training accuracy %.4f", k, acc / (double)ins->n);
+			li_note(o->note, o->ctx, "probe: %d classes, training accuracy %.4f", k,
+				acc / (double)ins->n);
 		}
 		free(pred);
 		if (ins->p->val_data && ins->p->val_labels &&
@@ -719,7 +707,7 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 	int cached = info && access(info, R_OK) == 0;
 	free(info);
 	if (cached) {
-		note(o, "using the preparation cached in %s", ins->cache);
+		li_note(o->note, o->ctx, "using the preparation cached in %s", ins->cache);
 		if (load_cache(ins, ins->cache, err))
 			goto fail;
 	} else {
@@ -741,7 +729,7 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 			li_err_set(err, LI_ENOMEM, "out of memory");
 			goto fail;
 		}
-		note(o, "prepared and cached in %s", ins->cache);
+		li_note(o->note, o->ctx, "prepared and cached in %s", ins->cache);
 	}
 	if (li_map_dims(ins->map) != 2) {
 		li_err_set(err, LI_EDATA, "%s: the map is not 2-D", ins->cache);
@@ -774,10 +762,10 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 	}
 	char line[300];
 	li_map_summary(ins->map, line, sizeof line);
-	note(o, "%s", line);
+	li_note(o->note, o->ctx, "%s", line);
 	if (ins->approx)
-		note(o, "t-SNE has no inverse: points are inverted approximately (weighted mean of "
-			"the latent rows of the 10 nearest embedded training points)");
+		li_note(o->note, o->ctx, "t-SNE has no inverse: points are inverted approximately "
+			"(weighted mean of the latent rows of the 10 nearest embedded training points)");
 	if (tmp) {
 		/* the probe was loaded from our copy: now it can go */
 		free(ins->probe_path);

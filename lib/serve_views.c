@@ -46,19 +46,6 @@ static void page_message(char *out, size_t n, const char *msg, const char *dir)
 		snprintf(out, n, "%s", buf);
 }
 
-static void note(li_serve *s, const char *fmt, ...) LI_PRINTF(2, 3);
-static void note(li_serve *s, const char *fmt, ...)
-{
-	if (!s->o.note)
-		return;
-	char line[1200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	s->o.note(s->o.ctx, line);
-}
-
 static int add_project(li_serve *s, const char *name, const char *dir, const char *problem)
 {
 	li_serve_project *v = realloc(s->projects, sizeof *v * (size_t)(s->n_projects + 1));
@@ -155,7 +142,7 @@ int li_serve_views_folder(li_serve *s, const char *dir, li_err *err)
 		char problem[600] = "";
 		if (!p) {
 			/* listed with its problem: the others stay usable */
-			note(s, "%s: %s", sub ? sub : names[i], pe.msg);
+			li_note(s->o.note, s->o.ctx, "%s: %s", sub ? sub : names[i], pe.msg);
 			page_message(problem, sizeof problem, pe.msg, sub ? sub : "");
 		}
 		if (!sub || add_project(s, names[i], sub, p ? NULL : problem))
@@ -204,7 +191,7 @@ int li_serve_views_free(li_serve *s)
 static void job_note(void *ctx, const char *line)
 {
 	li_serve *s = ctx;
-	note(s, "%s", line);
+	li_note(s->o.note, s->o.ctx, "%s", line);
 }
 
 static void job_progress(void *ctx, const char *stage, int64_t done, int64_t total)
@@ -262,10 +249,10 @@ static void *job_main(void *arg)
 		s->project = j.project;
 		s->view++;
 		pthread_mutex_unlock(&s->lock);
-		note(s, "now showing %s at '%s' with %s", s->projects[j.project].name,
-		     li_inspect_cut(ins), li_inspect_method(ins));
+		li_note(s->o.note, s->o.ctx, "now showing %s at '%s' with %s",
+			s->projects[j.project].name, li_inspect_cut(ins), li_inspect_method(ins));
 	} else {
-		note(s, "preparing %s failed: %s", j.dir, err.msg);
+		li_note(s->o.note, s->o.ctx, "preparing %s failed: %s", j.dir, err.msg);
 	}
 	li_inspect_free(old_ins);
 	li_project_free(old_p);
