@@ -138,15 +138,20 @@ static int is_output(const li_model *m, int row)
 	return 0;
 }
 
-/* The split point with the smallest latent (-1 when none), its size in *size. */
-static int smallest_split(const li_model *m, int64_t *size)
+/* The split point with the smallest latent (-1 when none), its size in *size; LI_ENOMEM
+ * with err set. */
+static int smallest_split(const li_model *m, int64_t *size, li_err *err)
 {
-	int best = -1;
+	int best = -1, split;
 	int64_t best_n = 0;
 	for (int i = 0; i < li_model_rows(m); i++) {
 		const li_shape *s = li_model_row_shape(m, i);
 		if (i == li_model_input_row(m, 0) || is_output(m, i) || li_model_row_problem(m, i) ||
-		    s->rank < 0 || !li_model_is_split(m, i))
+		    s->rank < 0)
+			continue;
+		if ((split = li_model_split_point(m, i, err)) < 0)
+			return split;
+		if (!split)
 			continue;
 		int64_t n = li_shape_elems(s);
 		if (n > 0 && (best < 0 || n < best_n)) {
@@ -172,7 +177,10 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 		if (row == li_model_input_row(m, 0))
 			return li_err_set(err, LI_EUSAGE, "%s: '%s' is the model's input, not a latent layer",
 					  ins->p->model, li_model_row_name(m, row));
-		if (!li_model_is_split(m, row)) {
+		int split = li_model_split_point(m, row, err);
+		if (split < 0)
+			return split;
+		if (!split) {
 			char buf[400];
 			li_model_crossing_str(m, row, buf, sizeof buf);
 			return li_err_set(err, LI_EUSAGE, "%s: '%s' is not a split point: %s",
@@ -182,7 +190,9 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 		return 0;
 	}
 	int64_t best_n;
-	int best = smallest_split(m, &best_n);
+	int best = smallest_split(m, &best_n, err);
+	if (best == LI_ENOMEM)
+		return best;
 	if (best < 0)
 		return li_err_set(err, LI_EDATA,
 				  "%s: the model has no split point between its input and its output",
@@ -205,7 +215,9 @@ static int labeled_dir(li_inspect *ins, li_err *err)
 	free(cur);
 	if (legacy) {
 		int64_t size;
-		int def = p->at ? li_model_find(ins->m, p->at) : smallest_split(ins->m, &size);
+		int def = p->at ? li_model_find(ins->m, p->at) : smallest_split(ins->m, &size, err);
+		if (def == LI_ENOMEM)
+			return def;
 		if (def == ins->cut) {
 			ins->labeled = strdup(p->labeled);
 			return ins->labeled ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
