@@ -12,7 +12,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "check.h"
 #include "cli.h"
 
 enum {

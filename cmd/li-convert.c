@@ -10,7 +10,6 @@
 #include <jansson.h>
 
 #include "cli_data.h"
-#include "data_writer.h"
 
 enum { OPT_DTYPE = CLI_OPT_FIRST_FREE, OPT_TO, OPT_OUT_VAR, OPT_MAT_VERSION, OPT_LABELS_OUT,
        OPT_CLASSES_OUT };

@@ -14,10 +14,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "inspect.h"
-#include "inspect_marks.h"
-#include "inspect_window.h"
-#include "serve.h"
 
 enum { OPT_AT = CLI_OPT_FIRST_FREE, OPT_METHOD, OPT_NO_WINDOW, OPT_SIZE, OPT_SERVE };
 

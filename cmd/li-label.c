@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "cli.h"
-#include "cli_data.h"
 
 enum {
 	OPT_X = CLI_OPT_FIRST_FREE, OPT_PROB, OPT_LABELS, OPT_LABEL, OPT_SET, OPT_CLASSES,
@@ -138,25 +137,17 @@ static li_npy_reader *open_samples(const char *path, FILE **xf)
 {
 	li_err err = {0};
 	li_npy_reader *r = NULL;
-	int status;
 	li_format f = li_format_from_path(path);
 	if (!strcmp(path, "-") && li_npy_sniff(stdin))
 		f = LI_FORMAT_NPY; /* a .npy stream on standard input streams straight through */
-	if (f == LI_FORMAT_NPY) {
-		if (!(*xf = cli_open_in(path)))
-			return NULL;
-		if (!(r = li_npy_open(*xf, &err)))
-			cli_fail(cli_name(path), &err);
-		return r;
-	}
-	li_data_opts o;
-	li_data_opts_init(&o);
-	li_data *d = cli_data_open(path, &o, &status);
-	if (!d)
+	if (f != LI_FORMAT_NPY)
+		r = li_labeled_spool_samples(path, xf, &err);
+	else if (!(*xf = cli_open_in(path)))
 		return NULL;
-	if (!(r = li_labeled_spool_samples(d, xf, &err)))
+	else
+		r = li_npy_open(*xf, &err);
+	if (!r)
 		cli_fail(cli_name(path), &err);
-	li_data_close(d);
 	return r;
 }
 

@@ -3,8 +3,8 @@
  * 2-D coordinates colored by class, a grid of images, sequence curves, and the
  * latent-traversal mosaic. The picture's format follows -o's extension (.png .svg .pdf,
  * .txt for text) or --term; without either, a text picture goes to standard output.
- * The pictures and the reading of arrays as points, images or curves are lib/plot.c's;
- * what keeps this file over 300 lines is the four kinds' options and their usage text.
+ * The pictures, the reading of arrays as points, images or curves and the checks between
+ * a picture's inputs are lib/plot.c's and lib/plot_inputs.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -70,11 +70,14 @@ static void usage(FILE *f)
 }
 
 typedef struct args {
-	const char *kind, *input, *labels, *classes, *mark, *map, *titles, *channels, *coords;
+	li_plot_kind kind;
+	const char *name, *input, *labels, *classes, *mark, *map_path, *titles, *channels;
+	const char *coords;
 	const char *data;
 	int have_term, rows, cols, n_shape;
 	int64_t shape[3];
 	li_plot_opts o;
+	li_map *map;           /* --map, loaded */
 } args;
 
 /* The options after the picture's kind; usage errors end the program. */
@@ -137,7 +140,7 @@ static void parse_args(int argc, char **argv, args *a, cli_common *common)
 		case OPT_LABELS: a->labels = optarg; break;
 		case OPT_CLASSES: a->classes = optarg; break;
 		case OPT_MARK: a->mark = optarg; break;
-		case OPT_MAP: a->map = optarg; break;
+		case OPT_MAP: a->map_path = optarg; break;
 		case OPT_SHAPE:
 			a->n_shape = cli_parse_dims(optarg, a->shape, 3);
 			if (a->n_shape < 2 || a->shape[0] < 1 || a->shape[1] < 1 ||
@@ -201,87 +204,34 @@ static int read_labels(const char *path, li_textlist *classes, int strict, int64
 		return -1;
 	int e = li_textlist_labels(f, classes, lab, &n_lab, &err);
 	cli_close_in(f);
-	if (e)
+	if (e || li_plot_labels_check(*lab, n_lab, n, strict ? classes->n : -1, &err))
 		return cli_fail(cli_name(path), &err), -1;
-	if (n_lab != n)
-		return cli_error(cli_name(path), "%lld labels for %lld points", (long long)n_lab,
-				 (long long)n), -1;
-	for (int64_t i = 0; i < n; i++)
-		if ((*lab)[i] < 0 || (strict && (*lab)[i] >= classes->n))
-			return cli_error(cli_name(path), "label %lld of row %lld is not a class%s",
-					 (long long)(*lab)[i], (long long)i,
-					 strict ? " of the class list" : ""), -1;
 	return 0;
 }
 
-/* Reads the inputs of a->kind and draws the picture to out. 0, or -1 after the error line. */
-static int draw(const args *a, li_plot_opts *o, const li_map *map, FILE *out)
+/* Reads the inputs of a->kind and draws the picture to out (lib/plot_inputs.c). 0, or -1
+ * after the error line. */
+static int draw(const args *a, FILE *out)
 {
 	li_err err = {0};
-	li_array in = {0}, marks = {0}, grid = {0}, data = {0};
-	li_textlist classes = {0}, titles = {0}, channels = {0};
-	li_plot_images im;
-	int64_t n = 0, n_marks = 0, n_grid = 0, n_data = 0, *lab = NULL, t, c;
-	int rc = -1, is_map = !strcmp(a->kind, "map"), is_curves = !strcmp(a->kind, "curves");
-	const char *who = NULL; /* the file an error is about */
-	char title[256];
-	double extent[4];
-	if (load(a->input, &in, is_map ? &n : NULL) ||
-	    (a->classes && read_list(a->classes, &classes)) ||
-	    (a->labels && read_labels(a->labels, &classes, a->classes != NULL, n, &lab)) ||
-	    (a->mark && load(a->mark, &marks, &n_marks)) ||
-	    (a->titles && !is_map && read_list(a->titles, &titles)) ||
-	    (a->channels && is_curves && read_list(a->channels, &channels)))
+	li_plot_inputs p = {.shape = a->shape, .n_shape = a->n_shape, .rows = a->rows,
+			    .cols = a->cols, .map = a->map};
+	int rc = -1, bad, is_map = a->kind == LI_PLOT_KIND_MAP;
+	if (load(a->input, &p.in, is_map ? &p.n : NULL) ||
+	    (a->classes && read_list(a->classes, &p.classes)) ||
+	    (a->labels && read_labels(a->labels, &p.classes, a->classes != NULL, p.n, &p.labels)) ||
+	    (a->mark && load(a->mark, &p.marks, &p.n_marks)) ||
+	    (a->titles && !is_map && read_list(a->titles, &p.titles)) ||
+	    (a->channels && a->kind == LI_PLOT_KIND_CURVES && read_list(a->channels, &p.channels)) ||
+	    (a->coords && load(a->coords, &p.grid, &p.n_grid)) ||
+	    (a->data && load(a->data, &p.data, &p.n_data)))
 		goto out;
-	if (is_map) {
-		if (!o->title && map) {
-			li_map_title(map, title, sizeof title);
-			o->title = title;
-		}
-		rc = li_plot_map(o, in.data, n, lab, (const char *const *)classes.s, (int)classes.n,
-				 marks.data, n_marks, out, &err);
-	} else if (is_curves) {
-		if ((rc = li_plot_curves_of(&in, &n, &t, &c, &err)))
-			who = a->input;
-		else
-			rc = li_plot_curves(o, in.data, n, t, c, a->rows, a->cols,
-					    (const char *const *)titles.s, titles.n,
-					    (const char *const *)channels.s, channels.n, out, &err);
-	} else if ((rc = li_plot_images_of(&in, a->shape, a->n_shape, &im, &err))) {
-		who = a->input;
-	} else if (!strcmp(a->kind, "images")) {
-		rc = li_plot_image_grid(o, &im, a->rows, a->cols, (const char *const *)titles.s,
-					titles.n, out, &err);
-	} else { /* mosaic */
-		if ((rc = load(a->coords, &grid, &n_grid)))
-			goto out;
-		if (n_grid != im.n) {
-			cli_error(cli_name(a->coords), "%lld grid points for %lld outputs",
-				  (long long)n_grid, (long long)im.n);
-			rc = -1;
-			goto out;
-		}
-		if ((rc = a->data ? load(a->data, &data, &n_data) : 0))
-			goto out;
-		if (map) { /* the map's extent holds [min, max] x dims; a mosaic is 2-D */
-			const double *e = li_map_extent(map);
-			int d = li_map_dims(map);
-			extent[0] = e[0], extent[1] = e[d], extent[2] = e[1], extent[3] = e[d + 1];
-		}
-		rc = li_plot_mosaic(o, grid.data, &im, data.data, n_data, map ? extent : NULL, out,
-				    &err);
-	}
-	if (rc)
-		cli_fail(who ? cli_name(who) : NULL, &err);
+	if ((rc = li_plot_draw(a->kind, &a->o, &p, out, &bad, &err)))
+		cli_fail(bad == LI_PLOT_BAD_INPUT  ? cli_name(a->input)
+			 : bad == LI_PLOT_BAD_GRID ? cli_name(a->coords)
+						   : NULL, &err);
 out:
-	free(lab);
-	li_textlist_release(&classes);
-	li_textlist_release(&titles);
-	li_textlist_release(&channels);
-	li_array_release(&in);
-	li_array_release(&marks);
-	li_array_release(&grid);
-	li_array_release(&data);
+	li_plot_inputs_release(&p);
 	return rc ? -1 : 0;
 }
 
@@ -291,7 +241,6 @@ int main(int argc, char **argv)
 	cli_common common = {0};
 	li_err err = {0};
 	cli_out out = {0};
-	li_map *map = NULL;
 	cli_init("li-plot");
 	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||
 			 !strcmp(argv[1], "--version"))) {
@@ -300,23 +249,22 @@ int main(int argc, char **argv)
 	}
 	if (argc < 2 || argv[1][0] == '-')
 		cli_usage_error("which picture? map, images, curves or mosaic");
-	a.kind = argv[1];
-	if (strcmp(a.kind, "map") && strcmp(a.kind, "images") && strcmp(a.kind, "curves") &&
-	    strcmp(a.kind, "mosaic"))
-		cli_usage_error("unknown picture '%s' (map, images, curves, mosaic)", a.kind);
+	a.name = argv[1];
+	if (li_plot_kind_parse(a.name, &a.kind))
+		cli_usage_error("unknown picture '%s' (map, images, curves, mosaic)", a.name);
 	parse_args(argc - 1, argv + 1, &a, &common);
 	optind++;
 	if (argc - optind > 1)
-		cli_usage_error("%s takes one input", a.kind);
+		cli_usage_error("%s takes one input", a.name);
 	a.input = optind < argc ? argv[optind] : "-";
-	int is_map = !strcmp(a.kind, "map"), is_mosaic = !strcmp(a.kind, "mosaic");
+	int is_map = a.kind == LI_PLOT_KIND_MAP, is_mosaic = a.kind == LI_PLOT_KIND_MOSAIC;
 	if (!is_map && (a.labels || a.classes || a.mark))
 		cli_usage_error("--labels, --classes and --mark belong to map");
 	if (is_mosaic && !a.coords)
 		cli_usage_error("mosaic needs --coords G.npy");
 	if (!is_mosaic && (a.coords || a.data))
 		cli_usage_error("--coords and --data belong to mosaic");
-	if (a.map && !is_map && !is_mosaic)
+	if (a.map_path && !is_map && !is_mosaic)
 		cli_usage_error("--map belongs to map and mosaic");
 	if (common.output && strcmp(common.output, "-") && !a.have_term &&
 	    li_plot_term_for_path(common.output, &a.o.term))
@@ -326,17 +274,17 @@ int main(int argc, char **argv)
 		a.o.term = LI_PLOT_DUMB;
 
 	int status = EXIT_DATA;
-	if (a.map && !(map = li_map_load_info(a.map, &err))) {
-		cli_fail(a.map, &err);
+	if (a.map_path && !(a.map = li_map_load_info(a.map_path, &err))) {
+		cli_fail(a.map_path, &err);
 		goto done;
 	}
 	if (!cli_out_open(&out, common.output, li_plot_term_binary(a.o.term)))
 		goto done;
-	if (draw(&a, &a.o, map, out.f) || cli_out_commit(&out))
+	if (draw(&a, out.f) || cli_out_commit(&out))
 		goto done;
 	status = 0;
 done:
 	cli_out_abort(&out);
-	li_map_free(map);
+	li_map_free(a.map);
 	return cli_finish(status);
 }

@@ -129,8 +129,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	int64_t *idx = NULL, of = 0;
 	li_npy_reader *r = NULL;
 	/* rows for a method that works in float32 are read as float32 and handed over */
-	int f32 = li_reduce_wants_f32(o);
-	li_dtype dt = f32 ? LI_DTYPE_F32 : LI_DTYPE_F64;
+	li_dtype dt = li_reduce_wants_f32(o) ? LI_DTYPE_F32 : LI_DTYPE_F64;
 	FILE *in = cli_open_in(path);
 	if (!in)
 		return EXIT_DATA;
@@ -146,22 +145,8 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 		cli_fail(cli_name(path), &err);
 		goto done;
 	}
-	if (x.rank < 1) {
-		cli_error(cli_name(path), "a 0-d array has no rows to fit");
-		goto done;
-	}
-	int64_t n = x.shape[0], d = li_shape_row_elems(x.rank, x.shape);
-	int dims = o->dims;
-	if (!(y = malloc((size_t)(n > 0 ? n : 1) * (size_t)dims * sizeof *y))) {
-		cli_error(cli_name(path), "out of memory");
-		goto done;
-	}
-	if (f32) {
-		m = li_reduce_fit_f32(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
-		x.data = NULL; /* taken */
-	} else {
-		m = li_reduce_fit(o, x.data, n, d, x.rank - 1, x.shape + 1, y, &err);
-	}
+	int64_t n = x.rank < 1 ? 0 : x.shape[0];
+	m = li_reduce_fit_array(o, &x, &y, &err);
 	cli_progress_end(common);
 	if (!m) {
 		cli_fail(cli_name(path), &err);
@@ -194,7 +179,7 @@ static int fit(const li_reduce_opts *o, const char *path, const cli_common *comm
 	}
 	if (so->index && write_index(outs[O_IDX].f, so->index, idx, n))
 		goto done;
-	if (write_coords(outs[O_XY].f, cli_name(common->output), y, n, dims))
+	if (write_coords(outs[O_XY].f, cli_name(common->output), y, n, o->dims))
 		goto done;
 	/* the unused slots were never opened: packed so that commit_all sees only real ones */
 	int k = 0;

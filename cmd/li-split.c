@@ -133,7 +133,12 @@ int main(int argc, char **argv)
 		free(tpath);
 		cli_usage_error("--at: no layer '%s' (li-layers lists them)", at);
 	}
-	if (!li_model_is_split(m, row)) {
+	int split = li_model_split_point(m, row, &err);
+	if (split < 0) {
+		cli_fail(path, &err);
+		goto done;
+	}
+	if (!split) {
 		char buf[1024];
 		li_model_crossing_str(m, row, buf, sizeof buf);
 		cli_error(path, "cannot cut after '%s': %s also cross the cut (not a split point; "

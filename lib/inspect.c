@@ -13,7 +13,6 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,19 +32,6 @@
 #include "probe.h"
 #include "inspect_internal.h"
 
-
-static void note(const li_inspect_opts *o, const char *fmt, ...) LI_PRINTF(2, 3);
-static void note(const li_inspect_opts *o, const char *fmt, ...)
-{
-	if (!o->note)
-		return;
-	char buf[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	o->note(o->ctx, buf);
-}
 
 static char *join(const char *a, const char *b)
 {
@@ -152,15 +138,20 @@ static int is_output(const li_model *m, int row)
 	return 0;
 }
 
-/* The split point with the smallest latent (-1 when none), its size in *size. */
-static int smallest_split(const li_model *m, int64_t *size)
+/* The split point with the smallest latent (-1 when none), its size in *size; LI_ENOMEM
+ * with err set. */
+static int smallest_split(const li_model *m, int64_t *size, li_err *err)
 {
-	int best = -1;
+	int best = -1, split;
 	int64_t best_n = 0;
 	for (int i = 0; i < li_model_rows(m); i++) {
 		const li_shape *s = li_model_row_shape(m, i);
 		if (i == li_model_input_row(m, 0) || is_output(m, i) || li_model_row_problem(m, i) ||
-		    s->rank < 0 || !li_model_is_split(m, i))
+		    s->rank < 0)
+			continue;
+		if ((split = li_model_split_point(m, i, err)) < 0)
+			return split;
+		if (!split)
 			continue;
 		int64_t n = li_shape_elems(s);
 		if (n > 0 && (best < 0 || n < best_n)) {
@@ -186,7 +177,10 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 		if (row == li_model_input_row(m, 0))
 			return li_err_set(err, LI_EUSAGE, "%s: '%s' is the model's input, not a latent layer",
 					  ins->p->model, li_model_row_name(m, row));
-		if (!li_model_is_split(m, row)) {
+		int split = li_model_split_point(m, row, err);
+		if (split < 0)
+			return split;
+		if (!split) {
 			char buf[400];
 			li_model_crossing_str(m, row, buf, sizeof buf);
 			return li_err_set(err, LI_EUSAGE, "%s: '%s' is not a split point: %s",
@@ -196,14 +190,17 @@ static int choose_cut(li_inspect *ins, const char *at, const li_inspect_opts *o,
 		return 0;
 	}
 	int64_t best_n;
-	int best = smallest_split(m, &best_n);
+	int best = smallest_split(m, &best_n, err);
+	if (best == LI_ENOMEM)
+		return best;
 	if (best < 0)
 		return li_err_set(err, LI_EDATA,
 				  "%s: the model has no split point between its input and its output",
 				  ins->p->model);
 	ins->cut = best;
-	note(o, "cut at '%s' (the split point with the smallest latent, %lld numbers; --at to choose)",
-	     li_model_row_name(m, best), (long long)best_n);
+	li_note(o->note, o->ctx,
+		"cut at '%s' (the split point with the smallest latent, %lld numbers; --at to choose)",
+		li_model_row_name(m, best), (long long)best_n);
 	return 0;
 }
 
@@ -218,7 +215,9 @@ static int labeled_dir(li_inspect *ins, li_err *err)
 	free(cur);
 	if (legacy) {
 		int64_t size;
-		int def = p->at ? li_model_find(ins->m, p->at) : smallest_split(ins->m, &size);
+		int def = p->at ? li_model_find(ins->m, p->at) : smallest_split(ins->m, &size, err);
+		if (def == LI_ENOMEM)
+			return def;
 		if (def == ins->cut) {
 			ins->labeled = strdup(p->labeled);
 			return ins->labeled ? 0 : li_err_set(err, LI_ENOMEM, "out of memory");
@@ -433,8 +432,8 @@ static int validate(li_inspect *ins, const li_logreg *lr, const li_inspect_opts 
 	int64_t right = 0;
 	for (int64_t i = 0; i < n; i++)
 		right += pred[i] == y[i];
-	note(o, "probe: validation accuracy %.4f (%lld rows)", (double)right / (double)n,
-	     (long long)n);
+	li_note(o->note, o->ctx, "probe: validation accuracy %.4f (%lld rows)",
+		(double)right / (double)n, (long long)n);
 	rc = 0;
 out:
 	li_array_release(&vx);
@@ -486,7 +485,7 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 	for (int64_t i = 0; i < 2 * ins->n; i++)
 		ins->xy[i] = (float)yd[i];
 	if (li_map_note(ins->map))
-		note(o, "%s", li_map_note(ins->map));
+		li_note(o->note, o->ctx, "%s", li_map_note(ins->map));
 	char *mp = join(tmp, "map.h5");
 	int bad = !mp || li_map_save(ins->map, mp, err);
 	free(mp);
@@ -559,7 +558,8 @@ static int prepare(li_inspect *ins, const char *method, const li_inspect_opts *o
 			li_logreg_predict(&lr, lat, ins->n, pred);
 			for (int64_t i = 0; i < ins->n; i++)
 				acc += pred[i] == ins->labels[i];
-			note(o, "probe: %d classes, training accuracy %.4f", k, acc / (double)ins->n);
+			li_note(o->note, o->ctx, "probe: %d classes, training accuracy %.4f", k,
+				acc / (double)ins->n);
 		}
 		free(pred);
 		if (ins->p->val_data && ins->p->val_labels &&
@@ -719,7 +719,7 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 	int cached = info && access(info, R_OK) == 0;
 	free(info);
 	if (cached) {
-		note(o, "using the preparation cached in %s", ins->cache);
+		li_note(o->note, o->ctx, "using the preparation cached in %s", ins->cache);
 		if (load_cache(ins, ins->cache, err))
 			goto fail;
 	} else {
@@ -741,7 +741,7 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 			li_err_set(err, LI_ENOMEM, "out of memory");
 			goto fail;
 		}
-		note(o, "prepared and cached in %s", ins->cache);
+		li_note(o->note, o->ctx, "prepared and cached in %s", ins->cache);
 	}
 	if (li_map_dims(ins->map) != 2) {
 		li_err_set(err, LI_EDATA, "%s: the map is not 2-D", ins->cache);
@@ -774,10 +774,10 @@ li_inspect *li_inspect_open(const li_project *p, const li_inspect_opts *o, li_er
 	}
 	char line[300];
 	li_map_summary(ins->map, line, sizeof line);
-	note(o, "%s", line);
+	li_note(o->note, o->ctx, "%s", line);
 	if (ins->approx)
-		note(o, "t-SNE has no inverse: points are inverted approximately (weighted mean of "
-			"the latent rows of the 10 nearest embedded training points)");
+		li_note(o->note, o->ctx, "t-SNE has no inverse: points are inverted approximately "
+			"(weighted mean of the latent rows of the 10 nearest embedded training points)");
 	if (tmp) {
 		/* the probe was loaded from our copy: now it can go */
 		free(ins->probe_path);

@@ -5,24 +5,10 @@
 #include "inspect_marks.h"
 
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "inspect_internal.h"
-
-static void note(const li_inspect_marks *mk, const char *fmt, ...) LI_PRINTF(2, 3);
-static void note(const li_inspect_marks *mk, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	if (!mk->note)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	mk->note(mk->ctx, line);
-}
 
 void li_inspect_marks_init(li_inspect_marks *mk, li_inspect *ins,
 			   void (*note_cb)(void *ctx, const char *line), void *ctx)
@@ -90,7 +76,7 @@ int li_inspect_marks_label(li_inspect_marks *mk, const char *name, li_err *err)
 		return li_err_set(err, LI_ENOMEM, "out of memory");
 	free(mk->typed[mk->n - 1]);
 	mk->typed[mk->n - 1] = copy;
-	note(mk, "point %d labeled '%s'", mk->num[mk->n - 1], copy);
+	li_note(mk->note, mk->ctx, "point %d labeled '%s'", mk->num[mk->n - 1], copy);
 	return 0;
 }
 
@@ -118,7 +104,8 @@ int li_inspect_marks_save(li_inspect_marks *mk, li_err *err)
 	char *names[1] = {(char *)l};
 	if (li_inspect_save(mk->ins, &pt, names, 1, err))
 		return -1;
-	note(mk, "saved point %d as '%s' to %s", mk->num[i], l, li_inspect_labeled_dir(mk->ins));
+	li_note(mk->note, mk->ctx, "saved point %d as '%s' to %s", mk->num[i], l,
+		li_inspect_labeled_dir(mk->ins));
 	return 0;
 }
 
@@ -127,7 +114,7 @@ int li_inspect_marks_undo(li_inspect_marks *mk, li_err *err)
 	if (!mk->n)
 		return li_err_set(err, LI_EUSAGE, "nothing to undo");
 	int i = --mk->n;
-	note(mk, "point %d removed from the map", mk->num[i]);
+	li_note(mk->note, mk->ctx, "point %d removed from the map", mk->num[i]);
 	li_inspect_point_release(&mk->pt[i]);
 	free(mk->typed[i]);
 	return 0;

@@ -183,13 +183,13 @@ void li_labeled_free_names(char **names, int64_t n);
 int li_labeled_labels_from_prob(const li_array *p, int64_t **index, double **prob,
 				int64_t *n_classes, li_err *err) LI_RESULT_USED;
 
-struct li_data;
 /*
- * The rows of d (any format lib/data.h reads) as the .npy stream li_labeled_append takes:
- * written in their own dtype to an anonymous temporary file, so that memory stays flat.
- * *spool gets that file (close it after the reader); NULL with err set on failure.
+ * The rows of the data set at path (any format lib/data.h reads, with its default
+ * options; "-" standard input) as the .npy stream li_labeled_append takes: written in
+ * their own dtype to an anonymous temporary file, so that memory stays flat. *spool gets
+ * that file (close it after the reader); NULL with err set on failure.
  */
-li_npy_reader *li_labeled_spool_samples(struct li_data *d, FILE **spool, li_err *err);
+li_npy_reader *li_labeled_spool_samples(const char *path, FILE **spool, li_err *err);
 
 /*
  * An append request's inputs read from open files (f stays open), as li-label gives

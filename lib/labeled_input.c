@@ -59,12 +59,12 @@ out:
 	return rc;
 }
 
-li_npy_reader *li_labeled_spool_samples(li_data *d, FILE **spool, li_err *err)
+/* li_labeled_spool_samples on an open data set. */
+static li_npy_reader *spool_rows(li_data *d, FILE **spool, li_err *err)
 {
 	li_array batch = {0};
 	li_npy_writer *w = NULL;
 	li_npy_reader *r = NULL;
-	*spool = NULL;
 	if (li_data_scalar(d)) {
 		li_err_set(err, LI_EDATA, "samples have no rows axis (a 0-d array)");
 		return NULL;
@@ -97,6 +97,19 @@ fail:
 	fclose(*spool);
 	*spool = NULL;
 	return NULL;
+}
+
+li_npy_reader *li_labeled_spool_samples(const char *path, FILE **spool_file, li_err *err)
+{
+	li_data_opts o;
+	li_data_opts_init(&o);
+	*spool_file = NULL;
+	li_data *d = li_data_open(path, &o, err);
+	if (!d)
+		return NULL;
+	li_npy_reader *r = spool_rows(d, spool_file, err);
+	li_data_close(d);
+	return r;
 }
 
 void li_labeled_inputs_release(li_labeled_inputs *in)

@@ -1,5 +1,6 @@
 /*
- * The Latent Inspector library: one include for what the programs use. The engines'
+ * The Latent Inspector library: one include for what the programs use, every public
+ * header and only those (STYLE.md); cmd/ includes nothing else of lib/. The engines'
  * insides (layer.h, activations.h, knn.h, tsne.h, umap.h, the *_internal.h headers) and the
  * helpers they share (rng.h, parallel.h, gnuplot.h, h5save.h, h5util.h) are internal to
  * lib/; tests may include them by name.
@@ -31,6 +32,11 @@
 #include "data.h"
 #include "project.h"
 #include "inspect.h"
+#include "inspect_marks.h"
 #include "gnuplot_live.h"
+#include "inspect_window.h"
+#include "serve.h"
+#include "check.h"
+#include "data_writer.h"
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "array.h"
 #include "err.h"
+#include "textlist.h"
 
 #define LI_PLOT_LEFT 0.10
 #define LI_PLOT_RIGHT 0.80
@@ -112,5 +113,59 @@ int li_plot_curves(const li_plot_opts *o, const float *data, int64_t n, int64_t 
 int li_plot_mosaic(const li_plot_opts *o, const float *grid, const li_plot_images *im,
 		   const float *data, int64_t n_data, const double *extent, FILE *out,
 		   li_err *err) LI_RESULT_USED;
+
+/*
+ * li-plot's four pictures by name, and what each draws from the inputs it reads
+ * (lib/plot_inputs.c): the checks between the inputs and the renderer above.
+ */
+typedef enum li_plot_kind {
+	LI_PLOT_KIND_MAP, LI_PLOT_KIND_IMAGES, LI_PLOT_KIND_CURVES, LI_PLOT_KIND_MOSAIC,
+} li_plot_kind;
+
+/* "map", "images", "curves" or "mosaic" to a kind. 0, or -1 when unknown. */
+int li_plot_kind_parse(const char *name, li_plot_kind *k);
+
+/* A map's labels: n_lab class indices for n points, each >= 0, and below n_classes when
+ * n_classes >= 0 (a class list was given). 0, or LI_EDATA with err set. */
+int li_plot_labels_check(const int64_t *lab, int64_t n_lab, int64_t n, int64_t n_classes,
+			 li_err *err) LI_RESULT_USED;
+
+typedef struct li_map li_map;
+
+/* A picture's inputs, as read; what a kind does not use stays empty. Zero-initialize, fill,
+ * and free with li_plot_inputs_release. */
+typedef struct li_plot_inputs {
+	li_array in;                 /* map: n x 2 points (li_plot_points_of); else the rows */
+	int64_t n;                   /* map: the points */
+	int64_t *labels;             /* map: n class indices (li_plot_labels_check), or NULL */
+	li_textlist classes;         /* map: the class names */
+	li_array marks;              /* map: n_marks x 2 points */
+	int64_t n_marks;
+	li_textlist titles;          /* images, curves: a title per row */
+	li_textlist channels;        /* curves: the channel names */
+	const int64_t *shape;        /* images, mosaic: the per-row image shape (borrowed) */
+	int n_shape;                 /* its length, 2 or 3; 0: from the array */
+	int rows, cols;              /* images, curves: the layout; 0: automatic */
+	li_array grid;               /* mosaic: n_grid x 2 grid points, one per row of in */
+	int64_t n_grid;
+	li_array data;               /* mosaic: n_data x 2 points drawn underneath */
+	int64_t n_data;
+	const li_map *map;           /* map: the title; mosaic: the extent; or NULL (borrowed) */
+} li_plot_inputs;
+
+/* Frees what p holds (not the borrowed shape and map). */
+void li_plot_inputs_release(li_plot_inputs *p);
+
+/* Which input an error is about. */
+enum { LI_PLOT_BAD_NONE, LI_PLOT_BAD_INPUT, LI_PLOT_BAD_GRID };
+
+/*
+ * Draws picture k of the inputs to out: the map titled by the map's method and quality
+ * when o has no title, the rows of in read as images or curves, the mosaic over the map's
+ * extent. 0, or a negative LI_E* code with err set and *bad (LI_PLOT_BAD_*) naming the
+ * input at fault.
+ */
+int li_plot_draw(li_plot_kind k, const li_plot_opts *o, const li_plot_inputs *in, FILE *out,
+		 int *bad, li_err *err) LI_RESULT_USED;
 
 #endif

@@ -11,6 +11,8 @@
 
 #include <stdint.h>
 
+#include "err.h"
+
 typedef void (*li_progress_fn)(void *ctx, const char *stage, int64_t done, int64_t total);
 
 /* A callback and its context, plain data; fn NULL reports nothing. */
@@ -26,5 +28,12 @@ static inline void li_progress_say(const li_progress *p, const char *stage, int6
 	if (p && p->fn)
 		p->fn(p->ctx, stage, done, total);
 }
+
+/* A line worth showing the user ("point 2 labeled 'seven'", "prepared and cached in
+ * DIR"), handed to a caller's callback as progress is: the library never prints. */
+typedef void (*li_note_fn)(void *ctx, const char *line);
+
+/* Formats a line (cut at 1,199 bytes) and hands it to fn; fn NULL: nothing. */
+void li_note(li_note_fn fn, void *ctx, const char *fmt, ...) LI_PRINTF(3, 4);
 
 #endif

@@ -9,7 +9,6 @@
 #include "serve_internal.h"
 
 #include <dirent.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,19 +43,6 @@ static void page_message(char *out, size_t n, const char *msg, const char *dir)
 		snprintf(out, n, "see the server's standard error");
 	else
 		snprintf(out, n, "%s", buf);
-}
-
-static void note(li_serve *s, const char *fmt, ...) LI_PRINTF(2, 3);
-static void note(li_serve *s, const char *fmt, ...)
-{
-	if (!s->o.note)
-		return;
-	char line[1200];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	s->o.note(s->o.ctx, line);
 }
 
 static int add_project(li_serve *s, const char *name, const char *dir, const char *problem)
@@ -155,7 +141,7 @@ int li_serve_views_folder(li_serve *s, const char *dir, li_err *err)
 		char problem[600] = "";
 		if (!p) {
 			/* listed with its problem: the others stay usable */
-			note(s, "%s: %s", sub ? sub : names[i], pe.msg);
+			li_note(s->o.note, s->o.ctx, "%s: %s", sub ? sub : names[i], pe.msg);
 			page_message(problem, sizeof problem, pe.msg, sub ? sub : "");
 		}
 		if (!sub || add_project(s, names[i], sub, p ? NULL : problem))
@@ -204,7 +190,7 @@ int li_serve_views_free(li_serve *s)
 static void job_note(void *ctx, const char *line)
 {
 	li_serve *s = ctx;
-	note(s, "%s", line);
+	li_note(s->o.note, s->o.ctx, "%s", line);
 }
 
 static void job_progress(void *ctx, const char *stage, int64_t done, int64_t total)
@@ -308,14 +294,15 @@ static void *job_main(void *arg)
 		}
 		/* said before the locks go: once the job is inactive, the server may be stopped */
 		if (!gone && shown)
-			note(s, "now showing %s at '%s' with %s", s->projects[c.project].name,
-			     li_inspect_cut(ins), li_inspect_method(ins));
+			li_note(s->o.note, s->o.ctx, "now showing %s at '%s' with %s",
+				s->projects[c.project].name, li_inspect_cut(ins), li_inspect_method(ins));
 		else if (!gone && dropped)
-			note(s, "%s at '%s' with %s: %s, not shown (a newer choice was made)",
-			     s->projects[c.project].name, c.cut[0] ? c.cut : "(default)",
-			     c.method[0] ? c.method : "(default)", ins ? "prepared" : "failed");
+			li_note(s->o.note, s->o.ctx,
+				"%s at '%s' with %s: %s, not shown (a newer choice was made)",
+				s->projects[c.project].name, c.cut[0] ? c.cut : "(default)",
+				c.method[0] ? c.method : "(default)", ins ? "prepared" : "failed");
 		else if (!gone)
-			note(s, "preparing %s failed: %s", c.dir, err.msg);
+			li_note(s->o.note, s->o.ctx, "preparing %s failed: %s", c.dir, err.msg);
 		li_serve_choice next = j->run;
 		pthread_mutex_unlock(&s->jlock);
 		pthread_mutex_unlock(&s->lock);

@@ -287,6 +287,32 @@ li_map *li_reduce_fit_f32(const li_reduce_opts *o, float *x, int64_t n, int64_t 
 	return m;
 }
 
+li_map *li_reduce_fit_array(const li_reduce_opts *o, li_array *x, double **y, li_err *err)
+{
+	*y = NULL;
+	if (x->rank < 1) {
+		li_err_set(err, LI_EDATA, "a 0-d array has no rows to fit");
+		return NULL;
+	}
+	int64_t n = x->shape[0], d = li_shape_row_elems(x->rank, x->shape);
+	if (!(*y = malloc((size_t)(n > 0 ? n : 1) * (size_t)o->dims * sizeof **y))) {
+		li_err_set(err, LI_ENOMEM, "out of memory");
+		return NULL;
+	}
+	li_map *m;
+	if (x->dtype == LI_DTYPE_F32) {
+		m = li_reduce_fit_f32(o, x->data, n, d, x->rank - 1, x->shape + 1, *y, err);
+		x->data = NULL; /* taken */
+	} else {
+		m = li_reduce_fit(o, x->data, n, d, x->rank - 1, x->shape + 1, *y, err);
+	}
+	if (!m) {
+		free(*y);
+		*y = NULL;
+	}
+	return m;
+}
+
 int li_map_transform(const li_map *m, const double *x, int64_t n, double *y, li_err *err)
 {
 	const char *why;

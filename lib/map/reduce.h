@@ -90,6 +90,13 @@ li_map *li_reduce_fit_f32(const li_reduce_opts *o, float *x, int64_t n, int64_t 
 			  int row_rank, const int64_t *row_shape, double *y, li_err *err);
 
 /*
+ * li_reduce_fit on the rows of x (N x ..., read as float32 when li_reduce_wants_f32,
+ * else float64; float32 rows are taken, x->data left NULL): *y gets N x o->dims
+ * coordinates (caller frees). NULL with err set (LI_EDATA for a 0-d x: no rows).
+ */
+li_map *li_reduce_fit_array(const li_reduce_opts *o, li_array *x, double **y, li_err *err);
+
+/*
  * Places n new rows (n x li_map_features) into the map: y gets n x li_map_dims.
  * 0 or negative (LI_EDATA "row I: ..." for non-finite input).
  */

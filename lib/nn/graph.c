@@ -629,10 +629,17 @@ int li_model_crossing(const li_model *m, int i, int *rows, int max)
 	return n;
 }
 
+int li_model_split_point(const li_model *m, int i, li_err *err)
+{
+	int r[2], n = li_model_crossing(m, i, r, 2);
+	if (n < 0)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
+	return n == 1 && r[0] == i;
+}
+
 int li_model_is_split(const li_model *m, int i)
 {
-	int r[2];
-	return li_model_crossing(m, i, r, 2) == 1 && r[0] == i;
+	return li_model_split_point(m, i, NULL) == 1;
 }
 
 /* ---- running ---- */

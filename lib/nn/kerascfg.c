@@ -649,17 +649,18 @@ static int parse_sequential(const json_t *layers, const json_t *seq_cfg, const l
 		if (add_ref(&l->calls[0], m->layers[m->n_layers - 2].name, 0, 0, err))
 			return err->code;
 	}
+	/* m holds each list at once, so that li_kc_model_release frees it after a failure */
 	kc_call io = {0};
-	if (add_ref(&io, m->layers[0].name, 0, 0, err))
-		return err->code;
+	int rc = add_ref(&io, m->layers[0].name, 0, 0, err);
 	m->inputs = io.in;
-	m->n_inputs = 1;
+	m->n_inputs = io.n_in;
+	if (rc)
+		return rc;
 	io = (kc_call){0};
-	if (add_ref(&io, m->layers[m->n_layers - 1].name, 0, 0, err))
-		return err->code;
+	rc = add_ref(&io, m->layers[m->n_layers - 1].name, 0, 0, err);
 	m->outputs = io.in;
-	m->n_outputs = 1;
-	return 0;
+	m->n_outputs = io.n_in;
+	return rc;
 }
 
 static int parse_functional(const json_t *cfg, const li_origin *o, kc_model *m, li_err *err)

@@ -90,10 +90,15 @@ int li_model_class_names(const li_model *m, const char *const **names);
  * the crossing tensors are those the head produces that the rest of the graph (or the
  * model's outputs) needs, plus model inputs the rest needs. Row i is a split point when
  * its own output is the only crossing tensor. Writes up to max crossing rows to rows
- * (may be NULL) and returns their count (1 with rows[0] == i for a split point).
+ * (may be NULL) and returns their count (1 with rows[0] == i for a split point), or -1
+ * when out of memory.
  */
 int li_model_crossing(const li_model *m, int i, int *rows, int max);
+/* 1 when row i is a split point, else 0 (also when out of memory: where that must not
+ * read as "not a split point", use li_model_split_point). */
 int li_model_is_split(const li_model *m, int i);
+/* 1 when row i is a split point, 0 when not, LI_ENOMEM with err set. */
+int li_model_split_point(const li_model *m, int i, li_err *err);
 
 /*
  * Running parts of a model. A run feeds some rows' outputs (the model inputs, or a cut

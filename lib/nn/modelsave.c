@@ -539,7 +539,10 @@ int li_model_save_part_as(const li_model *m, int kind, int row, const char *path
 	if (kind != LI_PART_WHOLE) {
 		if (row < 0 || row >= n)
 			return li_err_set(err, LI_EUSAGE, "no row %d", row);
-		if (!li_model_is_split(m, row)) {
+		int split = li_model_split_point(m, row, err);
+		if (split < 0)
+			return split;
+		if (!split) {
 			char buf[1024];
 			li_model_crossing_str(m, row, buf, sizeof buf);
 			return li_err_set(err, LI_EDATA, "cannot cut after '%s': %s also cross the cut",
