@@ -3,10 +3,8 @@
  * usually at chosen latent coordinates) with expectations and exits 0 when all hold,
  * 1 when any fails, with a table of what differs on standard error. Expectations: an
  * expected array within a tolerance, each row's argmax (an index, a class name, or one
- * per row from a file), the winning probability, and a value range. The input and the
- * expected array stream through in batches of rows, so memory stays flat. --min-share
- * turns "every row" into "at least this share of the rows" (a model's accuracy, or how
- * many far-out decodes it calls "not a number").
+ * per row from a file), the winning probability, and a value range, held by every row or
+ * (--min-share) by a share of them. Input and expected array stream in batches of rows.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +81,16 @@ static void report(void *ctx, const char *where, const char *what, const char *g
 	fprintf(stderr, "  %-10s %-9s %-22s %s\n", where, what, got, want);
 }
 
+/* One expected class for every row. */
+static int one_class(check *k, int64_t c)
+{
+	if (!(k->want = malloc(sizeof *k->want)))
+		return cli_error(NULL, "out of memory"), -1;
+	k->want[0] = c;
+	k->n_want = 1;
+	return 0;
+}
+
 /* --argmax: an index, a file, or a class name, in that order. */
 static int load_argmax(check *k)
 {
@@ -90,14 +98,8 @@ static int load_argmax(check *k)
 	long v;
 	struct stat st;
 	int64_t orig = k->names.n;
-	if (!cli_parse_long(k->argmax, 0, 1L << 40, &v)) {
-		k->want = malloc(sizeof *k->want);
-		if (!k->want)
-			return cli_error(NULL, "out of memory"), -1;
-		k->want[0] = v;
-		k->n_want = 1;
-		return 0;
-	}
+	if (!cli_parse_long(k->argmax, 0, 1L << 40, &v))
+		return one_class(k, v);
 	if (stat(k->argmax, &st) == 0) {
 		FILE *f = cli_open_in(k->argmax);
 		if (!f)
@@ -131,12 +133,7 @@ static int load_argmax(check *k)
 			  (long long)k->names.n);
 		return -1;
 	}
-	k->want = malloc(sizeof *k->want);
-	if (!k->want)
-		return cli_error(NULL, "out of memory"), -1;
-	k->want[0] = c;
-	k->n_want = 1;
-	return 0;
+	return one_class(k, c);
 }
 
 /* --min-share: the share of the rows that hold every expectation, against F; 0 or 1. */

@@ -142,36 +142,6 @@ static int add(li_train_rows *r, const char *data, const char *labels, const li_
 	return 0;
 }
 
-/*
- * New classes: a source that names more classes than the model's output has units grows
- * the output layer (li_model_add_classes) and the tuner is made again. The names the
- * model and the source share must agree.
- */
-static li_tuner *new_classes(li_model *m, li_tuner *t, int cut, const li_train_rows *r,
-			     const settings *s, const char *mpath)
-{
-	li_err err = {0};
-	const char *const *own;
-	int n_own = li_model_class_names(m, &own);
-	int64_t k = li_tuner_out_elems(t);
-	if (li_tuner_loss(t) != LI_LOSS_SPARSE_CE || r->n_names <= k)
-		return t;
-	for (int64_t i = 0; i < n_own && i < r->n_names; i++)
-		if (strcmp(own[i], r->names[i])) {
-			cli_error(mpath, "class %lld is '%s' in the model and '%s' in the labeled "
-				  "set", (long long)i, own[i], r->names[i]);
-			li_tuner_free(t);
-			return NULL;
-		}
-	li_tuner_free(t);
-	if (li_model_add_classes(m, r->n_names, r->names, r->n_names, s->to.seed, &err) ||
-	    !(t = li_tuner_new(m, cut, &s->to, &err))) {
-		cli_error(mpath, "%s", err.msg);
-		return NULL;
-	}
-	return t;
-}
-
 static long num(const char *opt, const char *arg, long lo, long hi)
 {
 	long v;
@@ -308,8 +278,10 @@ int main(int argc, char **argv)
 	if (s.val_x && add(&v, s.val_x, s.val_y, &dopt, mse, s.latent, m, feed))
 		goto out;
 	s.fit.classes_before = li_tuner_out_elems(t);
-	if (!(t = new_classes(m, t, cut, &r, &s, mpath)))
+	if (!(t = li_tuner_for_classes(m, t, cut, &r, &s.to, &err))) {
+		cli_error(mpath, "%s", err.msg);
 		goto out;
+	}
 	s.fit.progress = !common.quiet && isatty(2) ? progress : NULL;
 	if (li_finetune_fit(m, t, feed, cut, &r, &v, &s.fit, rep, &err)) {
 		cli_error(err.code == LI_EUSAGE ? NULL : mpath, "%s", err.msg);

@@ -154,4 +154,13 @@ int li_finetune_fit(li_model *m, li_tuner *t, int feed_row, int cut, const li_tr
 int li_model_add_classes(li_model *m, int64_t units, char *const *names, int64_t n_names,
 			 uint64_t seed, li_err *err) LI_RESULT_USED;
 
+/*
+ * The tuner for rows r: t itself, or, where r's sources name more classes than t's output
+ * has units (sparse cross-entropy only), t freed and a new one made after the output layer
+ * grew (li_model_add_classes, seeded by o). The names the model and r share must agree.
+ * NULL with err set (t freed) on failure.
+ */
+li_tuner *li_tuner_for_classes(li_model *m, li_tuner *t, int cut, const li_train_rows *r,
+			       const li_train_opts *o, li_err *err);
+
 #endif

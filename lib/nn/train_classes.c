@@ -114,3 +114,22 @@ int li_model_add_classes(li_model *m, int64_t units, char *const *names, int64_t
 	m->n_class_names = (int)units;
 	return 0;
 }
+
+li_tuner *li_tuner_for_classes(li_model *m, li_tuner *t, int cut, const li_train_rows *r,
+			       const li_train_opts *o, li_err *err)
+{
+	const char *const *own;
+	int n_own = li_model_class_names(m, &own);
+	if (li_tuner_loss(t) != LI_LOSS_SPARSE_CE || r->n_names <= li_tuner_out_elems(t))
+		return t;
+	li_tuner_free(t);
+	for (int64_t i = 0; i < n_own && i < r->n_names; i++)
+		if (strcmp(own[i], r->names[i])) {
+			li_err_set(err, LI_EDATA, "class %lld is '%s' in the model and '%s' in the "
+				   "labeled set", (long long)i, own[i], r->names[i]);
+			return NULL;
+		}
+	if (li_model_add_classes(m, r->n_names, r->names, r->n_names, o->seed, err))
+		return NULL;
+	return li_tuner_new(m, cut, o, err);
+}
