@@ -177,7 +177,10 @@ li_tuner *li_tuner_new(li_model *m, int cut, const li_train_opts *o, li_err *err
 		li_err_set(err, LI_EUSAGE, "no row %d", cut);
 		return NULL;
 	}
-	if (!li_model_is_split(m, cut)) {
+	int split = li_model_split_point(m, cut, err);	/* out of memory: -1 */
+	if (split < 0)
+		return NULL;
+	if (!split) {
 		char buf[1024];
 		li_model_crossing_str(m, cut, buf, sizeof buf);
 		li_err_set(err, LI_EDATA, "cannot cut after '%s': %s also cross the cut",
