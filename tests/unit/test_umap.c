@@ -9,6 +9,11 @@
  * - kNN of points 0, 1, 3, 7 on a line.
  * - the SGD's fast power (umap_internal.h) against pow in double precision over
  *   x in 1e-30 .. 1e30 for several b, and its vector form lane for lane against it.
+ * - the fit's SGD moves both ends of an edge when it fires (umap-learn's move_other):
+ *   on pairs of mutual nearest neighbours (the graph a perfect matching, every weight
+ *   1), epoch 1 of 2 fires each edge once both ways with alpha 1 and no negative
+ *   sample, and each pair's new positions follow from umap-learn's rule (see
+ *   ref_pull) applied to the start, edge (i, partner) first.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -50,6 +55,116 @@ static void team_body(void *ctx, li_team *team, int tid, int nth)
 		}
 		li_parallel_sync(team);
 	}
+}
+
+/*
+ * umap-learn 0.5.3's attraction along one edge (layouts.py,
+ * _optimize_layout_euclidean_single_epoch, move_other on), in double:
+ * g = clip(-2ab d2^(b-1) / (a d2^b + 1) (h - t), +-4) alpha per coordinate,
+ * then h += g and t -= g.
+ */
+static void ref_pull(double *h, double *t, int dim, double a, double b, double alpha)
+{
+	double d2 = 0;
+	for (int c = 0; c < dim; c++)
+		d2 += (h[c] - t[c]) * (h[c] - t[c]);
+	double gc = d2 > 0 ? -2 * a * b * pow(d2, b - 1) / (a * pow(d2, b) + 1) : 0;
+	for (int c = 0; c < dim; c++) {
+		double g = gc * (h[c] - t[c]);
+		g = (g > 4 ? 4 : g < -4 ? -4 : g) * alpha;
+		h[c] += g;
+		t[c] -= g;
+	}
+}
+
+static li_umap_model *fit_pairs(const float *x, int n, int dim, int epochs, int threads)
+{
+	li_umap_params p;
+	li_umap_params_default(&p);
+	p.n_neighbors = 2; /* itself and its partner: membership 1 */
+	p.n_components = dim;
+	p.n_epochs = epochs;
+	p.negative_sample_rate = 1; /* its first negative is due at epoch 2 */
+	p.a = 1.5;
+	p.b = 0.9;
+	p.threads = threads;
+	li_err e = { 0 };
+	li_umap_model *m = li_umap_fit(x, n, 2, &p, &e);
+	CHECK(m != NULL, "fit of %d pairs, %d epochs: %s", n / 2, epochs, m ? "ok" : e.msg);
+	return m;
+}
+
+/*
+ * n points in n / 2 pairs (i, i + n / 2) at distance 1, the pairs on a grid 20 apart. A
+ * fit of 1 epoch gives the start (umap-learn, like us, fires no edge at epoch 0: the
+ * first is due at epoch epochs_per_sample = 1); a fit of 2 epochs runs epoch 1 at alpha
+ * 1 * (1 - 0 / 2) = 1, where every edge fires once, i's edge before its partner's, and
+ * no negative sample: int((1 - 1) / 1) = 0. Each pair meets only itself, so umap-learn's
+ * serial loop gives ref_pull(i, partner), then ref_pull(partner, i) from where the
+ * first left both. Partners n / 2 apart lie in different blocks of our SGD, so it must
+ * give the same. With n = 2200 a block is 138 vertices in 3 chunks of 64 dealt to the
+ * threads, and at 2 and 3 threads the tails fall in other threads' slices: 1, 2 and
+ * 3 threads give the same bytes.
+ */
+static void sgd_pairs(int n, int dim)
+{
+	const double tol = 2e-5; /* float positions in [0, 10], powers within 1e-5 */
+	float *x = malloc(sizeof(float) * 2 * (size_t)n);
+	double *want = malloc(sizeof(double) * (size_t)(n * dim));
+	for (int i = 0; i < n / 2; i++) {
+		x[2 * i] = x[2 * (i + n / 2)] = (float)(20 * (i % 40));
+		x[2 * i + 1] = (float)(20 * (i / 40));
+		x[2 * (i + n / 2) + 1] = x[2 * i + 1] + 1;
+	}
+	li_umap_model *start = fit_pairs(x, n, dim, 1, 1);
+	if (!start)
+		goto out;
+	double moved = 1e30; /* the least any point moves */
+	for (int i = 0; i < n * dim; i++)
+		want[i] = start->embedding[i];
+	for (int i = 0; i < n / 2; i++) {
+		double *h = want + i * dim, *t = want + (i + n / 2) * dim;
+		ref_pull(h, t, dim, 1.5, 0.9, 1.0);
+		ref_pull(t, h, dim, 1.5, 0.9, 1.0);
+	}
+	for (int i = 0; i < n; i++) {
+		double d2 = 0;
+		for (int c = 0; c < dim; c++)
+			d2 += (want[i * dim + c] - start->embedding[i * dim + c]) *
+				(want[i * dim + c] - start->embedding[i * dim + c]);
+		moved = sqrt(d2) < moved ? sqrt(d2) : moved;
+	}
+	CHECK(moved > 50 * tol, "%d pairs in %d-D: every point moves (the least by %.3g)", n / 2, dim, moved);
+	float *first = NULL;
+	for (int th = 1; th <= 3; th++) {
+		li_umap_model *m = fit_pairs(x, n, dim, 2, th);
+		if (!m)
+			break;
+		double worst = 0;
+		int at = 0;
+		for (int i = 0; i < n * dim; i++) {
+			double dev = fabs(m->embedding[i] - want[i]);
+			if (dev > worst) {
+				worst = dev;
+				at = i;
+			}
+		}
+		CHECK(worst <= tol, "%d pairs in %d-D, %d threads: both ends of each edge move as "
+			"umap-learn moves them (worst %.3g at point %d: %.7g, expected %.7g)", n / 2, dim,
+			th, worst, at / dim, m->embedding[at], want[at]);
+		if (th == 1) {
+			first = m->embedding;
+			m->embedding = NULL;
+		} else
+			CHECK(memcmp(first, m->embedding, sizeof(float) * (size_t)(n * dim)) == 0,
+				"%d pairs in %d-D: %d threads give 1 thread's bytes", n / 2, dim, th);
+		li_umap_free(m);
+	}
+	free(first);
+out:
+	li_umap_free(start);
+	free(x);
+	free(want);
 }
 
 int main(void)
@@ -195,5 +310,10 @@ int main(void)
 		li_umap_free(m);
 		free(x);
 	}
+	/* move_other: 2 pairs (each vertex a block of its own) and 1100 (blocks of 138) */
+	sgd_pairs(4, 2);
+	sgd_pairs(4, 3);
+	sgd_pairs(2200, 2);
+	sgd_pairs(2200, 3);
 	return check_done();
 }
