@@ -653,12 +653,13 @@ static void get_projects(li_serve *s, li_serve_reply *r)
 	finish(r, &ans);
 }
 
-/* Whether row i of m is a cut li-inspect accepts: a split point, not an input or output. */
+/* Whether row i of m is a cut li-inspect accepts: a split point, not an input or output
+ * (1 or 0; -1: out of memory). */
 static int cut_ok(const li_model *m, int i)
 {
-	if (i < 0 || i == li_model_input_row(m, 0) || !li_model_is_split(m, i) ||
-	    li_model_row_problem(m, i))
-		return 0;
+	int split = i < 0 ? 0 : li_model_split_point(m, i, NULL);
+	if (split <= 0 || i == li_model_input_row(m, 0) || li_model_row_problem(m, i))
+		return split < 0 ? -1 : 0;
 	for (int k = 0; k < li_model_n_outputs(m); k++)
 		if (li_model_output_row(m, k) == i)
 			return 0;
@@ -693,9 +694,14 @@ static void get_layers(li_serve *s, li_serve_reply *r)
 				fprintf(f, "%s%lld", k ? "," : "", (long long)sh->dim[k]);
 			fputc(']', f);
 		}
-		int n = li_model_crossing(m, i, cross, 64);
+		int n = li_model_crossing(m, i, cross, 64), ok = cut_ok(m, i);
+		if (n < 0 || ok < 0) {
+			drop(&ans);
+			li_serve_error(r, 500, "out of memory");
+			return;
+		}
 		fprintf(f, ", \"split\": %s, \"choosable\": %s, \"crossing\": [",
-			li_model_is_split(m, i) ? "true" : "false", cut_ok(m, i) ? "true" : "false");
+			n == 1 && cross[0] == i ? "true" : "false", ok ? "true" : "false");
 		for (int k = 0, first = 1; k < n && k < 64; k++) {
 			if (cross[k] == i)
 				continue;
@@ -809,10 +815,14 @@ static void post_prepare(li_serve *s, const char *body, size_t n, li_serve_reply
 			li_serve_error(r, 400, "the model has no layer '%.200s'", cut);
 			return;
 		}
-		if (!cut_ok(m, row)) {
+		int ok = cut_ok(m, row);
+		if (ok <= 0) {
 			json_decref(j);
-			li_serve_error(r, 400, "'%.200s' is not a split point between the model's input "
-				       "and its output", cut);
+			if (ok < 0)
+				li_serve_error(r, 500, "out of memory");
+			else
+				li_serve_error(r, 400, "'%.200s' is not a split point between the "
+					       "model's input and its output", cut);
 			return;
 		}
 		cut = li_model_row_name(m, row);
