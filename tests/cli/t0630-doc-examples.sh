@@ -28,7 +28,7 @@ with h5py.File('map.h5', 'w') as f:
 # example lines: README code blocks are indented by 4+ spaces; man pages hold them
 # between .nf and .fi (less the sample tables). roff's \- becomes -.
 {
-	sed -n 's/^    \+\(li-\(plot\|grid\|check\) .*\)$/\1/p; s/^    \+\(echo .*|.*\)$/\1/p; s/^    \+\(li-invert .*\)$/\1/p' \
+	sed -n 's/^    \+\(li-\(plot\|grid\|check\) .*\)$/\1/p; s/^    \+\(echo .*|.*\)$/\1/p; s/^    \+\(li-invert .*\)$/\1/p; s/^    \+\(li-propagate .*|.*\)$/\1/p' \
 		"$LI_TOP/README.md" "$LI_TOP"/doc/*.md
 	for m in "$LI_TOP"/man/li-plot.1 "$LI_TOP"/man/li-grid.1 "$LI_TOP"/man/li-check.1; do
 		sed -n '/^\.nf$/,/^\.fi$/p' "$m" | grep -v '^\.\(nf\|fi\)$' |
@@ -50,7 +50,8 @@ while IFS= read -r line; do
 		test_skip "example: $line" "needs $other with a fitted map and models"
 		continue
 	fi
-	test_expect_success "example: $line" "$line >example.out"
+	# stdin from nowhere: an example reading it must not eat the list of examples
+	test_expect_success "example: $line" "{ $line; } >example.out </dev/null"
 done <examples.txt
 
 test_done
