@@ -18,6 +18,8 @@ LI_BIN=${LI_BIN:-$LI_TOP/bin}
 LI_TOOLS=${LI_TOOLS:-$LI_TOP/build/tools}   # helper programs from tests/tools/
 export PATH="$LI_BIN:$PATH"
 PY=/usr/bin/python3           # the distribution's Python, with numpy, h5py, scipy, sklearn
+# under tests/run, the same python3 through its fork server (tests/tools/pyserver.py)
+[ -n "${LI_PYSERVER:-}" ] && [ -x "$LI_TOOLS/pyrun" ] && PY=$LI_TOOLS/pyrun
 export PYTHONDONTWRITEBYTECODE=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-}:exitcode=86
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-}:exitcode=86:halt_on_error=1

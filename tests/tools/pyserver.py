@@ -1,0 +1,191 @@
+"""The tests' Python, started once: a fork server for tests/tools/pyrun.
+
+Most of the tests' Python calls are a few lines of numpy or h5py, and importing numpy, h5py
+and scipy costs 0.2-0.3 s of CPU per call: about a fifth of `make check`. tests/run starts
+this server once with those modules imported; pyrun (the tests' $PY) passes it its
+standard streams, directory, environment and arguments over a Unix socket, and a forked
+child runs the script as `python3` would and exits with its status.
+
+Usage: pyserver.py SOCKET   (serves until killed)
+
+Each connection gets a handler process (so that calls may run at once): it receives the
+request, takes the caller's streams, directory and environment, and forks the worker that
+runs the script, frees what it made (closing its files) and exits. The handler sends the
+worker's exit status back once the worker has ended, or kills the worker when the caller
+goes away (killed by `timeout`, say). A call in another form than `-c CODE`, `-` or
+`FILE`, or with another PYTHON*, OPENBLAS_*, OMP_* (...) variable than the server's, runs
+in a python3 of its own, as does every call when no server runs.
+"""
+import array
+import gc
+import os
+import select
+import signal
+import socket
+import struct
+import sys
+import types
+
+# the modules the tests import most; imported once here, shared by every fork
+import numpy  # noqa: F401
+import h5py  # noqa: F401
+import scipy.optimize  # noqa: F401
+import scipy.sparse  # noqa: F401
+import scipy.spatial  # noqa: F401
+import sklearn.manifold  # noqa: F401
+import sklearn.neighbors  # noqa: F401
+
+
+def receive(conn):
+    """The request: the caller's three streams and its cwd, argv and environment."""
+    fds = array.array("i")
+    msg, anc, _, _ = conn.recvmsg(1 << 16, socket.CMSG_SPACE(3 * fds.itemsize))
+    for level, kind, data in anc:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+    if len(fds) != 3 or len(msg) < 4:
+        raise ValueError("bad request")
+    (size,) = struct.unpack("<I", msg[:4])
+    body = msg[4:]
+    while len(body) < size:
+        more = conn.recv(size - len(body))
+        if not more:
+            raise ValueError("short request")
+        body += more
+    fields = body.split(b"\0")
+    argc = int(fields[1])
+    return list(fds), fields[0], fields[2 : 2 + argc], fields[2 + argc : -1]
+
+
+# what python3 and the preloaded modules read when they start: a call that sets one of
+# these otherwise runs in a python3 of its own, as does any form but the three below
+STARTUP_VARS = ("PYTHON", "OPENBLAS_", "OMP_", "MKL_", "NUMBA_", "LC_", "LANG")
+STARTUP_ENV = {k: v for k, v in os.environ.items() if k.startswith(STARTUP_VARS)}
+
+
+def run_script(argv):
+    """Runs argv (python3's own forms: -c CODE, - for stdin, or FILE) as __main__."""
+    args = [a.decode("utf-8", "surrogateescape") for a in argv[1:]]
+    env = {k: v for k, v in os.environ.items() if k.startswith(STARTUP_VARS)}
+    simple = args and (args[0] == "-" or (args[0] == "-c" and len(args) > 1) or
+                       not args[0].startswith("-"))
+    if not simple or env != STARTUP_ENV:
+        os.execv(sys.executable, [sys.executable] + args)
+    if args[0] == "-c":
+        code, name, sys.argv, sys.path[0] = args[1], "<string>", ["-c"] + args[2:], ""
+    elif args[0] == "-":
+        code, name, sys.argv, sys.path[0] = sys.stdin.read(), "<stdin>", args, ""
+    else:
+        with open(args[0], "rb") as f:
+            code = f.read()
+        name, sys.argv = args[0], args
+        sys.path[0] = os.path.dirname(os.path.abspath(args[0]))
+    main = types.ModuleType("__main__")
+    if name not in ("<string>", "<stdin>"):
+        main.__file__ = name
+    sys.modules["__main__"] = main
+    try:
+        exec(compile(code, name, "exec"), main.__dict__)
+        status = 0
+    except SystemExit as e:  # as python3 ends: None is 0, a number the status, else 1
+        status = e.code if isinstance(e.code, int) else e.code is not None
+        if not isinstance(e.code, int) and e.code is not None:
+            print(e.code, file=sys.stderr)
+    except BaseException:
+        sys.excepthook(*sys.exc_info())
+        status = 1
+    # The interpreter's own end would take 0.2-1 s of CPU here: it touches every object of
+    # the preloaded modules, and each touched page is copied from the server's. What it
+    # does that a script relies on is done by hand: the script's objects are freed (files
+    # closed and flushed, h5py files too) and the streams flushed.
+    main.__dict__.clear()
+    gc.collect()
+    for fid in h5py.h5f.get_obj_ids(types=h5py.h5f.OBJ_FILE):
+        fid.flush()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)
+
+
+def handle(conn):
+    fds, cwd, argv, env = receive(conn)
+    for target, fd in enumerate(fds):
+        os.dup2(fd, target)
+        os.close(fd)
+    os.chdir(cwd)
+    os.environ.clear()
+    for entry in env:
+        key, _, value = entry.partition(b"=")
+        os.environb[key] = value
+    sys.stdout.flush()
+    sys.stderr.flush()
+    worker = os.fork()
+    if worker == 0:
+        conn.close()
+        # fresh streams on the caller's descriptors (a tty is line-buffered, as in python3)
+        sys.stdin = open(0, "r", closefd=False)
+        sys.stdout = open(1, "w", closefd=False, buffering=1 if os.isatty(1) else -1)
+        sys.stderr = open(2, "w", closefd=False, buffering=1, errors="backslashreplace")
+        run_script(argv)
+    for fd in (0, 1, 2):
+        os.close(fd)
+    # wait for the worker, or for the caller to go away (then the worker goes too)
+    done = os.pidfd_open(worker)
+    while True:
+        ready, _, _ = select.select([done, conn], [], [])
+        if done in ready:
+            break
+        if not conn.recv(1, socket.MSG_PEEK):
+            os.kill(worker, signal.SIGKILL)
+    _, status = os.waitpid(worker, 0)
+    try:
+        conn.sendall(struct.pack("<i", os.waitstatus_to_exitcode(status)))
+    except OSError:
+        pass
+
+
+def main():
+    path = sys.argv[1]
+    gc.freeze()  # the preloaded modules' objects: never scanned again, never copied by it
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    server.bind(path + ".tmp")
+    server.listen(64)
+    os.rename(path + ".tmp", path)  # the socket appears only once it listens
+    calls = 0
+
+    def stop(*_):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while True:
+            conn, _ = server.accept()
+            calls += 1
+            if os.fork() == 0:
+                server.close()
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                handle(conn)  # a worker never returns from it
+                os._exit(0)
+            conn.close()
+            reap(os.WNOHANG)
+    finally:
+        # what the calls cost, for tests/run's summary (waited for, so that it is counted)
+        reap(0)
+        t = os.times()
+        print("%d calls, %.1f s CPU" % (calls, t.user + t.system + t.children_user +
+                                        t.children_system), file=sys.stderr, flush=True)
+
+
+def reap(flags):
+    """Waits for ended handlers (all of them with flags 0)."""
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, flags)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+if __name__ == "__main__":
+    main()
