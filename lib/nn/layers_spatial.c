@@ -6,7 +6,9 @@
  * of batch rows (each output position's receptive field laid out as one row, channels
  * contiguous because data is channels-last, so the copy is a memcpy per kernel tap), one
  * cblas_sgemm per chunk and group, then bias and activation while the block is in cache.
- * A 1x1 stride-1 convolution skips im2col (the input already is the matrix). Depthwise
+ * A 1x1 stride-1 convolution skips im2col (the input already is the matrix). A 3x3
+ * stride-1 one with at least 16 input and output channels runs as Winograd F(2x2, 3x3)
+ * (conv_winograd.c: 16 sgemms of a block of tiles, 2.25x fewer multiplications). Depthwise
  * convolutions (one input channel per group) use a direct loop: a GEMM with K = taps and
  * N = depth_multiplier would be all overhead. With several BLAS threads allowed, large
  * convolutions share their GEMM blocks among that many threads of their own, BLAS running
@@ -24,12 +26,28 @@
 
 /* im2col scratch per GEMM, in floats; overridable for tuning (LI_CONV_BLOCK, floats). */
 #define COL_LIMIT col_limit()
+/* Winograd blocks (V and M of a block of tiles), in floats; LI_WINO_BLOCK overrides.
+ * LI_WINO=0 turns Winograd off (im2col + sgemm instead), for measuring. */
+#define WINO_LIMIT wino_limit()
 
 static int64_t col_limit(void)
 {
 	const char *e = getenv("LI_CONV_BLOCK");
 	long long v = e ? atoll(e) : 0;
 	return v >= 1024 ? (int64_t)v : (int64_t)1 << 16;
+}
+
+static int64_t wino_limit(void)
+{
+	const char *e = getenv("LI_WINO_BLOCK");
+	long long v = e ? atoll(e) : 0;
+	return v >= 1024 ? (int64_t)v : (int64_t)1 << 17;
+}
+
+static int wino_on(void)
+{
+	const char *e = getenv("LI_WINO");
+	return !e || strcmp(e, "0");
 }
 
 int li_sp_format(const li_layer *l, const json_t *c, int *cfirst, li_err *err)
@@ -523,10 +541,11 @@ static void conv_shift(const li_conv *c, const li_grid *gi, const li_grid *go, c
 }
 
 /* How a convolution runs (li_conv_forward picks). */
-enum { CONV_IM2COL, CONV_DIRECT, CONV_SHIFT, CONV_CIN1 };
+enum { CONV_IM2COL, CONV_DIRECT, CONV_SHIFT, CONV_CIN1, CONV_WINO };
 
 /* One share of a convolution's blocks: blocks tid, tid + nth, ... A block is chunk
- * output cells (im2col, 1x1) or chunk batch rows (shift, one channel). */
+ * output cells (im2col, 1x1), chunk batch rows (shift, one channel) or chunk 2x2 output
+ * tiles (Winograd). */
 typedef struct conv_share {
 	const li_conv *c;
 	const li_grid *gi, *go;
@@ -544,6 +563,10 @@ static void conv_blocks(const conv_share *w)
 	int64_t pout = w->go->dim[0] * w->go->dim[1] * w->go->dim[2];
 	for (int64_t q0 = w->tid * w->chunk; q0 < w->units; q0 += w->nth * w->chunk) {
 		int64_t nq = w->units - q0 < w->chunk ? w->units - q0 : w->chunk;
+		if (w->mode == CONV_WINO) {
+			li_wino_block(c, w->gi, w->go, w->pad, w->x, q0, nq, w->col, w->y);
+			continue;
+		}
 		if (w->mode == CONV_CIN1 || w->mode == CONV_SHIFT) {
 			if (w->mode == CONV_CIN1)
 				conv_cin1(c, w->gi, w->go, w->pad, w->wk, w->kp, w->x, q0, nq, w->col, w->y);
@@ -616,7 +639,9 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 		return 0;
 	}
 	int mode = CONV_IM2COL;
-	if (taps == 1 && c->groups == 1 && pad[0] + pad[1] + pad[2] == 0 &&
+	if (c->wino && go->dim[1] >= 2 && go->dim[2] >= 2 && wino_on())
+		mode = CONV_WINO;
+	else if (taps == 1 && c->groups == 1 && pad[0] + pad[1] + pad[2] == 0 &&
 	    c->s[0] == 1 && c->s[1] == 1 && c->s[2] == 1)
 		mode = CONV_DIRECT;
 	else if (c->groups == 1 && gi->c == 1 && taps <= 64)
@@ -631,10 +656,14 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 	if (mode == CONV_SHIFT || mode == CONV_CIN1) {
 		units = n;
 		per = mode == CONV_SHIFT ? pin * taps * c->cout : pout * c->cout;
+	} else if (mode == CONV_WINO) {
+		units = n * li_wino_tiles(go);
+		per = 16 * (gi->c + c->cout);
 	}
-	chunk = mode == CONV_DIRECT ? cells : COL_LIMIT / per;
-	if (chunk < (units == cells ? 16 : 1))
-		chunk = units == cells ? 16 : 1;
+	chunk = mode == CONV_DIRECT ? cells : (mode == CONV_WINO ? WINO_LIMIT : COL_LIMIT) / per;
+	int64_t least = mode == CONV_WINO || units == cells ? 16 : 1;
+	if (chunk < least)
+		chunk = least;
 	if (chunk > units)
 		chunk = units;
 	if (chunk * (mode == CONV_SHIFT ? pin : 1) > INT_MAX || kw > INT_MAX ||
@@ -659,7 +688,7 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 	for (int i = 0; i < 3; i++)
 		plane *= (go->dim[i] - 1) * c->s[i] + (c->k[i] - 1) * c->d[i] + 1 + 3 * c->s[i];
 	int64_t scratch = mode == CONV_IM2COL ? chunk * kw : mode == CONV_SHIFT ? chunk * per :
-			  mode == CONV_CIN1 ? plane : 0;
+			  mode == CONV_CIN1 ? plane : mode == CONV_WINO ? li_wino_scratch(c, chunk) : 0;
 	float *col = scratch ? malloc((size_t)(nth * scratch) * sizeof *col) : NULL;
 	float *wk = mode == CONV_SHIFT || mode == CONV_CIN1 ?
 		    conv_kernel_for(c, mode, taps, gi->c, kp) : c->kernel;
