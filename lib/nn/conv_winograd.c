@@ -15,9 +15,11 @@
  * U = G g G^T is computed once per layer (li_wino_prepare, in double, rounded once);
  * the input transform B^T d B and the output transform A^T m A take only additions and
  * subtractions, so every CPU (AVX2 or baseline clone) gives the same bytes for them.
- * F(4x4, 3x3) would cut the multiplications 4x, but its transforms scale values by up
- * to 1/24 and 8 and its float32 error measured several times F(2x2, 3x3)'s: past the
- * engine's 1e-5 relative tolerance on 64-channel inputs (doc/performance.md).
+ * F(4x4, 3x3) would cut the multiplications 4x, but its transforms' constants (1/4 ..
+ * 1/24, 8) make its float32 error several times F(2x2, 3x3)'s (Barabasz, Anderson,
+ * Soodhalter and Gregg, "Error Analysis and Improving the Accuracy of Winograd
+ * Convolution for Deep Neural Networks", 2020), and at 14x14 its 4x4 tiles compute 256
+ * cells for 196: not tried (doc/performance.md).
  *
  * The tiles of a batch (n rows x ceil(H/2) x ceil(W/2) tiles; a Conv3D with a 1x3x3
  * kernel counts its depth slices as rows) are taken in blocks of a fixed number of tiles
