@@ -117,6 +117,8 @@ static int conv_parse(li_layer *l, const json_t *c, const li_weight *w, int n_w,
 	if (!v->c.kernel)
 		return LI_EDATA;
 	v->c.cin = cin_g * groups;
+	if (li_wino_prepare(&v->c) < 0)
+		return li_err_set(err, LI_ENOMEM, "out of memory");
 	return use_bias ? li_bias_copy(l, x[1], filters, &v->c.bias, err) : 0;
 }
 
@@ -157,6 +159,7 @@ static void conv_free(li_layer *l)
 	if (!v)
 		return;
 	free(v->c.kernel);
+	free(v->c.wino);
 	free(v->c.bias);
 	free(v);
 	l->p = NULL;

@@ -6,7 +6,9 @@
  * of batch rows (each output position's receptive field laid out as one row, channels
  * contiguous because data is channels-last, so the copy is a memcpy per kernel tap), one
  * cblas_sgemm per chunk and group, then bias and activation while the block is in cache.
- * A 1x1 stride-1 convolution skips im2col (the input already is the matrix). Depthwise
+ * A 1x1 stride-1 convolution skips im2col (the input already is the matrix). A 3x3
+ * stride-1 one with at least 16 input and output channels runs as Winograd F(2x2, 3x3)
+ * (conv_winograd.c: 16 sgemms of a block of tiles, 2.25x fewer multiplications). Depthwise
  * convolutions (one input channel per group) use a direct loop: a GEMM with K = taps and
  * N = depth_multiplier would be all overhead. With several BLAS threads allowed, large
  * convolutions share their GEMM blocks among that many threads of their own, BLAS running
@@ -24,12 +26,28 @@
 
 /* im2col scratch per GEMM, in floats; overridable for tuning (LI_CONV_BLOCK, floats). */
 #define COL_LIMIT col_limit()
+/* Winograd blocks (V and M of a block of tiles), in floats; LI_WINO_BLOCK overrides.
+ * LI_WINO=0 turns Winograd off (im2col + sgemm instead), for measuring. */
+#define WINO_LIMIT wino_limit()
 
 static int64_t col_limit(void)
 {
 	const char *e = getenv("LI_CONV_BLOCK");
 	long long v = e ? atoll(e) : 0;
 	return v >= 1024 ? (int64_t)v : (int64_t)1 << 16;
+}
+
+static int64_t wino_limit(void)
+{
+	const char *e = getenv("LI_WINO_BLOCK");
+	long long v = e ? atoll(e) : 0;
+	return v >= 1024 ? (int64_t)v : (int64_t)1 << 17;
+}
+
+static int wino_on(void)
+{
+	const char *e = getenv("LI_WINO");
+	return !e || strcmp(e, "0");
 }
 
 int li_sp_format(const li_layer *l, const json_t *c, int *cfirst, li_err *err)
@@ -215,13 +233,20 @@ void li_bias_act(float *y, int64_t rows, int64_t c, const float *bias, const li_
 		bias_relu(y, rows, c, bias);
 		return;
 	}
-	for (int64_t r = 0; r < rows; r++) {
+	/* rows in groups of at least 256 values, so that a convolution with one filter does
+	 * not call the activation once a value (perf: sigmoid of 64 -> 1 took a third of
+	 * the layer); an elementwise activation gives each value the same bytes however the
+	 * calls group them */
+	int64_t g = c >= 256 ? 1 : (256 + c - 1) / c;
+	for (int64_t r = 0; r < rows; r += g) {
+		int64_t m = rows - r < g ? rows - r : g;
 		float *p = y + r * c;
 		if (bias)
-			for (int64_t j = 0; j < c; j++)
-				p[j] += bias[j];
+			for (int64_t i = 0; i < m; i++)
+				for (int64_t j = 0; j < c; j++)
+					p[i * c + j] += bias[j];
 		if (ew)
-			li_act_apply_elems(act, p, c);
+			li_act_apply_elems(act, p, m * c);
 	}
 }
 
@@ -477,24 +502,52 @@ static void conv_cin1(const li_conv *c, const li_grid *gi, const li_grid *go, co
  * sums the taps' slices of the cells under its window. z holds taps * cout floats a cell
  * where im2col held taps * cin (perf: 64 -> 1 at 28x28 went from 5.6 GFLOP/s to ...).
  */
-/* One output cell of conv_shift: the sum of each inside tap's slice of z (tc floats a cell). */
-static void shift_sum(const li_conv *c, const li_grid *gi, const int64_t *pad, int64_t o0,
-		      int64_t o1, int64_t o2, const int64_t *lo, const int64_t *hi, const float *zb,
-		      int64_t tc, float *restrict yo)
+/* The output cells [*lo, *hi) along axis a whose tap k lands inside the input. */
+static void tap_cells(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
+		      int a, int64_t k, int64_t *lo, int64_t *hi)
 {
-	int64_t cout = c->cout;
-	memset(yo, 0, (size_t)cout * sizeof *yo);
-	for (int64_t k0 = lo[0]; k0 < hi[0]; k0++) {
-		int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
-		for (int64_t k1 = lo[1]; k1 < hi[1]; k1++) {
-			int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
-			int64_t i2 = o2 * c->s[2] - pad[2] + lo[2] * c->d[2];
-			const float *zp = zb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * tc +
-					  ((k0 * c->k[1] + k1) * c->k[2] + lo[2]) * cout;
-			/* along W each tap moves d cells on and one tap's slice further */
-			for (int64_t k2 = lo[2]; k2 < hi[2]; k2++, zp += c->d[2] * tc + cout)
-				for (int64_t j = 0; j < cout; j++)
-					yo[j] += zp[j];
+	int64_t s = c->s[a], from = pad[a] - k * c->d[a], to = gi->dim[a] + from;
+	*lo = from <= 0 ? 0 : (from + s - 1) / s;
+	*hi = to <= 0 ? 0 : (to + s - 1) / s;
+	if (*hi > go->dim[a])
+		*hi = go->dim[a];
+}
+
+/* One batch row of conv_shift: each output cell sums the slices of z (tc floats a cell)
+ * of its taps that land inside the input, in tap order. Tap by tap over runs of output
+ * cells along W, not cell by cell: with one filter a cell's work is a few additions,
+ * and per-cell bounds took more time than the sgemm (perf). */
+static void shift_row(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
+		      const float *zb, int64_t tc, float *restrict yo)
+{
+	int64_t cout = c->cout, lo[3], hi[3];
+	memset(yo, 0, (size_t)(go->dim[0] * go->dim[1] * go->dim[2] * cout) * sizeof *yo);
+	for (int64_t k0 = 0, t = 0; k0 < c->k[0]; k0++) {
+		tap_cells(c, gi, go, pad, 0, k0, &lo[0], &hi[0]);
+		for (int64_t k1 = 0; k1 < c->k[1]; k1++) {
+			tap_cells(c, gi, go, pad, 1, k1, &lo[1], &hi[1]);
+			for (int64_t k2 = 0; k2 < c->k[2]; k2++, t++) {
+				tap_cells(c, gi, go, pad, 2, k2, &lo[2], &hi[2]);
+				if (hi[2] <= lo[2])
+					continue;
+				for (int64_t o0 = lo[0]; o0 < hi[0]; o0++)
+				for (int64_t o1 = lo[1]; o1 < hi[1]; o1++) {
+					int64_t i0 = o0 * c->s[0] - pad[0] + k0 * c->d[0];
+					int64_t i1 = o1 * c->s[1] - pad[1] + k1 * c->d[1];
+					int64_t i2 = lo[2] * c->s[2] - pad[2] + k2 * c->d[2];
+					const float *zp = zb + ((i0 * gi->dim[1] + i1) * gi->dim[2] + i2) * tc +
+							  t * cout;
+					float *yp = yo + ((o0 * go->dim[1] + o1) * go->dim[2] + lo[2]) * cout;
+					int64_t step = c->s[2] * tc;
+					if (cout == 1)
+						for (int64_t o2 = lo[2]; o2 < hi[2]; o2++, zp += step)
+							*yp++ += *zp;
+					else
+						for (int64_t o2 = lo[2]; o2 < hi[2]; o2++, zp += step, yp += cout)
+							for (int64_t j = 0; j < cout; j++)
+								yp[j] += zp[j];
+				}
+			}
 		}
 	}
 }
@@ -503,30 +556,20 @@ static void conv_shift(const li_conv *c, const li_grid *gi, const li_grid *go, c
 		       const float *wz, const float *x, int64_t b0, int64_t nb, float *z, float *y)
 {
 	int64_t pin = gi->dim[0] * gi->dim[1] * gi->dim[2], cout = c->cout;
-	int64_t tc = c->k[0] * c->k[1] * c->k[2] * cout, lo[3], hi[3];
+	int64_t pout = go->dim[0] * go->dim[1] * go->dim[2];
+	int64_t tc = c->k[0] * c->k[1] * c->k[2] * cout;
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(nb * pin), (int)tc, (int)gi->c,
 		    1.0f, x + b0 * pin * gi->c, (int)gi->c, wz, (int)tc, 0.0f, z, (int)tc);
-	float *yo = y + b0 * go->dim[0] * go->dim[1] * go->dim[2] * cout;
-	for (int64_t b = 0; b < nb; b++) {
-		const float *zb = z + b * pin * tc;
-		for (int64_t o0 = 0; o0 < go->dim[0]; o0++) {
-			tap_range(c, gi, pad, 0, o0, &lo[0], &hi[0]);
-			for (int64_t o1 = 0; o1 < go->dim[1]; o1++) {
-				tap_range(c, gi, pad, 1, o1, &lo[1], &hi[1]);
-				for (int64_t o2 = 0; o2 < go->dim[2]; o2++, yo += cout) {
-					tap_range(c, gi, pad, 2, o2, &lo[2], &hi[2]);
-					shift_sum(c, gi, pad, o0, o1, o2, lo, hi, zb, tc, yo);
-				}
-			}
-		}
-	}
+	for (int64_t b = 0; b < nb; b++)
+		shift_row(c, gi, go, pad, z + b * pin * tc, tc, y + (b0 + b) * pout * cout);
 }
 
 /* How a convolution runs (li_conv_forward picks). */
-enum { CONV_IM2COL, CONV_DIRECT, CONV_SHIFT, CONV_CIN1 };
+enum { CONV_IM2COL, CONV_DIRECT, CONV_SHIFT, CONV_CIN1, CONV_WINO };
 
 /* One share of a convolution's blocks: blocks tid, tid + nth, ... A block is chunk
- * output cells (im2col, 1x1) or chunk batch rows (shift, one channel). */
+ * output cells (im2col, 1x1), chunk batch rows (shift, one channel) or chunk 2x2 output
+ * tiles (Winograd). */
 typedef struct conv_share {
 	const li_conv *c;
 	const li_grid *gi, *go;
@@ -544,6 +587,10 @@ static void conv_blocks(const conv_share *w)
 	int64_t pout = w->go->dim[0] * w->go->dim[1] * w->go->dim[2];
 	for (int64_t q0 = w->tid * w->chunk; q0 < w->units; q0 += w->nth * w->chunk) {
 		int64_t nq = w->units - q0 < w->chunk ? w->units - q0 : w->chunk;
+		if (w->mode == CONV_WINO) {
+			li_wino_block(c, w->gi, w->go, w->pad, w->x, q0, nq, w->col, w->y);
+			continue;
+		}
 		if (w->mode == CONV_CIN1 || w->mode == CONV_SHIFT) {
 			if (w->mode == CONV_CIN1)
 				conv_cin1(c, w->gi, w->go, w->pad, w->wk, w->kp, w->x, q0, nq, w->col, w->y);
@@ -616,7 +663,9 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 		return 0;
 	}
 	int mode = CONV_IM2COL;
-	if (taps == 1 && c->groups == 1 && pad[0] + pad[1] + pad[2] == 0 &&
+	if (c->wino && go->dim[1] >= 2 && go->dim[2] >= 2 && wino_on())
+		mode = CONV_WINO;
+	else if (taps == 1 && c->groups == 1 && pad[0] + pad[1] + pad[2] == 0 &&
 	    c->s[0] == 1 && c->s[1] == 1 && c->s[2] == 1)
 		mode = CONV_DIRECT;
 	else if (c->groups == 1 && gi->c == 1 && taps <= 64)
@@ -631,10 +680,14 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 	if (mode == CONV_SHIFT || mode == CONV_CIN1) {
 		units = n;
 		per = mode == CONV_SHIFT ? pin * taps * c->cout : pout * c->cout;
+	} else if (mode == CONV_WINO) {
+		units = n * li_wino_tiles(go);
+		per = 16 * (gi->c + c->cout);
 	}
-	chunk = mode == CONV_DIRECT ? cells : COL_LIMIT / per;
-	if (chunk < (units == cells ? 16 : 1))
-		chunk = units == cells ? 16 : 1;
+	chunk = mode == CONV_DIRECT ? cells : (mode == CONV_WINO ? WINO_LIMIT : COL_LIMIT) / per;
+	int64_t least = mode == CONV_WINO || units == cells ? 16 : 1;
+	if (chunk < least)
+		chunk = least;
 	if (chunk > units)
 		chunk = units;
 	if (chunk * (mode == CONV_SHIFT ? pin : 1) > INT_MAX || kw > INT_MAX ||
@@ -659,7 +712,7 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 	for (int i = 0; i < 3; i++)
 		plane *= (go->dim[i] - 1) * c->s[i] + (c->k[i] - 1) * c->d[i] + 1 + 3 * c->s[i];
 	int64_t scratch = mode == CONV_IM2COL ? chunk * kw : mode == CONV_SHIFT ? chunk * per :
-			  mode == CONV_CIN1 ? plane : 0;
+			  mode == CONV_CIN1 ? plane : mode == CONV_WINO ? li_wino_scratch(c, chunk) : 0;
 	float *col = scratch ? malloc((size_t)(nth * scratch) * sizeof *col) : NULL;
 	float *wk = mode == CONV_SHIFT || mode == CONV_CIN1 ?
 		    conv_kernel_for(c, mode, taps, gi->c, kp) : c->kernel;

@@ -69,6 +69,7 @@ typedef struct li_conv {
 	int64_t cin, cout, groups;
 	float *kernel, *bias;  /* owned; bias may be NULL */
 	li_act act;            /* applied here when elementwise */
+	float *wino;           /* owned: the Winograd-transformed kernel, or NULL */
 } li_conv;
 
 /* The taps k < kn of a window starting at cell first with dilation d whose cell first +
@@ -86,6 +87,26 @@ int li_conv_forward(const li_conv *c, int64_t n, const li_grid *gi, const float 
 		    const li_grid *go, float *y, li_err *err);
 /* Bias plus elementwise activation on rows of c values (bias may be NULL). */
 void li_bias_act(float *y, int64_t rows, int64_t c, const float *bias, const li_act *act);
+
+/*
+ * Winograd F(2x2, 3x3) (conv_winograd.c), for 3x3 stride-1 undilated convolutions
+ * without groups, 'same' or 'valid', with at least LI_WINO_MIN_CH input and output
+ * channels (below that the sgemms are too small to gain from fewer multiplications).
+ */
+#define LI_WINO_MIN_CH 16
+/* Whether c is such a convolution. */
+int li_wino_fits_kernel(const li_conv *c);
+/* Sets c->wino from c->kernel (freeing an old one) when c fits, else leaves it NULL;
+ * call again whenever the kernel changes. 0 or LI_ENOMEM. */
+int li_wino_prepare(li_conv *c);
+/* The 2x2 output tiles of one batch row of output grid go. */
+int64_t li_wino_tiles(const li_grid *go);
+/* Scratch floats li_wino_block needs for blocks of up to chunk tiles. */
+int64_t li_wino_scratch(const li_conv *c, int64_t chunk);
+/* y = act(conv(x) + bias) on the output cells of tiles [t0, t0 + nt) of the batch (tile
+ * q: row q / tiles, then row-major over the tile grid); pad: the padding before. */
+void li_wino_block(const li_conv *c, const li_grid *gi, const li_grid *go, const int64_t *pad,
+		   const float *x, int64_t t0, int64_t nt, float *scratch, float *y);
 
 /*
  * Reads the kernel weight into Keras' (k..., cin/groups, cout) layout: accepts that layout,

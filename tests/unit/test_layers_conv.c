@@ -6,7 +6,8 @@
  * and huge claimed input dimensions. Plus a few values worked by hand: TensorFlow's 'same'
  * split puts the odd padding cell after, average pooling divides by the cells inside.
  * And a convolution shared among threads gives the same bytes as one thread; the
- * one-input-channel and few-filter paths give the values of the definition (naive_conv).
+ * one-input-channel, few-filter and Winograd (3x3, 16 channels and more) paths give the
+ * values of the definition (naive_conv).
  */
 #include <cblas.h>
 #include <math.h>
@@ -165,7 +166,8 @@ int main(void)
 		free(xb), free(y1), free(y3);
 	}
 
-	/* ---- one input channel, few filters: against the definition, 1 and 3 threads ---- */
+	/* ---- one input channel, few filters, Winograd: against the definition, 1 and 3
+	 * threads ---- */
 	{
 		static const struct {
 			const char *cls, *cfg;
@@ -190,6 +192,11 @@ int main(void)
 			  { 1, 8, 9 }, 8, { 1, 2, 3 }, { 1, 1, 1 }, { 1, 2, 2 }, 1 },
 			{ "Conv2D", "\"filters\": 4, \"kernel_size\": 3, \"padding\": \"same\", "
 			  "\"strides\": 2", 2, 1, { 1, 7, 8 }, 16, { 1, 3, 3 }, { 2, 2, 2 }, { 1, 1, 1 }, 4 },
+			/* Winograd F(2x2, 3x3): odd sizes put tiles half outside the output */
+			{ "Conv2D", "\"filters\": 16, \"kernel_size\": 3, \"padding\": \"same\"", 2, 1,
+			  { 1, 7, 5 }, 16, { 1, 3, 3 }, { 1, 1, 1 }, { 1, 1, 1 }, 16 },
+			{ "Conv2D", "\"filters\": 17, \"kernel_size\": 3", 2, 0,
+			  { 1, 6, 9 }, 20, { 1, 3, 3 }, { 1, 1, 1 }, { 1, 1, 1 }, 17 },
 		};
 		int64_t n = 1500;  /* enough work for the threads to share (PAR_MIN) */
 		for (size_t i = 0; i < sizeof cs / sizeof cs[0]; i++) {
