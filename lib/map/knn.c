@@ -31,6 +31,8 @@ static int worse(float da, int32_t ia, float db, int32_t ib)
  * Offers (d, j) to the heap of k entries at hd/hi/hf (root = worst). Returns 1 when it
  * was taken. Entries with index -1 are empty slots (distance +inf).
  */
+static void heap_sift(float *hd, int32_t *hi, uint8_t *hf, int k, float d, int32_t j, uint8_t flag);
+
 static int heap_push(float *hd, int32_t *hi, uint8_t *hf, int k, float d, int32_t j, uint8_t flag)
 {
 	if (!worse(hd[0], hi[0], d, j))
@@ -38,6 +40,15 @@ static int heap_push(float *hd, int32_t *hi, uint8_t *hf, int k, float d, int32_
 	for (int t = 0; t < k; t++)
 		if (hi[t] == j)
 			return 0;
+	heap_sift(hd, hi, hf, k, d, j, flag);
+	return 1;
+}
+
+/* Replaces the root (the worst entry) by (d, j) and sifts it down; the caller knows that
+ * (d, j) is better than the root and not in the heap (the exact search offers each
+ * column once, so it skips heap_push's O(k) duplicate scan). */
+static void heap_sift(float *hd, int32_t *hi, uint8_t *hf, int k, float d, int32_t j, uint8_t flag)
+{
 	int p = 0;
 	for (;;) {
 		int l = 2 * p + 1, r = l + 1, m = p;
@@ -62,7 +73,6 @@ static int heap_push(float *hd, int32_t *hi, uint8_t *hf, int k, float d, int32_
 	hi[p] = j;
 	if (hf)
 		hf[p] = flag;
-	return 1;
 }
 
 static void heap_clear(float *hd, int32_t *hi, uint8_t *hf, int k)
@@ -215,15 +225,20 @@ static void exact_block(void *ctx, int64_t b0, int64_t b1, int tid)
 				int32_t *ri = hi + (size_t)r * j->k;
 				float qn = j->qn[r0 + r];
 				const float *br = buf + (size_t)r * cols;
+				const float *tn = j->tn + c0;
+				/* columns come in increasing order, so a tie with the root (a lower
+				 * index) never wins: only v < root enters */
+				float top = rd[0];
 				for (int c = 0; c < cols; c++) {
+					float v = qn + tn[c] - 2.0f * br[c];
+					v = v < 0 ? 0 : v;
 					int32_t col = (int32_t)(c0 + c);
-					float v = qn + j->tn[col] - 2.0f * br[c];
-					if (v < 0)
-						v = 0;
 					if (j->self && col == r0 + r)
 						v = -1;
-					if (worse(rd[0], ri[0], v, col))
-						heap_push(rd, ri, NULL, j->k, v, col, 0);
+					if (!(v < top))
+						continue;
+					heap_sift(rd, ri, NULL, j->k, v, col, 0);
+					top = rd[0];
 				}
 			}
 		}

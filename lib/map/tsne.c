@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "simd.h"
 #include "tsne.h"
 #include "tsne_internal.h"
 
@@ -159,6 +160,24 @@ static int cmp_key(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Sorts m keys: insertion sort for short rows, qsort for long ones (hubs). */
+static void sort_keys(uint64_t *k, int64_t m)
+{
+	if (m > 32) {
+		qsort(k, (size_t)m, sizeof *k, cmp_key);
+		return;
+	}
+	for (int64_t a = 1; a < m; a++) {
+		uint64_t key = k[a];
+		int64_t b = a;
+		while (b > 0 && k[b - 1] > key) {
+			k[b] = k[b - 1];
+			b--;
+		}
+		k[b] = key;
+	}
+}
+
 /*
  * P = (C + C^T) / 2n. Every entry (i, j, c) of C goes to row i and row j as a key
  * (column << 32 | source index); rows are bucketed by a counting pass and each row's
@@ -202,23 +221,8 @@ int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *
 			ent[fill[i]++] = (uint64_t)j << 32 | src;
 			ent[fill[j]++] = (uint64_t)i << 32 | src;
 		}
-	for (int64_t i = 0; i < n; i++) {
-		int64_t s = cnt[i], e = cnt[i + 1];
-		/* insertion sort is fine for short rows; long rows (hubs) use qsort */
-		if (e - s > 32) {
-			qsort(ent + s, (size_t)(e - s), sizeof *ent, cmp_key);
-		} else {
-			for (int64_t a = s + 1; a < e; a++) {
-				uint64_t key = ent[a];
-				int64_t b = a;
-				while (b > s && ent[b - 1] > key) {
-					ent[b] = ent[b - 1];
-					b--;
-				}
-				ent[b] = key;
-			}
-		}
-	}
+	for (int64_t i = 0; i < n; i++)
+		sort_keys(ent + cnt[i], cnt[i + 1] - cnt[i]);
 	free(fill);
 	fill = NULL;
 	P->n = n;
@@ -303,11 +307,50 @@ attract_d(const li_tsne_sparse *P, const double *Y, int64_t i, double exag, cons
 		a[d] = exag * s[d];
 }
 
+/*
+ * The 2-D attraction four edges at a time (the hot loop of every iteration, with the
+ * repulsion): edge s + 4 q + l goes to lane l, the lanes summed in a fixed order, so
+ * both clones (AVX2 and the SSE2 baseline; no FMA) give the same bytes. One vector
+ * division serves four edges, and four independent sums replace one dependency chain.
+ */
+typedef double v4d __attribute__((vector_size(32)));
+
+LI_TARGET_CLONES
+static void attract2(const li_tsne_sparse *P, const double *Y, int64_t i, double exag,
+		     double *a)
+{
+	const double y0 = Y[2 * i], y1 = Y[2 * i + 1];
+	const int32_t *col = P->col;
+	const float *val = P->val;
+	int64_t e = P->rowptr[i], end = P->rowptr[i + 1];
+	v4d s0 = {0, 0, 0, 0}, s1 = {0, 0, 0, 0}, one = {1, 1, 1, 1};
+	for (; e + 4 <= end; e += 4) {
+		const double *k0 = Y + 2 * (int64_t)col[e], *k1 = Y + 2 * (int64_t)col[e + 1];
+		const double *k2 = Y + 2 * (int64_t)col[e + 2], *k3 = Y + 2 * (int64_t)col[e + 3];
+		v4d dx = {y0 - k0[0], y0 - k1[0], y0 - k2[0], y0 - k3[0]};
+		v4d dy = {y1 - k0[1], y1 - k1[1], y1 - k2[1], y1 - k3[1]};
+		v4d p = {val[e], val[e + 1], val[e + 2], val[e + 3]};
+		v4d pw = p / (one + (dx * dx + dy * dy));
+		s0 += pw * dx;
+		s1 += pw * dy;
+	}
+	double t0 = (s0[0] + s0[2]) + (s0[1] + s0[3]), t1 = (s1[0] + s1[2]) + (s1[1] + s1[3]);
+	for (; e < end; e++) {
+		const double *k = Y + 2 * (int64_t)col[e];
+		double dx = y0 - k[0], dy = y1 - k[1];
+		double pw = val[e] / (1 + (dx * dx + dy * dy));
+		t0 += pw * dx;
+		t1 += pw * dy;
+	}
+	a[0] = exag * t0;
+	a[1] = exag * t1;
+}
+
 static void attract(const li_tsne_sparse *P, const double *Y, int64_t i, double exag, int D,
 		    double *a)
 {
 	if (D == 2)
-		attract_d(P, Y, i, exag, 2, a);
+		attract2(P, Y, i, exag, a);
 	else if (D == 3)
 		attract_d(P, Y, i, exag, 3, a);
 	else
@@ -357,12 +400,12 @@ static void grad_rows(void *ctx, int64_t lo, int64_t hi)
  * them): rep, attr n*dims, zrow n. */
 static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
 		    int method, double theta, int threads, double *grad, double *Z, double *rep,
-		    double *attr, double *zrow, li_fft_ws **ws, li_err *err)
+		    double *attr, double *zrow, li_fft_ws **ws, li_bh_tree **treep, li_err *err)
 {
 	int64_t n = P->n;
 	li_bh_tree *tree = NULL;
 	if (method == LI_TSNE_BH) {
-		tree = li_bh_build(Y, n, dims, err);
+		tree = *treep = li_bh_rebuild(*treep, Y, n, dims, err);
 		if (!tree)
 			return err ? err->code : LI_ENOMEM;
 	} else if (method == LI_TSNE_FFT) {
@@ -372,7 +415,6 @@ static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int d
 	}
 	grad_job j = {P, exag, Y, dims, n, theta, method == LI_TSNE_FFT, tree, rep, attr, zrow};
 	li_tsne_par_for(threads, n, grad_rows, &j);
-	li_bh_free(tree);
 	double z = 0;
 	for (int64_t i = 0; i < n; i++)
 		z += zrow[i];
@@ -414,12 +456,14 @@ int li_tsne_gradient(const li_tsne_sparse *P, double exag, const double *Y, int 
 	double *rep = malloc(nd * sizeof *rep + 1), *attr = malloc(nd * sizeof *attr + 1);
 	double *zrow = malloc((size_t)P->n * sizeof *zrow + 1);
 	li_fft_ws *ws = NULL;
+	li_bh_tree *tree = NULL;
 	if (!rep || !attr || !zrow)
 		rc = li_err_set(err, LI_ENOMEM, "out of memory for the gradient");
 	else
 		rc = gradient(P, exag, Y, dims, method, theta, threads, grad, Z, rep, attr, zrow,
-			      &ws, err);
+			      &ws, &tree, err);
 	li_fft_ws_free(ws);
+	li_bh_free(tree);
 	free(rep);
 	free(attr);
 	free(zrow);
@@ -464,6 +508,81 @@ int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, int method,
 /* ---- optimiser ---- */
 
 /*
+ * Renumbers the points in the Barnes-Hut tree's order of Y (a Z-order curve over the
+ * map): P's rows and columns and Y's rows, with orig[new] = the row's number in the
+ * caller's data. Neighbours in P lie near each other on the map, so after this their
+ * coordinates sit near each other in memory and the attraction's reads of Y[col] hit the
+ * cache. Each row's entries are kept in column order. Deterministic (the tree is), so the
+ * same bytes at any thread count. Returns 0 or LI_ENOMEM (P, Y, orig untouched then).
+ */
+static int renumber(li_tsne_sparse *P, double *Y, int D, int64_t *orig, li_err *err)
+{
+	int64_t n = P->n, nz = P->rowptr[n];
+	li_bh_tree *t = li_bh_build(Y, n, D, err);
+	int64_t *rank = malloc((size_t)n * sizeof *rank), *o2 = malloc((size_t)n * sizeof *o2);
+	int64_t *rp = malloc(((size_t)n + 1) * sizeof *rp);
+	int32_t *col = malloc((size_t)(nz ? nz : 1) * sizeof *col);
+	float *val = malloc((size_t)(nz ? nz : 1) * sizeof *val);
+	double *y2 = malloc((size_t)n * (size_t)D * sizeof *y2);
+	int64_t longest = 1;
+	for (int64_t i = 0; i < n; i++)
+		if (P->rowptr[i + 1] - P->rowptr[i] > longest)
+			longest = P->rowptr[i + 1] - P->rowptr[i];
+	uint64_t *key = malloc((size_t)longest * sizeof *key);
+	int rc = 0;
+	if (!t || !rank || !o2 || !rp || !col || !val || !y2 || !key) {
+		rc = li_err_set(err, LI_ENOMEM, "out of memory renumbering %lld points",
+				(long long)n);
+		goto out;
+	}
+	const int64_t *order = li_bh_order(t);
+	for (int64_t r = 0; r < n; r++)
+		rank[order[r]] = r;
+	rp[0] = 0;
+	for (int64_t r = 0; r < n; r++) {
+		int64_t i = order[r], s = P->rowptr[i], e = P->rowptr[i + 1], at = rp[r];
+		/* keys new column << 32 | the value's bits (columns are distinct in a row),
+		 * sorted as li_tsne_joint sorts its rows */
+		for (int64_t a = s; a < e; a++) {
+			uint32_t bits;
+			memcpy(&bits, &P->val[a], sizeof bits);
+			key[a - s] = (uint64_t)rank[P->col[a]] << 32 | bits;
+		}
+		sort_keys(key, e - s);
+		for (int64_t a = 0; a < e - s; a++) {
+			uint32_t bits = (uint32_t)key[a];
+			col[at + a] = (int32_t)(key[a] >> 32);
+			memcpy(&val[at + a], &bits, sizeof bits);
+		}
+		rp[r + 1] = at + (e - s);
+		for (int d = 0; d < D; d++)
+			y2[r * D + d] = Y[i * D + d];
+		o2[r] = orig[i];
+	}
+	memcpy(Y, y2, (size_t)n * (size_t)D * sizeof *Y);
+	memcpy(orig, o2, (size_t)n * sizeof *orig);
+	free(P->rowptr);
+	free(P->col);
+	free(P->val);
+	P->rowptr = rp;
+	P->col = col;
+	P->val = val;
+	rp = NULL;
+	col = NULL;
+	val = NULL;
+out:
+	li_bh_free(t);
+	free(rank);
+	free(o2);
+	free(rp);
+	free(col);
+	free(val);
+	free(y2);
+	free(key);
+	return rc;
+}
+
+/*
  * One phase of gradient descent, as openTSNE's gradient_descent / scikit-learn's
  * _gradient_descent: gains grow by 0.2 where the gradient and the previous update
  * disagree in sign and shrink by 0.8 where they agree (min 0.01); update = momentum *
@@ -482,6 +601,7 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 	double lr = p->learning_rate > 0 ? p->learning_rate : (double)n / exag;
 	int method = li_tsne_method(p, n);
 	li_fft_ws *ws = NULL;
+	li_bh_tree *tree = NULL; /* rebuilt each iteration in the same buffers */
 	for (size_t i = 0; i < nd; i++) {
 		update[i] = 0;
 		gains[i] = 1;
@@ -491,7 +611,7 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 		int say = p->progress.fn && (now % 50 == 0 || now == total);
 		double Z = 0;
 		int rc = gradient(P, exag, Y, D, method, p->theta, p->threads, grad, &Z, rep, attr,
-				  zrow, &ws, err);
+				  zrow, &ws, &tree, err);
 		if (rc < 0) {
 			li_fft_ws_free(ws);
 			return rc;
@@ -533,6 +653,7 @@ static int phase(const li_tsne_params *p, const li_tsne_sparse *P, double *Y, do
 				Y[i * D + d] -= mean[d] / (double)n;
 	}
 	li_fft_ws_free(ws);
+	li_bh_free(tree);
 	return 0;
 }
 
@@ -543,6 +664,7 @@ int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsn
 	int D = p->dims;
 	li_tsne_sparse P = {0};
 	double *C = NULL, *Y = NULL, *buf = NULL;
+	int64_t *orig = NULL; /* orig[i]: the caller's row of point i */
 	int rc = check_dims(D, err);
 	if (rc < 0)
 		return rc;
@@ -579,18 +701,34 @@ int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsn
 	free(C);
 	C = NULL;
 	int total = p->early_iter + p->n_iter;
+	int method = li_tsne_method(p, n);
+	/* above the exact gradient's sizes, the points are renumbered in map order before
+	 * each phase (the clusters form during the first); orig undoes it at the end */
+	if (method != LI_TSNE_EXACT) {
+		if (!(orig = malloc((size_t)n * sizeof *orig))) {
+			rc = li_err_set(err, LI_ENOMEM, "out of memory for t-sne of %lld rows",
+					(long long)n);
+			goto out;
+		}
+		for (int64_t i = 0; i < n; i++)
+			orig[i] = i;
+	}
+	if (orig && (rc = renumber(&P, Y, D, orig, err)) < 0)
+		goto out;
 	if ((rc = phase(p, &P, Y, p->early_exag, p->early_iter, p->momentum_early, 0, total, buf,
 			err)) < 0)
+		goto out;
+	if (orig && (rc = renumber(&P, Y, D, orig, err)) < 0)
 		goto out;
 	if ((rc = phase(p, &P, Y, 1, p->n_iter, p->momentum_final, p->early_iter, total, buf,
 			err)) < 0)
 		goto out;
-	int method = li_tsne_method(p, n);
 	double kl = 0;
 	if ((rc = li_tsne_kl(&P, Y, D, method, p->theta, p->threads, &kl, err)) < 0)
 		goto out;
-	for (size_t i = 0; i < nd; i++)
-		Yf[i] = (float)Y[i];
+	for (int64_t i = 0; i < n; i++)
+		for (int d = 0; d < D; d++)
+			Yf[(orig ? orig[i] : i) * D + d] = (float)Y[i * D + d];
 	if (info) {
 		info->perplexity = perp;
 		info->k = k;
@@ -602,5 +740,6 @@ out:
 	free(C);
 	free(Y);
 	free(buf);
+	free(orig);
 	return rc;
 }

@@ -22,6 +22,9 @@ int li_tsne_par_for(int threads, int64_t n, void (*fn)(void *ctx, int64_t lo, in
  * the tree). Built serially, so the same points give the same tree. */
 typedef struct li_bh_tree li_bh_tree;
 li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, li_err *err);
+/* The same into t's buffers (t NULL: a new tree), kept from its last build; on failure
+ * t is freed and NULL returned. The same points give the same tree either way. */
+li_bh_tree *li_bh_rebuild(li_bh_tree *t, const double *Y, int64_t n, int dims, li_err *err);
 void li_bh_free(li_bh_tree *t);
 
 /*

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # t-SNE against scikit-learn's TSNE on Fashion-MNIST 5k (the issue's checks): 5,000
-# test images fitted (approximate kNN, Barnes-Hut), 1,000 more placed into the map.
+# test images fitted (exact kNN: n^2 d within t-SNE's budget, Barnes-Hut), 1,000 more placed into the map.
 #  - trustworthiness@10 within 0.01 of scikit-learn's (same perplexity, PCA init,
 #    iterations), leave-one-out 10-NN label accuracy within 2 points, KL divergence no
 #    more than 5% above scikit-learn's, both measured the same way
@@ -34,7 +34,7 @@ test_expect_success 'data and scikit-learn reference (cached in build/ref)' '
 '
 test_expect_success 'fit 5,000 images, place 1,000 more' '
 	li-reduce --method tsne --threads 2 --save m.h5 --report r.json fit.npy >y.npy 2>err &&
-	grep -q "^li-reduce: tsne (approximate kNN) (perplexity 30, barnes-hut gradient) of 5000 x 784 to 2-D: KL divergence" err &&
+	grep -q "^li-reduce: tsne (exact kNN) (perplexity 30, barnes-hut gradient) of 5000 x 784 to 2-D: KL divergence" err &&
 	li-reduce --transform m.h5 --threads 2 new.npy >yt.npy
 '
 test_expect_success 'trustworthiness, 10-NN accuracy and KL against scikit-learn; placed rows' '
