@@ -8,16 +8,16 @@ child runs the script as `python3` would and exits with its status.
 
 Usage: pyserver.py SOCKET   (serves until killed)
 
-Each connection gets a handler process (so that calls may run at once): it receives the
-request, takes the caller's streams, directory and environment, and forks the worker that
-runs the script, frees what it made (closing its files) and exits. The handler sends the
-worker's exit status back once the worker has ended, or kills the worker when the caller
-goes away (killed by `timeout`, say). A call in another form than `-c CODE`, `-` or
-`FILE`, or with another PYTHON*, OPENBLAS_*, OMP_* (...) variable than the server's, runs
-in a python3 of its own, as does every call when no server runs.
+For each call the server reads the request, forks the worker that runs the script on the
+caller's streams, directory and environment, frees what the script made (closing its
+files) and exits; the server then sends the caller the worker's exit status, or kills the
+worker when the caller goes away first (killed by `timeout`, say). A call in another form
+than `-c CODE`, `-` or `FILE`, or with another PYTHON*, OPENBLAS_*, OMP_* (...) variable
+than the server's, runs in a python3 of its own, as does every call when no server runs.
 """
 import array
 import gc
+import importlib
 import os
 import select
 import signal
@@ -26,14 +26,16 @@ import struct
 import sys
 import types
 
-# the modules the tests import most; imported once here, shared by every fork
-import numpy  # noqa: F401
-import h5py  # noqa: F401
-import scipy.optimize  # noqa: F401
-import scipy.sparse  # noqa: F401
-import scipy.spatial  # noqa: F401
-import sklearn.manifold  # noqa: F401
-import sklearn.neighbors  # noqa: F401
+import h5py
+
+# the modules the tests import most, imported once here and shared by every fork (torch
+# alone takes 2 s of CPU to import; in a forked child it runs on one thread)
+for name in ("numpy", "scipy.optimize", "scipy.sparse", "scipy.spatial", "sklearn.manifold",
+             "sklearn.neighbors", "torch"):
+    try:
+        importlib.import_module(name)
+    except ImportError:  # a test that needs it says so
+        pass
 
 
 def receive(conn):
@@ -107,8 +109,13 @@ def run_script(argv):
     os._exit(status)
 
 
-def handle(conn):
-    fds, cwd, argv, env = receive(conn)
+def start_worker(fds, cwd, argv, env):
+    """Forks the worker that runs the call on the caller's streams, directory and
+    environment; returns its pid."""
+    worker = os.fork()
+    if worker:
+        return worker
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     for target, fd in enumerate(fds):
         os.dup2(fd, target)
         os.close(fd)
@@ -117,31 +124,11 @@ def handle(conn):
     for entry in env:
         key, _, value = entry.partition(b"=")
         os.environb[key] = value
-    sys.stdout.flush()
-    sys.stderr.flush()
-    worker = os.fork()
-    if worker == 0:
-        conn.close()
-        # fresh streams on the caller's descriptors (a tty is line-buffered, as in python3)
-        sys.stdin = open(0, "r", closefd=False)
-        sys.stdout = open(1, "w", closefd=False, buffering=1 if os.isatty(1) else -1)
-        sys.stderr = open(2, "w", closefd=False, buffering=1, errors="backslashreplace")
-        run_script(argv)
-    for fd in (0, 1, 2):
-        os.close(fd)
-    # wait for the worker, or for the caller to go away (then the worker goes too)
-    done = os.pidfd_open(worker)
-    while True:
-        ready, _, _ = select.select([done, conn], [], [])
-        if done in ready:
-            break
-        if not conn.recv(1, socket.MSG_PEEK):
-            os.kill(worker, signal.SIGKILL)
-    _, status = os.waitpid(worker, 0)
-    try:
-        conn.sendall(struct.pack("<i", os.waitstatus_to_exitcode(status)))
-    except OSError:
-        pass
+    # fresh streams on the caller's descriptors (a tty is line-buffered, as in python3)
+    sys.stdin = open(0, "r", closefd=False)
+    sys.stdout = open(1, "w", closefd=False, buffering=1 if os.isatty(1) else -1)
+    sys.stderr = open(2, "w", closefd=False, buffering=1, errors="backslashreplace")
+    run_script(argv)  # never returns
 
 
 def main():
@@ -152,6 +139,7 @@ def main():
     server.listen(64)
     os.rename(path + ".tmp", path)  # the socket appears only once it listens
     calls = 0
+    running = {}  # a worker's pidfd: (its pid, the caller's connection)
 
     def stop(*_):
         raise SystemExit(0)
@@ -159,32 +147,44 @@ def main():
     signal.signal(signal.SIGTERM, stop)
     try:
         while True:
-            conn, _ = server.accept()
-            calls += 1
-            if os.fork() == 0:
-                server.close()
-                signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                handle(conn)  # a worker never returns from it
-                os._exit(0)
-            conn.close()
-            reap(os.WNOHANG)
+            ready, _, _ = select.select([server] + list(running) +
+                                        [conn for _, conn in running.values()], [], [])
+            for what in ready:
+                if what is server:
+                    conn, _ = server.accept()
+                    conn.settimeout(30)  # the caller sends its request at once
+                    try:
+                        request = receive(conn)
+                    except (OSError, ValueError):
+                        conn.close()
+                        continue
+                    calls += 1
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                    worker = start_worker(*request)
+                    for fd in request[0]:
+                        os.close(fd)
+                    running[os.pidfd_open(worker)] = (worker, conn)
+                elif what in running:  # a worker ended: its status to its caller
+                    worker, conn = running.pop(what)
+                    os.close(what)
+                    _, status = os.waitpid(worker, 0)
+                    try:
+                        conn.sendall(struct.pack("<i", os.waitstatus_to_exitcode(status)))
+                    except OSError:
+                        pass
+                    conn.close()
+                else:  # a caller went away (killed by `timeout`, say): so does its worker
+                    for pidfd, (worker, conn) in running.items():
+                        if conn is what and not conn.recv(1, socket.MSG_PEEK):
+                            os.kill(worker, signal.SIGKILL)
     finally:
         # what the calls cost, for tests/run's summary (waited for, so that it is counted)
-        reap(0)
+        for worker, _ in running.values():
+            os.waitpid(worker, 0)
         t = os.times()
         print("%d calls, %.1f s CPU" % (calls, t.user + t.system + t.children_user +
                                         t.children_system), file=sys.stderr, flush=True)
-
-
-def reap(flags):
-    """Waits for ended handlers (all of them with flags 0)."""
-    while True:
-        try:
-            pid, _ = os.waitpid(-1, flags)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            return
 
 
 if __name__ == "__main__":
