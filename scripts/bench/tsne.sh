@@ -14,8 +14,8 @@
 # 30, 1,000 iterations of which 250 exaggerated by 12, Barnes-Hut theta 0.5, the same
 # thread count, the same OpenBLAS kernel (as in umap.sh: the environment's or OpenBLAS'
 # own, or where it falls back to a generic one the kernel the CPU can run). Each keeps
-# its own defaults otherwise: li-reduce openTSNE's (PCA init, learning rate N/12 then N, exact kNN up to
-# 4,096 rows, NN-descent above), Rtsne its own (random init, learning rate 200, exact
+# its own defaults otherwise: li-reduce openTSNE's (PCA init, learning rate N/12 then N; exact
+# kNN up to 4,096 rows and wherever N^2 x columns <= 70,000^2 x 64, NN-descent above), Rtsne its own (random init, learning rate 200, exact
 # vantage-point-tree kNN; pca=FALSE so that it searches the same columns the others
 # do), scikit-learn its own (PCA init, learning rate "auto", exact kNN).
 #
