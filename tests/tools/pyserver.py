@@ -133,6 +133,9 @@ def start_worker(fds, cwd, argv, env):
 
 def main():
     path = sys.argv[1]
+    # it waits on its workers through pidfds (Linux 5.3); without them, no server: tests/run
+    # then leaves $PY to python3 itself
+    os.close(os.pidfd_open(os.getpid()))
     gc.freeze()  # the preloaded modules' objects: never scanned again, never copied by it
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(path + ".tmp")
