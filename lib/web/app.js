@@ -290,11 +290,14 @@
   let sent = 0, newestShown = 0;
   li.inflight = 0;
   function probeAt(px, py) {
+    if (!li.ready) { status('the view is loading'); return; }
     const p = li.toMap(px, py);
-    const my = ++sent;
+    const my = ++sent, view = li.meta.view;
     li.inflight++;
     status('');
     post('click', { x: p.x, y: p.y }).then((a) => {
+      // answered from a view no longer shown (its answer came late): it is not this one's
+      if (li.meta.view !== view) return;
       a.px = px; a.py = py; a.seq = my;
       li.answers.push(a);
       li.marks.push({ n: a.n, x: a.x, y: a.y });
@@ -584,21 +587,39 @@
 
   // Asks for another view; it is prepared in the background while the page keeps working.
   // A choice made while one prepares waits for it, and the newest choice wins (the server
-  // does not show the one being prepared then).
-  async function prepare(body) {
-    try {
-      const r = await post('prepare', body);
-      status('');
-      li.asked = r.state === 'ready' ? null : body;
-      if (r.state === 'ready' || li.preparing) return;   // a poll running shows the rest
-      li.preparing = true;
-      poll();
-    } catch (e) {
-      status(e.message);
-      li.prepareError = e.message;
-    }
+  // does not show the one being prepared then). The choices go to the server one after
+  // another, in the order they were made: it answers connections in parallel, so two in
+  // flight could arrive swapped. li.asked is the newest choice made (not the newest
+  // answered: an answer may come late), until the server shows or drops it.
+  let choices = Promise.resolve(), choosing = 0;
+  function prepare(body) {
+    li.asked = body;
+    choosing++;
+    choices = choices.then(async () => {
+      try {
+        const r = await post('prepare', body);
+        status('');
+        if (r.state === 'ready' && li.asked === body) li.asked = null;
+        if (r.state === 'ready' || li.preparing) return;   // a poll running shows the rest
+        li.preparing = true;
+        poll();
+      } catch (e) {
+        if (li.asked === body) li.asked = null;
+        status(e.message);
+        li.prepareError = e.message;
+      } finally {
+        choosing--;
+      }
+    });
+    return choices;
   }
   li.prepare = prepare;
+
+  // The method and auto controls as the view shown has them.
+  function showChoice() {
+    $('method').value = li.meta.method;
+    $('auto').checked = !!li.meta.auto;
+  }
 
   async function poll() {
     try {
@@ -607,8 +628,10 @@
       showProgress(p.preparing, p.queued);
       if (p.preparing) { setTimeout(poll, 200); return; }
       li.preparing = false;
+      if (!choosing) li.asked = null;    // shown, or failed: the controls follow the view
       if (p.error) { status(p.error); li.prepareError = p.error; }
       if (p.view && (!li.meta || p.view !== li.meta.view)) await loadView();
+      else if (li.meta && !choosing) showChoice();
       drawProjects();
     } catch (e) {
       li.preparing = false;
@@ -616,10 +639,10 @@
     }
   }
 
-  // another method (or auto) for the view shown, or for the one last asked for while it prepares
+  // another method (or auto) for the view shown, or for the newest choice made while one prepares
   function methodChosen() {
     if (!li.meta) return;
-    const a = li.preparing && li.asked ? li.asked : { cut: li.meta.cut };
+    const a = li.asked || { cut: li.meta.cut };
     prepare(Object.assign({}, a.project ? { project: a.project } : {}, a.cut ? { cut: a.cut } : {},
       { method: $('method').value, auto: $('auto').checked }));
   }
@@ -641,8 +664,7 @@
     $('title').textContent = 'li-inspect: ' + li.meta.project + ' at ' + li.meta.cut;
     document.title = 'li-inspect: ' + li.meta.project;
     $('quality').textContent = li.meta.quality;
-    $('method').value = li.meta.method;
-    $('auto').checked = !!li.meta.auto;
+    showChoice();
     const dl = $('classlist');
     dl.textContent = '';
     for (const c of li.meta.classes) {

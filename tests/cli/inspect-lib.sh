@@ -34,6 +34,17 @@ make_project() {
 	)
 }
 
+# make_held_project DIR: make_project whose preprocessing (a command) waits while the file
+# DIR/hold exists: a preparation stays running until the test removes it.
+make_held_project() {
+	make_project "$1" &&
+	printf "#!/bin/sh\nwhile [ -e \"\$(dirname \"\$0\")/hold\" ]; do sleep 0.05; done\nexec cp \"\$1\" \"\$2\"\n" >"$1/prep.sh" &&
+	chmod +x "$1/prep.sh" &&
+	$PY -c "
+import json; p = json.load(open(\"$1/project.json\")); p[\"preprocess\"] = {\"run\": \"./prep.sh\"}
+json.dump(p, open(\"$1/project.json\", \"w\"))"
+}
+
 # serving [DIR]: how a test of the server begins: no display, no server outliving the
 # test (stop_servers at exit), and with DIR, a project made and prepared there (the
 # setup test)

@@ -161,16 +161,10 @@ else
 fi
 stop_servers
 
-# A project whose preprocessing (a command) waits while the file hold exists: a
-# preparation stays running until the test removes it.
+# A project whose preparations can be held (make_held_project): each stays running while
+# held/hold exists.
 test_expect_success 'setup: a project whose preparations can be held' '
-	make_project held &&
-	printf "#!/bin/sh\nwhile [ -e \"\$(dirname \"\$0\")/hold\" ]; do sleep 0.05; done\nexec cp \"\$1\" \"\$2\"\n" >held/prep.sh &&
-	chmod +x held/prep.sh &&
-	$PY -c "
-import json; p = json.load(open(\"held/project.json\")); p[\"preprocess\"] = {\"run\": \"./prep.sh\"}
-json.dump(p, open(\"held/project.json\", \"w\"))" &&
-	echo quit | li-inspect -q held --no-window
+	prepared held make_held_project
 '
 
 # state JSON: the state of a prepare answer
