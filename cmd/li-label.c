@@ -1,7 +1,8 @@
 /*
  * li-label: append labeled samples to a labeled data set folder, print its per-class
  * counts, or export it. The work is in lib/labeled*.c: the folder and its crash safety
- * (labeled.c, labeled_append.c), an append's inputs (labeled_input.c), exports and counts.
+ * (labeled.c reads; labeled_append.c and labeled_edit.c write through labeled_writer.c),
+ * an append's inputs (labeled_input.c), exports and counts.
  */
 #include <limits.h>
 #include <stdlib.h>
@@ -67,7 +68,7 @@ typedef struct opts {
 	char **set_name, **relabel_name;
 } opts;
 
-/* --remove and --relabel: one new generation (lib/labeled_append.c). */
+/* --remove and --relabel: one new generation (lib/labeled_edit.c). */
 static int edit(const opts *o)
 {
 	li_err err = {0};
