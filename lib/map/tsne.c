@@ -357,20 +357,17 @@ static void attract(const li_tsne_sparse *P, const double *Y, int64_t i, double 
 		attract_d(P, Y, i, exag, 1, a);
 }
 
+/* The exact gradient (or, with skip_rep, only the attraction) row by row */
 static void grad_rows(void *ctx, int64_t lo, int64_t hi)
 {
 	grad_job *j = ctx;
 	int D = j->dims;
-	const int64_t *order = j->tree ? li_bh_order(j->tree) : NULL;
-	for (int64_t t = lo; t < hi; t++) {
-		int64_t i = order ? order[t] : t;
+	for (int64_t i = lo; i < hi; i++) {
 		const double *yi = j->Y + i * D;
 		double f[3] = {0, 0, 0}, a[3] = {0, 0, 0}, z = 0;
 		if (j->skip_rep) {
 			attract(j->P, j->Y, i, j->exag, D, j->attr + i * D);
 			continue;
-		} else if (j->tree) {
-			z = li_bh_repulse(j->tree, yi, i, j->theta, f);
 		} else {
 			for (int64_t k = 0; k < j->n; k++) {
 				if (k == i)
@@ -396,6 +393,22 @@ static void grad_rows(void *ctx, int64_t lo, int64_t hi)
 	}
 }
 
+/* The Barnes-Hut gradient leaf by leaf: the leaf's points share their walks of the tree */
+static void grad_leaves(void *ctx, int64_t lo, int64_t hi)
+{
+	grad_job *j = ctx;
+	const int64_t *order = li_bh_order(j->tree);
+	for (int64_t g = lo; g < hi; g++) {
+		int64_t start, count;
+		li_bh_leaf(j->tree, g, &start, &count);
+		li_bh_repulse_leaf(j->tree, g, j->theta, j->rep, j->zrow);
+		for (int64_t a = start; a < start + count; a++) {
+			int64_t i = order[a];
+			attract(j->P, j->Y, i, j->exag, j->dims, j->attr + i * j->dims);
+		}
+	}
+}
+
 /* Computes the gradient with scratch buffers owned by the caller (the optimiser reuses
  * them): rep, attr n*dims, zrow n. */
 static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int dims,
@@ -414,7 +427,10 @@ static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int d
 			return rc;
 	}
 	grad_job j = {P, exag, Y, dims, n, theta, method == LI_TSNE_FFT, tree, rep, attr, zrow};
-	li_tsne_par_for(threads, n, grad_rows, &j);
+	if (tree)
+		li_tsne_par_for(threads, li_bh_leaves(tree), grad_leaves, &j);
+	else
+		li_tsne_par_for(threads, n, grad_rows, &j);
 	double z = 0;
 	for (int64_t i = 0; i < n; i++)
 		z += zrow[i];

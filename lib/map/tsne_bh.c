@@ -8,14 +8,17 @@
  * LEAF_SIZE of them, duplicates, or points still together at the depth limit, summed
  * exactly. Leaves of 8 points rather than 1 (measured on a final 20k-row Fashion-MNIST
  * map, one thread): build 5.5 -> 3.1 ms, repulsion 25.1 -> 19.7 ms, and Z nearer the
- * exact sum (-1.07% -> -0.80%); 16 took 24.4 ms. Also the parallel-for helper shared by
- * the t-SNE files.
+ * exact sum (-1.07% -> -0.80%); 16 took 24.4 ms. Centres of mass are summed bottom-up,
+ * from the children. The optimiser walks the tree once per leaf, for all the leaf's
+ * points together (li_bh_repulse_leaf); a new point placed in a finished map walks it
+ * alone (li_bh_repulse). Also the parallel-for helper shared by the t-SNE files.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "parallel.h"
+#include "simd.h"
 #include "tsne_internal.h"
 
 #define MAX_DEPTH 48
@@ -43,6 +46,8 @@ struct li_bh_tree {
 	int64_t m_n;   /* points the buffers below and above hold room for */
 	int64_t *tmp;  /* build scratch (n) */
 	unsigned char *quad;
+	int64_t *leaves; /* leaf nodes in tree order (n_leaves <= n) */
+	int64_t n_leaves;
 };
 
 /* ---- parallel for (li_parallel_for in fixed blocks) ---- */
@@ -94,6 +99,26 @@ static int64_t new_nodes(li_bh_tree *t, int64_t k)
 	return at;
 }
 
+/* Node i's centre of mass from its points (a leaf) or from its children's (weighted by
+ * count): one pass over the points per tree, not one per level. */
+static void set_com(li_bh_tree *t, int64_t i)
+{
+	const int D = t->dims;
+	node *nd = &t->nodes[i];
+	double com[3] = {0, 0, 0};
+	if (nd->child < 0) {
+		for (int64_t a = nd->start; a < nd->start + nd->count; a++)
+			for (int d = 0; d < D; d++)
+				com[d] += t->Y[t->perm[a] * D + d];
+	} else {
+		for (int64_t ch = nd->child; ch < nd->child + nd->n_child; ch++)
+			for (int d = 0; d < D; d++)
+				com[d] += (double)t->nodes[ch].count * t->nodes[ch].com[d];
+	}
+	for (int d = 0; d < 3; d++)
+		nd->com[d] = d < D ? com[d] / (double)nd->count : 0;
+}
+
 /* Fills node i's mass and, unless it is small enough to be a leaf, partitions its points
  * into child cells and recurses. tmp, quad: scratch of n entries. */
 static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned char *quad)
@@ -101,32 +126,29 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	int D = t->dims;
 	node *nd = &t->nodes[i];
 	int64_t s = nd->start, c = nd->count;
-	double com[3] = {0, 0, 0};
-	for (int64_t a = s; a < s + c; a++)
-		for (int d = 0; d < D; d++)
-			com[d] += t->Y[t->perm[a] * D + d];
-	for (int d = 0; d < 3; d++)
-		nd->com[d] = d < D ? com[d] / (double)c : 0;
 	nd->w2 = t->geo[i * 4 + 3] * t->geo[i * 4 + 3];
 	nd->child = -1;
 	nd->n_child = 0;
-	if (c <= LEAF_SIZE || depth >= MAX_DEPTH)
+	int same = 1; /* all points identical: a leaf, summed exactly */
+	if (c > LEAF_SIZE && depth < MAX_DEPTH)
+		for (int64_t a = s + 1; a < s + c && same; a++)
+			for (int d = 0; d < D; d++)
+				if (t->Y[t->perm[a] * D + d] != t->Y[t->perm[s] * D + d])
+					same = 0;
+	if (same) {
+		/* children are built in order, so leaves are listed in tree order */
+		t->leaves[t->n_leaves++] = i;
+		set_com(t, i);
 		return 0;
-	/* all points identical: a leaf, summed exactly */
-	int same = 1;
-	for (int64_t a = s + 1; a < s + c && same; a++)
-		for (int d = 0; d < D; d++)
-			if (t->Y[t->perm[a] * D + d] != t->Y[t->perm[s] * D + d])
-				same = 0;
-	if (same)
-		return 0;
+	}
 	int nq = 1 << D;
 	int64_t cnt[8] = {0};
+	const double *centre = t->geo + i * 4;
 	for (int64_t a = s; a < s + c; a++) {
+		const double *y = t->Y + t->perm[a] * D;
 		int q = 0;
 		for (int d = 0; d < D; d++)
-			if (t->Y[t->perm[a] * D + d] >= t->geo[i * 4 + d])
-				q |= 1 << d;
+			q |= (y[d] >= centre[d]) << d;
 		quad[a] = (unsigned char)q;
 		cnt[q]++;
 	}
@@ -166,6 +188,7 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	for (int64_t ch = first; ch < first + used; ch++)
 		if (build(t, ch, depth + 1, tmp, quad) < 0)
 			return -1;
+	set_com(t, i);
 	return 0;
 }
 
@@ -186,13 +209,15 @@ li_bh_tree *li_bh_rebuild(li_bh_tree *t, const double *Y, int64_t n, int dims, l
 		free(t->ys);
 		free(t->tmp);
 		free(t->quad);
+		free(t->leaves);
 		t->perm = malloc((size_t)n * sizeof *t->perm);
 		t->pos = malloc((size_t)n * sizeof *t->pos);
 		t->ys = malloc((size_t)n * 3 * sizeof *t->ys);
 		t->tmp = malloc((size_t)n * sizeof *t->tmp);
 		t->quad = malloc((size_t)n);
+		t->leaves = malloc((size_t)n * sizeof *t->leaves);
 		t->m_n = 0;
-		if (!t->perm || !t->pos || !t->ys || !t->tmp || !t->quad)
+		if (!t->perm || !t->pos || !t->ys || !t->tmp || !t->quad || !t->leaves)
 			goto nomem;
 		t->m_n = n;
 	}
@@ -204,6 +229,7 @@ li_bh_tree *li_bh_rebuild(li_bh_tree *t, const double *Y, int64_t n, int dims, l
 	if (new_nodes(t, n + n / 2 + 1) < 0)
 		goto nomem;
 	t->n_nodes = 1;
+	t->n_leaves = 0;
 	double lo[3], hi[3];
 	for (int d = 0; d < dims; d++)
 		lo[d] = hi[d] = Y[d];
@@ -251,6 +277,7 @@ void li_bh_free(li_bh_tree *t)
 	free(t->ys);
 	free(t->tmp);
 	free(t->quad);
+	free(t->leaves);
 	free(t->nodes);
 	free(t->geo);
 	free(t);
@@ -342,4 +369,144 @@ double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double 
 	if (t->dims == 3)
 		return repulse3(t, p, self_pos, theta * theta, f);
 	return repulse1(t, p, self_pos, theta * theta, f);
+}
+
+/* ---- repulsion on a leaf's points at once (2-D) ---- */
+
+/*
+ * The points of a leaf are close together, so one walk of the tree serves a block of up
+ * to BLOCK of them: a cell is taken as one point of its mass only when the test holds
+ * for the block's bounding box (width / distance from the box to the cell's centre of
+ * mass < theta), which implies it for every point of the block: no point gets a coarser
+ * approximation than its own walk would give it. The walk's cost is shared by the block,
+ * and its sums run four points to a vector (lane l of vector v: the block's point
+ * 4 v + l; the same IEEE operations in both clones, no FMA, so the same bytes on every
+ * x86-64). A leaf far enough away counts as one point too. Measured on 20k x 50
+ * Fashion-MNIST, one thread, 1,000 iterations: repulsion 24.0 -> 12.5 s of CPU, KL
+ * 1.7740 -> 1.7758, trustworthiness 0.9908 -> 0.9907 (a walk per point before).
+ */
+#define BLOCK 8
+
+typedef double v4d __attribute__((vector_size(32)));
+typedef int64_t v4i __attribute__((vector_size(32)));
+
+/* One interaction of the block with a point (or a cell of mass m) at (cx, cy), for NV
+ * vectors of the block held in registers; keep: lanes to count (all ones but in the
+ * block's own leaf, where a point skips itself). */
+#define INTERACT(NV, cx, cy, m, keep)                                                      \
+	for (int v = 0; v < (NV); v++) {                                                   \
+		v4d dx = px[v] - (cx), dy = py[v] - (cy);                                   \
+		v4d w = one / (one + (dx * dx + dy * dy));                                  \
+		w = (v4d)((v4i)w & (keep)[v]);                                               \
+		v4d mww = (m) * (w * w);                                                    \
+		sz[v] += (m) * w;                                                           \
+		sx[v] += mww * dx;                                                          \
+		sy[v] += mww * dy;                                                          \
+	}
+
+static inline __attribute__((always_inline)) void
+block_walk(const li_bh_tree *t, int64_t b0, int nb, double theta2, double *rep, double *z,
+	   const int NV)
+{
+	v4d px[2], py[2], sx[2] = {{0}}, sy[2] = {{0}}, sz[2] = {{0}};
+	v4i all[2], self[2];
+	double lo[2] = {t->ys[2 * b0], t->ys[2 * b0 + 1]}, hi[2] = {lo[0], lo[1]};
+	for (int v = 0; v < NV; v++)
+		for (int l = 0; l < 4; l++) {
+			/* lanes past the block repeat its first point; their sums are dropped */
+			int64_t a = b0 + (4 * v + l < nb ? 4 * v + l : 0);
+			px[v][l] = t->ys[2 * a];
+			py[v][l] = t->ys[2 * a + 1];
+			all[v][l] = -1;
+		}
+	for (int64_t a = b0 + 1; a < b0 + nb; a++)
+		for (int d = 0; d < 2; d++) {
+			double c = t->ys[2 * a + d];
+			lo[d] = c < lo[d] ? c : lo[d];
+			hi[d] = c > hi[d] ? c : hi[d];
+		}
+	const v4d one = {1, 1, 1, 1};
+	int64_t stack[8 * (MAX_DEPTH + 2)];
+	int top = 0;
+	stack[top++] = 0;
+	while (top > 0) {
+		const node *nd = &t->nodes[stack[--top]];
+		int holds = nd->start <= b0 && b0 < nd->start + nd->count;
+		if (!holds && nd->count > 1) {
+			/* a far cell counts as one point, a leaf too */
+			const double cx = nd->com[0], cy = nd->com[1];
+			double ex = lo[0] - cx > 0 ? lo[0] - cx : cx - hi[0] > 0 ? cx - hi[0] : 0;
+			double ey = lo[1] - cy > 0 ? lo[1] - cy : cy - hi[1] > 0 ? cy - hi[1] : 0;
+			if (nd->w2 < theta2 * (ex * ex + ey * ey)) {
+				const double m = (double)nd->count;
+				INTERACT(NV, cx, cy, m, all)
+				continue;
+			}
+		}
+		if (nd->child < 0) {
+			for (int64_t a = nd->start; a < nd->start + nd->count; a++) {
+				double yx = t->ys[2 * a], yy = t->ys[2 * a + 1];
+				if (!holds) {
+					INTERACT(NV, yx, yy, 1.0, all)
+					continue;
+				}
+				for (int v = 0; v < NV; v++)
+					for (int l = 0; l < 4; l++)
+						self[v][l] = b0 + 4 * v + l == a ? 0 : -1;
+				INTERACT(NV, yx, yy, 1.0, self)
+			}
+			continue;
+		}
+		for (int64_t c = nd->child + nd->n_child - 1; c >= nd->child; c--)
+			stack[top++] = c;
+	}
+	for (int q = 0; q < nb; q++) {
+		int64_t i = t->perm[b0 + q];
+		rep[2 * i] = sx[q / 4][q % 4];
+		rep[2 * i + 1] = sy[q / 4][q % 4];
+		z[i] = sz[q / 4][q % 4];
+	}
+}
+
+LI_TARGET_CLONES
+static void repulse_block2(const li_bh_tree *t, int64_t b0, int nb, double theta2,
+			   double *rep, double *z)
+{
+	if (nb <= 4)
+		block_walk(t, b0, nb, theta2, rep, z, 1);
+	else
+		block_walk(t, b0, nb, theta2, rep, z, 2);
+}
+
+int64_t li_bh_leaves(const li_bh_tree *t)
+{
+	return t->n_leaves;
+}
+
+void li_bh_leaf(const li_bh_tree *t, int64_t leaf, int64_t *start, int64_t *count)
+{
+	const node *nd = &t->nodes[t->leaves[leaf]];
+	*start = nd->start;
+	*count = nd->count;
+}
+
+void li_bh_repulse_leaf(const li_bh_tree *t, int64_t leaf, double theta, double *rep,
+			double *z)
+{
+	int64_t start, count;
+	li_bh_leaf(t, leaf, &start, &count);
+	for (int64_t b = start; b < start + count; b += BLOCK) {
+		int nb = (int)(start + count - b < BLOCK ? start + count - b : BLOCK);
+		if (t->dims == 2) {
+			repulse_block2(t, b, nb, theta * theta, rep, z);
+			continue;
+		}
+		for (int64_t a = b; a < b + nb; a++) {
+			int64_t i = t->perm[a];
+			double f[3] = {0, 0, 0};
+			z[i] = li_bh_repulse(t, t->ys + a * t->dims, i, theta, f);
+			for (int d = 0; d < t->dims; d++)
+				rep[i * t->dims + d] = f[d];
+		}
+	}
 }

@@ -39,6 +39,19 @@ double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double 
  * successive traversals on the same nodes. */
 const int64_t *li_bh_order(const li_bh_tree *t);
 
+/* The tree's leaves, in tree order: leaf g holds the points at tree positions
+ * [start, start + count) of li_bh_order. */
+int64_t li_bh_leaves(const li_bh_tree *t);
+void li_bh_leaf(const li_bh_tree *t, int64_t leaf, int64_t *start, int64_t *count);
+/*
+ * The repulsion on each point i of leaf `leaf` from all the others, as li_bh_repulse with
+ * self i: rep[i*dims ...] = sum_j w_ij^2 (y_i - y_j), z[i] = sum_j w_ij. In 2-D the
+ * leaf's points walk the tree together in blocks of up to 8, a cell counting as one
+ * point only where theta holds for the whole block's bounding box.
+ */
+void li_bh_repulse_leaf(const li_bh_tree *t, int64_t leaf, double theta, double *rep,
+			double *z);
+
 /*
  * Repulsion of every point of a 2-D embedding Y (n*2) by FFT-accelerated interpolation
  * (tsne_fft.c): rep[i] = sum_j w_ij^2 (y_i - y_j) (n*2), zi[i] = sum_{j != i} w_ij (n).
