@@ -122,6 +122,7 @@ static double dist2_exact(const float *a, const float *b, int64_t d)
  * result does not depend on the machine's vector width.
  */
 typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
 
 static float hsum(const v8f *p)
 {
@@ -189,8 +190,8 @@ static void finish_row(const float *train, const float *qrow, int64_t d, int k, 
 
 /* ---- exact search ------------------------------------------------------------------ */
 
-#define EX_ROWS 64
-#define EX_COLS 1024
+#define EX_ROWS 256
+#define EX_COLS 256
 
 typedef struct exact_job {
 	const float *train, *q;
@@ -198,54 +199,150 @@ typedef struct exact_job {
 	int k, self;          /* self: query row r is training row r */
 	const float *tn, *qn; /* squared norms */
 	float *buf;           /* per thread EX_ROWS * EX_COLS */
-	float *hd;            /* per thread EX_ROWS * k */
+	float *hd;            /* per thread EX_ROWS * 2k candidates */
 	int32_t *hi;
 	int32_t *idx;
 	float *dist;
 } exact_job;
 
+/*
+ * The k best of a row's candidates: a list of up to 2k (distance, column) pairs that
+ * takes every column below the bar; when full, a selection keeps its k best and the bar
+ * becomes the k-th of them. Amortised O(1) per candidate, against O(log k) for a heap,
+ * and the same k in the end: (distance, column) is a total order.
+ */
+typedef struct cand_list {
+	float *d;
+	int32_t *i;
+	int m;     /* pairs held */
+	float bar; /* a column enters only below it (columns come in increasing order, so one
+		    * equal to the bar, with a higher index, would lose the tie) */
+} cand_list;
+
+static void swap_pair(float *d, int32_t *ix, int a, int b)
+{
+	float td = d[a];
+	int32_t ti = ix[a];
+	d[a] = d[b];
+	ix[a] = ix[b];
+	d[b] = td;
+	ix[b] = ti;
+}
+
+/* Moves the k best of the m pairs to the front, the k-th best at k - 1 (quickselect,
+ * median-of-three pivots, Hoare partition: the pairs are distinct). */
+static void select_best(float *d, int32_t *ix, int m, int k)
+{
+	int lo = 0, hi = m - 1, want = k - 1;
+	while (hi > lo) {
+		int mid = lo + (hi - lo) / 2;
+		if (worse(d[lo], ix[lo], d[mid], ix[mid]))
+			swap_pair(d, ix, lo, mid);
+		if (worse(d[mid], ix[mid], d[hi], ix[hi]))
+			swap_pair(d, ix, mid, hi);
+		if (worse(d[lo], ix[lo], d[mid], ix[mid]))
+			swap_pair(d, ix, lo, mid);
+		float pd = d[mid];
+		int32_t pi = ix[mid];
+		int a = lo, b = hi;
+		while (a <= b) {
+			while (worse(pd, pi, d[a], ix[a]))
+				a++;
+			while (worse(d[b], ix[b], pd, pi))
+				b--;
+			if (a <= b)
+				swap_pair(d, ix, a++, b--);
+		}
+		if (want <= b)
+			hi = b;
+		else if (want >= a)
+			lo = a;
+		else
+			break;
+	}
+}
+
+static void cand_take(cand_list *c, int k, float v, int32_t col)
+{
+	c->d[c->m] = v;
+	c->i[c->m] = col;
+	if (++c->m == 2 * k) {
+		select_best(c->d, c->i, c->m, k);
+		c->m = k;
+		c->bar = c->d[k - 1];
+	}
+}
+
+/*
+ * Offers columns c0 .. c0 + cols - 1 to one row's candidates: squared distance
+ * qn + tn[c] - 2 dot[c], clamped at 0; the row itself (self_col, relative to c0; -1:
+ * none) gets -1, so it comes first. Eight columns are tested at once against the bar,
+ * and only a group with a lane below it is walked one by one: after the first few
+ * thousand columns almost none is. The lanes compute what the one-by-one walk does (no
+ * FMA), so the same values enter either way.
+ */
+LI_TARGET_CLONES
+static void scan_row(const float *dot, const float *tn, float qn, int cols, int64_t c0,
+		     int64_t self_col, int k, cand_list *cl)
+{
+	const v8f zero = {0}, two = {2, 2, 2, 2, 2, 2, 2, 2};
+	for (int c = 0; c < cols;) {
+		if (c + 8 <= cols && (self_col < c || self_col >= c + 8)) {
+			v8f d, t, v;
+			memcpy(&d, dot + c, sizeof d);
+			memcpy(&t, tn + c, sizeof t);
+			v = (qn + t) - two * d;
+			v = (v8f)((v8i)v & ~(v < zero)); /* negative -> +0, as below */
+			v8i below = v < cl->bar;
+			int any = 0;
+			for (int l = 0; l < 8; l++)
+				any |= below[l];
+			if (any)
+				for (int l = 0; l < 8; l++)
+					if (v[l] < cl->bar)
+						cand_take(cl, k, v[l], (int32_t)(c0 + c + l));
+			c += 8;
+			continue;
+		}
+		float v = qn + tn[c] - 2.0f * dot[c];
+		v = v < 0 ? 0 : v;
+		if (c == self_col)
+			v = -1;
+		if (v < cl->bar)
+			cand_take(cl, k, v, (int32_t)(c0 + c));
+		c++;
+	}
+}
+
 static void exact_block(void *ctx, int64_t b0, int64_t b1, int tid)
 {
 	exact_job *j = ctx;
+	int k = j->k;
 	float *buf = j->buf + (size_t)tid * EX_ROWS * EX_COLS;
-	float *hd = j->hd + (size_t)tid * EX_ROWS * j->k;
-	int32_t *hi = j->hi + (size_t)tid * EX_ROWS * j->k;
+	float *cd = j->hd + (size_t)tid * EX_ROWS * 2 * k;
+	int32_t *ci = j->hi + (size_t)tid * EX_ROWS * 2 * k;
+	cand_list cl[EX_ROWS];
 	for (int64_t blk = b0; blk < b1; blk++) {
 		int64_t r0 = blk * EX_ROWS, r1 = r0 + EX_ROWS < j->m ? r0 + EX_ROWS : j->m;
 		int rows = (int)(r1 - r0);
 		for (int r = 0; r < rows; r++)
-			heap_clear(hd + (size_t)r * j->k, hi + (size_t)r * j->k, NULL, j->k);
+			cl[r] = (cand_list){cd + (size_t)r * 2 * k, ci + (size_t)r * 2 * k, 0, INFINITY};
 		for (int64_t c0 = 0; c0 < j->n; c0 += EX_COLS) {
 			int cols = (int)(c0 + EX_COLS < j->n ? EX_COLS : j->n - c0);
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, cols, (int)j->d,
 				1.0f, j->q + r0 * j->d, (int)j->d, j->train + c0 * j->d, (int)j->d,
 				0.0f, buf, cols);
-			for (int r = 0; r < rows; r++) {
-				float *rd = hd + (size_t)r * j->k;
-				int32_t *ri = hi + (size_t)r * j->k;
-				float qn = j->qn[r0 + r];
-				const float *br = buf + (size_t)r * cols;
-				const float *tn = j->tn + c0;
-				/* columns come in increasing order, so a tie with the root (a lower
-				 * index) never wins: only v < root enters */
-				float top = rd[0];
-				for (int c = 0; c < cols; c++) {
-					float v = qn + tn[c] - 2.0f * br[c];
-					v = v < 0 ? 0 : v;
-					int32_t col = (int32_t)(c0 + c);
-					if (j->self && col == r0 + r)
-						v = -1;
-					if (!(v < top))
-						continue;
-					heap_sift(rd, ri, NULL, j->k, v, col, 0);
-					top = rd[0];
-				}
-			}
+			for (int r = 0; r < rows; r++)
+				scan_row(buf + (size_t)r * cols, j->tn + c0, j->qn[r0 + r], cols, c0,
+					 j->self ? r0 + r - c0 : -1, k, &cl[r]);
 		}
-		for (int r = 0; r < rows; r++)
-			finish_row(j->train, j->q + (r0 + r) * j->d, j->d, j->k,
-				j->self ? (int32_t)(r0 + r) : -1, hi + (size_t)r * j->k,
+		for (int r = 0; r < rows; r++) {
+			if (cl[r].m > k)
+				select_best(cl[r].d, cl[r].i, cl[r].m, k);
+			finish_row(j->train, j->q + (r0 + r) * j->d, j->d, k,
+				j->self ? (int32_t)(r0 + r) : -1, cl[r].i,
 				j->idx + (r0 + r) * j->k, j->dist + (r0 + r) * j->k);
+		}
 	}
 }
 
@@ -266,8 +363,8 @@ static int exact_search(const float *train, int64_t n, const float *q, int64_t m
 	float *tn = malloc(sizeof(float) * (size_t)n);
 	float *qn = self ? tn : malloc(sizeof(float) * (size_t)m);
 	float *buf = malloc(sizeof(float) * (size_t)t * EX_ROWS * EX_COLS);
-	float *hd = malloc(sizeof(float) * (size_t)t * EX_ROWS * k);
-	int32_t *hi = malloc(sizeof(int32_t) * (size_t)t * EX_ROWS * k);
+	float *hd = malloc(sizeof(float) * (size_t)t * EX_ROWS * 2 * k);
+	int32_t *hi = malloc(sizeof(int32_t) * (size_t)t * EX_ROWS * 2 * k);
 	int rc = 0;
 	if (!tn || !qn || !buf || !hd || !hi) {
 		rc = li_err_set(err, LI_ENOMEM, "out of memory for the exact neighbour search");

@@ -2,8 +2,9 @@
  * k-nearest-neighbour graphs under the Euclidean metric, for UMAP (umap.h).
  *
  * Small sets are searched exactly: squared distances come from blocked GEMM
- * (|x|^2 + |y|^2 - 2 x.y with cblas_sgemm), a bounded heap per row keeps the k best, and
- * the k distances kept are recomputed directly in double precision. Large sets use an
+ * (|x|^2 + |y|^2 - 2 x.y with cblas_sgemm, in 256 x 256 tiles), each row keeps the
+ * columns below its current k-th best in a list of 2k that a selection cuts back to k,
+ * and the k distances kept are recomputed directly in double precision. Large sets use an
  * approximate search: a forest of random-projection trees (umap-learn's count, 5 +
  * sqrt(n) / 20; rows wider than 96 columns are split by a 64-column Gaussian
  * projection of themselves) seeds NN-descent (Dong et al. 2011, as pynndescent does).
