@@ -160,13 +160,9 @@ static int cmp_key(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sorts m keys: insertion sort for short rows, qsort for long ones (hubs). */
-static void sort_keys(uint64_t *k, int64_t m)
+/* Sorts m keys by insertion (short runs). */
+static void insertion_sort(uint64_t *k, int64_t m)
 {
-	if (m > 32) {
-		qsort(k, (size_t)m, sizeof *k, cmp_key);
-		return;
-	}
 	for (int64_t a = 1; a < m; a++) {
 		uint64_t key = k[a];
 		int64_t b = a;
@@ -175,6 +171,51 @@ static void sort_keys(uint64_t *k, int64_t m)
 			b--;
 		}
 		k[b] = key;
+	}
+}
+
+/* Sorts m keys: insertion sort for short rows, qsort for long ones (hubs). */
+static void sort_keys(uint64_t *k, int64_t m)
+{
+	if (m > 32)
+		qsort(k, (size_t)m, sizeof *k, cmp_key);
+	else
+		insertion_sort(k, m);
+}
+
+typedef struct sort_job {
+	uint64_t *ent;
+	const int64_t *rowptr;
+	int k;
+} sort_job;
+
+/*
+ * Sorts each row's keys. A row holds its own k entries first (in neighbour order), then
+ * those of the rows that list it, already in increasing order: the first run is sorted
+ * and merged with the second. Rows are independent, so the result does not depend on
+ * the thread count.
+ */
+static void sort_rows(void *ctx, int64_t lo, int64_t hi)
+{
+	sort_job *j = ctx;
+	uint64_t local[256];
+	for (int64_t i = lo; i < hi; i++) {
+		uint64_t *row = j->ent + j->rowptr[i];
+		int64_t m = j->rowptr[i + 1] - j->rowptr[i], na = j->k;
+		uint64_t *a = na <= 256 ? local : malloc((size_t)na * sizeof *a);
+		if (!a) { /* no room to merge: sort in place */
+			qsort(row, (size_t)m, sizeof *row, cmp_key);
+			continue;
+		}
+		memcpy(a, row, (size_t)na * sizeof *a);
+		insertion_sort(a, na);
+		int64_t p = 0, ia = 0, ib = na;
+		while (ia < na && ib < m)
+			row[p++] = a[ia] <= row[ib] ? a[ia++] : row[ib++];
+		while (ia < na)
+			row[p++] = a[ia++];
+		if (a != local)
+			free(a);
 	}
 }
 
@@ -187,8 +228,8 @@ static void sort_keys(uint64_t *k, int64_t m)
  * relative precision, so the gradient moves by about 1e-7 of itself). Needs n < 2^31
  * and n k < 2^32 (keys hold the source index in 32 bits).
  */
-int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *P,
-		  li_err *err)
+int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, int threads,
+		  li_tsne_sparse *P, li_err *err)
 {
 	int64_t n = g->n, m = 2 * n * (int64_t)k;
 	memset(P, 0, sizeof *P);
@@ -217,12 +258,15 @@ int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *
 	for (int64_t i = 0; i < n; i++)
 		for (int a = 0; a < k; a++) {
 			int64_t j = g->idx[i * g->k + a];
-			uint64_t src = (uint64_t)(i * k + a);
-			ent[fill[i]++] = (uint64_t)j << 32 | src;
-			ent[fill[j]++] = (uint64_t)i << 32 | src;
+			ent[fill[i]++] = (uint64_t)j << 32 | (uint64_t)(i * k + a);
 		}
 	for (int64_t i = 0; i < n; i++)
-		sort_keys(ent + cnt[i], cnt[i + 1] - cnt[i]);
+		for (int a = 0; a < k; a++) {
+			int64_t j = g->idx[i * g->k + a];
+			ent[fill[j]++] = (uint64_t)i << 32 | (uint64_t)(i * k + a);
+		}
+	sort_job sj = {ent, cnt, k};
+	li_tsne_par_for(threads, n, sort_rows, &sj);
 	free(fill);
 	fill = NULL;
 	P->n = n;
@@ -712,7 +756,7 @@ int li_tsne_fit(const li_tsne_params *p, const li_tsne_knn *g, float *Yf, li_tsn
 	li_progress_say(&p->progress, "t-SNE affinities", -1, -1);
 	if ((rc = li_tsne_conditional(g, k, perp, p->threads, C, NULL, err)) < 0)
 		goto out;
-	if ((rc = li_tsne_joint(g, k, C, &P, err)) < 0)
+	if ((rc = li_tsne_joint(g, k, C, p->threads, &P, err)) < 0)
 		goto out;
 	free(C);
 	C = NULL;

@@ -126,9 +126,10 @@ typedef struct li_tsne_sparse {
 void li_tsne_sparse_release(li_tsne_sparse *s);
 
 /* Joint affinities P = (C + C^T) / 2n from the conditional ones (C: n*k, as from
- * li_tsne_conditional, neighbours g->idx). Caller releases P with li_tsne_sparse_release. */
-int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, li_tsne_sparse *P,
-		  li_err *err) LI_RESULT_USED;
+ * li_tsne_conditional, neighbours g->idx), rows sorted on `threads` threads (<= 0: every
+ * CPU; the same P at any count). Caller releases P with li_tsne_sparse_release. */
+int li_tsne_joint(const li_tsne_knn *g, int k, const double *C, int threads,
+		  li_tsne_sparse *P, li_err *err) LI_RESULT_USED;
 
 /* The gradient (convention above) at Y (n*dims, double) into grad (n*dims) by method
  * (theta: Barnes-Hut's, > 0; FFT: 2-D only). *Z (may be NULL) gets the normalisation.

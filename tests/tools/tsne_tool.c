@@ -191,7 +191,7 @@ static int cmd_grad(int argc, char **argv, li_err *err)
 	if (rc == 0)
 		rc = li_tsne_conditional(&g, g.k, used, 1, C, NULL, err);
 	if (rc == 0)
-		rc = li_tsne_joint(&g, g.k, C, &P, err);
+		rc = li_tsne_joint(&g, g.k, C, 0, &P, err);
 	if (rc == 0)
 		rc = li_tsne_gradient(&P, 1, Y.data, D, method, theta, 2, G, &Z, err);
 	if (rc == 0)

@@ -60,7 +60,7 @@ int main(void)
 	double C[3] = {1, 1, 1};
 	li_tsne_knn g3 = {3, 1, gi, gd};
 	li_tsne_sparse J;
-	CHECK(li_tsne_joint(&g3, 1, C, &J, &err) == 0, "joint P");
+	CHECK(li_tsne_joint(&g3, 1, C, 1, &J, &err) == 0, "joint P");
 	CHECK_INT(J.rowptr[1] - J.rowptr[0], 1, "row 0 has one entry");
 	CHECK_INT(J.rowptr[2] - J.rowptr[1], 2, "row 1 has two entries");
 	CHECK_INT(J.col[J.rowptr[1]], 0, "row 1 columns increase");
