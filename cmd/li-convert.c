@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 	li_batches b;
 	rows_in = (li_batch_src){.data = d, .want = dtype};
 	li_batches_plan(&b, lo, hi, per, 0);
-	b.progress = (li_progress){cli_progress_cb, &common};
+	b.progress = cli_progress_for(&common);
 	b.total = rows;
 	/* the rows before the selection: a .npy file seeks, a pipe reads and drops them */
 	if (li_batches_start(&b, li_batch_src_read, li_batch_src_skip, &rows_in, &err)) {

@@ -208,7 +208,7 @@ int main(int argc, char **argv)
 	li_batches b;
 	int64_t k;
 	li_batches_plan(&b, lo, hi, batch, 1);
-	b.progress = (li_progress){cli_progress_cb, &common};
+	b.progress = cli_progress_for(&common);
 	b.total = shape[0];
 	/* the rows before the first batch: a file seeks, a pipe reads and drops them */
 	if (li_batches_start(&b, read, skip, src, &err)) {

@@ -259,7 +259,7 @@ static int transform(const char *map_path, const char *path, const cli_common *c
 	int64_t lo = 0, hi = rows;
 	int which;
 	li_rowsel_resolve(sel, rows, &lo, &hi);
-	li_progress progress = {cli_progress_cb, (void *)common};
+	li_progress progress = cli_progress_for(common);
 	if (!cli_out_open(&out, common->output, 1))
 		goto done;
 	int rc = li_map_transform_npy(m, r, lo, hi, out.f, &progress, &which, &err);
@@ -402,7 +402,7 @@ int main(int argc, char **argv)
 	}
 	o.seed = common.seed;
 	o.threads = common.threads;
-	o.progress = (li_progress){cli_progress_cb, &common};
+	o.progress = cli_progress_for(&common);
 	if (common.threads)
 		openblas_set_num_threads(common.threads);
 	if (argc - optind > 1)

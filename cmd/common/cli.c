@@ -683,9 +683,16 @@ void cli_progress(const cli_common *c, const char *what, int64_t done, int64_t t
 		fprintf(stderr, "\r%s: %lld\033[K", what, (long long)done);
 }
 
-void cli_progress_cb(void *ctx, const char *stage, int64_t done, int64_t total)
+static void progress_cb(void *ctx, const char *stage, int64_t done, int64_t total)
 {
 	cli_progress(ctx, stage, done, total);
+}
+
+li_progress cli_progress_for(const cli_common *c)
+{
+	if (c->quiet || !isatty(STDERR_FILENO))
+		return (li_progress){NULL, NULL};
+	return (li_progress){progress_cb, (void *)c};
 }
 
 void cli_progress_end(const cli_common *c)

@@ -141,8 +141,10 @@ int cli_finish(int status);
 /* Progress on stderr, only when stderr is a terminal and not quiet: "\rwhat: done/total". */
 void cli_progress(const cli_common *c, const char *what, int64_t done, int64_t total);
 void cli_progress_end(const cli_common *c);
-/* cli_progress as a library progress callback (li_progress, progress.h); ctx: the
- * program's cli_common. */
-void cli_progress_cb(void *ctx, const char *stage, int64_t done, int64_t total);
+/* cli_progress as a library progress callback (li_progress, progress.h) for the
+ * program's cli_common; no callback where nothing would show (quiet, or stderr not a
+ * terminal), so the library skips work done only for the report (t-SNE's KL divergence
+ * every 50 iterations). */
+li_progress cli_progress_for(const cli_common *c);
 
 #endif

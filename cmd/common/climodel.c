@@ -321,7 +321,7 @@ int cm_stream(li_model *m, const char *model_path, int n_feed, const int *feed, 
 	li_batches b;
 	int64_t n;
 	li_batches_plan(&b, lo, hi, prep->batch, 1);
-	b.progress = (li_progress){cli_progress_cb, (void *)common};
+	b.progress = cli_progress_for(common);
 	b.total = total;
 	while ((n = li_batches_next(&b, feeds_read, feeds_skip, &fd, &err)) > 0) {
 		if (li_run_batch(run, n, vals, shapes, &err)) {
