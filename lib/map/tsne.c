@@ -462,7 +462,8 @@ static int gradient(const li_tsne_sparse *P, double exag, const double *Y, int d
 	int64_t n = P->n;
 	li_bh_tree *tree = NULL;
 	if (method == LI_TSNE_BH) {
-		tree = *treep = li_bh_rebuild(*treep, Y, n, dims, err);
+		tree = *treep = li_bh_rebuild(*treep, Y, n, dims,
+					      dims == 2 ? LI_BH_LEAF_GROUP : LI_BH_LEAF_POINT, err);
 		if (!tree)
 			return err ? err->code : LI_ENOMEM;
 	} else if (method == LI_TSNE_FFT) {
@@ -578,7 +579,7 @@ int li_tsne_kl(const li_tsne_sparse *P, const double *Y, int dims, int method,
 static int renumber(li_tsne_sparse *P, double *Y, int D, int64_t *orig, li_err *err)
 {
 	int64_t n = P->n, nz = P->rowptr[n];
-	li_bh_tree *t = li_bh_build(Y, n, D, err);
+	li_bh_tree *t = li_bh_build(Y, n, D, LI_BH_LEAF_POINT, err);
 	int64_t *rank = malloc((size_t)n * sizeof *rank), *o2 = malloc((size_t)n * sizeof *o2);
 	int64_t *rp = malloc(((size_t)n + 1) * sizeof *rp);
 	int32_t *col = malloc((size_t)(nz ? nz : 1) * sizeof *col);

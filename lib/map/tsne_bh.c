@@ -4,14 +4,15 @@
  * centre of mass. A far cell (width / distance < theta) acts as one heavy point.
  *
  * The tree is built by recursive partition of an index array (no pointer chasing, one
- * node array), each leaf holding a contiguous range of the permuted points: up to
- * LEAF_SIZE of them, duplicates, or points still together at the depth limit, summed
- * exactly. Leaves of 8 points rather than 1 (measured on a final 20k-row Fashion-MNIST
- * map, one thread): build 5.5 -> 3.1 ms, repulsion 25.1 -> 19.7 ms, and Z nearer the
- * exact sum (-1.07% -> -0.80%); 16 took 24.4 ms. Centres of mass are summed bottom-up,
- * from the children. The optimiser walks the tree once per leaf, for all the leaf's
- * points together (li_bh_repulse_leaf); a new point placed in a finished map walks it
- * alone (li_bh_repulse). Also the parallel-for helper shared by the t-SNE files.
+ * node array), each leaf holding a contiguous range of the permuted points: up to the
+ * tree's leaf size, duplicates, or points still together at the depth limit, summed
+ * exactly. For walks point by point, leaves of 8 points rather than 1 (measured on a
+ * final 20k-row Fashion-MNIST map, one thread): build 5.5 -> 3.1 ms, repulsion 25.1 ->
+ * 19.7 ms, and Z nearer the exact sum (-1.07% -> -0.80%); 16 took 24.4 ms. Centres of
+ * mass are summed bottom-up, from the children. The optimiser walks a 2-D tree once per
+ * block of a leaf's points, with leaves of 32 (li_bh_repulse_leaf); a new point placed
+ * in a finished map walks alone (li_bh_repulse). Also the parallel-for helper shared by
+ * the t-SNE files.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -22,7 +23,6 @@
 #include "tsne_internal.h"
 
 #define MAX_DEPTH 48
-#define LEAF_SIZE 8
 
 typedef struct node {
 	double com[3];    /* centre of mass */
@@ -35,6 +35,7 @@ typedef struct node {
 
 struct li_bh_tree {
 	int dims;
+	int leaf_size; /* a cell of at most this many points is a leaf */
 	int64_t n;
 	const double *Y;
 	int64_t *perm; /* points in tree order */
@@ -130,7 +131,7 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	nd->child = -1;
 	nd->n_child = 0;
 	int same = 1; /* all points identical: a leaf, summed exactly */
-	if (c > LEAF_SIZE && depth < MAX_DEPTH)
+	if (c > t->leaf_size && depth < MAX_DEPTH)
 		for (int64_t a = s + 1; a < s + c && same; a++)
 			for (int d = 0; d < D; d++)
 				if (t->Y[t->perm[a] * D + d] != t->Y[t->perm[s] * D + d])
@@ -192,12 +193,13 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	return 0;
 }
 
-li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, li_err *err)
+li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, int leaf_size, li_err *err)
 {
-	return li_bh_rebuild(NULL, Y, n, dims, err);
+	return li_bh_rebuild(NULL, Y, n, dims, leaf_size, err);
 }
 
-li_bh_tree *li_bh_rebuild(li_bh_tree *t, const double *Y, int64_t n, int dims, li_err *err)
+li_bh_tree *li_bh_rebuild(li_bh_tree *t, const double *Y, int64_t n, int dims, int leaf_size,
+			  li_err *err)
 {
 	if (!t && !(t = calloc(1, sizeof *t)))
 		goto nomem;
@@ -222,6 +224,7 @@ li_bh_tree *li_bh_rebuild(li_bh_tree *t, const double *Y, int64_t n, int dims, l
 		t->m_n = n;
 	}
 	t->dims = dims;
+	t->leaf_size = leaf_size > 0 ? leaf_size : 1;
 	t->n = n;
 	t->Y = Y;
 	t->n_nodes = 0;
@@ -382,10 +385,11 @@ double li_bh_repulse(const li_bh_tree *t, const double *p, int64_t self, double 
  * and its sums run four points to a vector (lane l of vector v: the block's point
  * 4 v + l; the same IEEE operations in both clones, no FMA, so the same bytes on every
  * x86-64). A leaf far enough away counts as one point too. Measured on 20k x 50
- * Fashion-MNIST, one thread, 1,000 iterations: repulsion 24.0 -> 12.5 s of CPU, KL
- * 1.7740 -> 1.7758, trustworthiness 0.9908 -> 0.9907 (a walk per point before).
+ * Fashion-MNIST, one thread, 1,000 iterations, leaves of 8: repulsion 24.0 -> 12.5 s of
+ * CPU, KL 1.7740 -> 1.7758, trustworthiness 0.9908 -> 0.9907 (a walk per point before);
+ * leaves and blocks of 32 took a further quarter off the whole fit (li_bh_build).
  */
-#define BLOCK 8
+#define BLOCK 32
 
 typedef double v4d __attribute__((vector_size(32)));
 typedef int64_t v4i __attribute__((vector_size(32)));
@@ -408,8 +412,8 @@ static inline __attribute__((always_inline)) void
 block_walk(const li_bh_tree *t, int64_t b0, int nb, double theta2, double *rep, double *z,
 	   const int NV)
 {
-	v4d px[2], py[2], sx[2] = {{0}}, sy[2] = {{0}}, sz[2] = {{0}};
-	v4i all[2], self[2];
+	v4d px[8], py[8], sx[8] = {{0}}, sy[8] = {{0}}, sz[8] = {{0}};
+	v4i all[8], self[8];
 	double lo[2] = {t->ys[2 * b0], t->ys[2 * b0 + 1]}, hi[2] = {lo[0], lo[1]};
 	for (int v = 0; v < NV; v++)
 		for (int l = 0; l < 4; l++) {
@@ -474,8 +478,16 @@ static void repulse_block2(const li_bh_tree *t, int64_t b0, int nb, double theta
 {
 	if (nb <= 4)
 		block_walk(t, b0, nb, theta2, rep, z, 1);
-	else
+	else if (nb <= 8)
 		block_walk(t, b0, nb, theta2, rep, z, 2);
+	else if (nb <= 12)
+		block_walk(t, b0, nb, theta2, rep, z, 3);
+	else if (nb <= 16)
+		block_walk(t, b0, nb, theta2, rep, z, 4);
+	else if (nb <= 24)
+		block_walk(t, b0, nb, theta2, rep, z, 6);
+	else
+		block_walk(t, b0, nb, theta2, rep, z, 8);
 }
 
 int64_t li_bh_leaves(const li_bh_tree *t)

@@ -336,7 +336,7 @@ int li_tsne_transform(const li_tsne_model *m, const li_tsne_knn *g,
 	if ((rc = li_tsne_conditional(g, kp, perp, p->threads, C, NULL, err)) < 0)
 		goto out;
 	if (m->n > p->exact_max && p->theta > 0) {
-		tree = li_bh_build(ref, m->n, m->dims, err);
+		tree = li_bh_build(ref, m->n, m->dims, LI_BH_LEAF_POINT, err);
 		if (!tree) {
 			rc = err ? err->code : LI_ENOMEM;
 			goto out;

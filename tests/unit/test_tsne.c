@@ -89,6 +89,54 @@ int main(void)
 	CHECK_NEAR(kl, want, 1e-7, "kl by hand (float32 P)");
 	li_tsne_sparse_release(&J);
 
+	/* The 2-D tree walked a leaf's block of points at a time: 1,500 points, 100 of them
+	 * at one spot (a leaf of 100, cut into blocks of 32 that skip only themselves), the
+	 * rest spread. With theta ~0 every cell is opened: the exact sums. */
+	{
+		int64_t n = 1500;
+		int64_t *ni = malloc(sizeof *ni * (size_t)n);
+		float *nd = malloc(sizeof *nd * (size_t)n);
+		double *Yb = malloc(sizeof *Yb * 2 * (size_t)n), *Ge = malloc(sizeof *Ge * 2 * (size_t)n);
+		double *Gt = malloc(sizeof *Gt * 2 * (size_t)n), *Cb = malloc(sizeof *Cb * (size_t)n);
+		uint64_t s = 12345;
+		for (int64_t i = 0; i < n; i++) {
+			ni[i] = (i + 1) % n;
+			nd[i] = 1;
+			Cb[i] = 1;
+			for (int d = 0; d < 2; d++) {
+				s = s * 6364136223846793005ull + 1442695040888963407ull;
+				Yb[2 * i + d] = i < 100 ? 0.25 : (double)(s >> 11) / 9007199254740992.0 * 40 - 20;
+			}
+		}
+		li_tsne_knn gb = {n, 1, ni, nd};
+		li_tsne_sparse Pb;
+		double Ze, Zt;
+		CHECK(li_tsne_joint(&gb, 1, Cb, 1, &Pb, &err) == 0, "joint P of a ring");
+		CHECK(li_tsne_gradient(&Pb, 1, Yb, 2, LI_TSNE_EXACT, 0, 2, Ge, &Ze, &err) == 0,
+		      "exact gradient, 1500 points");
+		CHECK(li_tsne_gradient(&Pb, 1, Yb, 2, LI_TSNE_BH, 1e-9, 2, Gt, &Zt, &err) == 0,
+		      "leaf-walk gradient, theta ~0");
+		CHECK_NEAR(Zt / Ze, 1, 1e-12, "Z: the leaf walks sum every pair once, none with itself");
+		double worst = 0;
+		for (int64_t a = 0; a < 2 * n; a++) {
+			double e = fabs(Gt[a] - Ge[a]) / (fabs(Ge[a]) + 1e-12);
+			worst = e > worst ? e : worst;
+		}
+		CHECK(worst < 1e-9, "leaf-walk gradient equals the exact one (worst %.3g)", worst);
+		double Gh[2 * 1500], Zh;
+		CHECK(li_tsne_gradient(&Pb, 1, Yb, 2, LI_TSNE_BH, 0.5, 1, Gh, &Zh, &err) == 0 &&
+		      li_tsne_gradient(&Pb, 1, Yb, 2, LI_TSNE_BH, 0.5, 2, Gt, &Zt, &err) == 0,
+		      "theta 0.5, 1 and 2 threads");
+		CHECK(Zh == Zt && !memcmp(Gh, Gt, sizeof Gh), "the same bytes at 1 and 2 threads");
+		li_tsne_sparse_release(&Pb);
+		free(ni);
+		free(nd);
+		free(Yb);
+		free(Ge);
+		free(Gt);
+		free(Cb);
+	}
+
 	/* a graph that asks for more neighbours than it holds */
 	li_err_clear(&err);
 	CHECK(li_tsne_conditional(&g2, 3, 2, 1, P, NULL, &err) == LI_EUSAGE, "k > graph k refused");
