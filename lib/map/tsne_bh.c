@@ -193,6 +193,17 @@ static int build(li_bh_tree *t, int64_t i, int depth, int64_t *tmp, unsigned cha
 	return 0;
 }
 
+/* The buffers sized by the number of points */
+static void free_point_buffers(li_bh_tree *t)
+{
+	free(t->perm);
+	free(t->pos);
+	free(t->ys);
+	free(t->tmp);
+	free(t->quad);
+	free(t->leaves);
+}
+
 li_bh_tree *li_bh_build(const double *Y, int64_t n, int dims, int leaf_size, li_err *err)
 {
 	return li_bh_rebuild(NULL, Y, n, dims, leaf_size, err);
@@ -206,12 +217,7 @@ li_bh_tree *li_bh_rebuild(li_bh_tree *t, const double *Y, int64_t n, int dims, i
 	if (n > t->m_n) {
 		/* the buffers of the previous build are kept: a build per iteration would
 		 * otherwise page in fresh memory each time (a quarter of its cost) */
-		free(t->perm);
-		free(t->pos);
-		free(t->ys);
-		free(t->tmp);
-		free(t->quad);
-		free(t->leaves);
+		free_point_buffers(t);
 		t->perm = malloc((size_t)n * sizeof *t->perm);
 		t->pos = malloc((size_t)n * sizeof *t->pos);
 		t->ys = malloc((size_t)n * 3 * sizeof *t->ys);
@@ -275,12 +281,7 @@ void li_bh_free(li_bh_tree *t)
 {
 	if (!t)
 		return;
-	free(t->perm);
-	free(t->pos);
-	free(t->ys);
-	free(t->tmp);
-	free(t->quad);
-	free(t->leaves);
+	free_point_buffers(t);
 	free(t->nodes);
 	free(t->geo);
 	free(t);
