@@ -339,6 +339,10 @@ static void exact_block(void *ctx, int64_t b0, int64_t b1, int tid)
 		for (int r = 0; r < rows; r++) {
 			if (cl[r].m > k)
 				select_best(cl[r].d, cl[r].i, cl[r].m, k);
+			/* fewer than k: distances that are not numbers (rows that overflow)
+			 * never enter, and the rest of the row stays empty */
+			for (int a = cl[r].m; a < k; a++)
+				cl[r].i[a] = -1;
 			finish_row(j->train, j->q + (r0 + r) * j->d, j->d, k,
 				j->self ? (int32_t)(r0 + r) : -1, cl[r].i,
 				j->idx + (r0 + r) * j->k, j->dist + (r0 + r) * j->k);

@@ -71,5 +71,25 @@ int main(void)
 	free(ai);
 	free(ed);
 	free(ad);
+
+	/* rows near float's limit: every squared distance overflows (inf or NaN) and none is
+	 * a candidate, so each row lists only itself, then empty slots (-1, inf) */
+	{
+		enum { ON = 40, OD = 5, OK = 6 };
+		float big[ON * OD];
+		int32_t bi[ON * OK];
+		float bd[ON * OK];
+		for (int a = 0; a < ON * OD; a++)
+			big[a] = (a * 7 % 3 ? 3e38f : -3e38f);
+		li_knn_opts bo = {.k = OK, .method = LI_KNN_EXACT, .threads = 2};
+		CHECK_INT(li_knn_graph(big, ON, OD, &bo, bi, bd, NULL, &err), 0, "knn of overflowing rows");
+		int only_self = 1;
+		for (int r = 0; r < ON; r++) {
+			only_self &= bi[r * OK] == r && bd[r * OK] == 0;
+			for (int a = 1; a < OK; a++)
+				only_self &= bi[r * OK + a] == -1 && isinf(bd[r * OK + a]);
+		}
+		CHECK(only_self, "each overflowing row: itself, then empty slots");
+	}
 	return check_done();
 }
