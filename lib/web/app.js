@@ -66,6 +66,21 @@
     return answer(await postRaw(path, body));
   }
 
+  // An answer about the view shown when it was asked for: one that comes after the view
+  // changed (it came late) is not the new view's, so it is dropped, saying so. Returns null
+  // (and says so) while a view loads: what the user points at then belongs to neither.
+  // Otherwise a function that tells, when the answer comes, whether to use it; what names
+  // the answer in the status line.
+  function askedFromView(what) {
+    if (!li.ready) { status('the view is loading'); return null; }
+    const view = li.meta.view;
+    return () => {
+      if (li.meta.view === view) return true;
+      status(what + ' came after the view changed: dropped');
+      return false;
+    };
+  }
+
   // ----- the view -----
 
   function wholeView() {
@@ -290,14 +305,14 @@
   let sent = 0, newestShown = 0;
   li.inflight = 0;
   function probeAt(px, py) {
-    if (!li.ready) { status('the view is loading'); return; }
+    const current = askedFromView('the answer to a click in the view before');
+    if (!current) return;
     const p = li.toMap(px, py);
-    const my = ++sent, view = li.meta.view;
+    const my = ++sent;
     li.inflight++;
     status('');
     post('click', { x: p.x, y: p.y }).then((a) => {
-      // answered from a view no longer shown (its answer came late): it is not this one's
-      if (li.meta.view !== view) return;
+      if (!current()) return;
       a.px = px; a.py = py; a.seq = my;
       li.answers.push(a);
       li.marks.push({ n: a.n, x: a.x, y: a.y });
@@ -358,8 +373,11 @@
     const label = ($('label').value || '').trim() || (a && a.label) || '';
     if (!a) { status('click the map first'); return; }
     if (!label) { status('type a label'); return; }
+    const current = askedFromView('the answer to a save in the view before (the point was saved)');
+    if (!current) return;
     li.saving = (li.saving || 0) + 1;
     post('save', { x: a.x, y: a.y, label }).then((r) => {
+      if (!current()) return;
       status('');
       li.lastSave = r;
       return refreshSaved();
@@ -400,8 +418,11 @@
   const STRIP = 12;
   let line = null;
   function traverse(a, b) {
+    const current = askedFromView('the strip of a traversal drawn in the view before');
+    if (!current) return;
     li.traversing = (li.traversing || 0) + 1;
     post('traverse', { x0: a.x, y0: a.y, x1: b.x, y1: b.y, n: STRIP }).then((t) => {
+      if (!current()) return;
       li.traversal = t;
       const strip = $('strip');
       strip.textContent = '';
@@ -681,6 +702,7 @@
     li.marks = [];
     li.shown = null;
     li.line = null;
+    li.traversal = null;
     li.hidden.clear();
     sampleCache.clear();
     $('strip').textContent = '';

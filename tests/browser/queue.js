@@ -7,7 +7,9 @@
 // answer the page gets late, and meanwhile the method; it clicks the map (that answer also
 // late), removes the hold and lets the late answer in once the new view is shown. Then it
 // clicks the new view, and chooses the method fail while the project's data file is away
-// (that preparation fails). RESULTS holds what the page showed at each step and every
+// (that preparation fails). With the data back, it draws a traversal and saves the point
+// shown, both answers held, chooses the method last (a new view), and lets each answer in
+// once that view is shown. RESULTS holds what the page showed at each step and every
 // view it loaded. This script decides nothing; a wait that runs out is recorded, not fatal.
 'use strict';
 const fs = require('fs');
@@ -58,11 +60,15 @@ withBrowser(s, 'queue.js', { width: 1400, height: 1000 }, async (browser) => {
     const rec = window.liRec = { metas: [], titles: [document.getElementById('title').textContent] };
     const hold = window.liHold = { paths: [], held: [] };
     window.liRelease = () => { const h = hold.held; hold.held = []; hold.paths = []; h.forEach((r) => r()); };
+    // lets in the answers held for one path only
+    window.liReleaseOne = (path) => {
+      hold.held = hold.held.filter((r) => { if (r.path !== path) return true; r(); return false; });
+    };
     window.fetch = async (u, o) => {
       const r = await f(u, o);
       const path = String(u).split('?')[0];
       if (path === '/api/meta') r.clone().json().then((j) => rec.metas.push({ view: j.view, cut: j.cut, method: j.method }));
-      if (hold.paths.includes(path)) await new Promise((go) => hold.held.push(go));
+      if (hold.paths.includes(path)) await new Promise((go) => { go.path = path; hold.held.push(go); });
       return r;
     };
     new MutationObserver(() => rec.titles.push(document.getElementById('title').textContent))
@@ -127,7 +133,39 @@ withBrowser(s, 'queue.js', { width: 1400, height: 1000 }, async (browser) => {
   } finally {
     fs.renameSync(plan.data + '.away', plan.data);
   }
-  out.rec = await page.evaluate(() => window.liRec);
+  // the views loaded and titles shown until here (the choice below loads one more)
+  out.rec = await page.evaluate(() => JSON.parse(JSON.stringify(window.liRec)));
+
+  at('a traversal and a save, their answers late, then another view');
+  await page.evaluate(() => { window.liHold.paths = ['/api/traverse', '/api/save']; });
+  const v1 = await page.evaluate(() => window.li.meta.view);
+  await page.keyboard.down('Shift');
+  await page.mouse.move(o.x + plan.line[0][0], o.y + plan.line[0][1]);
+  await page.mouse.down();
+  await page.mouse.move(o.x + plan.line[1][0], o.y + plan.line[1][1], { steps: 4 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await page.evaluate((l) => { document.getElementById('label').value = l; }, plan.label);
+  await page.click('#save');
+  out.lateHeld = await until(page, () => window.liHold.held.length === 2, null, 60000);
+  await page.select('#method', plan.last);
+  out.lastChanged = await until(page, (v) => window.li.ready && !window.li.preparing && window.li.meta.view !== v,
+    v1, T);
+  out.beforeLate = await shows(page);
+  at('the late traversal answer arrives in the new view');
+  await page.evaluate(() => window.liReleaseOne('/api/traverse'));
+  await until(page, () => window.li.traversing === 0, null, 60000);
+  await frames(page);
+  out.lateTraverse = await shows(page);
+  out.lateTraverse.strip = await page.evaluate(() => document.querySelectorAll('#strip figure').length);
+  out.lateTraverse.traversal = await page.evaluate(() => !!window.li.traversal);
+  at('the late save answer arrives in the new view');
+  await page.evaluate(() => window.liReleaseOne('/api/save'));
+  await until(page, () => window.li.saving === 0, null, 60000);
+  await frames(page);
+  out.lateSave = await shows(page);
+  out.lateSave.lastSave = await page.evaluate(() => window.li.lastSave || null);
+  out.lateSave.saved = await page.evaluate(() => document.getElementById('saved').textContent);
   out.errors = page.errors;
   s.write(out);
 });

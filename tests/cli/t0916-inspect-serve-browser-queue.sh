@@ -9,6 +9,7 @@
 # shown selected, a click answered from it (li-invert | li-propagate on its map), the
 # view superseded never loaded and a click answer from the view before never shown on
 # the new one. A choice whose preparation fails leaves the controls on the view shown.
+# A traversal and a save answered from a view no longer shown are not shown on the new one.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/inspect-lib.sh"
 serving
@@ -19,7 +20,8 @@ test_expect_success 'setup: a project whose preparations can be held, and the pl
 	prepared held make_held_project &&
 	echo "{\"hold\": \"$PWD/held/hold\", \"data\": \"$PWD/held/x.npy\", \"first\": \"enc\",
 	       \"then\": \"dec\", \"method\": \"umap\", \"queued\": \"held at dec with umap\",
-	       \"fail\": \"tsne\", \"click\": [300, 200]}" >plan.json
+	       \"fail\": \"tsne\", \"click\": [300, 200], \"line\": [[200, 150], [500, 380]],
+	       \"label\": \"ring\", \"last\": \"pca\"}" >plan.json
 '
 
 if start_server held; then
@@ -119,6 +121,28 @@ assert \"preparing held failed\" in f[\"status\"], f[\"status\"]
 m = f[\"meta\"]
 assert f[\"method\"] == m[\"method\"] and f[\"current\"] == [m[\"cut\"]] and f[\"title\"] == \"li-inspect: held at \" + m[\"cut\"], f
 assert m == {\"view\": 2, \"cut\": \"dec\", \"method\": \"umap\"}, m
+"
+	'
+
+	test_expect_success 'a traversal answered from the view before: no strip on the new one, the status says so' '
+		$PY -c "
+import json; g = json.load(open(\"got.json\")); b, t = g[\"beforeLate\"], g[\"lateTraverse\"]
+assert g[\"lateHeld\"] and g[\"lastChanged\"], b
+assert b[\"meta\"] == {\"view\": 3, \"cut\": \"dec\", \"method\": \"pca\"}, b[\"meta\"]
+assert t[\"meta\"] == b[\"meta\"], t
+assert t[\"strip\"] == 0 and not t[\"traversal\"], t
+assert \"traversal\" in t[\"status\"] and \"dropped\" in t[\"status\"], t[\"status\"]
+"
+	'
+
+	test_expect_success 'a save answered from the view before: not reported on the new one, the status says so' '
+		$PY -c "
+import json; g = json.load(open(\"got.json\")); s = g[\"lateSave\"]
+assert s[\"meta\"] == {\"view\": 3, \"cut\": \"dec\", \"method\": \"pca\"}, s[\"meta\"]
+assert s[\"lastSave\"] is None and s[\"shown\"] is None, s
+assert \"save\" in s[\"status\"] and \"dropped\" in s[\"status\"], s[\"status\"]
+# the save itself was made (the server answered it): the labeled set of the new view holds it
+assert s[\"saved\"].startswith(\"1 saved in \"), s[\"saved\"]
 "
 	'
 else
